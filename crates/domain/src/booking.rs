@@ -1,0 +1,260 @@
+//! The booking rules: who may book which slot, when, and where the second
+//! dose goes.
+//!
+//! These functions decide; they never write. The store then applies a
+//! decision in one transaction that re-checks capacity atomically, so a
+//! decision made on a slightly old snapshot can fail (`slot_full`) but can
+//! never overbook.
+
+use crate::{
+    DoseNumber, Institution, Language, Person, Series, SeriesState, Slot, SlotId, Vaccine,
+};
+use chrono::{DateTime, Utc};
+
+/// Why a booking, change or cancellation is refused. Each has a stable
+/// machine code (the API's `code`) and a message in both languages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("the slot has no free place")]
+    SlotFull,
+    #[error("the person already has an active reservation")]
+    AlreadyBooked,
+    #[error("the change deadline has passed")]
+    DeadlinePassed,
+    #[error("the person may not book this slot")]
+    NotEligible,
+    #[error("booking for this slot has not opened yet")]
+    NotOpenYet,
+    #[error("the slot is closed")]
+    SlotClosed,
+    #[error("a series starts with a first-dose slot")]
+    NotFirstDose,
+    #[error("no second-dose slot is free on the due day")]
+    NoSecondDoseSlot,
+    #[error("the second dose would come before the vaccine's interval")]
+    IntervalNotMet,
+    #[error("the slot is for another vaccine")]
+    OtherVaccine,
+    #[error("the series is not active")]
+    NotActive,
+}
+
+impl Rejection {
+    /// The stable machine code of the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Rejection::SlotFull => "slot_full",
+            Rejection::AlreadyBooked => "already_booked",
+            Rejection::DeadlinePassed => "deadline_passed",
+            Rejection::NotEligible => "not_eligible",
+            Rejection::NotOpenYet => "not_open_yet",
+            Rejection::SlotClosed => "slot_closed",
+            Rejection::NotFirstDose => "not_first_dose",
+            Rejection::NoSecondDoseSlot => "no_second_dose_slot",
+            Rejection::IntervalNotMet => "interval_not_met",
+            Rejection::OtherVaccine => "other_vaccine",
+            Rejection::NotActive => "not_active",
+        }
+    }
+
+    /// What the person reads.
+    pub fn message(self, lang: Language) -> &'static str {
+        use Language::{En, Ja};
+        match (self, lang) {
+            (Rejection::SlotFull, Ja) => {
+                "この時間枠は満員になりました。別の時間を選んでください。"
+            }
+            (Rejection::SlotFull, En) => {
+                "This time has just filled up. Please choose another time."
+            }
+            (Rejection::AlreadyBooked, Ja) => {
+                "すでに予約があります。変更する場合は「予約の確認」から変更してください。"
+            }
+            (Rejection::AlreadyBooked, En) => {
+                "You already have a reservation. To change it, go to \"My reservation\"."
+            }
+            (Rejection::DeadlinePassed, Ja) => {
+                "変更・取消の締切を過ぎています。変更は事務局にお問い合わせください。"
+            }
+            (Rejection::DeadlinePassed, En) => {
+                "The deadline for changes has passed. Please contact the office to change it."
+            }
+            (Rejection::NotEligible, Ja) => "この時間枠は予約の対象外です。",
+            (Rejection::NotEligible, En) => "You are not eligible for this time.",
+            (Rejection::NotOpenYet, Ja) => "この時間枠の予約受付はまだ始まっていません。",
+            (Rejection::NotOpenYet, En) => "Booking for this time has not opened yet.",
+            (Rejection::SlotClosed, Ja) => "この時間枠は受付を終了しました。",
+            (Rejection::SlotClosed, En) => "This time is closed for booking.",
+            (Rejection::NotFirstDose, Ja) => "1回目の接種枠を選んでください。",
+            (Rejection::NotFirstDose, En) => "Please choose a time for the first dose.",
+            (Rejection::NoSecondDoseSlot, Ja) => {
+                "2回目の接種日に空きがないため、予約できませんでした。別の日を選んでください。"
+            }
+            (Rejection::NoSecondDoseSlot, En) => {
+                "There is no free place for the second dose on its due day, so nothing was booked. Please choose another day."
+            }
+            (Rejection::IntervalNotMet, Ja) => {
+                "2回目は1回目から規定の間隔をあけた日以降を選んでください。"
+            }
+            (Rejection::IntervalNotMet, En) => {
+                "The second dose must be on or after the day the vaccine's interval allows."
+            }
+            (Rejection::OtherVaccine, Ja) => "この時間枠は別のワクチンの枠です。",
+            (Rejection::OtherVaccine, En) => "This time is for another vaccine.",
+            (Rejection::NotActive, Ja) => "この予約は取り消されています。",
+            (Rejection::NotActive, En) => "This reservation has been cancelled.",
+        }
+    }
+}
+
+/// Who is asking, with the rules of their institution.
+#[derive(Clone, Copy, Debug)]
+pub struct Booker<'a> {
+    pub person: &'a Person,
+    pub institution: &'a Institution,
+}
+
+impl Booker<'_> {
+    /// May this person take a place in `slot` at `now`? This checks the slot
+    /// itself: eligibility, closure, opening time, and (as an early answer)
+    /// free places. The deadline is a property of the series, see
+    /// [`Booker::check_deadline`].
+    pub fn check_slot(&self, slot: &Slot, now: DateTime<Utc>) -> Result<(), Rejection> {
+        if !slot.admits(self.person, self.institution) {
+            return Err(Rejection::NotEligible);
+        }
+        if slot.closed || slot.starts_at <= now {
+            return Err(Rejection::SlotClosed);
+        }
+        if now < slot.opens_at {
+            return Err(Rejection::NotOpenYet);
+        }
+        if slot.free() == 0 {
+            return Err(Rejection::SlotFull);
+        }
+        Ok(())
+    }
+
+    /// Is a series whose first appointment is at `first` still the person's
+    /// to book, change or cancel at `now`?
+    pub fn check_deadline(&self, first: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Rejection> {
+        if self.institution.deadline.allows_change(first, now) {
+            Ok(())
+        } else {
+            Err(Rejection::DeadlinePassed)
+        }
+    }
+
+    /// May the person start a new series with `slot`? `active` is their
+    /// current active series, if any.
+    pub fn check_new_series(
+        &self,
+        slot: &Slot,
+        active: Option<&Series>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Rejection> {
+        if active.is_some() {
+            return Err(Rejection::AlreadyBooked);
+        }
+        if slot.dose != DoseNumber::FIRST {
+            return Err(Rejection::NotFirstDose);
+        }
+        self.check_slot(slot, now)?;
+        self.check_deadline(slot.starts_at, now)
+    }
+
+    /// May the person still change or cancel `series` themselves?
+    pub fn check_changeable(&self, series: &Series, now: DateTime<Utc>) -> Result<(), Rejection> {
+        if series.state != SeriesState::Booked {
+            return Err(Rejection::NotActive);
+        }
+        match series.first_appointment() {
+            Some(first) => self.check_deadline(first, now),
+            None => Err(Rejection::NotActive),
+        }
+    }
+
+    /// The second-dose slots to try, best first, for a series whose first
+    /// dose is `first`.
+    ///
+    /// The second dose is due `interval` days after the first, at the same
+    /// venue. The best slot starts at the same time; if that is full, the
+    /// nearest free slot on the due day (the earlier one on a tie). An empty
+    /// list means no slot can take it; for a single-dose vaccine callers do
+    /// not ask (see [`Vaccine::second_dose_after`]).
+    ///
+    /// `day_slots` are the second-dose slots of the due day as last read;
+    /// `own` are slots where this person already holds a place that the
+    /// booking will release (when changing), counted as free.
+    pub fn second_dose_candidates(
+        &self,
+        first: &Slot,
+        vaccine: &Vaccine,
+        day_slots: &[Slot],
+        own: &[SlotId],
+    ) -> Vec<SlotId> {
+        let Some(interval) = vaccine.second_dose_after else {
+            return Vec::new();
+        };
+        let Some(target) = first.starts_at.checked_add_days(interval.as_days()) else {
+            return Vec::new();
+        };
+        let due_day = match first.day().checked_add_days(interval.as_days()) {
+            Some(d) => d,
+            None => return Vec::new(),
+        };
+        let mut candidates: Vec<&Slot> = day_slots
+            .iter()
+            .filter(|s| {
+                s.dose == DoseNumber::SECOND
+                    && s.vaccine == first.vaccine
+                    && s.venue == first.venue
+                    && s.day() == due_day
+                    && !s.closed
+                    && s.admits(self.person, self.institution)
+                    && (s.free() > 0 || own.contains(&s.id))
+            })
+            .collect();
+        candidates.sort_by_key(|s| {
+            let distance = (s.starts_at - target).num_seconds().unsigned_abs();
+            (distance, s.starts_at, s.lane)
+        });
+        candidates.into_iter().map(|s| s.id).collect()
+    }
+
+    /// May `slot` (a second-dose slot) hold the second dose of `series`? It
+    /// must be of the same vaccine, on or after the day the interval allows.
+    pub fn check_second_dose_slot(
+        &self,
+        series: &Series,
+        vaccine: &Vaccine,
+        slot: &Slot,
+        now: DateTime<Utc>,
+    ) -> Result<(), Rejection> {
+        if slot.vaccine != series.vaccine {
+            return Err(Rejection::OtherVaccine);
+        }
+        let (Some(first), Some(interval)) =
+            (series.dose(DoseNumber::FIRST), vaccine.second_dose_after)
+        else {
+            return Err(Rejection::IntervalNotMet);
+        };
+        let earliest = first.day().checked_add_days(interval.as_days());
+        if earliest.is_none_or(|day| slot.day() < day) {
+            return Err(Rejection::IntervalNotMet);
+        }
+        if !slot.admits(self.person, self.institution) {
+            return Err(Rejection::NotEligible);
+        }
+        if slot.closed || slot.starts_at <= now {
+            return Err(Rejection::SlotClosed);
+        }
+        if slot.free() == 0 {
+            return Err(Rejection::SlotFull);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,337 @@
+use super::*;
+use crate::{
+    ChangeDeadline, Contact, Dose, DoseInterval, InstitutionCode, InstitutionId, LaneId,
+    PersonId, ReservationNumber, SeriesId, SlotEligibility, TOKYO, UserType, VaccineId, VenueId,
+};
+use chrono::TimeZone;
+use std::collections::BTreeSet;
+
+fn tokyo(m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    TOKYO
+        .with_ymd_and_hms(2026, m, d, h, min, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn institution() -> Institution {
+    Institution {
+        id: InstitutionId(1),
+        code: InstitutionCode::parse("demo").unwrap(),
+        name_ja: "デモ大学".into(),
+        name_en: "Demo University".into(),
+        contact: Contact::default(),
+        eligible_user_types: BTreeSet::from([UserType::Staff, UserType::Student]),
+        deadline: ChangeDeadline::default(),
+    }
+}
+
+fn student() -> Person {
+    Person {
+        id: PersonId(7),
+        institution: InstitutionId(1),
+        user_type: UserType::Student,
+        department: None,
+    }
+}
+
+fn moderna() -> Vaccine {
+    Vaccine {
+        id: VaccineId(1),
+        name_ja: "モデルナ".into(),
+        name_en: "Moderna".into(),
+        second_dose_after: Some(DoseInterval { days: 28 }),
+    }
+}
+
+fn slot(id: i64, dose: u8, starts_at: DateTime<Utc>, lane: i64) -> Slot {
+    Slot {
+        id: SlotId(id),
+        venue: VenueId(1),
+        lane: LaneId(lane),
+        vaccine: VaccineId(1),
+        dose: DoseNumber::new(dose).unwrap(),
+        starts_at,
+        ends_at: starts_at + chrono::Duration::minutes(30),
+        capacity: 10,
+        booked: 0,
+        opens_at: tokyo(11, 1, 0, 0),
+        closed: false,
+        eligibility: SlotEligibility::default(),
+    }
+}
+
+fn full(mut s: Slot) -> Slot {
+    s.booked = s.capacity;
+    s
+}
+
+fn series_at(first: &Slot, second: &Slot) -> Series {
+    let dose = |n: DoseNumber, s: &Slot| Dose {
+        number: n,
+        slot: s.id,
+        venue: s.venue,
+        lane: s.lane,
+        starts_at: s.starts_at,
+        ends_at: s.ends_at,
+    };
+    Series {
+        id: SeriesId(1),
+        number: ReservationNumber::parse("KX7M4QP9").unwrap(),
+        person: PersonId(7),
+        vaccine: VaccineId(1),
+        state: SeriesState::Booked,
+        doses: vec![
+            dose(DoseNumber::FIRST, first),
+            dose(DoseNumber::SECOND, second),
+        ],
+        created_at: tokyo(11, 20, 9, 0),
+    }
+}
+
+fn with<'a>(person: &'a Person, institution: &'a Institution) -> Booker<'a> {
+    Booker {
+        person,
+        institution,
+    }
+}
+
+#[test]
+fn a_free_first_dose_slot_before_the_deadline_can_be_booked() {
+    let (p, i) = (student(), institution());
+    let s = slot(1, 1, tokyo(12, 10, 10, 0), 1);
+    assert_eq!(
+        with(&p, &i).check_new_series(&s, None, tokyo(12, 7, 11, 59)),
+        Ok(())
+    );
+}
+
+#[test]
+fn booking_closes_at_the_change_deadline() {
+    let (p, i) = (student(), institution());
+    let s = slot(1, 1, tokyo(12, 10, 10, 0), 1);
+    assert_eq!(
+        with(&p, &i).check_new_series(&s, None, tokyo(12, 7, 12, 0)),
+        Err(Rejection::DeadlinePassed)
+    );
+}
+
+#[test]
+fn a_second_series_is_refused_while_one_is_active() {
+    let (p, i) = (student(), institution());
+    let first = slot(1, 1, tokyo(12, 10, 10, 0), 1);
+    let second = slot(2, 2, tokyo(12, 7, 10, 0) + chrono::Days::new(31), 1);
+    let active = series_at(&first, &second);
+    assert_eq!(
+        with(&p, &i).check_new_series(&first, Some(&active), tokyo(12, 1, 9, 0)),
+        Err(Rejection::AlreadyBooked)
+    );
+}
+
+#[test]
+fn a_series_starts_with_a_first_dose_slot() {
+    let (p, i) = (student(), institution());
+    let s = slot(1, 2, tokyo(12, 10, 10, 0), 1);
+    assert_eq!(
+        with(&p, &i).check_new_series(&s, None, tokyo(12, 1, 9, 0)),
+        Err(Rejection::NotFirstDose)
+    );
+}
+
+#[test]
+fn slots_refuse_people_they_are_not_for() {
+    let (p, mut i) = (student(), institution());
+    let mut s = slot(1, 1, tokyo(12, 10, 10, 0), 1);
+    let now = tokyo(12, 1, 9, 0);
+
+    s.eligibility.user_types = BTreeSet::from([UserType::Staff]);
+    assert_eq!(with(&p, &i).check_slot(&s, now), Err(Rejection::NotEligible));
+
+    s.eligibility = SlotEligibility {
+        institutions: BTreeSet::from([InstitutionId(2)]),
+        user_types: BTreeSet::new(),
+    };
+    assert_eq!(with(&p, &i).check_slot(&s, now), Err(Rejection::NotEligible));
+
+    s.eligibility = SlotEligibility::default();
+    i.eligible_user_types = BTreeSet::from([UserType::Staff]);
+    assert_eq!(with(&p, &i).check_slot(&s, now), Err(Rejection::NotEligible));
+}
+
+#[test]
+fn slots_open_at_their_opening_time_and_not_after_closing() {
+    let (p, i) = (student(), institution());
+    let mut s = slot(1, 1, tokyo(12, 10, 10, 0), 1);
+    s.opens_at = tokyo(12, 1, 9, 0);
+    assert_eq!(
+        with(&p, &i).check_slot(&s, tokyo(12, 1, 8, 59)),
+        Err(Rejection::NotOpenYet)
+    );
+    assert_eq!(with(&p, &i).check_slot(&s, tokyo(12, 1, 9, 0)), Ok(()));
+    s.closed = true;
+    assert_eq!(
+        with(&p, &i).check_slot(&s, tokyo(12, 1, 9, 0)),
+        Err(Rejection::SlotClosed)
+    );
+    assert_eq!(
+        with(&p, &i).check_slot(&full(slot(2, 1, tokyo(12, 10, 10, 0), 1)), tokyo(12, 1, 9, 0)),
+        Err(Rejection::SlotFull)
+    );
+}
+
+#[test]
+fn the_second_dose_goes_to_the_same_time_28_days_later() {
+    let (p, i) = (student(), institution());
+    let first = slot(1, 1, tokyo(11, 30, 10, 0), 1);
+    let day = [
+        slot(10, 2, tokyo(12, 28, 9, 30), 1),
+        slot(11, 2, tokyo(12, 28, 10, 0), 2),
+        slot(12, 2, tokyo(12, 28, 10, 30), 1),
+    ];
+    assert_eq!(
+        with(&p, &i).second_dose_candidates(&first, &moderna(), &day, &[]),
+        vec![SlotId(11), SlotId(10), SlotId(12)]
+    );
+}
+
+#[test]
+fn a_full_second_dose_time_falls_back_to_the_nearest_free_slot_that_day() {
+    let (p, i) = (student(), institution());
+    let first = slot(1, 1, tokyo(11, 30, 10, 0), 1);
+    let day = [
+        slot(10, 2, tokyo(12, 28, 9, 0), 1),
+        full(slot(11, 2, tokyo(12, 28, 10, 0), 1)),
+        slot(12, 2, tokyo(12, 28, 11, 0), 1),
+        slot(13, 2, tokyo(12, 28, 10, 45), 1),
+        // another day, another venue, another vaccine, a first-dose slot:
+        slot(14, 2, tokyo(12, 29, 10, 0), 1),
+        Slot {
+            venue: VenueId(2),
+            ..slot(15, 2, tokyo(12, 28, 10, 0), 1)
+        },
+        Slot {
+            vaccine: VaccineId(2),
+            ..slot(16, 2, tokyo(12, 28, 10, 0), 1)
+        },
+        slot(17, 1, tokyo(12, 28, 10, 0), 1),
+    ];
+    assert_eq!(
+        with(&p, &i).second_dose_candidates(&first, &moderna(), &day, &[]),
+        vec![SlotId(13), SlotId(10), SlotId(12)],
+        "nearest first; 9:00 and 11:00 tie, the earlier wins"
+    );
+}
+
+#[test]
+fn no_free_second_dose_slot_on_the_due_day_means_no_candidates() {
+    let (p, i) = (student(), institution());
+    let first = slot(1, 1, tokyo(11, 30, 10, 0), 1);
+    let day = [
+        full(slot(10, 2, tokyo(12, 28, 9, 0), 1)),
+        slot(11, 2, tokyo(12, 27, 10, 0), 1),
+    ];
+    assert!(with(&p, &i)
+        .second_dose_candidates(&first, &moderna(), &day, &[])
+        .is_empty());
+}
+
+#[test]
+fn a_place_the_person_holds_counts_as_free_when_changing() {
+    let (p, i) = (student(), institution());
+    let first = slot(1, 1, tokyo(11, 30, 10, 0), 1);
+    let day = [full(slot(10, 2, tokyo(12, 28, 10, 0), 1))];
+    assert_eq!(
+        with(&p, &i).second_dose_candidates(&first, &moderna(), &day, &[SlotId(10)]),
+        vec![SlotId(10)]
+    );
+}
+
+#[test]
+fn the_due_day_is_counted_in_tokyo() {
+    // 08:30 Tokyo on 30 Nov is 29 Nov in UTC; the second dose is due on
+    // 28 Dec in Tokyo, not on 27 Dec.
+    let (p, i) = (student(), institution());
+    let first = slot(1, 1, tokyo(11, 30, 8, 30), 1);
+    let day = [
+        slot(10, 2, tokyo(12, 27, 8, 30), 1),
+        slot(11, 2, tokyo(12, 28, 8, 30), 1),
+    ];
+    assert_eq!(
+        with(&p, &i).second_dose_candidates(&first, &moderna(), &day, &[]),
+        vec![SlotId(11)]
+    );
+}
+
+#[test]
+fn a_series_can_be_changed_until_the_deadline_of_its_first_appointment() {
+    let (p, i) = (student(), institution());
+    let first = slot(1, 1, tokyo(12, 10, 10, 0), 1);
+    let second = slot(2, 2, tokyo(12, 10, 10, 0) + chrono::Days::new(28), 1);
+    let s = series_at(&first, &second);
+    let b = with(&p, &i);
+    assert_eq!(b.check_changeable(&s, tokyo(12, 7, 11, 59)), Ok(()));
+    assert_eq!(
+        b.check_changeable(&s, tokyo(12, 7, 12, 0)),
+        Err(Rejection::DeadlinePassed)
+    );
+    let cancelled = Series {
+        state: SeriesState::Cancelled,
+        ..s
+    };
+    assert_eq!(
+        b.check_changeable(&cancelled, tokyo(12, 1, 0, 0)),
+        Err(Rejection::NotActive)
+    );
+}
+
+#[test]
+fn a_second_dose_may_move_to_or_after_its_due_day_only() {
+    let (p, i) = (student(), institution());
+    let first = slot(1, 1, tokyo(11, 30, 10, 0), 1);
+    let second = slot(2, 2, tokyo(12, 28, 10, 0), 1);
+    let s = series_at(&first, &second);
+    let now = tokyo(11, 20, 9, 0);
+    let b = with(&p, &i);
+    assert_eq!(
+        b.check_second_dose_slot(&s, &moderna(), &slot(3, 2, tokyo(12, 27, 15, 0), 1), now),
+        Err(Rejection::IntervalNotMet)
+    );
+    assert_eq!(
+        b.check_second_dose_slot(&s, &moderna(), &slot(4, 2, tokyo(12, 28, 15, 0), 1), now),
+        Ok(())
+    );
+    assert_eq!(
+        b.check_second_dose_slot(&s, &moderna(), &slot(5, 2, tokyo(12, 31, 9, 0), 1), now),
+        Ok(())
+    );
+    let other = Slot {
+        vaccine: VaccineId(2),
+        ..slot(6, 2, tokyo(12, 29, 9, 0), 1)
+    };
+    assert_eq!(
+        b.check_second_dose_slot(&s, &moderna(), &other, now),
+        Err(Rejection::OtherVaccine)
+    );
+}
+
+#[test]
+fn every_rejection_has_a_distinct_code_and_both_languages() {
+    use Rejection::*;
+    let all = [
+        SlotFull,
+        AlreadyBooked,
+        DeadlinePassed,
+        NotEligible,
+        NotOpenYet,
+        SlotClosed,
+        NotFirstDose,
+        NoSecondDoseSlot,
+        IntervalNotMet,
+        OtherVaccine,
+        NotActive,
+    ];
+    let codes: BTreeSet<_> = all.iter().map(|r| r.code()).collect();
+    assert_eq!(codes.len(), all.len());
+    for r in all {
+        assert_ne!(r.message(Language::Ja), r.message(Language::En));
+    }
+}

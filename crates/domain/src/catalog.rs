@@ -1,0 +1,62 @@
+//! Where and with what: venues, lanes, vaccines.
+
+use crate::{LaneId, Language, VaccineId, VenueId};
+use chrono::Days;
+
+/// A vaccination venue (会場).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Venue {
+    pub id: VenueId,
+    pub name_ja: String,
+    pub name_en: String,
+}
+
+impl Venue {
+    pub fn name(&self, lang: Language) -> &str {
+        lang.pick(&self.name_ja, &self.name_en)
+    }
+}
+
+/// A lane (レーン) of a venue: one line of people, one set of staff.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lane {
+    pub id: LaneId,
+    pub venue: VenueId,
+    pub name_ja: String,
+    pub name_en: String,
+}
+
+impl Lane {
+    pub fn name(&self, lang: Language) -> &str {
+        lang.pick(&self.name_ja, &self.name_en)
+    }
+}
+
+/// The days between the first and second dose of a vaccine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DoseInterval {
+    pub days: u32,
+}
+
+impl DoseInterval {
+    pub fn as_days(self) -> Days {
+        Days::new(u64::from(self.days))
+    }
+}
+
+/// A vaccine product. The interval belongs to the vaccine: Moderna's second
+/// dose comes 28 days after the first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vaccine {
+    pub id: VaccineId,
+    pub name_ja: String,
+    pub name_en: String,
+    /// `None` for a single-dose vaccine.
+    pub second_dose_after: Option<DoseInterval>,
+}
+
+impl Vaccine {
+    pub fn name(&self, lang: Language) -> &str {
+        lang.pick(&self.name_ja, &self.name_en)
+    }
+}

@@ -1,0 +1,52 @@
+//! Typed ids: a [`SlotId`] cannot be passed where a [`PersonId`] is expected.
+//!
+//! These are the database's surrogate keys. They never leave the system for
+//! series (people see a [`crate::ReservationNumber`]), but slot ids are public:
+//! the availability API lists them.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id!(
+    /// An institution of the consortium.
+    InstitutionId
+);
+id!(
+    /// A vaccination venue.
+    VenueId
+);
+id!(
+    /// A lane (レーン) of a venue.
+    LaneId
+);
+id!(
+    /// A vaccine product with its dose schedule.
+    VaccineId
+);
+id!(
+    /// An appointment slot (予約枠).
+    SlotId
+);
+id!(
+    /// A person: one institution login, nothing personal.
+    PersonId
+);
+id!(
+    /// A reservation series (the doses booked together).
+    SeriesId
+);

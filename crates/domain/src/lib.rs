@@ -1,0 +1,50 @@
+//! The rules of Sesshu, free of HTTP and SQL.
+//!
+//! Everything here is plain data and pure functions: which slots a person may
+//! book, where the second dose goes, until when a series may be changed. The
+//! clock is a parameter ([`Clock`]), so every rule is tested at the exact
+//! minute that matters.
+//!
+//! Personal data does not live here: a [`Person`] is an opaque id with the
+//! non-personal attributes that eligibility and statistics need.
+
+pub mod booking;
+pub mod catalog;
+pub mod clock;
+pub mod deadline;
+pub mod ids;
+pub mod institution;
+pub mod language;
+pub mod person;
+pub mod series;
+pub mod slot;
+
+pub use booking::Rejection;
+pub use catalog::{DoseInterval, Lane, Vaccine, Venue};
+pub use clock::{Clock, ManualClock, SystemClock, TOKYO};
+pub use deadline::ChangeDeadline;
+pub use ids::{InstitutionId, LaneId, PersonId, SeriesId, SlotId, VaccineId, VenueId};
+pub use institution::{Contact, DepartmentCode, Institution, InstitutionCode, UserType};
+pub use language::Language;
+pub use person::{Person, Subject};
+pub use series::{Dose, DoseNumber, ReservationNumber, Series, SeriesState};
+pub use slot::{Slot, SlotEligibility};
+
+/// A value that failed to parse into one of the domain's validated types.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {what}: {reason}")]
+pub struct ParseError {
+    /// Which kind of value (e.g. "institution code").
+    pub what: &'static str,
+    /// Why it was refused, in English, for logs and developers.
+    pub reason: String,
+}
+
+impl ParseError {
+    pub(crate) fn new(what: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            what,
+            reason: reason.into(),
+        }
+    }
+}
