@@ -61,9 +61,7 @@ impl Rejection {
     pub fn message(self, lang: Language) -> &'static str {
         use Language::{En, Ja};
         match (self, lang) {
-            (Rejection::SlotFull, Ja) => {
-                "この時間枠は満員になりました。別の時間を選んでください。"
-            }
+            (Rejection::SlotFull, Ja) => "この時間枠は満員になりました。別の時間を選んでください。",
             (Rejection::SlotFull, En) => {
                 "This time has just filled up. Please choose another time."
             }
@@ -137,7 +135,11 @@ impl Booker<'_> {
 
     /// Is a series whose first appointment is at `first` still the person's
     /// to book, change or cancel at `now`?
-    pub fn check_deadline(&self, first: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Rejection> {
+    pub fn check_deadline(
+        &self,
+        first: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Rejection> {
         if self.institution.deadline.allows_change(first, now) {
             Ok(())
         } else {

@@ -60,3 +60,25 @@ impl Vaccine {
         lang.pick(&self.name_ja, &self.name_en)
     }
 }
+
+/// The reference data slots point to, loaded together (a few rows each).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Catalog {
+    pub venues: Vec<Venue>,
+    pub lanes: Vec<Lane>,
+    pub vaccines: Vec<Vaccine>,
+}
+
+impl Catalog {
+    pub fn venue(&self, id: VenueId) -> Option<&Venue> {
+        self.venues.iter().find(|v| v.id == id)
+    }
+
+    pub fn lane(&self, id: LaneId) -> Option<&Lane> {
+        self.lanes.iter().find(|l| l.id == id)
+    }
+
+    pub fn vaccine(&self, id: VaccineId) -> Option<&Vaccine> {
+        self.vaccines.iter().find(|v| v.id == id)
+    }
+}

@@ -122,7 +122,10 @@ impl UserType {
         match s {
             "staff" => Ok(UserType::Staff),
             "student" => Ok(UserType::Student),
-            _ => Err(ParseError::new("user type", "expected 'staff' or 'student'")),
+            _ => Err(ParseError::new(
+                "user type",
+                "expected 'staff' or 'student'",
+            )),
         }
     }
 

@@ -20,7 +20,7 @@ pub mod series;
 pub mod slot;
 
 pub use booking::Rejection;
-pub use catalog::{DoseInterval, Lane, Vaccine, Venue};
+pub use catalog::{Catalog, DoseInterval, Lane, Vaccine, Venue};
 pub use clock::{Clock, ManualClock, SystemClock, TOKYO};
 pub use deadline::ChangeDeadline;
 pub use ids::{InstitutionId, LaneId, PersonId, SeriesId, SlotId, VaccineId, VenueId};

@@ -115,7 +115,10 @@ impl SeriesState {
         match s {
             "booked" => Ok(SeriesState::Booked),
             "cancelled" => Ok(SeriesState::Cancelled),
-            _ => Err(ParseError::new("series state", format!("unknown state {s:?}"))),
+            _ => Err(ParseError::new(
+                "series state",
+                format!("unknown state {s:?}"),
+            )),
         }
     }
 }
@@ -185,7 +188,14 @@ mod tests {
 
     #[test]
     fn reservation_numbers_refuse_look_alikes_and_wrong_lengths() {
-        for bad in ["KX7M-4QP", "KX7M-4QP99", "KX7M-4QPO", "KX7M-4QP1", "", "KX7M 4QP9"] {
+        for bad in [
+            "KX7M-4QP",
+            "KX7M-4QP99",
+            "KX7M-4QPO",
+            "KX7M-4QP1",
+            "",
+            "KX7M 4QP9",
+        ] {
             assert!(ReservationNumber::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

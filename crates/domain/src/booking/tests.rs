@@ -1,7 +1,7 @@
 use super::*;
 use crate::{
-    ChangeDeadline, Contact, Dose, DoseInterval, InstitutionCode, InstitutionId, LaneId,
-    PersonId, ReservationNumber, SeriesId, SlotEligibility, TOKYO, UserType, VaccineId, VenueId,
+    ChangeDeadline, Contact, Dose, DoseInterval, InstitutionCode, InstitutionId, LaneId, PersonId,
+    ReservationNumber, SeriesId, SlotEligibility, TOKYO, UserType, VaccineId, VenueId,
 };
 use chrono::TimeZone;
 use std::collections::BTreeSet;
@@ -144,17 +144,26 @@ fn slots_refuse_people_they_are_not_for() {
     let now = tokyo(12, 1, 9, 0);
 
     s.eligibility.user_types = BTreeSet::from([UserType::Staff]);
-    assert_eq!(with(&p, &i).check_slot(&s, now), Err(Rejection::NotEligible));
+    assert_eq!(
+        with(&p, &i).check_slot(&s, now),
+        Err(Rejection::NotEligible)
+    );
 
     s.eligibility = SlotEligibility {
         institutions: BTreeSet::from([InstitutionId(2)]),
         user_types: BTreeSet::new(),
     };
-    assert_eq!(with(&p, &i).check_slot(&s, now), Err(Rejection::NotEligible));
+    assert_eq!(
+        with(&p, &i).check_slot(&s, now),
+        Err(Rejection::NotEligible)
+    );
 
     s.eligibility = SlotEligibility::default();
     i.eligible_user_types = BTreeSet::from([UserType::Staff]);
-    assert_eq!(with(&p, &i).check_slot(&s, now), Err(Rejection::NotEligible));
+    assert_eq!(
+        with(&p, &i).check_slot(&s, now),
+        Err(Rejection::NotEligible)
+    );
 }
 
 #[test]
@@ -173,7 +182,10 @@ fn slots_open_at_their_opening_time_and_not_after_closing() {
         Err(Rejection::SlotClosed)
     );
     assert_eq!(
-        with(&p, &i).check_slot(&full(slot(2, 1, tokyo(12, 10, 10, 0), 1)), tokyo(12, 1, 9, 0)),
+        with(&p, &i).check_slot(
+            &full(slot(2, 1, tokyo(12, 10, 10, 0), 1)),
+            tokyo(12, 1, 9, 0)
+        ),
         Err(Rejection::SlotFull)
     );
 }
@@ -229,9 +241,11 @@ fn no_free_second_dose_slot_on_the_due_day_means_no_candidates() {
         full(slot(10, 2, tokyo(12, 28, 9, 0), 1)),
         slot(11, 2, tokyo(12, 27, 10, 0), 1),
     ];
-    assert!(with(&p, &i)
-        .second_dose_candidates(&first, &moderna(), &day, &[])
-        .is_empty());
+    assert!(
+        with(&p, &i)
+            .second_dose_candidates(&first, &moderna(), &day, &[])
+            .is_empty()
+    );
 }
 
 #[test]

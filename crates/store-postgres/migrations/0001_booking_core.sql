@@ -1,0 +1,130 @@
+-- The booking core. Sets of user types are comma-separated codes
+-- ('' = no restriction).
+
+CREATE TABLE institutions (
+    id                   BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    code                 TEXT    NOT NULL UNIQUE,
+    name_ja              TEXT    NOT NULL,
+    name_en              TEXT    NOT NULL,
+    contact_office_ja    TEXT    NOT NULL DEFAULT '',
+    contact_office_en    TEXT    NOT NULL DEFAULT '',
+    contact_mail         TEXT    NOT NULL DEFAULT '',
+    contact_phone        TEXT    NOT NULL DEFAULT '',
+    contact_url          TEXT    NOT NULL DEFAULT '',
+    eligible_user_types  TEXT    NOT NULL,
+    deadline_days_before INTEGER NOT NULL DEFAULT 3 CHECK (deadline_days_before BETWEEN 0 AND 60),
+    deadline_minutes     INTEGER NOT NULL DEFAULT 720 CHECK (deadline_minutes BETWEEN 0 AND 1439)
+);
+
+CREATE TABLE venues (
+    id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name_ja TEXT   NOT NULL,
+    name_en TEXT   NOT NULL
+);
+
+CREATE TABLE lanes (
+    id       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    venue_id BIGINT NOT NULL REFERENCES venues (id),
+    name_ja  TEXT   NOT NULL,
+    name_en  TEXT   NOT NULL
+);
+
+CREATE TABLE vaccines (
+    id                     BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name_ja                TEXT    NOT NULL,
+    name_en                TEXT    NOT NULL,
+    second_dose_after_days INTEGER CHECK (second_dose_after_days > 0)
+);
+
+CREATE TABLE slots (
+    id                  BIGINT      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    venue_id            BIGINT      NOT NULL REFERENCES venues (id),
+    lane_id             BIGINT      NOT NULL REFERENCES lanes (id),
+    vaccine_id          BIGINT      NOT NULL REFERENCES vaccines (id),
+    dose                INTEGER     NOT NULL CHECK (dose IN (1, 2)),
+    starts_at           TIMESTAMPTZ NOT NULL,
+    ends_at             TIMESTAMPTZ NOT NULL,
+    capacity            INTEGER     NOT NULL CHECK (capacity >= 0),
+    -- Places held by active series. The CHECK is the last guard against
+    -- overbooking; the booking transaction never relies on it.
+    booked              INTEGER     NOT NULL DEFAULT 0 CHECK (booked >= 0 AND booked <= capacity),
+    opens_at            TIMESTAMPTZ NOT NULL,
+    closed              BOOLEAN     NOT NULL DEFAULT FALSE,
+    eligible_user_types TEXT        NOT NULL DEFAULT '',
+    CHECK (ends_at > starts_at)
+);
+
+CREATE INDEX slots_by_start ON slots (starts_at);
+
+-- Institutions a slot is reserved for; none = every institution.
+CREATE TABLE slot_institutions (
+    slot_id        BIGINT NOT NULL REFERENCES slots (id) ON DELETE CASCADE,
+    institution_id BIGINT NOT NULL REFERENCES institutions (id),
+    PRIMARY KEY (slot_id, institution_id)
+);
+
+-- The built-in member directory.
+CREATE TABLE members (
+    institution_id  BIGINT  NOT NULL REFERENCES institutions (id),
+    login           TEXT    NOT NULL,
+    password_hash   TEXT    NOT NULL,
+    user_type       TEXT    NOT NULL CHECK (user_type IN ('staff', 'student')),
+    department_code TEXT,
+    disabled        BOOLEAN NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (institution_id, login)
+);
+
+-- One row per institution login; only non-personal attributes.
+CREATE TABLE persons (
+    id              BIGINT      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    institution_id  BIGINT      NOT NULL REFERENCES institutions (id),
+    subject         TEXT        NOT NULL,
+    user_type       TEXT        NOT NULL CHECK (user_type IN ('staff', 'student')),
+    department_code TEXT,
+    first_seen_at   TIMESTAMPTZ NOT NULL,
+    last_seen_at    TIMESTAMPTZ NOT NULL,
+    UNIQUE (institution_id, subject)
+);
+
+CREATE TABLE series (
+    id           BIGINT      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    number       TEXT        NOT NULL UNIQUE,
+    person_id    BIGINT      NOT NULL REFERENCES persons (id),
+    vaccine_id   BIGINT      NOT NULL REFERENCES vaccines (id),
+    state        TEXT        NOT NULL CHECK (state IN ('booked', 'cancelled')),
+    created_at   TIMESTAMPTZ NOT NULL,
+    updated_at   TIMESTAMPTZ NOT NULL,
+    cancelled_at TIMESTAMPTZ
+);
+
+-- The database itself refuses a second active series for a person.
+CREATE UNIQUE INDEX series_one_active_per_person ON series (person_id) WHERE state = 'booked';
+
+CREATE TABLE series_doses (
+    series_id BIGINT  NOT NULL REFERENCES series (id) ON DELETE CASCADE,
+    dose      INTEGER NOT NULL CHECK (dose IN (1, 2)),
+    slot_id   BIGINT  NOT NULL REFERENCES slots (id),
+    PRIMARY KEY (series_id, dose)
+);
+
+CREATE INDEX series_doses_by_slot ON series_doses (slot_id);
+
+-- Idempotency-Key of booking requests; the row is written first in the
+-- booking transaction, so a concurrent request with the same key waits for
+-- it and then replays it.
+CREATE TABLE idempotency_keys (
+    person_id   BIGINT      NOT NULL REFERENCES persons (id),
+    key         TEXT        NOT NULL,
+    fingerprint TEXT        NOT NULL,
+    series_id   BIGINT      REFERENCES series (id),
+    created_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (person_id, key)
+);
+
+CREATE TABLE sessions (
+    id_hash    TEXT        PRIMARY KEY,
+    data       TEXT        NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);

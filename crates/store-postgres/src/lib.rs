@@ -1,0 +1,237 @@
+//! The PostgreSQL store, for production and for several processes on one
+//! database.
+//!
+//! Transactions run at READ COMMITTED: a place is taken by a conditional
+//! update that PostgreSQL re-checks on the newest row version, and the
+//! uniqueness rules are indexes. A deadlock or serialization failure (rare:
+//! two changes swapping the same slots) is retried a few times.
+
+mod reference;
+mod reservations;
+mod sessions;
+mod slots;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use reservations::PgTx;
+use sesshu_domain::{
+    Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person, PersonId,
+    ReservationNumber, Series, SeriesId, Slot, SlotId, Subject, VaccineId, VenueId,
+};
+use sesshu_store::flows;
+use sesshu_store::{
+    Booked, Member, NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue,
+    PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult,
+};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The migrations of this backend, applied by [`PgStore::migrate`].
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// How often a transaction that lost a deadlock is tried again.
+const ATTEMPTS: usize = 4;
+
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://…`) with a pool of `max_connections`.
+    pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url).map_err(StoreError::database)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(StoreError::database)?;
+        Ok(Self { pool })
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.pool).await.map_err(StoreError::database)
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// Maps an sqlx error to the store's error; deadlocks and serialization
+/// failures become [`StoreError::Contention`], which is retried.
+pub(crate) fn db(e: sqlx::Error) -> StoreError {
+    match e.as_database_error().and_then(|d| d.code()) {
+        Some(code) if code == "40P01" || code == "40001" => StoreError::Contention,
+        _ => StoreError::database(e),
+    }
+}
+
+/// The name of the constraint a database error violated, if any.
+pub(crate) fn constraint(e: &sqlx::Error) -> Option<&str> {
+    e.as_database_error().and_then(|d| d.constraint())
+}
+
+/// Runs one write transaction, retrying it on contention.
+macro_rules! write_tx {
+    ($self:ident, |$tx:ident| $body:expr) => {{
+        let mut attempt = 1;
+        loop {
+            let mut tx = $self.pool.begin().await.map_err(db)?;
+            let result = {
+                let $tx = &mut tx;
+                $body.await
+            };
+            let result = match result {
+                Ok(value) => tx.commit().await.map(|()| value).map_err(db),
+                Err(e) => Err(e),
+            };
+            match result {
+                Err(StoreError::Contention) if attempt < ATTEMPTS => {
+                    tracing::debug!(attempt, "transaction contention, retrying");
+                    attempt += 1;
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(db)
+    }
+
+    async fn institutions(&self) -> StoreResult<Vec<Institution>> {
+        reference::institutions(&self.pool).await
+    }
+
+    async fn institution(&self, id: InstitutionId) -> StoreResult<Option<Institution>> {
+        reference::institution_where(&self.pool, reference::By::Id(id)).await
+    }
+
+    async fn institution_by_code(
+        &self,
+        code: &InstitutionCode,
+    ) -> StoreResult<Option<Institution>> {
+        reference::institution_where(&self.pool, reference::By::Code(code)).await
+    }
+
+    async fn catalog(&self) -> StoreResult<Catalog> {
+        reference::catalog(&self.pool).await
+    }
+
+    async fn insert_institution(&self, new: &NewInstitution) -> StoreResult<InstitutionId> {
+        reference::insert_institution(&self.pool, new).await
+    }
+
+    async fn insert_venue(&self, new: &NewVenue) -> StoreResult<VenueId> {
+        reference::insert_venue(&self.pool, new).await
+    }
+
+    async fn insert_lane(&self, new: &NewLane) -> StoreResult<LaneId> {
+        reference::insert_lane(&self.pool, new).await
+    }
+
+    async fn insert_vaccine(&self, new: &NewVaccine) -> StoreResult<VaccineId> {
+        reference::insert_vaccine(&self.pool, new).await
+    }
+
+    async fn slots(&self, query: &SlotQuery) -> StoreResult<Vec<Slot>> {
+        slots::list(&self.pool, query).await
+    }
+
+    async fn slot(&self, id: SlotId) -> StoreResult<Option<Slot>> {
+        slots::one(&self.pool, id).await
+    }
+
+    async fn insert_slots(&self, new: &[NewSlot]) -> StoreResult<Vec<SlotId>> {
+        write_tx!(self, |tx| slots::insert(tx, new))
+    }
+
+    async fn member(
+        &self,
+        institution: InstitutionId,
+        login: &Subject,
+    ) -> StoreResult<Option<Member>> {
+        reference::member(&self.pool, institution, login).await
+    }
+
+    async fn upsert_members(&self, members: &[NewMember]) -> StoreResult<u64> {
+        write_tx!(self, |tx| reference::upsert_members(tx, members))
+    }
+
+    async fn person_for_login(&self, login: &PersonLogin) -> StoreResult<Person> {
+        write_tx!(self, |tx| reference::person_for_login(tx, login))
+    }
+
+    async fn person(&self, id: PersonId) -> StoreResult<Option<Person>> {
+        reference::person(&self.pool, id).await
+    }
+
+    async fn series_of(&self, person: PersonId) -> StoreResult<Vec<Series>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        reservations::series_where(&mut conn, reservations::By::Person(person)).await
+    }
+
+    async fn series(&self, id: SeriesId) -> StoreResult<Option<Series>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        Ok(
+            reservations::series_where(&mut conn, reservations::By::Id(id))
+                .await?
+                .pop(),
+        )
+    }
+
+    async fn series_by_number(&self, number: &ReservationNumber) -> StoreResult<Option<Series>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        Ok(
+            reservations::series_where(&mut conn, reservations::By::Number(number))
+                .await?
+                .pop(),
+        )
+    }
+
+    async fn book(&self, request: &NewSeries) -> StoreResult<Booked> {
+        write_tx!(self, |tx| flows::book(&mut PgTx(tx), request))
+    }
+
+    async fn reschedule(&self, request: &Reschedule) -> StoreResult<Series> {
+        write_tx!(self, |tx| flows::reschedule(&mut PgTx(tx), request))
+    }
+
+    async fn cancel(&self, series: SeriesId, now: DateTime<Utc>) -> StoreResult<Series> {
+        write_tx!(self, |tx| flows::cancel(&mut PgTx(tx), series, now))
+    }
+
+    async fn session_create(&self, session: &SessionRecord) -> StoreResult<bool> {
+        sessions::create(&self.pool, session).await
+    }
+
+    async fn session_save(&self, session: &SessionRecord) -> StoreResult<()> {
+        sessions::save(&self.pool, session).await
+    }
+
+    async fn session_load(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRecord>> {
+        sessions::load(&self.pool, id_hash, now).await
+    }
+
+    async fn session_delete(&self, id_hash: &str) -> StoreResult<()> {
+        sessions::delete(&self.pool, id_hash).await
+    }
+
+    async fn sessions_purge(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        sessions::purge(&self.pool, now).await
+    }
+}

@@ -1,0 +1,284 @@
+//! Reservation series: reading them, and the statements of the booking
+//! transactions (the flows themselves are in `sesshu_store::flows`).
+
+use crate::{constraint, db};
+use chrono::{DateTime, Utc};
+use sesshu_domain::{
+    DoseNumber, PersonId, Rejection, ReservationNumber, Series, SeriesId, SeriesState, SlotId,
+    VaccineId,
+};
+use sesshu_store::flows::WriteTx;
+use sesshu_store::{Idempotency, SeriesDoseRow, StoreResult, group_series};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Postgres, Row, Transaction};
+
+pub(crate) enum By<'a> {
+    Person(PersonId),
+    Id(SeriesId),
+    Number(&'a ReservationNumber),
+}
+
+const SERIES_COLUMNS: &str = "SELECT se.id, se.number, se.person_id, se.vaccine_id, se.state, \
+     se.created_at, d.dose, d.slot_id, sl.venue_id, sl.lane_id, sl.starts_at, sl.ends_at \
+     FROM series se JOIN series_doses d ON d.series_id = se.id JOIN slots sl ON sl.id = d.slot_id";
+
+fn row(r: &PgRow) -> StoreResult<SeriesDoseRow> {
+    Ok(SeriesDoseRow {
+        series: r.try_get("id").map_err(db)?,
+        number: r.try_get("number").map_err(db)?,
+        person: r.try_get("person_id").map_err(db)?,
+        vaccine: r.try_get("vaccine_id").map_err(db)?,
+        state: r.try_get("state").map_err(db)?,
+        created_at: r.try_get("created_at").map_err(db)?,
+        dose: i64::from(r.try_get::<i32, _>("dose").map_err(db)?),
+        slot: r.try_get("slot_id").map_err(db)?,
+        venue: r.try_get("venue_id").map_err(db)?,
+        lane: r.try_get("lane_id").map_err(db)?,
+        starts_at: r.try_get("starts_at").map_err(db)?,
+        ends_at: r.try_get("ends_at").map_err(db)?,
+    })
+}
+
+pub(crate) async fn series_where(conn: &mut PgConnection, by: By<'_>) -> StoreResult<Vec<Series>> {
+    let order = "ORDER BY se.created_at DESC, se.id DESC, d.dose";
+    let rows = match by {
+        By::Person(p) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{SERIES_COLUMNS} WHERE se.person_id = $1 {order}"
+            )))
+            .bind(p.0)
+            .fetch_all(&mut *conn)
+            .await
+        }
+        By::Id(id) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{SERIES_COLUMNS} WHERE se.id = $1 {order}"
+            )))
+            .bind(id.0)
+            .fetch_all(&mut *conn)
+            .await
+        }
+        By::Number(n) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{SERIES_COLUMNS} WHERE se.number = $1 {order}"
+            )))
+            .bind(n.compact())
+            .fetch_all(&mut *conn)
+            .await
+        }
+    }
+    .map_err(db)?;
+    group_series(rows.iter().map(row).collect::<StoreResult<Vec<_>>>()?)
+}
+
+/// An open READ COMMITTED transaction. Places are taken by conditional
+/// updates, which PostgreSQL re-evaluates on the latest row version after
+/// waiting for a concurrent writer; the series row is locked (`FOR UPDATE`)
+/// before it is changed.
+pub(crate) struct PgTx<'t>(pub(crate) &'t mut Transaction<'static, Postgres>);
+
+impl PgTx<'_> {
+    fn conn(&mut self) -> &mut PgConnection {
+        self.0
+    }
+}
+
+impl WriteTx for PgTx<'_> {
+    async fn claim_key(
+        &mut self,
+        person: PersonId,
+        key: &Idempotency,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "INSERT INTO idempotency_keys (person_id, key, fingerprint, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (person_id, key) DO NOTHING",
+        )
+        .bind(person.0)
+        .bind(&key.key)
+        .bind(&key.fingerprint)
+        .bind(now)
+        .execute(self.conn())
+        .await
+        .map_err(db)?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn key_record(
+        &mut self,
+        person: PersonId,
+        key: &str,
+    ) -> StoreResult<Option<(String, Option<SeriesId>)>> {
+        let row = sqlx::query(
+            "SELECT fingerprint, series_id FROM idempotency_keys WHERE person_id = $1 AND key = $2",
+        )
+        .bind(person.0)
+        .bind(key)
+        .fetch_optional(self.conn())
+        .await
+        .map_err(db)?;
+        row.map(|r| {
+            Ok((
+                r.try_get("fingerprint").map_err(db)?,
+                r.try_get::<Option<i64>, _>("series_id")
+                    .map_err(db)?
+                    .map(SeriesId),
+            ))
+        })
+        .transpose()
+    }
+
+    async fn set_key_series(
+        &mut self,
+        person: PersonId,
+        key: &str,
+        series: SeriesId,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE idempotency_keys SET series_id = $3 WHERE person_id = $1 AND key = $2")
+            .bind(person.0)
+            .bind(key)
+            .bind(series.0)
+            .execute(self.conn())
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn has_active_series(&mut self, person: PersonId) -> StoreResult<bool> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM series WHERE person_id = $1 AND state = 'booked')",
+        )
+        .bind(person.0)
+        .fetch_one(self.conn())
+        .await
+        .map_err(db)
+    }
+
+    async fn insert_series(
+        &mut self,
+        number: &ReservationNumber,
+        person: PersonId,
+        vaccine: VaccineId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SeriesId>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO series (number, person_id, vaccine_id, state, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'booked', $4, $4) ON CONFLICT (number) DO NOTHING RETURNING id",
+        )
+        .bind(number.compact())
+        .bind(person.0)
+        .bind(vaccine.0)
+        .bind(now)
+        .fetch_optional(self.conn())
+        .await
+        .map_err(|e| match constraint(&e) {
+            Some("series_one_active_per_person") => Rejection::AlreadyBooked.into(),
+            _ => db(e),
+        })?;
+        Ok(id.map(SeriesId))
+    }
+
+    async fn insert_dose(
+        &mut self,
+        series: SeriesId,
+        dose: DoseNumber,
+        slot: SlotId,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT INTO series_doses (series_id, dose, slot_id) VALUES ($1, $2, $3)")
+            .bind(series.0)
+            .bind(i32::from(dose.get()))
+            .bind(slot.0)
+            .execute(self.conn())
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn set_dose_slot(
+        &mut self,
+        series: SeriesId,
+        dose: DoseNumber,
+        slot: SlotId,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE series_doses SET slot_id = $3 WHERE series_id = $1 AND dose = $2")
+            .bind(series.0)
+            .bind(i32::from(dose.get()))
+            .bind(slot.0)
+            .execute(self.conn())
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn take_place(&mut self, slot: SlotId, now: DateTime<Utc>) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE slots SET booked = booked + 1 \
+             WHERE id = $1 AND booked < capacity AND NOT closed AND starts_at > $2",
+        )
+        .bind(slot.0)
+        .bind(now)
+        .execute(self.conn())
+        .await
+        .map_err(db)?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    async fn release_place(&mut self, slot: SlotId) -> StoreResult<()> {
+        let result =
+            sqlx::query("UPDATE slots SET booked = booked - 1 WHERE id = $1 AND booked > 0")
+                .bind(slot.0)
+                .execute(self.conn())
+                .await
+                .map_err(db)?;
+        if result.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(sesshu_store::StoreError::corrupt(format!(
+                "slot {slot} has no place to release"
+            )))
+        }
+    }
+
+    async fn slot_closed(&mut self, slot: SlotId, now: DateTime<Utc>) -> StoreResult<Option<bool>> {
+        sqlx::query_scalar("SELECT closed OR starts_at <= $2 FROM slots WHERE id = $1")
+            .bind(slot.0)
+            .bind(now)
+            .fetch_optional(self.conn())
+            .await
+            .map_err(db)
+    }
+
+    async fn lock_series(&mut self, series: SeriesId) -> StoreResult<Option<Series>> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM series WHERE id = $1 FOR UPDATE")
+                .bind(series.0)
+                .fetch_optional(self.conn())
+                .await
+                .map_err(db)?;
+        if found.is_none() {
+            return Ok(None);
+        }
+        Ok(series_where(self.conn(), By::Id(series)).await?.pop())
+    }
+
+    async fn set_state(
+        &mut self,
+        series: SeriesId,
+        state: SeriesState,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let cancelled_at = (state == SeriesState::Cancelled).then_some(now);
+        sqlx::query(
+            "UPDATE series SET state = $2, updated_at = $3, \
+             cancelled_at = COALESCE($4, cancelled_at) WHERE id = $1",
+        )
+        .bind(series.0)
+        .bind(state.as_str())
+        .bind(now)
+        .bind(cancelled_at)
+        .execute(self.conn())
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+}

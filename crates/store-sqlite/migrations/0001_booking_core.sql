@@ -1,0 +1,130 @@
+-- The booking core. Times are INTEGER seconds since the Unix epoch (UTC);
+-- sets of user types are comma-separated codes ('' = no restriction).
+
+CREATE TABLE institutions (
+    id                   INTEGER PRIMARY KEY,
+    code                 TEXT    NOT NULL UNIQUE,
+    name_ja              TEXT    NOT NULL,
+    name_en              TEXT    NOT NULL,
+    contact_office_ja    TEXT    NOT NULL DEFAULT '',
+    contact_office_en    TEXT    NOT NULL DEFAULT '',
+    contact_mail         TEXT    NOT NULL DEFAULT '',
+    contact_phone        TEXT    NOT NULL DEFAULT '',
+    contact_url          TEXT    NOT NULL DEFAULT '',
+    eligible_user_types  TEXT    NOT NULL,
+    deadline_days_before INTEGER NOT NULL DEFAULT 3 CHECK (deadline_days_before BETWEEN 0 AND 60),
+    deadline_minutes     INTEGER NOT NULL DEFAULT 720 CHECK (deadline_minutes BETWEEN 0 AND 1439)
+) STRICT;
+
+CREATE TABLE venues (
+    id      INTEGER PRIMARY KEY,
+    name_ja TEXT NOT NULL,
+    name_en TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE lanes (
+    id       INTEGER PRIMARY KEY,
+    venue_id INTEGER NOT NULL REFERENCES venues (id),
+    name_ja  TEXT    NOT NULL,
+    name_en  TEXT    NOT NULL
+) STRICT;
+
+CREATE TABLE vaccines (
+    id                     INTEGER PRIMARY KEY,
+    name_ja                TEXT    NOT NULL,
+    name_en                TEXT    NOT NULL,
+    second_dose_after_days INTEGER CHECK (second_dose_after_days > 0)
+) STRICT;
+
+CREATE TABLE slots (
+    id                  INTEGER PRIMARY KEY,
+    venue_id            INTEGER NOT NULL REFERENCES venues (id),
+    lane_id             INTEGER NOT NULL REFERENCES lanes (id),
+    vaccine_id          INTEGER NOT NULL REFERENCES vaccines (id),
+    dose                INTEGER NOT NULL CHECK (dose IN (1, 2)),
+    starts_at           INTEGER NOT NULL,
+    ends_at             INTEGER NOT NULL,
+    capacity            INTEGER NOT NULL CHECK (capacity >= 0),
+    -- Places held by active series. The CHECK is the last guard against
+    -- overbooking; the booking transaction never relies on it.
+    booked              INTEGER NOT NULL DEFAULT 0 CHECK (booked >= 0 AND booked <= capacity),
+    opens_at            INTEGER NOT NULL,
+    closed              INTEGER NOT NULL DEFAULT 0 CHECK (closed IN (0, 1)),
+    eligible_user_types TEXT    NOT NULL DEFAULT '',
+    CHECK (ends_at > starts_at)
+) STRICT;
+
+CREATE INDEX slots_by_start ON slots (starts_at);
+
+-- Institutions a slot is reserved for; none = every institution.
+CREATE TABLE slot_institutions (
+    slot_id        INTEGER NOT NULL REFERENCES slots (id) ON DELETE CASCADE,
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    PRIMARY KEY (slot_id, institution_id)
+) STRICT;
+
+-- The built-in member directory.
+CREATE TABLE members (
+    institution_id  INTEGER NOT NULL REFERENCES institutions (id),
+    login           TEXT    NOT NULL,
+    password_hash   TEXT    NOT NULL,
+    user_type       TEXT    NOT NULL CHECK (user_type IN ('staff', 'student')),
+    department_code TEXT,
+    disabled        INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    PRIMARY KEY (institution_id, login)
+) STRICT;
+
+-- One row per institution login; only non-personal attributes.
+CREATE TABLE persons (
+    id              INTEGER PRIMARY KEY,
+    institution_id  INTEGER NOT NULL REFERENCES institutions (id),
+    subject         TEXT    NOT NULL,
+    user_type       TEXT    NOT NULL CHECK (user_type IN ('staff', 'student')),
+    department_code TEXT,
+    first_seen_at   INTEGER NOT NULL,
+    last_seen_at    INTEGER NOT NULL,
+    UNIQUE (institution_id, subject)
+) STRICT;
+
+CREATE TABLE series (
+    id           INTEGER PRIMARY KEY,
+    number       TEXT    NOT NULL UNIQUE,
+    person_id    INTEGER NOT NULL REFERENCES persons (id),
+    vaccine_id   INTEGER NOT NULL REFERENCES vaccines (id),
+    state        TEXT    NOT NULL CHECK (state IN ('booked', 'cancelled')),
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    cancelled_at INTEGER
+) STRICT;
+
+-- The database itself refuses a second active series for a person.
+CREATE UNIQUE INDEX series_one_active_per_person ON series (person_id) WHERE state = 'booked';
+
+CREATE TABLE series_doses (
+    series_id INTEGER NOT NULL REFERENCES series (id) ON DELETE CASCADE,
+    dose      INTEGER NOT NULL CHECK (dose IN (1, 2)),
+    slot_id   INTEGER NOT NULL REFERENCES slots (id),
+    PRIMARY KEY (series_id, dose)
+) STRICT;
+
+CREATE INDEX series_doses_by_slot ON series_doses (slot_id);
+
+-- Idempotency-Key of booking requests; the row is written first in the
+-- booking transaction, so a concurrent request with the same key waits for
+-- it and then replays it.
+CREATE TABLE idempotency_keys (
+    person_id   INTEGER NOT NULL REFERENCES persons (id),
+    key         TEXT    NOT NULL,
+    fingerprint TEXT    NOT NULL,
+    series_id   INTEGER REFERENCES series (id),
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (person_id, key)
+) STRICT;
+
+CREATE TABLE sessions (
+    id_hash    TEXT    PRIMARY KEY,
+    data       TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);

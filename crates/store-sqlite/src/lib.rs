@@ -1,0 +1,240 @@
+//! The SQLite store: Sesshu's embedded default.
+//!
+//! WAL journal, foreign keys on, a busy timeout, and every write transaction
+//! opened with `BEGIN IMMEDIATE`: SQLite then serialises writers up front
+//! instead of failing a deferred transaction that read and then tries to
+//! write ("database is locked"). Times are stored as integer Unix seconds.
+
+mod reference;
+mod reservations;
+mod sessions;
+mod slots;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use reservations::SqliteTx;
+use sesshu_domain::{
+    Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person, PersonId,
+    ReservationNumber, Series, SeriesId, Slot, SlotId, Subject, VaccineId, VenueId,
+};
+use sesshu_store::flows;
+use sesshu_store::{
+    Booked, Member, NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue,
+    PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The migrations of this backend, applied by [`SqliteStore::migrate`].
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` (`sqlite://path` or
+    /// a plain path).
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = if url.starts_with("sqlite:") {
+            SqliteConnectOptions::from_str(url).map_err(StoreError::database)?
+        } else {
+            SqliteConnectOptions::new().filename(Path::new(url))
+        };
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(StoreError::database)?;
+        Ok(Self { pool })
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.pool).await.map_err(StoreError::database)
+    }
+
+    async fn read(&self) -> StoreResult<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+        self.pool.acquire().await.map_err(db)
+    }
+
+    /// A write transaction that holds SQLite's write lock from its start.
+    async fn write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)
+    }
+}
+
+/// Maps an sqlx error to the store's error.
+pub(crate) fn db(e: sqlx::Error) -> StoreError {
+    StoreError::database(e)
+}
+
+pub(crate) fn secs(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub(crate) fn time(secs: i64) -> StoreResult<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, 0).ok_or_else(|| StoreError::corrupt("timestamp out of range"))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(db)
+    }
+
+    async fn institutions(&self) -> StoreResult<Vec<Institution>> {
+        reference::institutions(&self.pool).await
+    }
+
+    async fn institution(&self, id: InstitutionId) -> StoreResult<Option<Institution>> {
+        reference::institution_where(&self.pool, reference::By::Id(id)).await
+    }
+
+    async fn institution_by_code(
+        &self,
+        code: &InstitutionCode,
+    ) -> StoreResult<Option<Institution>> {
+        reference::institution_where(&self.pool, reference::By::Code(code)).await
+    }
+
+    async fn catalog(&self) -> StoreResult<Catalog> {
+        reference::catalog(&self.pool).await
+    }
+
+    async fn insert_institution(&self, new: &NewInstitution) -> StoreResult<InstitutionId> {
+        reference::insert_institution(&self.pool, new).await
+    }
+
+    async fn insert_venue(&self, new: &NewVenue) -> StoreResult<VenueId> {
+        reference::insert_venue(&self.pool, new).await
+    }
+
+    async fn insert_lane(&self, new: &NewLane) -> StoreResult<LaneId> {
+        reference::insert_lane(&self.pool, new).await
+    }
+
+    async fn insert_vaccine(&self, new: &NewVaccine) -> StoreResult<VaccineId> {
+        reference::insert_vaccine(&self.pool, new).await
+    }
+
+    async fn slots(&self, query: &SlotQuery) -> StoreResult<Vec<Slot>> {
+        slots::list(&self.pool, query).await
+    }
+
+    async fn slot(&self, id: SlotId) -> StoreResult<Option<Slot>> {
+        slots::one(&self.pool, id).await
+    }
+
+    async fn insert_slots(&self, new: &[NewSlot]) -> StoreResult<Vec<SlotId>> {
+        let mut tx = self.write().await?;
+        let ids = slots::insert(&mut tx, new).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(ids)
+    }
+
+    async fn member(
+        &self,
+        institution: InstitutionId,
+        login: &Subject,
+    ) -> StoreResult<Option<Member>> {
+        reference::member(&self.pool, institution, login).await
+    }
+
+    async fn upsert_members(&self, members: &[NewMember]) -> StoreResult<u64> {
+        let mut tx = self.write().await?;
+        let n = reference::upsert_members(&mut tx, members).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(n)
+    }
+
+    async fn person_for_login(&self, login: &PersonLogin) -> StoreResult<Person> {
+        let mut tx = self.write().await?;
+        let person = reference::person_for_login(&mut tx, login).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(person)
+    }
+
+    async fn person(&self, id: PersonId) -> StoreResult<Option<Person>> {
+        reference::person(&self.pool, id).await
+    }
+
+    async fn series_of(&self, person: PersonId) -> StoreResult<Vec<Series>> {
+        reservations::series_where(&mut *self.read().await?, reservations::By::Person(person)).await
+    }
+
+    async fn series(&self, id: SeriesId) -> StoreResult<Option<Series>> {
+        Ok(
+            reservations::series_where(&mut *self.read().await?, reservations::By::Id(id))
+                .await?
+                .pop(),
+        )
+    }
+
+    async fn series_by_number(&self, number: &ReservationNumber) -> StoreResult<Option<Series>> {
+        Ok(
+            reservations::series_where(&mut *self.read().await?, reservations::By::Number(number))
+                .await?
+                .pop(),
+        )
+    }
+
+    async fn book(&self, request: &NewSeries) -> StoreResult<Booked> {
+        let mut tx = self.write().await?;
+        let booked = flows::book(&mut SqliteTx(&mut tx), request).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(booked)
+    }
+
+    async fn reschedule(&self, request: &Reschedule) -> StoreResult<Series> {
+        let mut tx = self.write().await?;
+        let series = flows::reschedule(&mut SqliteTx(&mut tx), request).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(series)
+    }
+
+    async fn cancel(&self, series: SeriesId, now: DateTime<Utc>) -> StoreResult<Series> {
+        let mut tx = self.write().await?;
+        let series = flows::cancel(&mut SqliteTx(&mut tx), series, now).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(series)
+    }
+
+    async fn session_create(&self, session: &SessionRecord) -> StoreResult<bool> {
+        sessions::create(&self.pool, session).await
+    }
+
+    async fn session_save(&self, session: &SessionRecord) -> StoreResult<()> {
+        sessions::save(&self.pool, session).await
+    }
+
+    async fn session_load(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRecord>> {
+        sessions::load(&self.pool, id_hash, now).await
+    }
+
+    async fn session_delete(&self, id_hash: &str) -> StoreResult<()> {
+        sessions::delete(&self.pool, id_hash).await
+    }
+
+    async fn sessions_purge(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        sessions::purge(&self.pool, now).await
+    }
+}

@@ -1,0 +1,76 @@
+//! Server-side sessions (the cookie holds only a random id; we keep its hash).
+
+use crate::{db, secs, time};
+use chrono::{DateTime, Utc};
+use sesshu_store::{SessionRecord, StoreResult};
+use sqlx::Row;
+use sqlx::sqlite::SqlitePool;
+
+pub(crate) async fn create(pool: &SqlitePool, s: &SessionRecord) -> StoreResult<bool> {
+    let result = sqlx::query(
+        "INSERT INTO sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (id_hash) DO NOTHING",
+    )
+    .bind(&s.id_hash)
+    .bind(&s.data)
+    .bind(secs(s.expires_at))
+    .execute(pool)
+    .await
+    .map_err(db)?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub(crate) async fn save(pool: &SqlitePool, s: &SessionRecord) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (id_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+    )
+    .bind(&s.id_hash)
+    .bind(&s.data)
+    .bind(secs(s.expires_at))
+    .execute(pool)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+pub(crate) async fn load(
+    pool: &SqlitePool,
+    id_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<SessionRecord>> {
+    let row = sqlx::query(
+        "SELECT id_hash, data, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+    )
+    .bind(id_hash)
+    .bind(secs(now))
+    .fetch_optional(pool)
+    .await
+    .map_err(db)?;
+    row.map(|r| {
+        Ok(SessionRecord {
+            id_hash: r.try_get("id_hash").map_err(db)?,
+            data: r.try_get("data").map_err(db)?,
+            expires_at: time(r.try_get("expires_at").map_err(db)?)?,
+        })
+    })
+    .transpose()
+}
+
+pub(crate) async fn delete(pool: &SqlitePool, id_hash: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(pool)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+pub(crate) async fn purge(pool: &SqlitePool, now: DateTime<Utc>) -> StoreResult<u64> {
+    let result = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(secs(now))
+        .execute(pool)
+        .await
+        .map_err(db)?;
+    Ok(result.rows_affected())
+}

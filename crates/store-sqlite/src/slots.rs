@@ -1,0 +1,111 @@
+//! Slots: listing for availability, inserting in bulk.
+
+use crate::{db, secs, time};
+use sesshu_domain::{InstitutionId, LaneId, Slot, SlotEligibility, SlotId, VaccineId, VenueId};
+use sesshu_store::{NewSlot, SlotQuery, StoreResult, columns};
+use sqlx::sqlite::{SqlitePool, SqliteRow};
+use sqlx::{Row, Sqlite, Transaction};
+
+const SLOT_COLUMNS: &str = "SELECT s.id, s.venue_id, s.lane_id, s.vaccine_id, s.dose, \
+     s.starts_at, s.ends_at, s.capacity, s.booked, s.opens_at, s.closed, s.eligible_user_types, \
+     (SELECT group_concat(institution_id) FROM slot_institutions i WHERE i.slot_id = s.id) \
+     AS institutions FROM slots s";
+
+fn slot(row: &SqliteRow) -> StoreResult<Slot> {
+    let institutions: Option<String> = row.try_get("institutions").map_err(db)?;
+    let institutions = institutions
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<i64>()
+                .map(InstitutionId)
+                .map_err(sesshu_store::StoreError::corrupt)
+        })
+        .collect::<StoreResult<_>>()?;
+    Ok(Slot {
+        id: SlotId(row.try_get("id").map_err(db)?),
+        venue: VenueId(row.try_get("venue_id").map_err(db)?),
+        lane: LaneId(row.try_get("lane_id").map_err(db)?),
+        vaccine: VaccineId(row.try_get("vaccine_id").map_err(db)?),
+        dose: columns::dose(row.try_get("dose").map_err(db)?)?,
+        starts_at: time(row.try_get("starts_at").map_err(db)?)?,
+        ends_at: time(row.try_get("ends_at").map_err(db)?)?,
+        capacity: columns::count(row.try_get("capacity").map_err(db)?)?,
+        booked: columns::count(row.try_get("booked").map_err(db)?)?,
+        opens_at: time(row.try_get("opens_at").map_err(db)?)?,
+        closed: row.try_get::<i64, _>("closed").map_err(db)? != 0,
+        eligibility: SlotEligibility {
+            institutions,
+            user_types: columns::user_types(row.try_get("eligible_user_types").map_err(db)?)?,
+        },
+    })
+}
+
+pub(crate) async fn list(pool: &SqlitePool, q: &SlotQuery) -> StoreResult<Vec<Slot>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{SLOT_COLUMNS} WHERE s.starts_at >= $1 AND s.starts_at < $2 \
+         AND ($3 IS NULL OR s.dose = $3) AND ($4 IS NULL OR s.venue_id = $4) \
+         AND ($5 IS NULL OR s.vaccine_id = $5) AND ($6 OR s.closed = 0) \
+         ORDER BY s.starts_at, s.lane_id, s.id"
+    ));
+    sqlx::query(sql)
+        .bind(secs(q.from))
+        .bind(secs(q.to))
+        .bind(q.dose.map(|d| i64::from(d.get())))
+        .bind(q.venue.map(|v| v.0))
+        .bind(q.vaccine.map(|v| v.0))
+        .bind(q.include_closed)
+        .fetch_all(pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(slot)
+        .collect()
+}
+
+pub(crate) async fn one(pool: &SqlitePool, id: SlotId) -> StoreResult<Option<Slot>> {
+    let sql = sqlx::AssertSqlSafe(format!("{SLOT_COLUMNS} WHERE s.id = $1"));
+    let row = sqlx::query(sql)
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await
+        .map_err(db)?;
+    row.as_ref().map(slot).transpose()
+}
+
+pub(crate) async fn insert(
+    tx: &mut Transaction<'static, Sqlite>,
+    new: &[NewSlot],
+) -> StoreResult<Vec<SlotId>> {
+    let mut ids = Vec::with_capacity(new.len());
+    for s in new {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO slots (venue_id, lane_id, vaccine_id, dose, starts_at, ends_at, \
+             capacity, opens_at, eligible_user_types) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(s.venue.0)
+        .bind(s.lane.0)
+        .bind(s.vaccine.0)
+        .bind(i64::from(s.dose.get()))
+        .bind(secs(s.starts_at))
+        .bind(secs(s.ends_at))
+        .bind(i64::from(s.capacity))
+        .bind(secs(s.opens_at))
+        .bind(columns::user_types_text(&s.eligibility.user_types))
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)?;
+        for institution in &s.eligibility.institutions {
+            sqlx::query("INSERT INTO slot_institutions (slot_id, institution_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(institution.0)
+                .execute(&mut **tx)
+                .await
+                .map_err(db)?;
+        }
+        ids.push(SlotId(id));
+    }
+    Ok(ids)
+}

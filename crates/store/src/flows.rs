@@ -1,0 +1,251 @@
+//! The write transactions that keep Sesshu correct under a rush, written once.
+//!
+//! Each backend opens a transaction and offers its statements through
+//! [`WriteTx`]; the sequence of those statements — the part that decides
+//! whether a slot can be overbooked or a booking lost — lives here, for both
+//! databases.
+//!
+//! The guarantees, and what gives them:
+//!
+//! - **No slot goes past its capacity.** A place is taken only by
+//!   [`WriteTx::take_place`], a single conditional update
+//!   (`booked = booked + 1 WHERE booked < capacity`), atomic on both
+//!   databases; a `CHECK (booked <= capacity)` backs it.
+//! - **One active series per person.** Checked first for a clean answer, and
+//!   enforced by a partial unique index, so concurrent requests that both
+//!   pass the check still cannot both commit.
+//! - **A repeated request replays.** The idempotency key is claimed as the
+//!   first write; a concurrent request with the same key waits on that row
+//!   and then finds the series the first one made.
+//! - **All or nothing.** Any refusal returns early and the caller drops the
+//!   transaction, which rolls it back.
+
+use crate::{Booked, DoseMove, Idempotency, NewSeries, Reschedule, StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use sesshu_domain::{
+    DoseNumber, PersonId, Rejection, ReservationNumber, Series, SeriesId, SeriesState, SlotId,
+    VaccineId,
+};
+use std::future::Future;
+
+/// The statements of one open write transaction.
+pub trait WriteTx: Send {
+    /// Records `key` for `person`; `false` if the person used it before.
+    fn claim_key(
+        &mut self,
+        person: PersonId,
+        key: &Idempotency,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// The fingerprint and series recorded with a key.
+    fn key_record(
+        &mut self,
+        person: PersonId,
+        key: &str,
+    ) -> impl Future<Output = StoreResult<Option<(String, Option<SeriesId>)>>> + Send;
+
+    fn set_key_series(
+        &mut self,
+        person: PersonId,
+        key: &str,
+        series: SeriesId,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn has_active_series(
+        &mut self,
+        person: PersonId,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Inserts a booked series; `None` if `number` is taken (the caller
+    /// draws another). A second active series for the person is refused
+    /// with `Rejected(AlreadyBooked)`.
+    fn insert_series(
+        &mut self,
+        number: &ReservationNumber,
+        person: PersonId,
+        vaccine: VaccineId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Option<SeriesId>>> + Send;
+
+    fn insert_dose(
+        &mut self,
+        series: SeriesId,
+        dose: DoseNumber,
+        slot: SlotId,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn set_dose_slot(
+        &mut self,
+        series: SeriesId,
+        dose: DoseNumber,
+        slot: SlotId,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Takes one place if the slot is open, not started and not full.
+    fn take_place(
+        &mut self,
+        slot: SlotId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Gives one place back.
+    fn release_place(&mut self, slot: SlotId) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Whether a slot is closed for booking (closed, or already started).
+    fn slot_closed(
+        &mut self,
+        slot: SlotId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Option<bool>>> + Send;
+
+    /// Loads a series and locks it against concurrent changes until the
+    /// transaction ends.
+    fn lock_series(
+        &mut self,
+        series: SeriesId,
+    ) -> impl Future<Output = StoreResult<Option<Series>>> + Send;
+
+    fn set_state(
+        &mut self,
+        series: SeriesId,
+        state: SeriesState,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// See [`crate::Store::book`].
+pub async fn book<T: WriteTx>(tx: &mut T, req: &NewSeries) -> StoreResult<Booked> {
+    if let Some(key) = &req.idempotency {
+        if !tx.claim_key(req.person, key, req.now).await? {
+            return replay(tx, req.person, key).await;
+        }
+    }
+    if tx.has_active_series(req.person).await? {
+        return Err(Rejection::AlreadyBooked.into());
+    }
+    let series = insert_series(tx, req).await?;
+
+    if !tx.take_place(req.first, req.now).await? {
+        return Err(why_not(tx, req.first, req.now).await?.into());
+    }
+    tx.insert_dose(series, DoseNumber::FIRST, req.first).await?;
+
+    if let Some(candidates) = &req.second {
+        let slot = take_first_free(tx, candidates, req.now)
+            .await?
+            .ok_or(Rejection::NoSecondDoseSlot)?;
+        tx.insert_dose(series, DoseNumber::SECOND, slot).await?;
+    }
+
+    if let Some(key) = &req.idempotency {
+        tx.set_key_series(req.person, &key.key, series).await?;
+    }
+    let created = tx.lock_series(series).await?.ok_or(StoreError::NotFound)?;
+    Ok(Booked::Created(created))
+}
+
+/// See [`crate::Store::reschedule`].
+pub async fn reschedule<T: WriteTx>(tx: &mut T, req: &Reschedule) -> StoreResult<Series> {
+    let series = tx
+        .lock_series(req.series)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if !series.is_active() {
+        return Err(Rejection::NotActive.into());
+    }
+    // Release first: a dose may move within the places it frees.
+    for DoseMove { dose, .. } in &req.moves {
+        let held = series.dose(*dose).ok_or(StoreError::NotFound)?;
+        tx.release_place(held.slot).await?;
+    }
+    for DoseMove {
+        dose,
+        candidates,
+        when_full,
+    } in &req.moves
+    {
+        let slot = take_first_free(tx, candidates, req.now)
+            .await?
+            .ok_or(*when_full)?;
+        tx.set_dose_slot(series.id, *dose, slot).await?;
+    }
+    tx.set_state(series.id, SeriesState::Booked, req.now)
+        .await?;
+    tx.lock_series(series.id).await?.ok_or(StoreError::NotFound)
+}
+
+/// See [`crate::Store::cancel`].
+pub async fn cancel<T: WriteTx>(
+    tx: &mut T,
+    id: SeriesId,
+    now: DateTime<Utc>,
+) -> StoreResult<Series> {
+    let series = tx.lock_series(id).await?.ok_or(StoreError::NotFound)?;
+    if !series.is_active() {
+        return Ok(series);
+    }
+    let mut held: Vec<SlotId> = series.doses.iter().map(|d| d.slot).collect();
+    held.sort();
+    for slot in held {
+        tx.release_place(slot).await?;
+    }
+    tx.set_state(id, SeriesState::Cancelled, now).await?;
+    tx.lock_series(id).await?.ok_or(StoreError::NotFound)
+}
+
+async fn replay<T: WriteTx>(
+    tx: &mut T,
+    person: PersonId,
+    key: &Idempotency,
+) -> StoreResult<Booked> {
+    let (fingerprint, series) = tx
+        .key_record(person, &key.key)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if fingerprint != key.fingerprint {
+        return Err(StoreError::IdempotencyKeyReused);
+    }
+    let series = series.ok_or_else(|| StoreError::corrupt("idempotency key without series"))?;
+    let series = tx.lock_series(series).await?.ok_or(StoreError::NotFound)?;
+    Ok(Booked::Replayed(series))
+}
+
+async fn insert_series<T: WriteTx>(tx: &mut T, req: &NewSeries) -> StoreResult<SeriesId> {
+    // 40 bits of number: a collision is rare enough that a few draws suffice.
+    for _ in 0..8 {
+        let number = ReservationNumber::generate(&mut rand::rng());
+        if let Some(id) = tx
+            .insert_series(&number, req.person, req.vaccine, req.now)
+            .await?
+        {
+            return Ok(id);
+        }
+    }
+    Err(StoreError::Conflict("no free reservation number".into()))
+}
+
+async fn take_first_free<T: WriteTx>(
+    tx: &mut T,
+    candidates: &[SlotId],
+    now: DateTime<Utc>,
+) -> StoreResult<Option<SlotId>> {
+    for &slot in candidates {
+        if tx.take_place(slot, now).await? {
+            return Ok(Some(slot));
+        }
+    }
+    Ok(None)
+}
+
+async fn why_not<T: WriteTx>(
+    tx: &mut T,
+    slot: SlotId,
+    now: DateTime<Utc>,
+) -> StoreResult<Rejection> {
+    match tx.slot_closed(slot, now).await? {
+        None => Err(StoreError::NotFound),
+        Some(true) => Ok(Rejection::SlotClosed),
+        Some(false) => Ok(Rejection::SlotFull),
+    }
+}

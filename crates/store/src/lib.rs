@@ -1,0 +1,114 @@
+//! The storage of Sesshu, behind one trait.
+//!
+//! [`Store`] is implemented by `sesshu-store-sqlite` and
+//! `sesshu-store-postgres`; the binary picks one at start-up and nothing else
+//! asks which database it runs on. Each implementation owns its migrations.
+//!
+//! The trait's writes are the transactions the product's correctness rests
+//! on: [`Store::book`] and [`Store::reschedule`] take places with a
+//! conditional update (`booked < capacity`) and the database refuses a second
+//! active series for a person, so no interleaving of requests can overbook a
+//! slot or give a person two series.
+
+mod error;
+pub mod flows;
+mod records;
+
+pub use error::{StoreError, StoreResult};
+pub use records::*;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sesshu_domain::{
+    Catalog, Institution, InstitutionCode, InstitutionId, Person, PersonId, ReservationNumber,
+    Series, SeriesId, Slot, SlotId, Subject,
+};
+use std::sync::Arc;
+
+/// A shared handle to whichever store was chosen at start-up.
+pub type DynStore = Arc<dyn Store>;
+
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Whether the database answers (for `/readyz`).
+    async fn ping(&self) -> StoreResult<()>;
+
+    // --- reference data -------------------------------------------------
+
+    async fn institutions(&self) -> StoreResult<Vec<Institution>>;
+    async fn institution(&self, id: InstitutionId) -> StoreResult<Option<Institution>>;
+    async fn institution_by_code(&self, code: &InstitutionCode)
+    -> StoreResult<Option<Institution>>;
+    async fn catalog(&self) -> StoreResult<Catalog>;
+
+    async fn insert_institution(&self, new: &NewInstitution) -> StoreResult<InstitutionId>;
+    async fn insert_venue(&self, new: &NewVenue) -> StoreResult<sesshu_domain::VenueId>;
+    async fn insert_lane(&self, new: &NewLane) -> StoreResult<sesshu_domain::LaneId>;
+    async fn insert_vaccine(&self, new: &NewVaccine) -> StoreResult<sesshu_domain::VaccineId>;
+
+    // --- slots ------------------------------------------------------------
+
+    /// Slots starting in `[query.from, query.to)`, in start order.
+    async fn slots(&self, query: &SlotQuery) -> StoreResult<Vec<Slot>>;
+    async fn slot(&self, id: SlotId) -> StoreResult<Option<Slot>>;
+    /// Inserts all slots in one transaction, or none.
+    async fn insert_slots(&self, new: &[NewSlot]) -> StoreResult<Vec<SlotId>>;
+
+    // --- the built-in member directory -----------------------------------
+
+    async fn member(
+        &self,
+        institution: InstitutionId,
+        login: &Subject,
+    ) -> StoreResult<Option<Member>>;
+    /// Adds or updates members (by institution and login), in one transaction.
+    async fn upsert_members(&self, members: &[NewMember]) -> StoreResult<u64>;
+
+    // --- persons ----------------------------------------------------------
+
+    /// The person for an institution login, created on first sight; their
+    /// non-personal attributes are refreshed from the login each time.
+    async fn person_for_login(&self, login: &PersonLogin) -> StoreResult<Person>;
+    async fn person(&self, id: PersonId) -> StoreResult<Option<Person>>;
+
+    // --- reservation series ------------------------------------------------
+
+    /// The person's series, newest first, cancelled ones included.
+    async fn series_of(&self, person: PersonId) -> StoreResult<Vec<Series>>;
+    async fn series(&self, id: SeriesId) -> StoreResult<Option<Series>>;
+    async fn series_by_number(&self, number: &ReservationNumber) -> StoreResult<Option<Series>>;
+
+    /// Books a new series in one transaction: a place in the first slot, a
+    /// place in the first of `second_candidates` that has one, the series,
+    /// and the idempotency record; or nothing.
+    ///
+    /// Refuses with [`StoreError::Rejected`]: `SlotFull`, `SlotClosed`,
+    /// `NoSecondDoseSlot`, `AlreadyBooked`. With an idempotency key already
+    /// used by this person, returns [`Booked::Replayed`] with the series it
+    /// made, or [`StoreError::IdempotencyKeyReused`] if the request differs.
+    async fn book(&self, request: &NewSeries) -> StoreResult<Booked>;
+
+    /// Moves doses of an active series to new slots in one transaction: the
+    /// old places are released, each moved dose takes the first candidate
+    /// with a free place; or nothing changes.
+    async fn reschedule(&self, request: &Reschedule) -> StoreResult<Series>;
+
+    /// Cancels an active series and releases its places. Cancelling a
+    /// cancelled series changes nothing and returns it.
+    async fn cancel(&self, series: SeriesId, now: DateTime<Utc>) -> StoreResult<Series>;
+
+    // --- sessions (for tower-sessions) ---------------------------------------
+
+    /// Stores a new session; `false` if the id is taken.
+    async fn session_create(&self, session: &SessionRecord) -> StoreResult<bool>;
+    async fn session_save(&self, session: &SessionRecord) -> StoreResult<()>;
+    /// An unexpired session.
+    async fn session_load(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRecord>>;
+    async fn session_delete(&self, id_hash: &str) -> StoreResult<()>;
+    /// Deletes expired sessions; returns how many.
+    async fn sessions_purge(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+}

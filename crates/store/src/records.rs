@@ -1,0 +1,290 @@
+//! What goes into and comes out of the store besides domain objects.
+
+use chrono::{DateTime, NaiveTime, Utc};
+use sesshu_domain::{
+    ChangeDeadline, Contact, DepartmentCode, DoseInterval, DoseNumber, InstitutionCode,
+    InstitutionId, LaneId, PersonId, Rejection, Series, SeriesId, SlotEligibility, SlotId, Subject,
+    UserType, VaccineId, VenueId,
+};
+use std::collections::BTreeSet;
+use std::fmt;
+
+#[derive(Clone, Debug)]
+pub struct NewInstitution {
+    pub code: InstitutionCode,
+    pub name_ja: String,
+    pub name_en: String,
+    pub contact: Contact,
+    pub eligible_user_types: BTreeSet<UserType>,
+    pub deadline: ChangeDeadline,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewVenue {
+    pub name_ja: String,
+    pub name_en: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewLane {
+    pub venue: VenueId,
+    pub name_ja: String,
+    pub name_en: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewVaccine {
+    pub name_ja: String,
+    pub name_en: String,
+    pub second_dose_after: Option<DoseInterval>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewSlot {
+    pub venue: VenueId,
+    pub lane: LaneId,
+    pub vaccine: VaccineId,
+    pub dose: DoseNumber,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub capacity: u32,
+    pub opens_at: DateTime<Utc>,
+    pub eligibility: SlotEligibility,
+}
+
+/// Which slots to list.
+#[derive(Clone, Debug)]
+pub struct SlotQuery {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub dose: Option<DoseNumber>,
+    pub venue: Option<VenueId>,
+    pub vaccine: Option<VaccineId>,
+    pub include_closed: bool,
+}
+
+impl SlotQuery {
+    pub fn between(from: DateTime<Utc>, to: DateTime<Utc>) -> Self {
+        Self {
+            from,
+            to,
+            dose: None,
+            venue: None,
+            vaccine: None,
+            include_closed: false,
+        }
+    }
+}
+
+/// A member of the built-in directory: a login with an Argon2id hash.
+#[derive(Clone)]
+pub struct Member {
+    pub institution: InstitutionId,
+    pub login: Subject,
+    pub password_hash: String,
+    pub user_type: UserType,
+    pub department: Option<DepartmentCode>,
+    pub disabled: bool,
+}
+
+impl fmt::Debug for Member {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Member")
+            .field("institution", &self.institution)
+            .field("user_type", &self.user_type)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+pub type NewMember = Member;
+
+/// A successful login, as the person table records it.
+#[derive(Clone, Debug)]
+pub struct PersonLogin {
+    pub institution: InstitutionId,
+    pub subject: Subject,
+    pub user_type: UserType,
+    pub department: Option<DepartmentCode>,
+    pub at: DateTime<Utc>,
+}
+
+/// A client's `Idempotency-Key` with a fingerprint of the request it came
+/// with: the same key with another request is refused, not replayed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Idempotency {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// A new series, as decided by the booking rules.
+#[derive(Clone, Debug)]
+pub struct NewSeries {
+    pub person: PersonId,
+    pub vaccine: VaccineId,
+    pub first: SlotId,
+    /// Second-dose slots, best first; `None` for a single-dose vaccine. An
+    /// empty list is refused with `NoSecondDoseSlot`.
+    pub second: Option<Vec<SlotId>>,
+    pub idempotency: Option<Idempotency>,
+    pub now: DateTime<Utc>,
+}
+
+/// The outcome of [`crate::Store::book`].
+#[derive(Clone, Debug)]
+pub enum Booked {
+    Created(Series),
+    /// The idempotency key was seen before: this is the series it made.
+    Replayed(Series),
+}
+
+impl Booked {
+    pub fn series(&self) -> &Series {
+        match self {
+            Booked::Created(s) | Booked::Replayed(s) => s,
+        }
+    }
+}
+
+/// Moves doses of a series to new slots.
+#[derive(Clone, Debug)]
+pub struct Reschedule {
+    pub series: SeriesId,
+    pub moves: Vec<DoseMove>,
+    pub now: DateTime<Utc>,
+}
+
+/// One dose to move: the slots to try, best first, and the refusal to give
+/// if none of them has a place.
+#[derive(Clone, Debug)]
+pub struct DoseMove {
+    pub dose: DoseNumber,
+    pub candidates: Vec<SlotId>,
+    pub when_full: Rejection,
+}
+
+/// A stored session. The id is kept only as a hash, so a copy of the
+/// database does not hand out live sessions.
+#[derive(Clone)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub data: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for SessionRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionRecord")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Helpers both backends use to turn stored columns into domain values.
+pub mod columns {
+    use super::*;
+    use crate::StoreError;
+    use sesshu_domain::SeriesState;
+
+    pub fn user_types(s: &str) -> Result<BTreeSet<UserType>, StoreError> {
+        s.split(',')
+            .filter(|t| !t.is_empty())
+            .map(|t| UserType::parse(t).map_err(StoreError::from))
+            .collect()
+    }
+
+    pub fn user_types_text(set: &BTreeSet<UserType>) -> String {
+        set.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(",")
+    }
+
+    pub fn deadline(days_before: i64, minutes: i64) -> Result<ChangeDeadline, StoreError> {
+        let days_before = u32::try_from(days_before).map_err(StoreError::corrupt)?;
+        let minutes = u32::try_from(minutes).map_err(StoreError::corrupt)?;
+        let at = NaiveTime::from_num_seconds_from_midnight_opt(minutes * 60, 0)
+            .ok_or_else(|| StoreError::corrupt("deadline time out of range"))?;
+        Ok(ChangeDeadline { days_before, at })
+    }
+
+    pub fn deadline_minutes(d: &ChangeDeadline) -> i64 {
+        use chrono::Timelike;
+        i64::from(d.at.num_seconds_from_midnight() / 60)
+    }
+
+    pub fn dose(n: i64) -> Result<DoseNumber, StoreError> {
+        let n = u8::try_from(n).map_err(StoreError::corrupt)?;
+        Ok(DoseNumber::new(n)?)
+    }
+
+    pub fn count(n: i64) -> Result<u32, StoreError> {
+        u32::try_from(n).map_err(StoreError::corrupt)
+    }
+
+    pub fn interval(days: Option<i64>) -> Result<Option<DoseInterval>, StoreError> {
+        days.map(|d| {
+            u32::try_from(d)
+                .map(|days| DoseInterval { days })
+                .map_err(StoreError::corrupt)
+        })
+        .transpose()
+    }
+
+    pub fn state(s: &str) -> Result<SeriesState, StoreError> {
+        Ok(SeriesState::parse(s)?)
+    }
+
+    pub fn department(s: Option<String>) -> Result<Option<DepartmentCode>, StoreError> {
+        Ok(s.map(|s| DepartmentCode::parse(&s)).transpose()?)
+    }
+}
+
+/// One row of a series joined with one of its doses and that dose's slot:
+/// how both backends read series, grouped by [`group_series`].
+#[derive(Clone, Debug)]
+pub struct SeriesDoseRow {
+    pub series: i64,
+    pub number: String,
+    pub person: i64,
+    pub vaccine: i64,
+    pub state: String,
+    pub created_at: DateTime<Utc>,
+    pub dose: i64,
+    pub slot: i64,
+    pub venue: i64,
+    pub lane: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+/// Groups rows ordered by series (then dose) into series, keeping the order.
+pub fn group_series(
+    rows: impl IntoIterator<Item = SeriesDoseRow>,
+) -> Result<Vec<Series>, crate::StoreError> {
+    use sesshu_domain::{Dose, ReservationNumber};
+    let mut out: Vec<Series> = Vec::new();
+    for row in rows {
+        let dose = Dose {
+            number: columns::dose(row.dose)?,
+            slot: SlotId(row.slot),
+            venue: VenueId(row.venue),
+            lane: LaneId(row.lane),
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+        };
+        match out.last_mut() {
+            Some(series) if series.id == SeriesId(row.series) => series.doses.push(dose),
+            _ => out.push(Series {
+                id: SeriesId(row.series),
+                number: ReservationNumber::parse(&row.number)?,
+                person: PersonId(row.person),
+                vaccine: VaccineId(row.vaccine),
+                state: columns::state(&row.state)?,
+                doses: vec![dose],
+                created_at: row.created_at,
+            }),
+        }
+    }
+    for series in &mut out {
+        series.doses.sort_by_key(|d| d.number);
+    }
+    Ok(out)
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The whole Sesshu test suite, from a fresh machine: installs what the tests need, starts
+# a private PostgreSQL on loopback (stopped again on exit, whatever happens), then runs
+# rustfmt, clippy and cargo test. Extra arguments go to `cargo test` after --workspace,
+# e.g. `scripts/test.sh -p sesshu-core` or `scripts/test.sh -- --nocapture`.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd -P)"
+TEST_ENV=("bash" "$SCRIPT_DIR/test-env.sh")
+cd "$REPO_ROOT"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "test-env install"
+"${TEST_ENV[@]}" install
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    step "test-env down"
+    "${TEST_ENV[@]}" down || true
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+step "test-env up"
+"${TEST_ENV[@]}" up
+# shellcheck source=/dev/null
+. "$REPO_ROOT/.test-env/env"
+export SESSHU_TEST_POSTGRES_URL
+export SESSHU_E2E_DIR="$REPO_ROOT/e2e"
+export SESSHU_TEST_ARTIFACTS="$REPO_ROOT/target/test-artifacts"
+export CHROMIUM=/usr/bin/chromium
+mkdir -p "$SESSHU_TEST_ARTIFACTS"
+
+failed=()
+
+step "cargo fmt --all -- --check"
+cargo fmt --all -- --check || failed+=("cargo fmt")
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings || failed+=("cargo clippy")
+
+step "cargo test --workspace $*"
+cargo test --workspace "$@" || failed+=("cargo test")
+
+if [ "${#failed[@]}" -ne 0 ]; then
+    printf '\ntest.sh: FAILED steps: %s\n' "$(IFS=,; echo "${failed[*]}")" >&2
+    exit 1
+fi
+printf '\ntest.sh: all steps succeeded\n'
