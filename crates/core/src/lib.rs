@@ -1,1 +1,9 @@
-//! placeholder
+//! Sesshu's use cases: what a person (and later the office) can do, on top
+//! of the domain rules and the store.
+//!
+//! A use case reads what the rules need, lets the domain decide, and hands
+//! the decision to the store's transaction. It knows nothing of HTTP.
+
+pub mod bookings;
+
+pub use bookings::{BookingError, Bookings, DayOffer, LaneChoice, SlotOffer};

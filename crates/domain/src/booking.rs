@@ -57,6 +57,26 @@ impl Rejection {
         }
     }
 
+    /// Every rejection, for tests and for parsing codes back.
+    pub const ALL: [Rejection; 11] = [
+        Rejection::SlotFull,
+        Rejection::AlreadyBooked,
+        Rejection::DeadlinePassed,
+        Rejection::NotEligible,
+        Rejection::NotOpenYet,
+        Rejection::SlotClosed,
+        Rejection::NotFirstDose,
+        Rejection::NoSecondDoseSlot,
+        Rejection::IntervalNotMet,
+        Rejection::OtherVaccine,
+        Rejection::NotActive,
+    ];
+
+    /// The rejection with this machine code.
+    pub fn from_code(code: &str) -> Option<Rejection> {
+        Rejection::ALL.into_iter().find(|r| r.code() == code)
+    }
+
     /// What the person reads.
     pub fn message(self, lang: Language) -> &'static str {
         use Language::{En, Ja};

@@ -51,3 +51,21 @@ impl Clock for ManualClock {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// The instant a Tokyo calendar day begins.
+pub fn day_start(day: chrono::NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    // Asia/Tokyo has no daylight saving time: midnight exists exactly once.
+    TOKYO
+        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map_or_else(
+            || day.and_time(chrono::NaiveTime::MIN).and_utc(),
+            |t| t.with_timezone(&Utc),
+        )
+}
+
+/// The Tokyo calendar day of an instant.
+pub fn tokyo_day(at: DateTime<Utc>) -> chrono::NaiveDate {
+    at.with_timezone(&TOKYO).date_naive()
+}

@@ -21,7 +21,7 @@ pub mod slot;
 
 pub use booking::Rejection;
 pub use catalog::{Catalog, DoseInterval, Lane, Vaccine, Venue};
-pub use clock::{Clock, ManualClock, SystemClock, TOKYO};
+pub use clock::{Clock, ManualClock, SystemClock, TOKYO, day_start, tokyo_day};
 pub use deadline::ChangeDeadline;
 pub use ids::{InstitutionId, LaneId, PersonId, SeriesId, SlotId, VaccineId, VenueId};
 pub use institution::{Contact, DepartmentCode, Institution, InstitutionCode, UserType};

@@ -1,1 +1,146 @@
-fn main() {}
+//! `sesshu`: the command line.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sesshu::app::{Parts, database_url, shutdown_signal};
+use sesshu::{Application, Config, demo, logging, open_store};
+use sesshu_domain::{Clock, SystemClock};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Sesshu: vaccination appointment booking for a consortium of universities.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the demo: a seeded consortium on SQLite (or --db), plain HTTP on loopback.
+    Demo {
+        /// Port on 127.0.0.1.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Database URL; default: sqlite in --data.
+        #[arg(long)]
+        db: Option<String>,
+        /// Also seed members member00001… of institution `demo` (password `demo`).
+        #[arg(long, default_value_t = 0)]
+        people: usize,
+        /// Folder of the demo database.
+        #[arg(long, default_value = "sesshu-data")]
+        data: PathBuf,
+        /// Delete the demo's SQLite database first and seed afresh.
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Run the public process with a configuration file (no demo data).
+    Serve {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Apply the database migrations and exit.
+    Migrate {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Demo {
+            port,
+            db,
+            people,
+            data,
+            reset,
+        } => run_demo(port, db, people, data, reset).await,
+        Command::Serve { config } => {
+            let config = load(config)?;
+            logging::init(&config.log_format);
+            let store = open_store(database_url(&config), config.database_max_connections).await?;
+            let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+            let app = Application::build(Parts::from_config(&config, store, clock), config.listen)
+                .await?;
+            tracing::info!(address = %app.local_addr()?, "serving");
+            app.run(shutdown_signal()).await
+        }
+        Command::Migrate { config } => {
+            let config = load(config)?;
+            logging::init(&config.log_format);
+            open_store(database_url(&config), 1).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+    }
+}
+
+fn load(file: Option<PathBuf>) -> anyhow::Result<Config> {
+    Config::load(file.as_deref()).map_err(|e| anyhow::anyhow!("configuration: {e}"))
+}
+
+#[allow(clippy::print_stdout)] // the demo tells its user where to go
+async fn run_demo(
+    port: u16,
+    db: Option<String>,
+    people: usize,
+    data: PathBuf,
+    reset: bool,
+) -> anyhow::Result<()> {
+    logging::init("text");
+    let url = match db {
+        Some(url) => url,
+        None => {
+            std::fs::create_dir_all(&data)
+                .with_context(|| format!("cannot create {}", data.display()))?;
+            let file = data.join("demo.sqlite");
+            if reset {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut path = file.clone().into_os_string();
+                    path.push(suffix);
+                    match std::fs::remove_file(&path) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(e).context("cannot delete the demo database"),
+                    }
+                }
+            }
+            file.to_string_lossy().into_owned()
+        }
+    };
+    let store = open_store(&url, 16).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let passwords = sesshu_auth::PasswordPolicy::default();
+    let seeded = demo::seed(&store, clock.now(), &passwords).await?;
+    demo::add_people(&store, people, &passwords).await?;
+
+    let config = Config {
+        secure_cookies: false,
+        ..load(None)?
+    };
+    let listen = SocketAddr::from(([127, 0, 0, 1], port));
+    let parts = Parts::from_config(&config, store, clock);
+    let app = Application::build(parts, listen).await?;
+    let address = app.local_addr()?;
+
+    println!();
+    println!("  Sesshu demo: http://{address}/");
+    if seeded.created {
+        println!("  Seeded a demo consortium with {} slots.", seeded.slots);
+    }
+    println!("  Log in with password \"{}\" as:", demo::PASSWORD);
+    for (institution, login) in demo::credentials() {
+        println!("    institution {institution:<7} login {login}");
+    }
+    if people > 0 {
+        println!("    institution demo    login member00001 … member{people:05}");
+    }
+    println!("  API: http://{address}/api/v1/openapi.json");
+    println!("  Stop with Ctrl-C.");
+    println!();
+    app.run(shutdown_signal()).await
+}

@@ -126,10 +126,14 @@ pub async fn book<T: WriteTx>(tx: &mut T, req: &NewSeries) -> StoreResult<Booked
     }
     let series = insert_series(tx, req).await?;
 
-    if !tx.take_place(req.first, req.now).await? {
-        return Err(why_not(tx, req.first, req.now).await?.into());
-    }
-    tx.insert_dose(series, DoseNumber::FIRST, req.first).await?;
+    let first = match take_first_free(tx, &req.first, req.now).await? {
+        Some(slot) => slot,
+        None => match req.first.as_slice() {
+            [only] => return Err(why_not(tx, *only, req.now).await?.into()),
+            _ => return Err(Rejection::SlotFull.into()),
+        },
+    };
+    tx.insert_dose(series, DoseNumber::FIRST, first).await?;
 
     if let Some(candidates) = &req.second {
         let slot = take_first_free(tx, candidates, req.now)

@@ -122,7 +122,10 @@ pub struct Idempotency {
 pub struct NewSeries {
     pub person: PersonId,
     pub vaccine: VaccineId,
-    pub first: SlotId,
+    /// First-dose slots to try, best first: one slot, or the lanes of one
+    /// venue at one time. They share a start time, so the second-dose
+    /// candidates fit all of them.
+    pub first: Vec<SlotId>,
     /// Second-dose slots, best first; `None` for a single-dose vaccine. An
     /// empty list is refused with `NoSecondDoseSlot`.
     pub second: Option<Vec<SlotId>>,

@@ -1,1 +1,98 @@
-//! placeholder
+//! The public Sesshu process: recipient pages and the JSON API.
+//!
+//! Handlers parse the request, call a use case of `sesshu-core`, and render
+//! HTML or JSON. Nothing here opens personal data, and nothing here decides a
+//! booking rule.
+//!
+//! - [`router`] builds the whole application for a [`AppState`];
+//! - `api/` is `/api/v1` (JSON, described by `/api/v1/openapi.json`);
+//! - `pages/` are the server-rendered pages (no JavaScript needed);
+//! - `session`, `csrf`, `guard` and `lang` are the cross-cutting parts.
+
+mod api;
+mod csrf;
+mod error;
+mod guard;
+mod health;
+pub mod i18n;
+mod lang;
+mod pages;
+mod session;
+mod signed_in;
+mod state;
+
+pub use api::ApiDoc;
+pub use session::DbSessionStore;
+pub use state::{AppState, WebConfig};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// Request bodies larger than this are refused (413): the biggest legitimate
+/// one is a login form.
+const BODY_LIMIT: usize = 16 * 1024;
+
+/// The public application.
+pub fn router(state: AppState) -> Router {
+    let config = state.config();
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.store(), state.clock()))
+        .with_name("sesshu_session")
+        .with_secure(config.secure_cookies)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            config.session_idle_minutes,
+        )));
+
+    let pages = pages::routes().layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        csrf::issue,
+    ));
+    let mut app = Router::new()
+        .nest("/api/v1", api::routes())
+        .merge(pages)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::refuse_cross_site,
+        ))
+        .layer(sessions)
+        .merge(health::routes())
+        .layer(axum::middleware::from_fn(error::render_errors))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http().make_span_with(guard::request_span))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                 frame-ancestors 'none'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    if config.secure_cookies {
+        app = app.layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("strict-transport-security"),
+            HeaderValue::from_static("max-age=31536000"),
+        ));
+    }
+    app.with_state(state)
+}

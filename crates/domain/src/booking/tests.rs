@@ -329,23 +329,11 @@ fn a_second_dose_may_move_to_or_after_its_due_day_only() {
 
 #[test]
 fn every_rejection_has_a_distinct_code_and_both_languages() {
-    use Rejection::*;
-    let all = [
-        SlotFull,
-        AlreadyBooked,
-        DeadlinePassed,
-        NotEligible,
-        NotOpenYet,
-        SlotClosed,
-        NotFirstDose,
-        NoSecondDoseSlot,
-        IntervalNotMet,
-        OtherVaccine,
-        NotActive,
-    ];
-    let codes: BTreeSet<_> = all.iter().map(|r| r.code()).collect();
-    assert_eq!(codes.len(), all.len());
-    for r in all {
+    let codes: BTreeSet<_> = Rejection::ALL.iter().map(|r| r.code()).collect();
+    assert_eq!(codes.len(), Rejection::ALL.len());
+    for r in Rejection::ALL {
+        assert_eq!(Rejection::from_code(r.code()), Some(r));
         assert_ne!(r.message(Language::Ja), r.message(Language::En));
     }
+    assert_eq!(Rejection::from_code("nonsense"), None);
 }

@@ -1,0 +1,371 @@
+//! Booking, changing and cancelling a series; what a person can book.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use sesshu_domain::booking::Booker;
+use sesshu_domain::{
+    Clock, DoseNumber, Person, Rejection, ReservationNumber, Series, Slot, SlotId, day_start,
+    tokyo_day,
+};
+use sesshu_store::{
+    Booked, DoseMove, DynStore, Idempotency, NewSeries, Reschedule, SlotQuery, StoreError,
+};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Why a use case failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    /// A booking rule refused it; the person is told which.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// No such slot or reservation, or not this person's.
+    #[error("not found")]
+    NotFound,
+    #[error("idempotency key reused for a different request")]
+    IdempotencyKeyReused,
+    /// The store failed; the person gets a generic error, the log the cause.
+    #[error("storage failed")]
+    Store(#[source] StoreError),
+}
+
+impl From<StoreError> for BookingError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Rejected(r) => BookingError::Rejected(r),
+            StoreError::NotFound => BookingError::NotFound,
+            StoreError::IdempotencyKeyReused => BookingError::IdempotencyKeyReused,
+            other => BookingError::Store(other),
+        }
+    }
+}
+
+pub type Result<T, E = BookingError> = std::result::Result<T, E>;
+
+/// A first-dose slot as offered to one person.
+#[derive(Clone, Debug)]
+pub struct SlotOffer {
+    pub slot: Slot,
+    /// Why the person cannot book it now, if they cannot.
+    pub refusal: Option<Rejection>,
+}
+
+/// A day with first-dose slots for one person.
+#[derive(Clone, Debug)]
+pub struct DayOffer {
+    pub day: NaiveDate,
+    /// Free places the person could book that day.
+    pub bookable: u32,
+    /// When nothing is bookable, why (the deadline before full, full before
+    /// not-yet-open).
+    pub refusal: Option<Rejection>,
+}
+
+/// Which slot a booking may take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LaneChoice {
+    /// Exactly the slot asked for (the API: the client chose a slot).
+    Exact,
+    /// Any lane of the same venue at the same time, the emptiest first (the
+    /// pages: a person chooses a time, not a lane).
+    AnyLane,
+}
+
+/// How far ahead people can look.
+const HORIZON_DAYS: u64 = 120;
+
+#[derive(Debug, Clone)]
+pub struct Bookings {
+    store: DynStore,
+    clock: Arc<dyn Clock>,
+}
+
+impl Bookings {
+    pub fn new(store: DynStore, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// All open slots starting on the Tokyo days `from..=to`.
+    pub async fn availability(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Slot>> {
+        let end = to.checked_add_days(Days::new(1)).unwrap_or(to);
+        Ok(self
+            .store
+            .slots(&SlotQuery::between(day_start(from), day_start(end)))
+            .await?)
+    }
+
+    /// The first-dose slots of `day` that admit this person, with whether
+    /// they can book each now.
+    pub async fn offers_on(&self, who: Booker<'_>, day: NaiveDate) -> Result<Vec<SlotOffer>> {
+        let now = self.now();
+        let slots = self.first_dose_slots(day, day).await?;
+        Ok(slots
+            .into_iter()
+            .filter(|s| s.admits(who.person, who.institution) && s.starts_at > now)
+            .map(|slot| {
+                let refusal = who
+                    .check_slot(&slot, now)
+                    .and_then(|()| who.check_deadline(slot.starts_at, now))
+                    .err();
+                SlotOffer { slot, refusal }
+            })
+            .collect())
+    }
+
+    /// The days ahead with first-dose slots for this person, and how many
+    /// places they could book on each.
+    pub async fn days(&self, who: Booker<'_>) -> Result<Vec<DayOffer>> {
+        let now = self.now();
+        let today = tokyo_day(now);
+        let last = today
+            .checked_add_days(Days::new(HORIZON_DAYS))
+            .unwrap_or(today);
+        let mut days: BTreeMap<NaiveDate, DayOffer> = BTreeMap::new();
+        for slot in self.first_dose_slots(today, last).await? {
+            if !slot.admits(who.person, who.institution) || slot.starts_at <= now {
+                continue;
+            }
+            let day = days.entry(slot.day()).or_insert(DayOffer {
+                day: slot.day(),
+                bookable: 0,
+                refusal: None,
+            });
+            match who
+                .check_slot(&slot, now)
+                .and_then(|()| who.check_deadline(slot.starts_at, now))
+            {
+                Ok(()) => day.bookable += slot.free(),
+                Err(refusal) => {
+                    let rank = |r: Option<Rejection>| match r {
+                        Some(Rejection::DeadlinePassed) => 0,
+                        Some(Rejection::SlotFull) => 1,
+                        Some(_) => 2,
+                        None => 3,
+                    };
+                    if rank(Some(refusal)) < rank(day.refusal) {
+                        day.refusal = Some(refusal);
+                    }
+                }
+            }
+        }
+        for day in days.values_mut() {
+            if day.bookable > 0 {
+                day.refusal = None;
+            }
+        }
+        Ok(days.into_values().collect())
+    }
+
+    async fn first_dose_slots(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Slot>> {
+        let end = to.checked_add_days(Days::new(1)).unwrap_or(to);
+        let query = SlotQuery {
+            dose: Some(DoseNumber::FIRST),
+            ..SlotQuery::between(day_start(from), day_start(end))
+        };
+        Ok(self.store.slots(&query).await?)
+    }
+
+    /// The person's series, newest first.
+    pub async fn series_of(&self, person: &Person) -> Result<Vec<Series>> {
+        Ok(self.store.series_of(person.id).await?)
+    }
+
+    /// The person's active series, if any.
+    pub async fn active_series(&self, person: &Person) -> Result<Option<Series>> {
+        Ok(self
+            .series_of(person)
+            .await?
+            .into_iter()
+            .find(Series::is_active))
+    }
+
+    /// Books a series starting with the first-dose slot `slot`; the second
+    /// dose is booked with it at the same venue and time `interval` days
+    /// later, or the nearest free slot that day, or nothing is booked.
+    pub async fn book(
+        &self,
+        who: Booker<'_>,
+        slot: SlotId,
+        lanes: LaneChoice,
+        idempotency: Option<Idempotency>,
+    ) -> Result<Booked> {
+        let now = self.now();
+        let slot = self.store.slot(slot).await?.ok_or(BookingError::NotFound)?;
+        let active = self.active_series(who.person).await?;
+        match who.check_new_series(&slot, active.as_ref(), now) {
+            Ok(()) => {}
+            Err(Rejection::SlotFull) if lanes == LaneChoice::AnyLane => {}
+            // With a key, this may be the same request again: the store
+            // replays a known key before it refuses a second series.
+            Err(Rejection::AlreadyBooked) if idempotency.is_some() => {}
+            Err(refusal) => return Err(refusal.into()),
+        }
+        let first = self.lanes_for(who, &slot, lanes, now).await?;
+        let second = self.second_dose_candidates(who, &slot, &[]).await?;
+        let request = NewSeries {
+            person: who.person.id,
+            vaccine: slot.vaccine,
+            first,
+            second,
+            idempotency,
+            now,
+        };
+        Ok(self.store.book(&request).await?)
+    }
+
+    /// The slots to try for a choice of `slot`, best first.
+    async fn lanes_for(
+        &self,
+        who: Booker<'_>,
+        slot: &Slot,
+        lanes: LaneChoice,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SlotId>> {
+        if lanes == LaneChoice::Exact {
+            return Ok(vec![slot.id]);
+        }
+        let query = SlotQuery {
+            dose: Some(slot.dose),
+            venue: Some(slot.venue),
+            vaccine: Some(slot.vaccine),
+            ..SlotQuery::between(
+                slot.starts_at,
+                slot.starts_at + chrono::Duration::seconds(1),
+            )
+        };
+        let mut same_time: Vec<Slot> = self
+            .store
+            .slots(&query)
+            .await?
+            .into_iter()
+            .filter(|s| s.starts_at == slot.starts_at && who.check_slot(s, now).is_ok())
+            .collect();
+        if same_time.is_empty() {
+            return Err(Rejection::SlotFull.into());
+        }
+        same_time.sort_by_key(|s| (std::cmp::Reverse(s.free()), s.lane));
+        Ok(same_time.into_iter().map(|s| s.id).collect())
+    }
+
+    /// `None` for a single-dose vaccine; else the second-dose slots to try.
+    async fn second_dose_candidates(
+        &self,
+        who: Booker<'_>,
+        first: &Slot,
+        own: &[SlotId],
+    ) -> Result<Option<Vec<SlotId>>> {
+        let catalog = self.store.catalog().await?;
+        let vaccine = catalog
+            .vaccine(first.vaccine)
+            .ok_or(BookingError::NotFound)?;
+        let Some(interval) = vaccine.second_dose_after else {
+            return Ok(None);
+        };
+        let Some(due) = first.day().checked_add_days(interval.as_days()) else {
+            return Ok(Some(Vec::new()));
+        };
+        let next = due.checked_add_days(Days::new(1)).unwrap_or(due);
+        let query = SlotQuery {
+            dose: Some(DoseNumber::SECOND),
+            venue: Some(first.venue),
+            vaccine: Some(first.vaccine),
+            ..SlotQuery::between(day_start(due), day_start(next))
+        };
+        let day_slots = self.store.slots(&query).await?;
+        Ok(Some(
+            who.second_dose_candidates(first, vaccine, &day_slots, own),
+        ))
+    }
+
+    /// The person's own series with this number; another person's is "not
+    /// found", so numbers cannot be probed.
+    pub async fn own_series(&self, who: Booker<'_>, number: &ReservationNumber) -> Result<Series> {
+        match self.store.series_by_number(number).await? {
+            Some(series) if series.person == who.person.id => Ok(series),
+            _ => Err(BookingError::NotFound),
+        }
+    }
+
+    /// Moves the series to `slot`: a first-dose slot moves the whole series
+    /// (the second dose follows the vaccine's interval); a second-dose slot
+    /// moves only the second dose.
+    pub async fn change(
+        &self,
+        who: Booker<'_>,
+        number: &ReservationNumber,
+        slot: SlotId,
+        lanes: LaneChoice,
+    ) -> Result<Series> {
+        let now = self.now();
+        let series = self.own_series(who, number).await?;
+        who.check_changeable(&series, now)?;
+        let target = self.store.slot(slot).await?.ok_or(BookingError::NotFound)?;
+        if let Some(held) = series.doses.iter().find(|d| d.number == target.dose) {
+            let same_time = held.starts_at == target.starts_at && held.venue == target.venue;
+            if held.slot == target.id || (lanes == LaneChoice::AnyLane && same_time) {
+                return Ok(series);
+            }
+        }
+        if target.vaccine != series.vaccine {
+            return Err(Rejection::OtherVaccine.into());
+        }
+        let moves = if target.dose == DoseNumber::FIRST {
+            match who.check_slot(&target, now) {
+                Err(Rejection::SlotFull) if lanes == LaneChoice::AnyLane => {}
+                other => other?,
+            }
+            who.check_deadline(target.starts_at, now)?;
+            let own: Vec<SlotId> = series.doses.iter().map(|d| d.slot).collect();
+            let mut moves = vec![DoseMove {
+                dose: DoseNumber::FIRST,
+                candidates: self.lanes_for(who, &target, lanes, now).await?,
+                when_full: Rejection::SlotFull,
+            }];
+            if let Some(candidates) = self.second_dose_candidates(who, &target, &own).await? {
+                moves.push(DoseMove {
+                    dose: DoseNumber::SECOND,
+                    candidates,
+                    when_full: Rejection::NoSecondDoseSlot,
+                });
+            }
+            moves
+        } else {
+            let catalog = self.store.catalog().await?;
+            let vaccine = catalog
+                .vaccine(series.vaccine)
+                .ok_or(BookingError::NotFound)?;
+            match who.check_second_dose_slot(&series, vaccine, &target, now) {
+                Err(Rejection::SlotFull) if lanes == LaneChoice::AnyLane => {}
+                other => other?,
+            }
+            vec![DoseMove {
+                dose: DoseNumber::SECOND,
+                candidates: self.lanes_for(who, &target, lanes, now).await?,
+                when_full: Rejection::SlotFull,
+            }]
+        };
+        Ok(self
+            .store
+            .reschedule(&Reschedule {
+                series: series.id,
+                moves,
+                now,
+            })
+            .await?)
+    }
+
+    /// Cancels the person's series and frees its places. Cancelling again
+    /// returns the cancelled series.
+    pub async fn cancel(&self, who: Booker<'_>, number: &ReservationNumber) -> Result<Series> {
+        let now = self.now();
+        let series = self.own_series(who, number).await?;
+        if !series.is_active() {
+            return Ok(series);
+        }
+        who.check_changeable(&series, now)?;
+        Ok(self.store.cancel(series.id, now).await?)
+    }
+}

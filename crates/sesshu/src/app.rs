@@ -1,0 +1,163 @@
+//! Wiring: the store chosen once at start-up, the router, the listener.
+
+use crate::Config;
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use sesshu_auth::{Directory, LoginThrottle, PasswordPolicy};
+use sesshu_domain::Clock;
+use sesshu_store::DynStore;
+use sesshu_store_postgres::PgStore;
+use sesshu_store_sqlite::SqliteStore;
+use sesshu_web::{AppState, WebConfig};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Opens the database named by `url` and applies its migrations. This is the
+/// only place that asks which database Sesshu runs on.
+pub async fn open_store(url: &str, max_connections: u32) -> anyhow::Result<DynStore> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = PgStore::connect(url, max_connections)
+            .await
+            .context("cannot connect to PostgreSQL")?;
+        store
+            .migrate()
+            .await
+            .context("PostgreSQL migrations failed")?;
+        Ok(Arc::new(store))
+    } else {
+        let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+        }
+        let store = SqliteStore::connect(path)
+            .await
+            .context("cannot open the SQLite database")?;
+        store.migrate().await.context("SQLite migrations failed")?;
+        Ok(Arc::new(store))
+    }
+}
+
+/// What the application is built from.
+#[derive(Debug)]
+pub struct Parts {
+    pub store: DynStore,
+    pub clock: Arc<dyn Clock>,
+    pub web: WebConfig,
+    pub passwords: PasswordPolicy,
+    pub throttle: sesshu_auth::ThrottleLimits,
+}
+
+impl Parts {
+    pub fn from_config(config: &Config, store: DynStore, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            clock,
+            web: config.web(),
+            passwords: PasswordPolicy::default(),
+            throttle: config.login_throttle.limits(),
+        }
+    }
+}
+
+/// The public process, bound and ready to serve.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Builds the app and binds `listen` (port 0 picks a free port), so the
+    /// address is known before anything is served.
+    pub async fn build(parts: Parts, listen: SocketAddr) -> anyhow::Result<Self> {
+        let directory = Directory::new(
+            parts.store.clone(),
+            parts.passwords,
+            Arc::new(LoginThrottle::new(parts.throttle)),
+        );
+        let state = AppState::new(parts.store, parts.clock, directory, parts.web);
+        let router = sesshu_web::router(state.clone());
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes open requests.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let purge = tokio::spawn(purge_sessions(self.state.clone()));
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        purge.abort();
+        served.context("server failed")
+    }
+}
+
+/// Deletes expired sessions every ten minutes.
+async fn purge_sessions(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match state.store().sessions_purge(state.clock().now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(sessions = n, "expired sessions deleted"),
+            Err(e) => tracing::warn!(error = %e, "session purge failed"),
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// The database URL of a config, for opening the store.
+pub fn database_url(config: &Config) -> &str {
+    config.database_url.expose_secret()
+}

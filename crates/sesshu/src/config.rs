@@ -1,0 +1,157 @@
+//! Configuration: defaults, then a TOML file, then `SESSHU_*` environment
+//! variables (e.g. `SESSHU_DATABASE_URL`, `SESSHU_LISTEN`).
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::Path;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the public process listens.
+    #[serde(default = "defaults::listen")]
+    pub listen: SocketAddr,
+    /// `postgres://user:password@host/db`, or `sqlite://path` / a path.
+    /// Kept secret: it may carry a password, and never appears in logs.
+    #[serde(default = "defaults::database_url")]
+    pub database_url: SecretString,
+    #[serde(default = "defaults::database_max_connections")]
+    pub database_max_connections: u32,
+    /// The origin people reach the site at, e.g. `https://vaccine.example.ac.jp`.
+    #[serde(default)]
+    pub public_origin: Option<String>,
+    /// Mark cookies `Secure` and send HSTS (TLS ends here or at a proxy).
+    #[serde(default = "defaults::yes")]
+    pub secure_cookies: bool,
+    #[serde(default = "defaults::session_idle_minutes")]
+    pub session_idle_minutes: i64,
+    #[serde(default)]
+    pub login_throttle: Throttle,
+    /// `text` or `json`.
+    #[serde(default = "defaults::log_format")]
+    pub log_format: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Throttle {
+    #[serde(default = "defaults::per_account")]
+    pub failures_per_account: usize,
+    #[serde(default = "defaults::per_address")]
+    pub failures_per_address: usize,
+    #[serde(default = "defaults::window_minutes")]
+    pub window_minutes: i64,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Self {
+            failures_per_account: defaults::per_account(),
+            failures_per_address: defaults::per_address(),
+            window_minutes: defaults::window_minutes(),
+        }
+    }
+}
+
+impl Throttle {
+    pub fn limits(&self) -> sesshu_auth::ThrottleLimits {
+        sesshu_auth::ThrottleLimits {
+            per_account: self.failures_per_account,
+            per_address: self.failures_per_address,
+            window: chrono::Duration::minutes(self.window_minutes),
+        }
+    }
+}
+
+mod defaults {
+    use secrecy::SecretString;
+    use std::net::SocketAddr;
+
+    pub fn listen() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 8080))
+    }
+    pub fn database_url() -> SecretString {
+        SecretString::from("sesshu-data/sesshu.sqlite")
+    }
+    pub fn database_max_connections() -> u32 {
+        16
+    }
+    pub fn yes() -> bool {
+        true
+    }
+    pub fn session_idle_minutes() -> i64 {
+        60
+    }
+    pub fn log_format() -> String {
+        "text".into()
+    }
+    pub fn per_account() -> usize {
+        5
+    }
+    pub fn per_address() -> usize {
+        50
+    }
+    pub fn window_minutes() -> i64 {
+        15
+    }
+}
+
+impl Config {
+    /// Defaults, overridden by `file` (if given), overridden by `SESSHU_*`.
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let mut figment = Figment::new();
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment
+            .merge(Env::prefixed("SESSHU_").split("__"))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    pub fn web(&self) -> sesshu_web::WebConfig {
+        sesshu_web::WebConfig {
+            secure_cookies: self.secure_cookies,
+            session_idle_minutes: self.session_idle_minutes,
+            public_origin: self.public_origin.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn a_file_overrides_defaults_and_the_url_never_prints() {
+        let dir = std::env::temp_dir().join(format!("sesshu-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("sesshu.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\ndatabase_url = \"postgres://u:hunter2@db/sesshu\"\n\
+             [login_throttle]\nfailures_per_account = 3\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&file)).unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.login_throttle.failures_per_account, 3);
+        assert_eq!(config.login_throttle.failures_per_address, 50);
+        assert!(config.database_url.expose_secret().contains("hunter2"));
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = std::env::temp_dir().join(format!("sesshu-config-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("sesshu.toml");
+        std::fs::write(&file, "listn = \"0.0.0.0:9000\"\n").unwrap();
+        let error = Config::load(Some(&file)).unwrap_err();
+        assert!(error.to_string().contains("listn"), "{error}");
+    }
+}

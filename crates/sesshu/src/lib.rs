@@ -1,0 +1,12 @@
+//! The `sesshu` binary's library: configuration, wiring and the demo seed.
+//!
+//! `main.rs` is only the command line; tests build the same application with
+//! [`app::Application::build`].
+
+pub mod app;
+pub mod config;
+pub mod demo;
+pub mod logging;
+
+pub use app::{Application, open_store};
+pub use config::Config;

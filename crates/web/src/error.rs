@@ -1,0 +1,273 @@
+//! The web layer's errors and how they become responses.
+//!
+//! Handlers return [`ApiError`] (JSON API) or [`PageError`] (pages). Both
+//! turn into a bare response carrying the error; [`render_errors`] then
+//! writes the body in the request's language, so a handler never has to
+//! know the language to fail. Internal causes are logged where they happen
+//! and never shown.
+
+use crate::i18n::Texts;
+use crate::lang;
+use askama::Template;
+use axum::Json;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sesshu_auth::LoginError;
+use sesshu_core::BookingError;
+use sesshu_domain::{Language, Rejection};
+use utoipa::ToSchema;
+
+/// An error of the JSON API: a status, a stable `code` and a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiError {
+    /// A booking rule refused the request.
+    Rejected(Rejection),
+    NotFound,
+    /// No session, or it expired.
+    Unauthenticated,
+    /// Wrong login or password (which one is not said).
+    LoginFailed,
+    Throttled {
+        retry_after: DateTime<Utc>,
+    },
+    /// The body or a parameter does not parse.
+    BadRequest(&'static str),
+    UnsupportedMediaType,
+    /// A browser request from another site.
+    CrossSite,
+    IdempotencyKeyReused,
+    /// The database is overloaded or contended; retry.
+    Busy,
+    Internal,
+}
+
+/// The JSON body of every API error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine code, e.g. `slot_full`.
+    #[schema(example = "slot_full")]
+    pub code: &'static str,
+    /// What to tell the person, in their language.
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn status(self) -> StatusCode {
+        match self {
+            ApiError::Rejected(r) => match r {
+                Rejection::NotEligible => StatusCode::FORBIDDEN,
+                Rejection::NotFirstDose | Rejection::IntervalNotMet | Rejection::OtherVaccine => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                _ => StatusCode::CONFLICT,
+            },
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Unauthenticated | ApiError::LoginFailed => StatusCode::UNAUTHORIZED,
+            ApiError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::CrossSite => StatusCode::FORBIDDEN,
+            ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ApiError::Rejected(r) => r.code(),
+            ApiError::NotFound => "not_found",
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::LoginFailed => "login_failed",
+            ApiError::Throttled { .. } => "too_many_attempts",
+            ApiError::BadRequest(code) => code,
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::CrossSite => "cross_site_request",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
+            ApiError::Busy => "busy",
+            ApiError::Internal => "internal_error",
+        }
+    }
+
+    pub fn message(self, lang: Language) -> String {
+        let t = Texts::of(lang);
+        let text = match (self, lang) {
+            (ApiError::Rejected(r), _) => r.message(lang),
+            (ApiError::NotFound, _) => t.not_found,
+            (ApiError::Unauthenticated, Language::Ja) => "ログインしてください。",
+            (ApiError::Unauthenticated, Language::En) => "Please log in.",
+            (ApiError::LoginFailed, _) => t.login_failed,
+            (ApiError::Throttled { .. }, _) => t.login_throttled,
+            (ApiError::BadRequest(_), Language::Ja) => "リクエストの形式が正しくありません。",
+            (ApiError::BadRequest(_), Language::En) => "The request is malformed.",
+            (ApiError::UnsupportedMediaType, Language::Ja) => {
+                "本文は application/json で送ってください。"
+            }
+            (ApiError::UnsupportedMediaType, Language::En) => "Send the body as application/json.",
+            (ApiError::CrossSite, _) => t.error_forbidden,
+            (ApiError::IdempotencyKeyReused, Language::Ja) => {
+                "この Idempotency-Key は別のリクエストに使われています。"
+            }
+            (ApiError::IdempotencyKeyReused, Language::En) => {
+                "This Idempotency-Key was used for a different request."
+            }
+            (ApiError::Busy, _) => t.error_busy,
+            (ApiError::Internal, _) => t.error_generic,
+        };
+        text.to_owned()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = self.status().into_response();
+        if let ApiError::Throttled { retry_after } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_seconds(retry_after));
+        }
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+fn retry_seconds(at: DateTime<Utc>) -> HeaderValue {
+    // Relative to the system clock is fine for a hint to the client.
+    #[allow(clippy::disallowed_methods)]
+    let seconds = (at - Utc::now()).num_seconds().max(1);
+    HeaderValue::from(seconds)
+}
+
+impl From<BookingError> for ApiError {
+    fn from(e: BookingError) -> Self {
+        match e {
+            BookingError::Rejected(r) => ApiError::Rejected(r),
+            BookingError::NotFound => ApiError::NotFound,
+            BookingError::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
+            BookingError::Store(e) => store_failure(&e),
+        }
+    }
+}
+
+impl From<LoginError> for ApiError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::Refused => ApiError::LoginFailed,
+            LoginError::Throttled { retry_after } => ApiError::Throttled { retry_after },
+            LoginError::Store(e) => store_failure(&e),
+            LoginError::Internal => {
+                tracing::error!("password check failed to run");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+impl From<sesshu_store::StoreError> for ApiError {
+    fn from(e: sesshu_store::StoreError) -> Self {
+        store_failure(&e)
+    }
+}
+
+fn store_failure(e: &sesshu_store::StoreError) -> ApiError {
+    match e {
+        sesshu_store::StoreError::Contention => {
+            tracing::warn!("transaction contention persisted");
+            ApiError::Busy
+        }
+        other => {
+            tracing::error!(error = %other, source = ?std::error::Error::source(other), "store failed");
+            ApiError::Internal
+        }
+    }
+}
+
+/// An error of the pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageError {
+    NotFound,
+    BadRequest,
+    /// CSRF token or origin check failed.
+    Forbidden,
+    Busy,
+    Internal,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = match self {
+            PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::BadRequest => StatusCode::BAD_REQUEST,
+            PageError::Forbidden => StatusCode::FORBIDDEN,
+            PageError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let mut response = status.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::NotFound => PageError::NotFound,
+            ApiError::Busy => PageError::Busy,
+            ApiError::CrossSite => PageError::Forbidden,
+            ApiError::BadRequest(_) | ApiError::UnsupportedMediaType => PageError::BadRequest,
+            _ => PageError::Internal,
+        }
+    }
+}
+
+impl From<sesshu_store::StoreError> for PageError {
+    fn from(e: sesshu_store::StoreError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    t: &'static Texts,
+    title: &'static str,
+    message: &'static str,
+}
+
+/// Writes the body of an [`ApiError`] or [`PageError`] response in the
+/// request's language.
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let lang = lang::from_parts(&parts);
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    if let Some(error) = response.extensions_mut().remove::<ApiError>() {
+        let body = ErrorBody {
+            code: error.code(),
+            message: error.message(lang),
+        };
+        let (mut parts, _) = response.into_parts();
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return (parts, Json(body)).into_response();
+    }
+    if let Some(error) = response.extensions_mut().remove::<PageError>() {
+        let t = Texts::of(lang);
+        let (title, message) = match error {
+            PageError::NotFound => (t.not_found_title, t.not_found),
+            PageError::Forbidden => (t.error_title, t.error_forbidden),
+            PageError::Busy => (t.error_title, t.error_busy),
+            PageError::BadRequest | PageError::Internal => (t.error_title, t.error_generic),
+        };
+        let page = ErrorPage { t, title, message };
+        let (mut parts, _) = response.into_parts();
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return match page.render() {
+            Ok(html) => (parts, Html(html)).into_response(),
+            Err(_) => (parts, message).into_response(),
+        };
+    }
+    response
+}

@@ -1,0 +1,309 @@
+//! Every text of the recipient pages, in Japanese and English.
+//!
+//! [`Texts`] has one field per text; [`JA`] and [`EN`] must fill every field,
+//! so a text missing in either language does not compile. Formatting that
+//! differs by language (dates, counts) is a `match` on [`Language`].
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use sesshu_domain::{Language, TOKYO};
+
+#[derive(Debug)]
+pub struct Texts {
+    pub lang: Language,
+    /// The link to the other language, written in that language.
+    pub other_language: &'static str,
+    pub app_name: &'static str,
+    pub tagline: &'static str,
+    pub choose_institution: &'static str,
+    pub login_title: &'static str,
+    pub login_intro: &'static str,
+    pub login_field: &'static str,
+    pub password_field: &'static str,
+    pub login_button: &'static str,
+    pub login_failed: &'static str,
+    pub login_throttled: &'static str,
+    pub logout_button: &'static str,
+    pub logged_in_as: &'static str,
+    pub days_title: &'static str,
+    pub days_intro: &'static str,
+    pub days_intro_change: &'static str,
+    pub no_days: &'static str,
+    pub day_full: &'static str,
+    pub day_title_suffix: &'static str,
+    pub back_to_days: &'static str,
+    pub book_button: &'static str,
+    pub change_button: &'static str,
+    pub time_full: &'static str,
+    pub time_not_open: &'static str,
+    pub time_closed_online: &'static str,
+    pub book_note: &'static str,
+    pub my_reservation: &'static str,
+    pub no_reservation: &'static str,
+    pub go_book: &'static str,
+    pub reservation_number: &'static str,
+    pub vaccine: &'static str,
+    pub dose_label: &'static str,
+    pub first_dose: &'static str,
+    pub second_dose: &'static str,
+    pub date_time: &'static str,
+    pub venue: &'static str,
+    pub lane: &'static str,
+    pub change_deadline: &'static str,
+    pub change_time: &'static str,
+    pub cancel_reservation: &'static str,
+    pub after_deadline: &'static str,
+    pub contact_office: &'static str,
+    pub contact_mail: &'static str,
+    pub contact_phone: &'static str,
+    pub contact_page: &'static str,
+    pub booked_done: &'static str,
+    pub changed_done: &'static str,
+    pub cancelled_done: &'static str,
+    pub cancel_title: &'static str,
+    pub cancel_question: &'static str,
+    pub cancel_confirm: &'static str,
+    pub cancel_keep: &'static str,
+    pub you_have_reservation: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found: &'static str,
+    pub error_title: &'static str,
+    pub error_generic: &'static str,
+    pub error_forbidden: &'static str,
+    pub error_busy: &'static str,
+    pub second_dose_note: &'static str,
+}
+
+pub static JA: Texts = Texts {
+    lang: Language::Ja,
+    other_language: "English",
+    app_name: "ワクチン接種予約",
+    tagline: "大学拠点接種の予約システム",
+    choose_institution: "所属機関を選んでログインしてください。",
+    login_title: "ログイン",
+    login_intro: "所属機関のアカウントでログインしてください。",
+    login_field: "ログインID",
+    password_field: "パスワード",
+    login_button: "ログイン",
+    login_failed: "ログインIDまたはパスワードが正しくありません。",
+    login_throttled: "ログインの失敗が続いたため、しばらく受け付けません。時間をおいてお試しください。",
+    logout_button: "ログアウト",
+    logged_in_as: "ログイン中",
+    days_title: "接種日を選ぶ",
+    days_intro: "1回目の接種日を選んでください。2回目は同じ会場・同じ時刻の4週間後に自動で予約されます。",
+    days_intro_change: "変更後の1回目の接種日を選んでください。2回目も合わせて変更されます。",
+    no_days: "現在予約できる日はありません。",
+    day_full: "満員",
+    day_title_suffix: "の空き状況",
+    back_to_days: "日付の一覧に戻る",
+    book_button: "この時間で予約する",
+    change_button: "この時間に変更する",
+    time_full: "満員",
+    time_not_open: "受付開始前",
+    time_closed_online: "オンライン受付終了",
+    book_note: "予約すると2回目も同時に予約されます。",
+    my_reservation: "予約の確認",
+    no_reservation: "現在、予約はありません。",
+    go_book: "予約する",
+    reservation_number: "予約番号",
+    vaccine: "ワクチン",
+    dose_label: "回",
+    first_dose: "1回目",
+    second_dose: "2回目",
+    date_time: "日時",
+    venue: "会場",
+    lane: "レーン",
+    change_deadline: "変更・取消の締切",
+    change_time: "日時を変更する",
+    cancel_reservation: "予約を取り消す",
+    after_deadline: "変更・取消の締切を過ぎました。変更・取消は事務局のみ行えます。次の連絡先にお問い合わせください。",
+    contact_office: "問い合わせ先",
+    contact_mail: "メール",
+    contact_phone: "電話",
+    contact_page: "ウェブページ",
+    booked_done: "予約しました。",
+    changed_done: "予約を変更しました。",
+    cancelled_done: "予約を取り消しました。",
+    cancel_title: "予約の取消",
+    cancel_question: "次の予約（1回目・2回目とも）を取り消します。よろしいですか。",
+    cancel_confirm: "取り消す",
+    cancel_keep: "取り消さずに戻る",
+    you_have_reservation: "予約済みです。",
+    not_found_title: "ページが見つかりません",
+    not_found: "お探しのページは見つかりませんでした。",
+    error_title: "エラー",
+    error_generic: "処理中にエラーが発生しました。しばらくしてからもう一度お試しください。",
+    error_forbidden: "この操作は受け付けられませんでした。ページを開き直してからもう一度お試しください。",
+    error_busy: "ただいま混み合っています。少し待ってからもう一度お試しください。",
+    second_dose_note: "2回目",
+};
+
+pub static EN: Texts = Texts {
+    lang: Language::En,
+    other_language: "日本語",
+    app_name: "Vaccination booking",
+    tagline: "University vaccination appointments",
+    choose_institution: "Choose your institution to log in.",
+    login_title: "Log in",
+    login_intro: "Log in with your institution account.",
+    login_field: "Login ID",
+    password_field: "Password",
+    login_button: "Log in",
+    login_failed: "The login ID or password is not correct.",
+    login_throttled: "Too many failed logins. Please wait a while and try again.",
+    logout_button: "Log out",
+    logged_in_as: "Logged in",
+    days_title: "Choose a day",
+    days_intro: "Choose the day of your first dose. The second dose is booked with it, at the same venue and time four weeks later.",
+    days_intro_change: "Choose the new day of your first dose. The second dose moves with it.",
+    no_days: "There are no days to book at the moment.",
+    day_full: "Full",
+    day_title_suffix: ": free places",
+    back_to_days: "Back to the days",
+    book_button: "Book this time",
+    change_button: "Change to this time",
+    time_full: "Full",
+    time_not_open: "Not open yet",
+    time_closed_online: "Closed online",
+    book_note: "Booking also books your second dose.",
+    my_reservation: "My reservation",
+    no_reservation: "You have no reservation.",
+    go_book: "Book",
+    reservation_number: "Reservation number",
+    vaccine: "Vaccine",
+    dose_label: "Dose",
+    first_dose: "1st dose",
+    second_dose: "2nd dose",
+    date_time: "Date and time",
+    venue: "Venue",
+    lane: "Lane",
+    change_deadline: "Changes and cancellation until",
+    change_time: "Change the time",
+    cancel_reservation: "Cancel the reservation",
+    after_deadline: "The deadline for changes has passed. Only the office can change or cancel your reservation now. Please contact:",
+    contact_office: "Contact",
+    contact_mail: "Mail",
+    contact_phone: "Phone",
+    contact_page: "Web page",
+    booked_done: "Your reservation is booked.",
+    changed_done: "Your reservation has been changed.",
+    cancelled_done: "Your reservation has been cancelled.",
+    cancel_title: "Cancel the reservation",
+    cancel_question: "This cancels the following reservation (both doses). Are you sure?",
+    cancel_confirm: "Cancel it",
+    cancel_keep: "Keep it and go back",
+    you_have_reservation: "You have a reservation.",
+    not_found_title: "Page not found",
+    not_found: "The page you asked for was not found.",
+    error_title: "Error",
+    error_generic: "Something went wrong. Please try again in a moment.",
+    error_forbidden: "This request was refused. Please reload the page and try again.",
+    error_busy: "We are very busy right now. Please try again in a moment.",
+    second_dose_note: "2nd dose",
+};
+
+impl Texts {
+    pub fn of(lang: Language) -> &'static Texts {
+        match lang {
+            Language::Ja => &JA,
+            Language::En => &EN,
+        }
+    }
+
+    pub fn lang_tag(&self) -> &'static str {
+        self.lang.tag()
+    }
+
+    /// The tag of the other language, for the switch link.
+    pub fn other_tag(&self) -> &'static str {
+        match self.lang {
+            Language::Ja => Language::En.tag(),
+            Language::En => Language::Ja.tag(),
+        }
+    }
+
+    /// A Tokyo date: `12月10日(木)` / `Thu 10 Dec`.
+    pub fn date(&self, day: NaiveDate) -> String {
+        match self.lang {
+            Language::Ja => format!(
+                "{}年{}月{}日({})",
+                day.year(),
+                day.month(),
+                day.day(),
+                weekday_ja(day.weekday())
+            ),
+            Language::En => day.format("%a %-d %b %Y").to_string(),
+        }
+    }
+
+    /// A short date for lists: `12/10(木)` / `Thu 10 Dec`.
+    pub fn short_date(&self, day: NaiveDate) -> String {
+        match self.lang {
+            Language::Ja => format!(
+                "{}/{}({})",
+                day.month(),
+                day.day(),
+                weekday_ja(day.weekday())
+            ),
+            Language::En => day.format("%a %-d %b").to_string(),
+        }
+    }
+
+    /// A Tokyo time of day: `09:30`.
+    pub fn time(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&TOKYO).format("%H:%M").to_string()
+    }
+
+    /// A Tokyo date and time.
+    pub fn date_time(&self, at: DateTime<Utc>) -> String {
+        let local = at.with_timezone(&TOKYO);
+        format!("{} {}", self.date(local.date_naive()), self.time(at))
+    }
+
+    pub fn places_left(&self, n: u32) -> String {
+        match self.lang {
+            Language::Ja => format!("残り{n}人"),
+            Language::En if n == 1 => "1 place left".to_owned(),
+            Language::En => format!("{n} places left"),
+        }
+    }
+}
+
+fn weekday_ja(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Mon => "月",
+        Weekday::Tue => "火",
+        Weekday::Wed => "水",
+        Weekday::Thu => "木",
+        Weekday::Fri => "金",
+        Weekday::Sat => "土",
+        Weekday::Sun => "日",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_naturally_in_each_language() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 10).unwrap();
+        assert_eq!(JA.date(day), "2026年12月10日(木)");
+        assert_eq!(EN.date(day), "Thu 10 Dec 2026");
+        assert_eq!(JA.short_date(day), "12/10(木)");
+    }
+
+    #[test]
+    fn times_are_tokyo_times() {
+        let at = DateTime::parse_from_rfc3339("2026-12-10T00:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(EN.time(at), "09:30");
+    }
+
+    #[test]
+    fn counts_agree_in_english() {
+        assert_eq!(EN.places_left(1), "1 place left");
+        assert_eq!(EN.places_left(3), "3 places left");
+        assert_eq!(JA.places_left(3), "残り3人");
+    }
+}

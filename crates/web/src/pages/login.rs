@@ -1,0 +1,114 @@
+//! `/login/{code}`: the built-in directory's login form; `/logout`.
+
+use super::{Frame, html};
+use crate::csrf::CsrfForm;
+use crate::error::PageError;
+use crate::i18n::Texts;
+use crate::lang::Lang;
+use crate::signed_in::sign_in;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sesshu_auth::LoginError;
+use sesshu_domain::{Institution, InstitutionCode};
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: &'static Texts,
+    frame: Frame,
+    code: String,
+    institution: String,
+    login: String,
+    error: Option<&'static str>,
+}
+
+async fn institution(state: &AppState, code: &str) -> Result<Institution, PageError> {
+    let code = InstitutionCode::parse(code).map_err(|_| PageError::NotFound)?;
+    state
+        .store()
+        .institution_by_code(&code)
+        .await?
+        .ok_or(PageError::NotFound)
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    lang: Lang,
+    frame: Frame,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let institution = institution(&state, &code).await?;
+    html(LoginPage {
+        t: lang.texts(),
+        frame,
+        code: institution.code.to_string(),
+        institution: institution.name(lang.0).to_owned(),
+        login: String::new(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    login: String,
+    password: String,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    frame: Frame,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    Path(code): Path<String>,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response, PageError> {
+    let institution = institution(&state, &code).await?;
+    let t = lang.texts();
+    let now = state.clock().now();
+    let result = state
+        .directory()
+        .login(&institution, &form.login, &form.password, peer.ip(), now)
+        .await;
+    let (status, error) = match result {
+        Ok(person) => {
+            sign_in(&session, &person, institution.id).await?;
+            let has_series = state
+                .bookings()
+                .active_series(&person)
+                .await
+                .map_err(|e| PageError::from(crate::error::ApiError::from(e)))?
+                .is_some();
+            return Ok(Redirect::to(if has_series { "/me" } else { "/days" }).into_response());
+        }
+        Err(LoginError::Refused) => (StatusCode::UNAUTHORIZED, t.login_failed),
+        Err(LoginError::Throttled { .. }) => (StatusCode::TOO_MANY_REQUESTS, t.login_throttled),
+        Err(e) => return Err(crate::error::ApiError::from(e).into()),
+    };
+    let page = html(LoginPage {
+        t,
+        frame,
+        code: institution.code.to_string(),
+        institution: institution.name(lang.0).to_owned(),
+        login: form.login,
+        error: Some(error),
+    })?;
+    Ok((status, page).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {}
+
+pub async fn logout(
+    session: Session,
+    CsrfForm(LogoutForm {}): CsrfForm<LogoutForm>,
+) -> Result<Response, PageError> {
+    session.flush().await.map_err(|_| PageError::Internal)?;
+    Ok(Redirect::to("/").into_response())
+}

@@ -1,0 +1,148 @@
+//! The recipient pages: server-rendered, no JavaScript needed, Japanese or
+//! English.
+//!
+//! Every page gets a [`Frame`] (language switch, sign-in state, the CSRF
+//! token for its forms). Forms post, then redirect (303) to a page that
+//! shows the outcome, so reloading never repeats an action.
+
+mod book;
+mod days;
+mod login;
+mod me;
+mod start;
+
+use crate::csrf::CsrfToken;
+use crate::error::PageError;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tower_sessions::Session;
+use tower_sessions::cookie::{Cookie, SameSite};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(start::start))
+        .route("/login/{code}", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/days", get(days::days))
+        .route("/days/{date}", get(days::day))
+        .route("/reservations", post(book::book))
+        .route("/me", get(me::me))
+        .route("/me/change", post(book::change))
+        .route("/me/cancel", get(me::confirm_cancel).post(me::cancel))
+        .route("/lang/{tag}", get(switch_language))
+        .route("/static/style.css", get(stylesheet))
+        .fallback(|| async { PageError::NotFound })
+}
+
+/// What the frame of every page needs.
+#[derive(Debug)]
+pub struct Frame {
+    pub csrf: String,
+    pub signed_in: bool,
+    /// The link that switches language and comes back here.
+    pub switch_language: String,
+}
+
+impl FromRequestParts<AppState> for Frame {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        let CsrfToken(csrf) = CsrfToken::from_request_parts(parts, state).await?;
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|_| PageError::Internal)?;
+        let signed_in = session
+            .get::<sesshu_domain::PersonId>(crate::signed_in::PERSON_KEY)
+            .await
+            .map_err(|_| PageError::Internal)?
+            .is_some();
+        let here = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
+        let lang = crate::lang::from_parts(parts);
+        let other = crate::i18n::Texts::of(lang).other_tag();
+        let back = serde_urlencoded::to_string([("back", here.as_str())]).unwrap_or_default();
+        Ok(Frame {
+            csrf,
+            signed_in,
+            switch_language: format!("/lang/{other}?{back}"),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// A local path to go back to; anything else (`//host`, `https://…`)
+/// becomes `/`, so the switch cannot redirect elsewhere.
+fn local_path(back: Option<String>) -> String {
+    match back {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        _ => "/".to_owned(),
+    }
+}
+
+async fn switch_language(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Path(tag): Path<String>,
+    Query(back): Query<Back>,
+) -> Result<Response, PageError> {
+    let lang = sesshu_domain::Language::from_tag(&tag).ok_or(PageError::NotFound)?;
+    let cookie = Cookie::build((crate::lang::LANG_COOKIE, lang.tag()))
+        .path("/")
+        .max_age(time::Duration::days(365))
+        .secure(state.config().secure_cookies)
+        .same_site(SameSite::Lax)
+        .build();
+    let mut response = Redirect::to(&local_path(back.back)).into_response();
+    let value = HeaderValue::from_str(&cookie.to_string()).map_err(|_| PageError::Internal)?;
+    response.headers_mut().append(header::SET_COOKIE, value);
+    Ok(response)
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/style.css"),
+    )
+}
+
+/// Renders an askama page.
+fn html(page: impl askama::Template) -> Result<Response, PageError> {
+    page.render()
+        .map(|html| axum::response::Html(html).into_response())
+        .map_err(|e| {
+            tracing::error!(error = %e, "template failed");
+            PageError::Internal
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn the_language_switch_only_returns_to_local_paths() {
+        assert_eq!(
+            local_path(Some("/days/2026-12-10".into())),
+            "/days/2026-12-10"
+        );
+        assert_eq!(local_path(Some("//evil.example/x".into())), "/");
+        assert_eq!(local_path(Some("https://evil.example".into())), "/");
+        assert_eq!(local_path(Some("/\\evil.example".into())), "/");
+        assert_eq!(local_path(None), "/");
+    }
+}

@@ -1,0 +1,52 @@
+//! `/`: the start page, where a person picks their institution.
+
+use super::{Frame, html};
+use crate::error::PageError;
+use crate::i18n::Texts;
+use crate::lang::Lang;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+
+#[derive(Debug)]
+struct InstitutionLink {
+    code: String,
+    name: String,
+    other_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "start.html")]
+struct StartPage {
+    t: &'static Texts,
+    frame: Frame,
+    institutions: Vec<InstitutionLink>,
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    lang: Lang,
+    frame: Frame,
+) -> Result<Response, PageError> {
+    let other = match lang.0 {
+        sesshu_domain::Language::Ja => sesshu_domain::Language::En,
+        sesshu_domain::Language::En => sesshu_domain::Language::Ja,
+    };
+    let institutions = state
+        .store()
+        .institutions()
+        .await?
+        .into_iter()
+        .map(|i| InstitutionLink {
+            code: i.code.to_string(),
+            name: i.name(lang.0).to_owned(),
+            other_name: i.name(other).to_owned(),
+        })
+        .collect();
+    html(StartPage {
+        t: lang.texts(),
+        frame,
+        institutions,
+    })
+}

@@ -1,0 +1,80 @@
+//! What every handler can reach.
+
+use sesshu_auth::Directory;
+use sesshu_core::Bookings;
+use sesshu_domain::Clock;
+use sesshu_store::DynStore;
+use std::sync::Arc;
+
+/// Settings of the public web process.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` and send HSTS. Off only for the plain-HTTP demo
+    /// on loopback.
+    pub secure_cookies: bool,
+    /// A session ends after this many minutes without a request.
+    pub session_idle_minutes: i64,
+    /// The origin people reach the site at (`https://vaccine.example.ac.jp`),
+    /// accepted in `Origin` headers besides the request's own host.
+    pub public_origin: Option<String>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: true,
+            session_idle_minutes: 60,
+            public_origin: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    store: DynStore,
+    clock: Arc<dyn Clock>,
+    bookings: Bookings,
+    directory: Directory,
+    config: WebConfig,
+}
+
+impl AppState {
+    pub fn new(
+        store: DynStore,
+        clock: Arc<dyn Clock>,
+        directory: Directory,
+        config: WebConfig,
+    ) -> Self {
+        let bookings = Bookings::new(store.clone(), clock.clone());
+        Self(Arc::new(Inner {
+            store,
+            clock,
+            bookings,
+            directory,
+            config,
+        }))
+    }
+
+    pub fn store(&self) -> DynStore {
+        self.0.store.clone()
+    }
+
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.0.clock.clone()
+    }
+
+    pub fn bookings(&self) -> &Bookings {
+        &self.0.bookings
+    }
+
+    pub fn directory(&self) -> &Directory {
+        &self.0.directory
+    }
+
+    pub fn config(&self) -> &WebConfig {
+        &self.0.config
+    }
+}
