@@ -4,7 +4,7 @@ use crate::Config;
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use sesshu_auth::{Directory, LoginThrottle, PasswordPolicy};
-use sesshu_domain::Clock;
+use sesshu_domain::{Clock, SystemClock};
 use sesshu_store::DynStore;
 use sesshu_store_postgres::PgStore;
 use sesshu_store_sqlite::SqliteStore;
@@ -28,11 +28,11 @@ pub async fn open_store(url: &str, max_connections: u32) -> anyhow::Result<DynSt
         Ok(Arc::new(store))
     } else {
         let path = url.strip_prefix("sqlite://").unwrap_or(url);
-        if let Some(dir) = std::path::Path::new(path).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-            }
+        if let Some(dir) = std::path::Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
         }
         let store = SqliteStore::connect(path)
             .await
@@ -119,12 +119,13 @@ impl Application {
     }
 }
 
-/// Deletes expired sessions every ten minutes.
+/// Deletes expired sessions every ten minutes (wall-clock, as tower-sessions
+/// stamps them).
 async fn purge_sessions(state: AppState) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         every.tick().await;
-        match state.store().sessions_purge(state.clock().now()).await {
+        match state.store().sessions_purge(SystemClock.now()).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(sessions = n, "expired sessions deleted"),
             Err(e) => tracing::warn!(error = %e, "session purge failed"),

@@ -210,6 +210,19 @@ impl WriteTx for PgTx<'_> {
         Ok(())
     }
 
+    async fn lock_slots(&mut self, slots: &[SlotId]) -> StoreResult<()> {
+        if slots.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = slots.iter().map(|s| s.0).collect();
+        sqlx::query("SELECT id FROM slots WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind(&ids)
+            .fetch_all(self.conn())
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
     async fn take_place(&mut self, slot: SlotId, now: DateTime<Utc>) -> StoreResult<bool> {
         let result = sqlx::query(
             "UPDATE slots SET booked = booked + 1 \

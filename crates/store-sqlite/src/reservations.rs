@@ -207,6 +207,11 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
+    async fn lock_slots(&mut self, _: &[SlotId]) -> StoreResult<()> {
+        // BEGIN IMMEDIATE already holds the database's only write lock.
+        Ok(())
+    }
+
     async fn take_place(&mut self, slot: SlotId, now: DateTime<Utc>) -> StoreResult<bool> {
         let result = sqlx::query(
             "UPDATE slots SET booked = booked + 1 \

@@ -19,6 +19,10 @@
 //!   and then finds the series the first one made.
 //! - **All or nothing.** Any refusal returns early and the caller drops the
 //!   transaction, which rolls it back.
+//! - **No deadlock.** Before touching places, a transaction locks every slot
+//!   it may touch with [`WriteTx::lock_slots`]: first-dose slots first, then
+//!   second-dose slots, each set in id order. All transactions take their
+//!   locks in that one order, so none waits for another in a cycle.
 
 use crate::{Booked, DoseMove, Idempotency, NewSeries, Reschedule, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
@@ -82,6 +86,11 @@ pub trait WriteTx: Send {
         slot: SlotId,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
+    /// Locks the rows of these slots until the transaction ends, in id
+    /// order. Call it for the first-dose slots, then for the second-dose
+    /// slots, before taking or releasing places in them.
+    fn lock_slots(&mut self, slots: &[SlotId]) -> impl Future<Output = StoreResult<()>> + Send;
+
     /// Takes one place if the slot is open, not started and not full.
     fn take_place(
         &mut self,
@@ -116,16 +125,20 @@ pub trait WriteTx: Send {
 
 /// See [`crate::Store::book`].
 pub async fn book<T: WriteTx>(tx: &mut T, req: &NewSeries) -> StoreResult<Booked> {
-    if let Some(key) = &req.idempotency {
-        if !tx.claim_key(req.person, key, req.now).await? {
-            return replay(tx, req.person, key).await;
-        }
+    if let Some(key) = &req.idempotency
+        && !tx.claim_key(req.person, key, req.now).await?
+    {
+        return replay(tx, req.person, key).await;
     }
     if tx.has_active_series(req.person).await? {
         return Err(Rejection::AlreadyBooked.into());
     }
     let series = insert_series(tx, req).await?;
 
+    tx.lock_slots(&req.first).await?;
+    if let Some(candidates) = &req.second {
+        tx.lock_slots(candidates).await?;
+    }
     let first = match take_first_free(tx, &req.first, req.now).await? {
         Some(slot) => slot,
         None => match req.first.as_slice() {
@@ -158,6 +171,14 @@ pub async fn reschedule<T: WriteTx>(tx: &mut T, req: &Reschedule) -> StoreResult
     if !series.is_active() {
         return Err(Rejection::NotActive.into());
     }
+    for dose in [DoseNumber::FIRST, DoseNumber::SECOND] {
+        let mut touched: Vec<SlotId> = Vec::new();
+        for m in req.moves.iter().filter(|m| m.dose == dose) {
+            touched.extend(series.dose(dose).map(|d| d.slot));
+            touched.extend(&m.candidates);
+        }
+        tx.lock_slots(&touched).await?;
+    }
     // Release first: a dose may move within the places it frees.
     for DoseMove { dose, .. } in &req.moves {
         let held = series.dose(*dose).ok_or(StoreError::NotFound)?;
@@ -189,10 +210,10 @@ pub async fn cancel<T: WriteTx>(
     if !series.is_active() {
         return Ok(series);
     }
-    let mut held: Vec<SlotId> = series.doses.iter().map(|d| d.slot).collect();
-    held.sort();
-    for slot in held {
-        tx.release_place(slot).await?;
+    // `doses` is in dose order: first-dose slots are locked first.
+    for dose in &series.doses {
+        tx.lock_slots(&[dose.slot]).await?;
+        tx.release_place(dose.slot).await?;
     }
     tx.set_state(id, SeriesState::Cancelled, now).await?;
     tx.lock_series(id).await?.ok_or(StoreError::NotFound)

@@ -33,10 +33,10 @@ pub async fn refuse_cross_site(
 }
 
 fn same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site") {
-        if !matches!(site.to_str(), Ok("same-origin" | "none")) {
-            return false;
-        }
+    if let Some(site) = headers.get("sec-fetch-site")
+        && !matches!(site.to_str(), Ok("same-origin" | "none"))
+    {
+        return false;
     }
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;

@@ -40,7 +40,7 @@ const BODY_LIMIT: usize = 16 * 1024;
 /// The public application.
 pub fn router(state: AppState) -> Router {
     let config = state.config();
-    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.store(), state.clock()))
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.store()))
         .with_name("sesshu_session")
         .with_secure(config.secure_cookies)
         .with_http_only(true)

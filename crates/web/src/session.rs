@@ -2,26 +2,28 @@
 //!
 //! The cookie carries a random 128-bit id; the database keeps only its
 //! SHA-256, so a copy of the sessions table hands nobody a live session.
+//!
+//! Session lifetimes are wall-clock time: tower-sessions stamps expiry from
+//! the system clock, so this store compares against the system clock too
+//! (not the application's injected clock, which tests move by days).
 
 use async_trait::async_trait;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use sesshu_domain::Clock;
+use sesshu_domain::{Clock, SystemClock};
 use sesshu_store::{DynStore, SessionRecord};
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     store: DynStore,
-    clock: Arc<dyn Clock>,
 }
 
 impl DbSessionStore {
-    pub fn new(store: DynStore, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(store: DynStore) -> Self {
+        Self { store }
     }
 }
 
@@ -73,7 +75,7 @@ impl SessionStore for DbSessionStore {
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let Some(stored) = self
             .store
-            .session_load(&id_hash(id), self.clock.now())
+            .session_load(&id_hash(id), SystemClock.now())
             .await
             .map_err(backend)?
         else {

@@ -1,0 +1,1 @@
+//! The recipient journey in a real headless Chromium: see `e2e/`.

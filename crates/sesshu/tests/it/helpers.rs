@@ -1,0 +1,519 @@
+//! The test application and its clients.
+
+#![allow(dead_code)]
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use reqwest::StatusCode;
+use serde_json::Value;
+use sesshu::app::Parts;
+use sesshu::{Application, open_store};
+use sesshu_auth::{PasswordPolicy, ThrottleLimits};
+use sesshu_domain::{
+    ChangeDeadline, Contact, DoseInterval, DoseNumber, InstitutionCode, InstitutionId, LaneId,
+    ManualClock, SlotEligibility, SlotId, Subject, TOKYO, UserType, VaccineId, VenueId,
+};
+use sesshu_store::{DynStore, NewInstitution, NewLane, NewMember, NewSlot, NewVaccine, NewVenue};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::OnceCell;
+
+/// Runs each test body once on SQLite and once on PostgreSQL.
+macro_rules! on_both_databases {
+    ($($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            $(#[$meta])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    let $app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await;
+                    $body
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    let Some($app) = $crate::helpers::TestApp::spawn_postgres().await else {
+                        return;
+                    };
+                    $body
+                }
+            }
+        )*
+    };
+}
+pub(crate) use on_both_databases;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A Tokyo wall-clock time.
+pub fn tokyo(date: &str, time: &str) -> DateTime<Utc> {
+    let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("date");
+    let time = NaiveTime::parse_from_str(time, "%H:%M").expect("time");
+    TOKYO
+        .from_local_datetime(&day.and_time(time))
+        .single()
+        .expect("Tokyo time")
+        .with_timezone(&Utc)
+}
+
+/// The minute every test starts at: Tuesday 1 December 2026, 09:00 in Tokyo.
+pub fn start_of_tests() -> DateTime<Utc> {
+    tokyo("2026-12-01", "09:00")
+}
+
+/// The reference data every test has.
+#[derive(Clone, Debug)]
+pub struct Fixture {
+    pub uni: InstitutionId,
+    pub staff_only: InstitutionId,
+    pub venue: VenueId,
+    pub lane_a: LaneId,
+    pub lane_b: LaneId,
+    pub vaccine: VaccineId,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub clock: Arc<ManualClock>,
+    pub store: DynStore,
+    pub fixture: Fixture,
+    pub backend: Backend,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    sqlite_dir: Option<PathBuf>,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The server URL of the private PostgreSQL cluster the test scripts start.
+fn postgres_server() -> Option<String> {
+    match std::env::var("SESSHU_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("SESSHU_TEST_SKIP_POSTGRES").as_deref() == Ok("1") => None,
+        _ => panic!(
+            "PostgreSQL tests need SESSHU_TEST_POSTGRES_URL: run scripts/test.sh, or \
+             `scripts/test-env.sh up && . .test-env/env`. (SESSHU_TEST_SKIP_POSTGRES=1 skips \
+             them locally; CI never sets it.)"
+        ),
+    }
+}
+
+fn with_database(server: &str, database: &str) -> String {
+    let (base, _) = server.rsplit_once('/').expect("URL with a database");
+    format!("{base}/{database}")
+}
+
+/// A migrated database that each test's database is cloned from.
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+async fn postgres_template(server: &str) -> String {
+    TEMPLATE
+        .get_or_init(|| async {
+            let admin = sqlx::PgPool::connect(server)
+                .await
+                .expect("connect to PostgreSQL");
+            // Databases of earlier runs.
+            let stale: Vec<String> = sqlx::query_scalar(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'sesshu\\_t\\_%' \
+                 OR datname LIKE 'sesshu\\_tpl\\_%'",
+            )
+            .fetch_all(&admin)
+            .await
+            .expect("list databases");
+            let mine = format!("_{}_", std::process::id());
+            for name in stale.iter().filter(|n| !n.contains(&mine)) {
+                let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&admin).await;
+            }
+            let template = format!("sesshu_tpl_{}_", std::process::id());
+            let create = format!("CREATE DATABASE \"{template}\"");
+            sqlx::query(sqlx::AssertSqlSafe(create))
+                .execute(&admin)
+                .await
+                .expect("create template database");
+            let store =
+                sesshu_store_postgres::PgStore::connect(&with_database(server, &template), 1)
+                    .await
+                    .expect("connect to template");
+            store.migrate().await.expect("migrate template");
+            store.pool().close().await;
+            admin.close().await;
+            template
+        })
+        .await
+        .clone()
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(unique("sesshu_test"));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let url = dir.join("test.sqlite").to_string_lossy().into_owned();
+                let store = open_store(&url, 16).await.expect("open SQLite");
+                Self::start(store, backend, Some(dir)).await
+            }
+            Backend::Postgres => Self::spawn_postgres()
+                .await
+                .expect("PostgreSQL tests are skipped"),
+        }
+    }
+
+    /// `None` only when PostgreSQL tests are explicitly skipped.
+    pub async fn spawn_postgres() -> Option<TestApp> {
+        let server = postgres_server()?;
+        let template = postgres_template(&server).await;
+        let name = unique("sesshu_t");
+        let admin = sqlx::PgPool::connect(&server).await.expect("connect");
+        let create = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
+        sqlx::query(sqlx::AssertSqlSafe(create))
+            .execute(&admin)
+            .await
+            .expect("create test database");
+        admin.close().await;
+        let store = open_store(&with_database(&server, &name), 32)
+            .await
+            .expect("open PostgreSQL");
+        Some(Self::start(store, Backend::Postgres, None).await)
+    }
+
+    async fn start(store: DynStore, backend: Backend, sqlite_dir: Option<PathBuf>) -> TestApp {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "info,sqlx=warn".into()),
+            )
+            .with_test_writer()
+            .try_init();
+        let clock = Arc::new(ManualClock::new(start_of_tests()));
+        let fixture = seed(&store).await;
+        let parts = Parts {
+            store: store.clone(),
+            clock: clock.clone(),
+            web: sesshu_web::WebConfig {
+                secure_cookies: false,
+                session_idle_minutes: 60,
+                public_origin: None,
+            },
+            passwords: PasswordPolicy::insecure_fast_for_tests(),
+            throttle: ThrottleLimits::default(),
+        };
+        let app = Application::build(parts, "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("build app");
+        let base = format!("http://{}", app.local_addr().expect("bound"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            app.run(async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server");
+        });
+        TestApp {
+            base,
+            clock,
+            store,
+            fixture,
+            backend,
+            shutdown: Some(tx),
+            server: Some(server),
+            sqlite_dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Adds a member to the built-in directory of `institution` (password
+    /// `secret`).
+    pub async fn member(&self, institution: InstitutionId, login: &str, user_type: UserType) {
+        let hash = PasswordPolicy::insecure_fast_for_tests()
+            .hash("secret")
+            .expect("hash");
+        self.store
+            .upsert_members(&[NewMember {
+                institution,
+                login: Subject::parse(login).expect("login"),
+                password_hash: hash,
+                user_type,
+                department: None,
+                disabled: false,
+            }])
+            .await
+            .expect("member");
+    }
+
+    /// A logged-in API client for a new student of `uni`.
+    pub async fn student(&self, login: &str) -> Client {
+        self.member(self.fixture.uni, login, UserType::Student)
+            .await;
+        let client = self.client();
+        client.login("uni", login, "secret").await;
+        client
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: self.base.clone(),
+        }
+    }
+
+    /// Adds a slot at a Tokyo date and time, 30 minutes long, open now.
+    pub async fn slot(
+        &self,
+        dose: u8,
+        date: &str,
+        time: &str,
+        lane: LaneId,
+        capacity: u32,
+    ) -> SlotId {
+        self.slot_with(dose, date, time, lane, capacity, SlotEligibility::default())
+            .await
+    }
+
+    pub async fn slot_with(
+        &self,
+        dose: u8,
+        date: &str,
+        time: &str,
+        lane: LaneId,
+        capacity: u32,
+        eligibility: SlotEligibility,
+    ) -> SlotId {
+        let starts_at = tokyo(date, time);
+        self.store
+            .insert_slots(&[NewSlot {
+                venue: self.fixture.venue,
+                lane,
+                vaccine: self.fixture.vaccine,
+                dose: DoseNumber::new(dose).expect("dose"),
+                starts_at,
+                ends_at: starts_at + chrono::Duration::minutes(30),
+                capacity,
+                opens_at: start_of_tests() - chrono::Duration::days(1),
+                eligibility,
+            }])
+            .await
+            .expect("slot")[0]
+    }
+
+    /// `free` of a slot as the public availability API reports it.
+    pub async fn free(&self, slot: SlotId) -> i64 {
+        let slot = self.store.slot(slot).await.expect("slot").expect("exists");
+        let day = slot
+            .starts_at
+            .with_timezone(&TOKYO)
+            .format("%Y-%m-%d")
+            .to_string();
+        let (status, body) = self
+            .client()
+            .get(&format!("/api/v1/availability?from={day}&to={day}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body.as_array()
+            .expect("array")
+            .iter()
+            .find(|s| s["slot_id"] == slot.id.0)
+            .map(|s| s["free"].as_i64().expect("free"))
+            .expect("slot listed")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        if let Some(dir) = self.sqlite_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Institutions `uni` (staff and students) and `staffonly` (staff only), a
+/// venue with lanes A and B, and a vaccine with a 28-day interval.
+async fn seed(store: &DynStore) -> Fixture {
+    let institution = |code: &str, types: &[UserType]| NewInstitution {
+        code: InstitutionCode::parse(code).expect("code"),
+        name_ja: format!("{code}大学"),
+        name_en: format!("{code} University"),
+        contact: Contact {
+            office_ja: "接種係".into(),
+            office_en: "Vaccination desk".into(),
+            mail: format!("vaccine@{code}.example.ac.jp"),
+            phone: "022-123-4567".into(),
+            url: format!("https://{code}.example.ac.jp/vaccine"),
+        },
+        eligible_user_types: types.iter().copied().collect::<BTreeSet<_>>(),
+        deadline: ChangeDeadline::default(),
+    };
+    let uni = store
+        .insert_institution(&institution("uni", &[UserType::Staff, UserType::Student]))
+        .await
+        .expect("uni");
+    let staff_only = store
+        .insert_institution(&institution("staffonly", &[UserType::Staff]))
+        .await
+        .expect("staffonly");
+    let venue = store
+        .insert_venue(&NewVenue {
+            name_ja: "駅前会場".into(),
+            name_en: "Station Venue".into(),
+        })
+        .await
+        .expect("venue");
+    let lane = |name: &str| NewLane {
+        venue,
+        name_ja: format!("レーン{name}"),
+        name_en: format!("Lane {name}"),
+    };
+    let lane_a = store.insert_lane(&lane("A")).await.expect("lane");
+    let lane_b = store.insert_lane(&lane("B")).await.expect("lane");
+    let vaccine = store
+        .insert_vaccine(&NewVaccine {
+            name_ja: "モデルナ".into(),
+            name_en: "Moderna".into(),
+            second_dose_after: Some(DoseInterval { days: 28 }),
+        })
+        .await
+        .expect("vaccine");
+    Fixture {
+        uni,
+        staff_only,
+        venue,
+        lane_a,
+        lane_b,
+        vaccine,
+    }
+}
+
+/// An HTTP client with its own cookie jar: one person's browser or script.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+impl Client {
+    pub async fn login(&self, institution: &str, login: &str, password: &str) {
+        let (status, body) = self
+            .post(
+                "/api/v1/login",
+                &serde_json::json!({"institution": institution, "login": login, "password": password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login failed: {body}");
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        json(response).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await
+            .expect("POST");
+        json(response).await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .patch(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await
+            .expect("PATCH");
+        json(response).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .delete(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("DELETE");
+        json(response).await
+    }
+
+    /// Books `slot` through the API.
+    pub async fn book(&self, slot: SlotId) -> (StatusCode, Value) {
+        self.post(
+            "/api/v1/me/reservations",
+            &serde_json::json!({"slot_id": slot.0}),
+        )
+        .await
+    }
+
+    /// Fetches a page, returning its status and HTML.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET page");
+        let status = response.status();
+        (status, response.text().await.expect("HTML"))
+    }
+}
+
+async fn json(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, value)
+}
+
+/// The value of `<input name="NAME" value="…">` in a page.
+pub fn form_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in page"))
+        + marker.len();
+    let end = html[start..].find('"').expect("closing quote") + start;
+    html[start..end].to_owned()
+}

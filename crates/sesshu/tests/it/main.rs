@@ -1,0 +1,17 @@
+//! Sesshu's integration tests: one binary, so the workspace links once.
+//!
+//! Each test gets its own application on a free port, its own database (a
+//! temporary SQLite file, or a fresh PostgreSQL database cloned from a
+//! migrated template) and a clock that stands still at a known minute.
+//! Tests that touch storage run on both databases: see `on_both_databases!`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // panics are how tests fail
+
+mod helpers;
+
+mod api_availability;
+mod api_login;
+mod api_reservations;
+mod browser;
+mod pages;
+mod races;
