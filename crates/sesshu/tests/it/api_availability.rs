@@ -69,8 +69,17 @@ on_both_databases! {
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["code"], "invalid_range");
+        let (status, body) = client
+            .get("/api/v1/availability?from=300000-01-01&to=300000-01-02")
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "far-off years are refused, not a 500");
+        assert_eq!(body["code"], "invalid_date");
         let (status, _) = client.get("/api/v1/availability").await;
         assert_eq!(status, StatusCode::OK, "both dates are optional");
+        let (status, _) = client
+            .get("/api/v1/availability?from=2026-12-10&from=x&unknown=1")
+            .await;
+        assert_eq!(status, StatusCode::OK, "the first of a repeated parameter counts");
     }
 
     async fn health_and_readiness_answer(app) {

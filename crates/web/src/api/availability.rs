@@ -5,8 +5,8 @@ use crate::error::{ApiError, ErrorBody};
 use crate::lang::Lang;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Query, State};
-use chrono::{Days, NaiveDate};
+use axum::extract::{RawQuery, State};
+use chrono::{Datelike, Days, NaiveDate};
 use serde::Deserialize;
 use sesshu_domain::tokyo_day;
 use utoipa::IntoParams;
@@ -16,8 +16,11 @@ const MAX_DAYS: u64 = 92;
 /// The range when none is given.
 const DEFAULT_DAYS: u64 = 56;
 
+/// The query parameters, as documented. The handler reads the raw query so
+/// that repeated or unknown parameters never fail before our own checks.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[allow(dead_code)]
 pub struct AvailabilityQuery {
     /// First day (Asia/Tokyo), `YYYY-MM-DD`; default today.
     from: Option<String>,
@@ -25,9 +28,14 @@ pub struct AvailabilityQuery {
     to: Option<String>,
 }
 
+/// A `YYYY-MM-DD` day between the years 2000 and 2100: anything else is a
+/// mistake, and far-off years overflow what databases store.
 fn day(s: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
     s.map(|s| {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| ApiError::BadRequest("invalid_date"))
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .filter(|d| (2000..=2100).contains(&d.year()))
+            .ok_or(ApiError::BadRequest("invalid_date"))
     })
     .transpose()
 }
@@ -46,11 +54,20 @@ fn day(s: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
 pub async fn availability(
     State(state): State<AppState>,
     Lang(lang): Lang,
-    Query(query): Query<AvailabilityQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Vec<SlotJson>>, ApiError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
+            .map_err(|_| ApiError::BadRequest("invalid_query"))?;
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     let bookings = state.bookings();
-    let from = day(query.from.as_deref())?.unwrap_or_else(|| tokyo_day(bookings.now()));
-    let to = match day(query.to.as_deref())? {
+    let from = day(param("from"))?.unwrap_or_else(|| tokyo_day(bookings.now()));
+    let to = match day(param("to"))? {
         Some(to) => to,
         None => from
             .checked_add_days(Days::new(DEFAULT_DAYS))

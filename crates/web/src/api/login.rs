@@ -45,6 +45,9 @@ pub struct LoginResponse {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = LoginResponse),
+        (status = 400, description = "`invalid_body`", body = ErrorBody),
+        (status = 403, description = "`cross_site_request`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: send application/json", body = ErrorBody),
         (status = 401, description = "`login_failed`", body = ErrorBody),
         (status = 429, description = "`too_many_attempts`; see Retry-After", body = ErrorBody),
     ),
@@ -83,7 +86,10 @@ pub async fn login(
 #[utoipa::path(
     post,
     path = "/api/v1/logout",
-    responses((status = 204, description = "Logged out")),
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 403, description = "`cross_site_request`", body = ErrorBody),
+    ),
     tag = "session"
 )]
 pub async fn logout(session: Session) -> Result<StatusCode, ApiError> {

@@ -99,11 +99,14 @@ pub async fn list(
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to repeat")),
     responses(
         (status = 201, description = "Booked", body = SeriesJson),
+        (status = 400, description = "`invalid_body`, `invalid_idempotency_key`", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`not_eligible`", body = ErrorBody),
+        (status = 403, description = "`not_eligible`, `cross_site_request`", body = ErrorBody),
         (status = 404, description = "`not_found`: no such slot", body = ErrorBody),
         (status = 409, description = "`slot_full`, `already_booked`, `deadline_passed`, `no_second_dose_slot`, `not_open_yet`, `slot_closed`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
         (status = 422, description = "`not_first_dose`, `idempotency_key_reused`", body = ErrorBody),
+        (status = 503, description = "`busy`: retry", body = ErrorBody),
     ),
     tag = "reservations"
 )]
@@ -148,9 +151,14 @@ pub async fn create(
     request_body = SlotChoice,
     responses(
         (status = 200, description = "Changed", body = SeriesJson),
+        (status = 400, description = "`invalid_body`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`not_eligible`, `cross_site_request`", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
         (status = 409, description = "`deadline_passed`, `slot_full`, `no_second_dose_slot`, `not_active`", body = ErrorBody),
         (status = 422, description = "`interval_not_met`, `other_vaccine`", body = ErrorBody),
+        (status = 503, description = "`busy`: retry", body = ErrorBody),
     ),
     tag = "reservations"
 )]
@@ -182,8 +190,11 @@ pub async fn change(
     params(("id" = String, Path, description = "Reservation number")),
     responses(
         (status = 200, description = "Cancelled", body = SeriesJson),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`cross_site_request`", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`deadline_passed`", body = ErrorBody),
+        (status = 503, description = "`busy`: retry", body = ErrorBody),
     ),
     tag = "reservations"
 )]
