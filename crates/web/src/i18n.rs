@@ -71,6 +71,8 @@ pub struct Texts {
     pub error_forbidden: &'static str,
     pub error_busy: &'static str,
     pub second_dose_note: &'static str,
+    pub after_deadline_short: &'static str,
+    pub your_day: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -112,7 +114,7 @@ pub static JA: Texts = Texts {
     date_time: "日時",
     venue: "会場",
     lane: "レーン",
-    change_deadline: "変更・取消の締切",
+    change_deadline: "変更・取消の締切：",
     change_time: "日時を変更する",
     cancel_reservation: "予約を取り消す",
     after_deadline: "変更・取消の締切を過ぎました。変更・取消は事務局のみ行えます。次の連絡先にお問い合わせください。",
@@ -135,6 +137,8 @@ pub static JA: Texts = Texts {
     error_forbidden: "この操作は受け付けられませんでした。ページを開き直してからもう一度お試しください。",
     error_busy: "ただいま混み合っています。少し待ってからもう一度お試しください。",
     second_dose_note: "2回目",
+    after_deadline_short: "変更・取消の締切を過ぎたため、変更は事務局のみ行えます。",
+    your_day: "予約中",
 };
 
 pub static EN: Texts = Texts {
@@ -176,7 +180,7 @@ pub static EN: Texts = Texts {
     date_time: "Date and time",
     venue: "Venue",
     lane: "Lane",
-    change_deadline: "Changes and cancellation until",
+    change_deadline: "You can change or cancel until",
     change_time: "Change the time",
     cancel_reservation: "Cancel the reservation",
     after_deadline: "The deadline for changes has passed. Only the office can change or cancel your reservation now. Please contact:",
@@ -199,6 +203,8 @@ pub static EN: Texts = Texts {
     error_forbidden: "This request was refused. Please reload the page and try again.",
     error_busy: "We are very busy right now. Please try again in a moment.",
     second_dose_note: "2nd dose",
+    after_deadline_short: "The deadline for changes has passed: only the office can change your reservation.",
+    your_day: "your booking",
 };
 
 impl Texts {

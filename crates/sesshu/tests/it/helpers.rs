@@ -136,8 +136,13 @@ async fn postgres_template(server: &str) -> String {
             .fetch_all(&admin)
             .await
             .expect("list databases");
-            let mine = format!("_{}_", std::process::id());
-            for name in stale.iter().filter(|n| !n.contains(&mine)) {
+            // Only those of test processes that have ended: another run may be
+            // using its databases right now.
+            let ended = |name: &str| {
+                let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+                pid.is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
+            };
+            for name in stale.iter().filter(|n| ended(n)) {
                 let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
                 let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&admin).await;
             }
@@ -516,4 +521,22 @@ pub fn form_value(html: &str, name: &str) -> String {
         + marker.len();
     let end = html[start..].find('"').expect("closing quote") + start;
     html[start..end].to_owned()
+}
+
+/// The text of a page as a reader sees it: tags removed, whitespace collapsed.
+pub fn visible_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -8,7 +8,7 @@ use crate::signed_in::PageUser;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::NaiveDate;
 use rand::RngCore;
@@ -23,6 +23,8 @@ struct DayRow {
     label: String,
     free: String,
     full: bool,
+    /// The day of the person's current first dose.
+    mine: bool,
 }
 
 #[derive(Template)]
@@ -32,6 +34,8 @@ struct DaysPage {
     frame: Frame,
     days: Vec<DayRow>,
     reservation: Option<String>,
+    /// Past the change deadline: nothing to choose here.
+    locked: bool,
 }
 
 pub async fn days(
@@ -47,6 +51,13 @@ pub async fn days(
         .active_series(&user.person)
         .await
         .map_err(ApiError::from)?;
+    let locked = active
+        .as_ref()
+        .is_some_and(|s| user.booker().check_changeable(s, bookings.now()).is_err());
+    let booked_day = active
+        .as_ref()
+        .and_then(|s| s.dose(sesshu_domain::DoseNumber::FIRST))
+        .map(|d| d.day());
     html(DaysPage {
         t,
         frame,
@@ -62,9 +73,11 @@ pub async fn days(
                     Some(_) => t.day_full.to_owned(),
                 },
                 full: d.bookable == 0,
+                mine: booked_day == Some(d.day),
             })
             .collect(),
         reservation: active.map(|s| s.number.to_string()),
+        locked,
     })
 }
 
@@ -153,11 +166,17 @@ pub async fn day(
         .offers_on(user.booker(), day)
         .await
         .map_err(ApiError::from)?;
-    let changing = bookings
+    let active = bookings
         .active_series(&user.person)
         .await
-        .map_err(ApiError::from)?
-        .is_some();
+        .map_err(ApiError::from)?;
+    if active
+        .as_ref()
+        .is_some_and(|s| user.booker().check_changeable(s, bookings.now()).is_err())
+    {
+        return Ok(axum::response::Redirect::to("/me").into_response());
+    }
+    let changing = active.is_some();
     let catalog = state.store().catalog().await?;
 
     let mut by_venue: BTreeMap<VenueId, BTreeMap<_, Vec<&SlotOffer>>> = BTreeMap::new();

@@ -17,7 +17,8 @@ use sesshu_domain::{Catalog, DoseNumber, Language, Rejection, ReservationNumber,
 #[derive(Debug)]
 struct DoseView {
     label: &'static str,
-    when: String,
+    date: String,
+    time: String,
     venue: String,
     lane: String,
 }
@@ -49,7 +50,8 @@ fn doses(t: &Texts, series: &Series, catalog: &Catalog, lang: Language) -> Vec<D
             } else {
                 t.second_dose
             },
-            when: format!("{}–{}", t.date_time(d.starts_at), t.time(d.ends_at)),
+            date: t.date(d.day()),
+            time: format!("{}–{}", t.time(d.starts_at), t.time(d.ends_at)),
             venue: catalog
                 .venue(d.venue)
                 .map(|v| v.name(lang).to_owned())

@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/cancel", get(me::confirm_cancel).post(me::cancel))
         .route("/lang/{tag}", get(switch_language))
         .route("/static/style.css", get(stylesheet))
+        .route("/static/favicon.svg", get(favicon))
         .fallback(|| async { PageError::NotFound })
 }
 
@@ -117,6 +118,16 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/style.css"),
+    )
+}
+
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../static/favicon.svg"),
     )
 }
 
