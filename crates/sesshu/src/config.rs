@@ -8,6 +8,8 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::Path;
 
+/// A new setting needs its name in [`KEYS`] too, to be read from the
+/// environment.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -99,6 +101,18 @@ mod defaults {
     }
 }
 
+/// The top-level settings, as `SESSHU_<KEY>` reads them.
+const KEYS: [&str; 8] = [
+    "listen",
+    "database_url",
+    "database_max_connections",
+    "public_origin",
+    "secure_cookies",
+    "session_idle_minutes",
+    "login_throttle",
+    "log_format",
+];
+
 impl Config {
     /// Defaults, overridden by `file` (if given), overridden by `SESSHU_*`.
     pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
@@ -106,10 +120,14 @@ impl Config {
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }
-        figment
-            .merge(Env::prefixed("SESSHU_").split("__"))
-            .extract()
-            .map_err(Box::new)
+        // Only the variables that name a setting: others may share the
+        // prefix (the test scripts' SESSHU_TEST_*), and a typo in the file is
+        // still an error.
+        let env = Env::prefixed("SESSHU_").split("__").filter(|key| {
+            let top = key.as_str().split('.').next().unwrap_or_default();
+            KEYS.iter().any(|k| top.eq_ignore_ascii_case(k))
+        });
+        figment.merge(env).extract().map_err(Box::new)
     }
 
     pub fn web(&self) -> sesshu_web::WebConfig {
@@ -122,36 +140,52 @@ impl Config {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail decides the closures' type
 mod tests {
     use super::*;
     use secrecy::ExposeSecret;
 
+    // Each test runs in a figment `Jail`: its own directory and environment,
+    // one test at a time, since the environment is the process's.
+
     #[test]
     fn a_file_overrides_defaults_and_the_url_never_prints() {
-        let dir = std::env::temp_dir().join(format!("sesshu-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("sesshu.toml");
-        std::fs::write(
-            &file,
-            "listen = \"0.0.0.0:9000\"\ndatabase_url = \"postgres://u:hunter2@db/sesshu\"\n\
-             [login_throttle]\nfailures_per_account = 3\n",
-        )
-        .unwrap();
-        let config = Config::load(Some(&file)).unwrap();
-        assert_eq!(config.listen.port(), 9000);
-        assert_eq!(config.login_throttle.failures_per_account, 3);
-        assert_eq!(config.login_throttle.failures_per_address, 50);
-        assert!(config.database_url.expose_secret().contains("hunter2"));
-        assert!(!format!("{config:?}").contains("hunter2"));
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "sesshu.toml",
+                "listen = \"0.0.0.0:9000\"\ndatabase_url = \"postgres://u:hunter2@db/sesshu\"\n\
+                 [login_throttle]\nfailures_per_account = 3\n",
+            )?;
+            let config = Config::load(Some(Path::new("sesshu.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.listen.port(), 9000);
+            assert_eq!(config.login_throttle.failures_per_account, 3);
+            assert_eq!(config.login_throttle.failures_per_address, 50);
+            assert!(config.database_url.expose_secret().contains("hunter2"));
+            assert!(!format!("{config:?}").contains("hunter2"));
+            Ok(())
+        });
     }
 
     #[test]
-    fn unknown_keys_are_refused() {
-        let dir = std::env::temp_dir().join(format!("sesshu-config-bad-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("sesshu.toml");
-        std::fs::write(&file, "listn = \"0.0.0.0:9000\"\n").unwrap();
-        let error = Config::load(Some(&file)).unwrap_err();
-        assert!(error.to_string().contains("listn"), "{error}");
+    fn other_variables_with_the_prefix_are_ignored_and_settings_are_read() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SESSHU_TEST_POSTGRES_URL", "postgres://elsewhere/test");
+            jail.set_env("SESSHU_LISTEN", "127.0.0.1:9191");
+            jail.set_env("SESSHU_LOGIN_THROTTLE__FAILURES_PER_ADDRESS", "7");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(config.listen.port(), 9191);
+            assert_eq!(config.login_throttle.failures_per_address, 7);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("sesshu.toml", "listn = \"0.0.0.0:9000\"\n")?;
+            let error = Config::load(Some(Path::new("sesshu.toml"))).unwrap_err();
+            assert!(error.to_string().contains("listn"), "{error}");
+            Ok(())
+        });
     }
 }

@@ -27,6 +27,7 @@ use sqlx::sqlite::{
 };
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The migrations of this backend, applied by [`SqliteStore::migrate`].
@@ -35,6 +36,25 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Writers queue here, in the process, before `BEGIN IMMEDIATE`: SQLite
+    /// allows one writer, and a writer that finds the lock taken sleeps in
+    /// SQLite's busy handler with growing back-off, which under a crowd turns
+    /// into second-long stalls. Queued fairly here, each begins as soon as
+    /// the previous one commits. (Other processes on the same file still
+    /// meet the busy timeout.)
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction that holds the process's writer turn until it ends.
+struct Write {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Write {
+    async fn commit(self) -> StoreResult<()> {
+        self.tx.commit().await.map_err(db)
+    }
 }
 
 impl SqliteStore {
@@ -57,7 +77,10 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(StoreError::database)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
@@ -69,8 +92,10 @@ impl SqliteStore {
     }
 
     /// A write transaction that holds SQLite's write lock from its start.
-    async fn write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)
+    async fn write(&self) -> StoreResult<Write> {
+        let turn = self.writer.clone().lock_owned().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
+        Ok(Write { tx, _turn: turn })
     }
 }
 
@@ -142,8 +167,8 @@ impl Store for SqliteStore {
 
     async fn insert_slots(&self, new: &[NewSlot]) -> StoreResult<Vec<SlotId>> {
         let mut tx = self.write().await?;
-        let ids = slots::insert(&mut tx, new).await?;
-        tx.commit().await.map_err(db)?;
+        let ids = slots::insert(&mut tx.tx, new).await?;
+        tx.commit().await?;
         Ok(ids)
     }
 
@@ -157,15 +182,15 @@ impl Store for SqliteStore {
 
     async fn upsert_members(&self, members: &[NewMember]) -> StoreResult<u64> {
         let mut tx = self.write().await?;
-        let n = reference::upsert_members(&mut tx, members).await?;
-        tx.commit().await.map_err(db)?;
+        let n = reference::upsert_members(&mut tx.tx, members).await?;
+        tx.commit().await?;
         Ok(n)
     }
 
     async fn person_for_login(&self, login: &PersonLogin) -> StoreResult<Person> {
         let mut tx = self.write().await?;
-        let person = reference::person_for_login(&mut tx, login).await?;
-        tx.commit().await.map_err(db)?;
+        let person = reference::person_for_login(&mut tx.tx, login).await?;
+        tx.commit().await?;
         Ok(person)
     }
 
@@ -195,22 +220,22 @@ impl Store for SqliteStore {
 
     async fn book(&self, request: &NewSeries) -> StoreResult<Booked> {
         let mut tx = self.write().await?;
-        let booked = flows::book(&mut SqliteTx(&mut tx), request).await?;
-        tx.commit().await.map_err(db)?;
+        let booked = flows::book(&mut SqliteTx(&mut tx.tx), request).await?;
+        tx.commit().await?;
         Ok(booked)
     }
 
     async fn reschedule(&self, request: &Reschedule) -> StoreResult<Series> {
         let mut tx = self.write().await?;
-        let series = flows::reschedule(&mut SqliteTx(&mut tx), request).await?;
-        tx.commit().await.map_err(db)?;
+        let series = flows::reschedule(&mut SqliteTx(&mut tx.tx), request).await?;
+        tx.commit().await?;
         Ok(series)
     }
 
     async fn cancel(&self, series: SeriesId, now: DateTime<Utc>) -> StoreResult<Series> {
         let mut tx = self.write().await?;
-        let series = flows::cancel(&mut SqliteTx(&mut tx), series, now).await?;
-        tx.commit().await.map_err(db)?;
+        let series = flows::cancel(&mut SqliteTx(&mut tx.tx), series, now).await?;
+        tx.commit().await?;
         Ok(series)
     }
 
