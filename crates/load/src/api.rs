@@ -1,0 +1,201 @@
+//! The few parts of Sesshu's JSON API that the tool uses, and timing of one
+//! request.
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Days, FixedOffset, NaiveDate};
+use serde::Deserialize;
+use std::time::{Duration, Instant};
+
+/// Asia/Tokyo has no daylight saving time: a fixed +09:00 is exact.
+pub fn tokyo() -> Result<FixedOffset> {
+    FixedOffset::east_opt(9 * 3600).context("the +09:00 offset")
+}
+
+/// A slot as `GET /api/v1/availability` lists it. `free` and `capacity` are
+/// read as signed numbers so that a negative one would be seen, not rejected.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Slot {
+    pub slot_id: i64,
+    pub starts_at: DateTime<FixedOffset>,
+    pub dose: u8,
+    pub capacity: i64,
+    pub free: i64,
+    pub opens_at: DateTime<FixedOffset>,
+}
+
+/// One dose of a booked series, from the 201 answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Dose {
+    pub dose: u8,
+    pub slot_id: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Series {
+    pub doses: Vec<Dose>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorBody {
+    code: String,
+}
+
+/// How one request ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The expected success status (200 for logins, 201 for bookings).
+    Success(u16),
+    /// Any other 1xx–4xx answer, with the API's error code.
+    Refused { status: u16, code: String },
+    /// A 5xx answer.
+    ServerError { status: u16, code: String },
+    /// No HTTP answer: connect error, timeout, broken connection.
+    Transport(&'static str),
+}
+
+impl Outcome {
+    pub fn label(&self) -> String {
+        match self {
+            Outcome::Success(status) => format!("{status}"),
+            Outcome::Refused { status, code } | Outcome::ServerError { status, code } => {
+                format!("{status} {code}")
+            }
+            Outcome::Transport(kind) => format!("transport error ({kind})"),
+        }
+    }
+
+    pub fn is_success(&self) -> bool {
+        matches!(self, Outcome::Success(_))
+    }
+
+    pub fn is_server_error(&self) -> bool {
+        matches!(self, Outcome::ServerError { .. })
+    }
+
+    pub fn is_refusal(&self, wanted: &str) -> bool {
+        matches!(self, Outcome::Refused { code, .. } if code == wanted)
+    }
+}
+
+/// One request: how long it took (sending to the end of the body) and how
+/// it ended; the body of a success.
+#[derive(Debug)]
+pub struct Timed {
+    pub latency: Duration,
+    pub outcome: Outcome,
+    pub body: Option<String>,
+}
+
+/// Sends `request` and reads the whole answer, timing both.
+pub async fn timed(request: reqwest::RequestBuilder, success: u16) -> Timed {
+    let start = Instant::now();
+    let result = async {
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let body = response.text().await?;
+        Ok::<_, reqwest::Error>((status, body))
+    }
+    .await;
+    let latency = start.elapsed();
+    match result {
+        Ok((status, body)) if status == success => Timed {
+            latency,
+            outcome: Outcome::Success(status),
+            body: Some(body),
+        },
+        Ok((status, body)) => {
+            let code = serde_json::from_str::<ErrorBody>(&body)
+                .map(|e| e.code)
+                .unwrap_or_else(|_| "(no error code)".to_owned());
+            let outcome = if status >= 500 {
+                Outcome::ServerError { status, code }
+            } else {
+                Outcome::Refused { status, code }
+            };
+            Timed {
+                latency,
+                outcome,
+                body: None,
+            }
+        }
+        Err(e) => Timed {
+            latency,
+            outcome: Outcome::Transport(transport_kind(&e)),
+            body: None,
+        },
+    }
+}
+
+fn transport_kind(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else if e.is_body() || e.is_decode() {
+        "body"
+    } else {
+        "request"
+    }
+}
+
+/// A client with its own cookie jar: one per person, like one browser each.
+pub fn client(timeout: Duration) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .timeout(timeout)
+        .pool_idle_timeout(None)
+        .build()
+        .context("building an HTTP client")
+}
+
+/// The server's current time in Tokyo, from the `Date` header of
+/// `/healthz`: the server's clock is the one its deadlines use.
+pub async fn server_now(client: &reqwest::Client, base: &str) -> Result<DateTime<FixedOffset>> {
+    let response = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .with_context(|| format!("GET {base}/healthz"))?
+        .error_for_status()
+        .context("/healthz")?;
+    let date = response
+        .headers()
+        .get(reqwest::header::DATE)
+        .context("the server sent no Date header")?
+        .to_str()
+        .context("the Date header is not text")?;
+    let now = DateTime::parse_from_rfc2822(date)
+        .with_context(|| format!("cannot read the Date header {date:?}"))?;
+    Ok(now.with_timezone(&tokyo()?))
+}
+
+/// All slots starting on the days `from..=to` (Tokyo).
+pub async fn availability(
+    client: &reqwest::Client,
+    base: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Slot>> {
+    let from = from.format("%Y-%m-%d").to_string();
+    let to = to.format("%Y-%m-%d").to_string();
+    client
+        .get(format!("{base}/api/v1/availability"))
+        .query(&[("from", &from), ("to", &to)])
+        .send()
+        .await
+        .context("GET /api/v1/availability")?
+        .error_for_status()
+        .context("GET /api/v1/availability")?
+        .json()
+        .await
+        .context("reading the availability")
+}
+
+/// The range the tool looks at: today and the next 56 days (Tokyo).
+pub fn range(now: DateTime<FixedOffset>) -> Result<(NaiveDate, NaiveDate)> {
+    let today = now.date_naive();
+    let last = today
+        .checked_add_days(Days::new(56))
+        .context("date out of range")?;
+    Ok((today, last))
+}

@@ -1,0 +1,78 @@
+//! The command line.
+
+use clap::{Parser, ValueEnum};
+use std::path::PathBuf;
+
+/// Load generator for Sesshu: logs in N demo members, then books with all of
+/// them at once through the HTTP API and reports bookings/s and latency.
+#[derive(Debug, Parser)]
+#[command(name = "sesshu-load", version, about)]
+pub struct Args {
+    /// Base URL of the server, e.g. http://127.0.0.1:18181
+    #[arg(long)]
+    pub url: String,
+    /// Number of people (members member00001… of the institution).
+    #[arg(long, default_value_t = 100)]
+    pub people: usize,
+    /// Most requests in flight at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Institution code of the members.
+    #[arg(long, default_value = "demo")]
+    pub institution: String,
+    /// Password of every member.
+    #[arg(long, default_value = "demo")]
+    pub password: String,
+    /// Number of the first member (member00001 is 1).
+    #[arg(long, default_value_t = 1)]
+    pub first_member: usize,
+    /// `spread`: each person books a different slot (round-robin over the
+    /// bookable first-dose slots); `hot`: everybody races for the lanes of
+    /// one time.
+    #[arg(long, value_enum, default_value_t = Mode::Spread)]
+    pub mode: Mode,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Timeout of one request, in seconds.
+    #[arg(long, default_value_t = 120)]
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Spread,
+    Hot,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Spread => "spread",
+            Mode::Hot => "hot",
+        }
+    }
+}
+
+impl Args {
+    /// The base URL without a trailing slash.
+    pub fn base(&self) -> &str {
+        self.url.trim_end_matches('/')
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.people > 0, "--people must be at least 1");
+        anyhow::ensure!(self.concurrency > 0, "--concurrency must be at least 1");
+        anyhow::ensure!(self.first_member > 0, "--first-member must be at least 1");
+        anyhow::ensure!(
+            self.first_member + self.people - 1 <= 99_999,
+            "members are numbered member00001…member99999"
+        );
+        anyhow::ensure!(
+            self.url.starts_with("http://"),
+            "--url must be http://… (the tool has no TLS)"
+        );
+        Ok(())
+    }
+}

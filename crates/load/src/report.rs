@@ -1,0 +1,206 @@
+//! The report: latency percentiles, counts per outcome, checks; as text and
+//! as JSON.
+
+use crate::api::Outcome;
+use crate::check::{Check, Status};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Latency percentiles in milliseconds (nearest rank).
+#[derive(Debug, Default, Serialize)]
+pub struct Latency {
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub mean_ms: f64,
+}
+
+impl Latency {
+    pub fn of(samples: &[Duration]) -> Self {
+        if samples.is_empty() {
+            return Self::default();
+        }
+        let mut sorted = samples.to_vec();
+        sorted.sort_unstable();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let rank = |p: f64| {
+            // Nearest rank: the smallest sample with at least p % at or below it.
+            let n = sorted.len();
+            let index = ((p / 100.0) * n as f64).ceil() as usize;
+            sorted
+                .get(index.clamp(1, n) - 1)
+                .copied()
+                .map(ms)
+                .unwrap_or_default()
+        };
+        let total: Duration = sorted.iter().sum();
+        Self {
+            p50_ms: rank(50.0),
+            p90_ms: rank(90.0),
+            p99_ms: rank(99.0),
+            max_ms: sorted.last().copied().map(ms).unwrap_or_default(),
+            mean_ms: ms(total) / sorted.len() as f64,
+        }
+    }
+}
+
+/// Counts per outcome label, e.g. `201`, `409 slot_full`, `503 busy`.
+pub fn count(outcomes: impl Iterator<Item = Outcome>) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for outcome in outcomes {
+        *counts.entry(outcome.label()).or_default() += 1;
+    }
+    counts
+}
+
+fn per_second(n: u64, wall: Duration) -> f64 {
+    let secs = wall.as_secs_f64();
+    if secs > 0.0 { n as f64 / secs } else { 0.0 }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Phase {
+    pub requests: u64,
+    pub successes: u64,
+    pub wall_s: f64,
+    pub successes_per_s: f64,
+    pub requests_per_s: f64,
+    pub latency: Latency,
+    pub outcomes: BTreeMap<String, u64>,
+}
+
+impl Phase {
+    pub fn new(latencies: &[Duration], outcomes: &[Outcome], wall: Duration) -> Self {
+        let requests = outcomes.len() as u64;
+        let successes = outcomes.iter().filter(|o| o.is_success()).count() as u64;
+        Self {
+            requests,
+            successes,
+            wall_s: wall.as_secs_f64(),
+            successes_per_s: per_second(successes, wall),
+            requests_per_s: per_second(requests, wall),
+            latency: Latency::of(latencies),
+            outcomes: count(outcomes.iter().cloned()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub url: String,
+    pub mode: &'static str,
+    pub people: usize,
+    pub concurrency: usize,
+    /// Bookable first-dose slots found, and how many the mode aims at.
+    pub bookable_slots: usize,
+    pub target_slots: usize,
+    pub target_free_places: i64,
+    /// Start of the first and of the last target slot (Tokyo).
+    pub target_first_start: String,
+    pub target_last_start: String,
+    /// Σ over target slots of min(free places, people sent to it).
+    pub max_successes: u64,
+    pub login: Phase,
+    pub booking: Phase,
+    pub checks: Vec<Check>,
+    pub verdict: &'static str,
+}
+
+impl Report {
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.status != Status::Fail)
+    }
+
+    /// The report as text for a terminal.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = self.write_text(&mut out);
+        out
+    }
+
+    fn write_text(&self, out: &mut String) -> std::fmt::Result {
+        writeln!(out, "sesshu-load report")?;
+        writeln!(out, "  server          {}", self.url)?;
+        writeln!(out, "  mode            {}", self.mode)?;
+        writeln!(out, "  people          {}", self.people)?;
+        writeln!(out, "  concurrency     {}", self.concurrency)?;
+        writeln!(
+            out,
+            "  target slots    {} of {} bookable first-dose slots, {} free places",
+            self.target_slots, self.bookable_slots, self.target_free_places
+        )?;
+        writeln!(
+            out,
+            "  target starts   {} … {}",
+            self.target_first_start, self.target_last_start
+        )?;
+        writeln!(
+            out,
+            "  max successes   {} (sum over target slots of min(free places, people sent))",
+            self.max_successes
+        )?;
+        writeln!(out)?;
+        write_phase(out, "login", "logins/s", &self.login)?;
+        writeln!(out)?;
+        write_phase(out, "booking", "bookings/s", &self.booking)?;
+        writeln!(out)?;
+        writeln!(out, "consistency")?;
+        for check in &self.checks {
+            let status = match check.status {
+                Status::Pass => "PASS",
+                Status::Fail => "FAIL",
+                Status::Skipped => "skip",
+            };
+            writeln!(out, "  {status}  {}: {}", check.name, check.detail)?;
+        }
+        writeln!(out)?;
+        writeln!(out, "{}", self.verdict)
+    }
+}
+
+fn write_phase(out: &mut String, name: &str, unit: &str, p: &Phase) -> std::fmt::Result {
+    writeln!(out, "{name} phase")?;
+    writeln!(out, "  wall time       {:.3} s", p.wall_s)?;
+    writeln!(out, "  requests        {}", p.requests)?;
+    writeln!(out, "  successes       {}", p.successes)?;
+    writeln!(out, "  {unit:<15} {:.1}", p.successes_per_s)?;
+    writeln!(out, "  requests/s      {:.1}", p.requests_per_s)?;
+    let l = &p.latency;
+    writeln!(
+        out,
+        "  latency ms      p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}  mean {:.1}",
+        l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms, l.mean_ms
+    )?;
+    writeln!(out, "  outcomes")?;
+    for (label, n) in &p.outcomes {
+        writeln!(out, "    {label:<28} {n}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let samples: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        let l = Latency::of(&samples);
+        assert_eq!(l.p50_ms, 50.0);
+        assert_eq!(l.p90_ms, 90.0);
+        assert_eq!(l.p99_ms, 99.0);
+        assert_eq!(l.max_ms, 100.0);
+        assert_eq!(l.mean_ms, 50.5);
+    }
+
+    #[test]
+    fn one_sample_and_none() {
+        let l = Latency::of(&[Duration::from_millis(7)]);
+        assert_eq!((l.p50_ms, l.p99_ms, l.max_ms), (7.0, 7.0, 7.0));
+        assert_eq!(Latency::of(&[]).max_ms, 0.0);
+    }
+}
