@@ -1,13 +1,50 @@
-//! How people prove who they are.
+//! How people prove who they are, and what Sesshu keeps of it.
 //!
-//! This way is the built-in member directory ([`directory`]): members
-//! of an institution with Argon2id password hashes. SAML (GakuNin) and LDAP
-//! come next and return the same thing: a [`sesshu_domain::Person`].
+//! Every login method ends in an [`Authenticated`]: who the institution says
+//! the person is, before anything is stored. [`Logins`] then completes the
+//! login: if the institution requires consent and the person has not agreed
+//! to its current text, the login waits in memory (nothing written) until
+//! they agree or decline.
+//!
+//! - [`builtin`]: Sesshu's own member directory (Argon2id);
+//! - [`throttle`]: failed-login counting per account and address.
 
-pub mod directory;
+pub mod builtin;
+mod logins;
 pub mod password;
+mod pending;
 pub mod throttle;
 
-pub use directory::{Directory, LoginError};
+pub use builtin::Directory;
+pub use logins::{Completed, LoginError, Logins};
 pub use password::PasswordPolicy;
+pub use pending::PendingLogin;
 pub use throttle::{LoginThrottle, ThrottleLimits};
+
+use sesshu_domain::{DepartmentCode, InstitutionId, Profile, Subject, UserType};
+
+/// What a successful login says about the person. Nothing of it is stored
+/// until [`Logins::complete`] decides it may be.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    pub institution: InstitutionId,
+    pub subject: Subject,
+    /// The subject is an ePPN (it may be reassigned after 24 months).
+    pub reassignable: bool,
+    pub user_type: Option<UserType>,
+    pub department: Option<DepartmentCode>,
+    pub profile: Profile,
+    /// What the institution's mapping asks for that the login did not give.
+    pub missing: Vec<Missing>,
+}
+
+/// An attribute a login did not give. Only the user type is needed to book;
+/// the others make the service poorer (no mail, no name on lists).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    UserType,
+    Department,
+    DisplayName,
+    Mail,
+}

@@ -1,7 +1,9 @@
 //! Institutions of the consortium and the non-personal attributes of their
 //! members (user type, department).
 
-use crate::{ChangeDeadline, InstitutionId, Language, ParseError};
+use crate::{
+    AttributeMapping, ChangeDeadline, ConsentText, InstitutionId, Language, LoginMethod, ParseError,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -148,6 +150,7 @@ impl fmt::Display for UserType {
 /// Whom a person contacts about their reservation: shown once the change
 /// deadline has passed, and in mails.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Contact {
     pub office_ja: String,
     pub office_en: String,
@@ -168,11 +171,35 @@ pub struct Institution {
     pub eligible_user_types: BTreeSet<UserType>,
     /// Until when a person may change or cancel their own series.
     pub deadline: ChangeDeadline,
+    pub login: LoginMethod,
+    pub attributes: AttributeMapping,
+    /// Required consent before a login's attributes are stored; none if
+    /// the institution requires none.
+    pub consent: Option<ConsentText>,
+    pub departments: Vec<Department>,
+}
+
+/// A department of an institution, for lists and statistics.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Department {
+    pub code: DepartmentCode,
+    pub name_ja: String,
+    pub name_en: String,
 }
 
 impl Institution {
     pub fn name(&self, lang: Language) -> &str {
         lang.pick(&self.name_ja, &self.name_en)
+    }
+
+    /// Whether a person who last consented to `consented` (a version) must
+    /// be asked again before their login is stored.
+    pub fn needs_consent(&self, consented: Option<&str>) -> bool {
+        match &self.consent {
+            None => false,
+            Some(current) => consented != Some(current.version.as_str()),
+        }
     }
 }
 

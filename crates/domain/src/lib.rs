@@ -15,6 +15,7 @@ pub mod deadline;
 pub mod ids;
 pub mod institution;
 pub mod language;
+pub mod login;
 pub mod person;
 pub mod series;
 pub mod slot;
@@ -24,9 +25,15 @@ pub use catalog::{Catalog, DoseInterval, Lane, Vaccine, Venue};
 pub use clock::{Clock, ManualClock, SystemClock, TOKYO, day_start, tokyo_day};
 pub use deadline::ChangeDeadline;
 pub use ids::{InstitutionId, LaneId, PersonId, SeriesId, SlotId, VaccineId, VenueId};
-pub use institution::{Contact, DepartmentCode, Institution, InstitutionCode, UserType};
+pub use institution::{
+    Contact, Department, DepartmentCode, Institution, InstitutionCode, UserType,
+};
 pub use language::Language;
-pub use person::{Person, Subject};
+pub use login::{
+    AttributeMapping, BindAccount, ConsentText, FilterTemplate, HostedDirectory, LdapSettings,
+    LdapUrl, LoginMethod, MetadataSource, SamlSettings, SecretRef, SubjectAttribute,
+};
+pub use person::{MailAddress, Person, Profile, Subject};
 pub use series::{Dose, DoseNumber, ReservationNumber, Series, SeriesState};
 pub use slot::{Slot, SlotEligibility};
 

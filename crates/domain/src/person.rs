@@ -37,8 +37,74 @@ impl fmt::Debug for Subject {
 pub struct Person {
     pub id: PersonId,
     pub institution: InstitutionId,
-    pub user_type: UserType,
+    /// `None` when the login did not say (an attribute withheld): such a
+    /// person is eligible for nothing until the office sorts it out.
+    pub user_type: Option<UserType>,
     pub department: Option<DepartmentCode>,
+}
+
+/// A mail address: one `@`, no spaces or control characters, at most 254
+/// bytes. Enough to refuse garbage and header injection; deliverability is
+/// the mail server's to judge.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct MailAddress(String);
+
+impl MailAddress {
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        let s = s.trim();
+        let valid = s.len() <= 254
+            && s.matches('@').count() == 1
+            && !s.starts_with('@')
+            && !s.ends_with('@')
+            && !s.chars().any(|c| {
+                c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')
+            });
+        if valid {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ParseError::new(
+                "mail address",
+                "expected one address like name@example.ac.jp",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for MailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MailAddress(..)")
+    }
+}
+
+/// What a login says about the person that is personal: kept only with
+/// their consent, never logged (the `Debug` output is redacted).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// The name in Latin letters (or as the login gives it).
+    pub display_name: Option<String>,
+    /// The name in kanji.
+    pub display_name_ja: Option<String>,
+    /// The reading of the name in kana.
+    pub name_kana: Option<String>,
+    pub mail: Option<MailAddress>,
+}
+
+impl fmt::Debug for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Profile")
+            .field("display_name", &self.display_name.as_ref().map(|_| ".."))
+            .field(
+                "display_name_ja",
+                &self.display_name_ja.as_ref().map(|_| ".."),
+            )
+            .field("name_kana", &self.name_kana.as_ref().map(|_| ".."))
+            .field("mail", &self.mail.as_ref().map(|_| ".."))
+            .finish()
+    }
 }
 
 #[cfg(test)]
@@ -49,6 +115,25 @@ mod tests {
     fn subjects_do_not_print_in_debug_output() {
         let s = Subject::parse("s1234567").unwrap();
         assert!(!format!("{s:?}").contains("1234567"));
+    }
+
+    #[test]
+    fn mail_addresses_refuse_lists_and_injection() {
+        assert!(MailAddress::parse("hanako@aoba.example.ac.jp").is_ok());
+        for bad in [
+            "",
+            "a",
+            "a@b@c",
+            "a b@c",
+            "a@b\r\nBcc: x@y",
+            "a@b,c@d",
+            "<a@b>",
+            "@b",
+            "a@",
+        ] {
+            assert!(MailAddress::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(!format!("{:?}", MailAddress::parse("x@y").unwrap()).contains("x@y"));
     }
 
     #[test]

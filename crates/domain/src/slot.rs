@@ -17,7 +17,10 @@ pub struct SlotEligibility {
 impl SlotEligibility {
     pub fn admits(&self, person: &Person) -> bool {
         (self.institutions.is_empty() || self.institutions.contains(&person.institution))
-            && (self.user_types.is_empty() || self.user_types.contains(&person.user_type))
+            && (self.user_types.is_empty()
+                || person
+                    .user_type
+                    .is_some_and(|t| self.user_types.contains(&t)))
     }
 }
 
@@ -55,7 +58,9 @@ impl Slot {
     /// admit their user type, and the slot must admit them.
     pub fn admits(&self, person: &Person, institution: &Institution) -> bool {
         person.institution == institution.id
-            && institution.eligible_user_types.contains(&person.user_type)
+            && person
+                .user_type
+                .is_some_and(|t| institution.eligible_user_types.contains(&t))
             && self.eligibility.admits(person)
     }
 }

@@ -3,7 +3,7 @@
 use crate::Config;
 use anyhow::Context;
 use secrecy::ExposeSecret;
-use sesshu_auth::{Directory, LoginThrottle, PasswordPolicy};
+use sesshu_auth::{Directory, LoginThrottle, Logins, PasswordPolicy};
 use sesshu_domain::{Clock, SystemClock};
 use sesshu_store::DynStore;
 use sesshu_store_postgres::PgStore;
@@ -76,12 +76,13 @@ impl Application {
     /// Builds the app and binds `listen` (port 0 picks a free port), so the
     /// address is known before anything is served.
     pub async fn build(parts: Parts, listen: SocketAddr) -> anyhow::Result<Self> {
-        let directory = Directory::new(
+        let directory = Directory::new(parts.store.clone(), parts.passwords);
+        let logins = Logins::new(
             parts.store.clone(),
-            parts.passwords,
+            directory,
             Arc::new(LoginThrottle::new(parts.throttle)),
         );
-        let state = AppState::new(parts.store, parts.clock, directory, parts.web);
+        let state = AppState::new(parts.store, parts.clock, logins, parts.web);
         let router = sesshu_web::router(state.clone());
         let listener = TcpListener::bind(listen)
             .await

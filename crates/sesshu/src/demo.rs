@@ -1,66 +1,39 @@
-//! The demo consortium that `sesshu demo` seeds: four institutions, one
-//! venue with four lanes, a two-dose vaccine, eight weeks of slots, and
-//! demo members who log in with the password `demo`.
+//! The demo consortium that `sesshu demo` seeds: four institutions (from
+//! `demo/institutions.toml`, in the master format), one venue with four
+//! lanes, a two-dose vaccine, eight weeks of slots, and demo members who log
+//! in with the password `demo`.
 
 use anyhow::Context;
 use chrono::{DateTime, Datelike, Days, NaiveTime, TimeZone, Utc, Weekday};
 use sesshu_auth::PasswordPolicy;
 use sesshu_domain::{
-    ChangeDeadline, Contact, DepartmentCode, DoseInterval, DoseNumber, InstitutionCode,
-    InstitutionId, SlotEligibility, Subject, TOKYO, UserType, tokyo_day,
+    DepartmentCode, DoseInterval, DoseNumber, InstitutionCode, InstitutionId, MailAddress, Profile,
+    SlotEligibility, Subject, TOKYO, UserType, tokyo_day,
 };
-use sesshu_store::{DynStore, NewInstitution, NewLane, NewMember, NewSlot, NewVaccine, NewVenue};
+use sesshu_store::{DynStore, NewLane, NewMember, NewSlot, NewVaccine, NewVenue};
 
 /// The password of every demo member.
 pub const PASSWORD: &str = "demo";
 
-struct DemoInstitution {
-    code: &'static str,
-    name_ja: &'static str,
-    name_en: &'static str,
-    office_ja: &'static str,
-    office_en: &'static str,
-    domain: &'static str,
-    user_types: &'static [UserType],
-}
+/// The demo's institution master, in the import format.
+const MASTER: &str = include_str!("../demo/institutions.toml");
 
-const INSTITUTIONS: [DemoInstitution; 4] = [
-    DemoInstitution {
-        code: "demo",
-        name_ja: "デモ大学",
-        name_en: "Demo University",
-        office_ja: "保健管理センター 接種担当",
-        office_en: "Health Centre, vaccination desk",
-        domain: "demo.example.ac.jp",
-        user_types: &[UserType::Staff, UserType::Student],
-    },
-    DemoInstitution {
-        code: "aoba",
-        name_ja: "青葉大学",
-        name_en: "Aoba University",
-        office_ja: "人事課 ワクチン接種窓口",
-        office_en: "Personnel Division, vaccination office",
-        domain: "aoba.example.ac.jp",
-        user_types: &[UserType::Staff, UserType::Student],
-    },
-    DemoInstitution {
-        code: "hirose",
-        name_ja: "広瀬工業高等専門学校",
-        name_en: "Hirose College of Technology",
-        office_ja: "学生課",
-        office_en: "Student Affairs",
-        domain: "hirose.example.ac.jp",
-        user_types: &[UserType::Staff, UserType::Student],
-    },
-    DemoInstitution {
-        code: "izumi",
-        name_ja: "泉学院大学（第1期：教職員のみ）",
-        name_en: "Izumi Gakuin University (first wave: staff only)",
-        office_ja: "総務課",
-        office_en: "General Affairs",
-        domain: "izumi.example.ac.jp",
-        user_types: &[UserType::Staff],
-    },
+/// The named members of every demo institution: login, type, names.
+const DEMO_MEMBERS: [(&str, UserType, &str, &str, &str); 2] = [
+    (
+        "staff1",
+        UserType::Staff,
+        "青葉 太郎",
+        "あおば たろう",
+        "Taro Aoba",
+    ),
+    (
+        "student1",
+        UserType::Student,
+        "広瀬 花子",
+        "ひろせ はなこ",
+        "Hanako Hirose",
+    ),
 ];
 
 const DEPARTMENTS: [&str; 5] = ["med", "eng", "sci", "let", "adm"];
@@ -113,28 +86,25 @@ pub async fn seed(
     let hash = passwords
         .hash(PASSWORD)
         .context("hashing the demo password")?;
-    for demo in &INSTITUTIONS {
-        let id = store
-            .insert_institution(&NewInstitution {
-                code: InstitutionCode::parse(demo.code)?,
-                name_ja: demo.name_ja.into(),
-                name_en: demo.name_en.into(),
-                contact: Contact {
-                    office_ja: demo.office_ja.into(),
-                    office_en: demo.office_en.into(),
-                    mail: format!("vaccine@{}", demo.domain),
-                    phone: "022-000-0000".into(),
-                    url: format!("https://www.{}/vaccination", demo.domain),
-                },
-                eligible_user_types: demo.user_types.iter().copied().collect(),
-                deadline: ChangeDeadline::default(),
+    let institutions = crate::master::parse(MASTER).context("the demo master")?;
+    for upserted in store.upsert_institutions(&institutions).await? {
+        let members: Vec<NewMember> = DEMO_MEMBERS
+            .iter()
+            .enumerate()
+            .map(|(n, (login, user_type, kanji, kana, roman))| {
+                let mut m = member(upserted.id, login, *user_type, n, &hash)?;
+                m.profile = Profile {
+                    display_name: Some((*roman).to_owned()),
+                    display_name_ja: Some((*kanji).to_owned()),
+                    name_kana: Some((*kana).to_owned()),
+                    mail: Some(MailAddress::parse(&format!(
+                        "{login}@{}.example.ac.jp",
+                        upserted.code
+                    ))?),
+                };
+                Ok(m)
             })
-            .await?;
-        let members: Vec<NewMember> =
-            [("staff1", UserType::Staff), ("student1", UserType::Student)]
-                .into_iter()
-                .map(|(login, user_type)| member(id, login, user_type, 0, &hash))
-                .collect::<anyhow::Result<_>>()?;
+            .collect::<anyhow::Result<_>>()?;
         store.upsert_members(&members).await?;
     }
 
@@ -220,6 +190,7 @@ fn member(
         password_hash: hash.to_owned(),
         user_type,
         department: Some(DepartmentCode::parse(DEPARTMENTS[n % DEPARTMENTS.len()])?),
+        profile: Profile::default(),
         disabled: false,
     })
 }
@@ -261,13 +232,14 @@ pub async fn add_people(
 }
 
 /// Logins of the named demo members, for the start-up message.
-pub fn credentials() -> Vec<(String, &'static str)> {
-    INSTITUTIONS
+pub fn credentials() -> anyhow::Result<Vec<(String, &'static str)>> {
+    let institutions = crate::master::parse(MASTER).context("the demo master")?;
+    Ok(institutions
         .iter()
         .flat_map(|i| {
-            ["staff1", "student1"]
-                .into_iter()
-                .map(move |login| (i.code.to_owned(), login))
+            DEMO_MEMBERS
+                .iter()
+                .map(move |(login, ..)| (i.code.to_string(), *login))
         })
-        .collect()
+        .collect())
 }

@@ -7,6 +7,7 @@ pub mod app;
 pub mod config;
 pub mod demo;
 pub mod logging;
+pub mod master;
 
 pub use app::{Application, open_store};
 pub use config::Config;

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sesshu::app::{Parts, database_url, shutdown_signal};
-use sesshu::{Application, Config, demo, logging, open_store};
+use sesshu::{Application, Config, demo, logging, master, open_store};
 use sesshu_domain::{Clock, SystemClock};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,6 +47,32 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// The institution master (docs/institutions.md).
+    Institutions {
+        #[command(subcommand)]
+        command: InstitutionsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum InstitutionsCommand {
+    /// Check a master file whole, then create or update every institution in
+    /// it in one transaction.
+    Import {
+        file: PathBuf,
+        /// Check and show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Write the master of every institution (to stdout, or --output).
+    Export {
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -69,11 +95,65 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(address = %app.local_addr()?, "serving");
             app.run(shutdown_signal()).await
         }
+        Command::Institutions { command } => institutions(command).await,
         Command::Migrate { config } => {
             let config = load(config)?;
             logging::init(&config.log_format);
             open_store(database_url(&config), 1).await?;
             tracing::info!("migrations applied");
+            Ok(())
+        }
+    }
+}
+
+#[allow(clippy::print_stdout)] // a command's report is its output
+async fn institutions(command: InstitutionsCommand) -> anyhow::Result<()> {
+    match command {
+        InstitutionsCommand::Import {
+            file,
+            dry_run,
+            config,
+        } => {
+            let config = load(config)?;
+            logging::init(&config.log_format);
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let all = master::parse(&text)
+                .map_err(|e| anyhow::anyhow!("{}: nothing imported:\n{e}", file.display()))?;
+            let store = open_store(database_url(&config), 2).await?;
+            if dry_run {
+                for new in &all {
+                    let exists = store.institution_by_code(&new.code).await?.is_some();
+                    let verb = if exists {
+                        "would update"
+                    } else {
+                        "would create"
+                    };
+                    println!("{verb} {} ({} login)", new.code, new.login.name());
+                }
+                println!(
+                    "{} institutions checked; nothing written (--dry-run)",
+                    all.len()
+                );
+                return Ok(());
+            }
+            for done in store.upsert_institutions(&all).await? {
+                let verb = if done.created { "created" } else { "updated" };
+                println!("{verb} {}", done.code);
+            }
+            println!("{} institutions imported", all.len());
+            Ok(())
+        }
+        InstitutionsCommand::Export { output, config } => {
+            let config = load(config)?;
+            logging::init(&config.log_format);
+            let store = open_store(database_url(&config), 2).await?;
+            let text = master::render(&store.institutions().await?)?;
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{text}"),
+            }
             Ok(())
         }
     }
@@ -133,7 +213,7 @@ async fn run_demo(
         println!("  Seeded a demo consortium with {} slots.", seeded.slots);
     }
     println!("  Log in with password \"{}\" as:", demo::PASSWORD);
-    for (institution, login) in demo::credentials() {
+    for (institution, login) in demo::credentials()? {
         println!("    institution {institution:<7} login {login}");
     }
     if people > 0 {

@@ -15,13 +15,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use reservations::PgTx;
 use sesshu_domain::{
-    Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person, PersonId,
+    Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person, PersonId, Profile,
     ReservationNumber, Series, SeriesId, Slot, SlotId, Subject, VaccineId, VenueId,
 };
 use sesshu_store::flows;
 use sesshu_store::{
     Booked, Member, NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue,
-    PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult,
+    PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::str::FromStr;
@@ -128,8 +128,8 @@ impl Store for PgStore {
         reference::catalog(&self.pool).await
     }
 
-    async fn insert_institution(&self, new: &NewInstitution) -> StoreResult<InstitutionId> {
-        reference::insert_institution(&self.pool, new).await
+    async fn upsert_institutions(&self, all: &[NewInstitution]) -> StoreResult<Vec<Upserted>> {
+        write_tx!(self, |tx| reference::upsert_institutions(tx, all))
     }
 
     async fn insert_venue(&self, new: &NewVenue) -> StoreResult<VenueId> {
@@ -166,6 +166,39 @@ impl Store for PgStore {
 
     async fn upsert_members(&self, members: &[NewMember]) -> StoreResult<u64> {
         write_tx!(self, |tx| reference::upsert_members(tx, members))
+    }
+
+    async fn members(&self, institution: InstitutionId) -> StoreResult<Vec<Member>> {
+        reference::members(&self.pool, institution).await
+    }
+
+    async fn apply_members(
+        &self,
+        institution: InstitutionId,
+        upsert: &[NewMember],
+        disable: &[Subject],
+        remove: &[Subject],
+    ) -> StoreResult<()> {
+        write_tx!(self, |tx| reference::apply_members(
+            tx,
+            institution,
+            upsert,
+            disable,
+            remove
+        ))
+    }
+
+    async fn has_consented(
+        &self,
+        institution: InstitutionId,
+        subject: &Subject,
+        version: &str,
+    ) -> StoreResult<bool> {
+        reference::has_consented(&self.pool, institution, subject, version).await
+    }
+
+    async fn profile(&self, person: PersonId) -> StoreResult<Option<Profile>> {
+        reference::profile(&self.pool, person).await
     }
 
     async fn person_for_login(&self, login: &PersonLogin) -> StoreResult<Person> {

@@ -13,7 +13,26 @@ CREATE TABLE institutions (
     contact_url          TEXT    NOT NULL DEFAULT '',
     eligible_user_types  TEXT    NOT NULL,
     deadline_days_before INTEGER NOT NULL DEFAULT 3 CHECK (deadline_days_before BETWEEN 0 AND 60),
-    deadline_minutes     INTEGER NOT NULL DEFAULT 720 CHECK (deadline_minutes BETWEEN 0 AND 1439)
+    deadline_minutes     INTEGER NOT NULL DEFAULT 720 CHECK (deadline_minutes BETWEEN 0 AND 1439),
+    -- How people log in (JSON of sesshu_domain::LoginMethod; secrets are
+    -- references to files or variables, never the secret itself).
+    login                TEXT    NOT NULL DEFAULT '{"method":"builtin"}',
+    -- JSON of sesshu_domain::AttributeMapping ('{}' = GakuNin's names).
+    attributes           TEXT    NOT NULL DEFAULT '{}',
+    -- The consent a login needs before it is stored; NULL = none required.
+    consent_version      TEXT,
+    consent_text_ja      TEXT,
+    consent_text_en      TEXT,
+    CHECK ((consent_version IS NULL) = (consent_text_ja IS NULL)
+       AND (consent_version IS NULL) = (consent_text_en IS NULL))
+) STRICT;
+
+CREATE TABLE departments (
+    institution_id INTEGER NOT NULL REFERENCES institutions (id) ON DELETE CASCADE,
+    code           TEXT    NOT NULL,
+    name_ja        TEXT    NOT NULL,
+    name_en        TEXT    NOT NULL,
+    PRIMARY KEY (institution_id, code)
 ) STRICT;
 
 CREATE TABLE venues (
@@ -70,6 +89,11 @@ CREATE TABLE members (
     password_hash   TEXT    NOT NULL,
     user_type       TEXT    NOT NULL CHECK (user_type IN ('staff', 'student')),
     department_code TEXT,
+    -- Personal data of the directory entry (from the member upload).
+    name_kanji      TEXT,
+    name_kana       TEXT,
+    name_roman      TEXT,
+    mail            TEXT,
     disabled        INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
     PRIMARY KEY (institution_id, login)
 ) STRICT;
@@ -79,11 +103,31 @@ CREATE TABLE persons (
     id              INTEGER PRIMARY KEY,
     institution_id  INTEGER NOT NULL REFERENCES institutions (id),
     subject         TEXT    NOT NULL,
-    user_type       TEXT    NOT NULL CHECK (user_type IN ('staff', 'student')),
+    -- NULL when the login did not say (an attribute withheld).
+    user_type       TEXT    CHECK (user_type IN ('staff', 'student')),
     department_code TEXT,
     first_seen_at   INTEGER NOT NULL,
     last_seen_at    INTEGER NOT NULL,
     UNIQUE (institution_id, subject)
+) STRICT;
+
+-- What a login said that is personal, kept only once the person consented
+-- where their institution requires it.
+CREATE TABLE person_profiles (
+    person_id       INTEGER PRIMARY KEY REFERENCES persons (id) ON DELETE CASCADE,
+    display_name    TEXT,
+    display_name_ja TEXT,
+    name_kana       TEXT,
+    mail            TEXT,
+    updated_at      INTEGER NOT NULL
+) STRICT;
+
+-- Which version of the institution's consent text a person agreed to, when.
+CREATE TABLE consents (
+    person_id    INTEGER NOT NULL REFERENCES persons (id) ON DELETE CASCADE,
+    version      TEXT    NOT NULL,
+    consented_at INTEGER NOT NULL,
+    PRIMARY KEY (person_id, version)
 ) STRICT;
 
 CREATE TABLE series (

@@ -14,13 +14,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use reservations::SqliteTx;
 use sesshu_domain::{
-    Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person, PersonId,
+    Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person, PersonId, Profile,
     ReservationNumber, Series, SeriesId, Slot, SlotId, Subject, VaccineId, VenueId,
 };
 use sesshu_store::flows;
 use sesshu_store::{
     Booked, Member, NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue,
-    PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult,
+    PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -141,8 +141,11 @@ impl Store for SqliteStore {
         reference::catalog(&self.pool).await
     }
 
-    async fn insert_institution(&self, new: &NewInstitution) -> StoreResult<InstitutionId> {
-        reference::insert_institution(&self.pool, new).await
+    async fn upsert_institutions(&self, all: &[NewInstitution]) -> StoreResult<Vec<Upserted>> {
+        let mut tx = self.write().await?;
+        let done = reference::upsert_institutions(&mut tx.tx, all).await?;
+        tx.commit().await?;
+        Ok(done)
     }
 
     async fn insert_venue(&self, new: &NewVenue) -> StoreResult<VenueId> {
@@ -185,6 +188,35 @@ impl Store for SqliteStore {
         let n = reference::upsert_members(&mut tx.tx, members).await?;
         tx.commit().await?;
         Ok(n)
+    }
+
+    async fn members(&self, institution: InstitutionId) -> StoreResult<Vec<Member>> {
+        reference::members(&self.pool, institution).await
+    }
+
+    async fn apply_members(
+        &self,
+        institution: InstitutionId,
+        upsert: &[NewMember],
+        disable: &[Subject],
+        remove: &[Subject],
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        reference::apply_members(&mut tx.tx, institution, upsert, disable, remove).await?;
+        tx.commit().await
+    }
+
+    async fn has_consented(
+        &self,
+        institution: InstitutionId,
+        subject: &Subject,
+        version: &str,
+    ) -> StoreResult<bool> {
+        reference::has_consented(&self.pool, institution, subject, version).await
+    }
+
+    async fn profile(&self, person: PersonId) -> StoreResult<Option<Profile>> {
+        reference::profile(&self.pool, person).await
     }
 
     async fn person_for_login(&self, login: &PersonLogin) -> StoreResult<Person> {

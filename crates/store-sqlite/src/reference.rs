@@ -2,15 +2,16 @@
 
 use crate::{db, secs};
 use sesshu_domain::{
-    Catalog, Contact, Institution, InstitutionCode, InstitutionId, Lane, LaneId, Person, PersonId,
-    Subject, UserType, Vaccine, VaccineId, Venue, VenueId,
+    Catalog, Contact, Department, DepartmentCode, Institution, InstitutionCode, InstitutionId,
+    Lane, LaneId, Person, PersonId, Profile, Subject, UserType, Vaccine, VaccineId, Venue, VenueId,
 };
 use sesshu_store::{
-    Member, NewInstitution, NewLane, NewMember, NewVaccine, NewVenue, PersonLogin, StoreError,
-    StoreResult, columns,
+    EPPN_REUSE_AFTER_DAYS, Member, NewInstitution, NewLane, NewMember, NewVaccine, NewVenue,
+    PersonLogin, StoreResult, Upserted, columns,
 };
 use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{Row, Sqlite, Transaction};
+use std::collections::BTreeMap;
 
 pub(crate) enum By<'a> {
     Id(InstitutionId),
@@ -19,9 +20,10 @@ pub(crate) enum By<'a> {
 
 const INSTITUTION_COLUMNS: &str = "SELECT id, code, name_ja, name_en, contact_office_ja, \
      contact_office_en, contact_mail, contact_phone, contact_url, eligible_user_types, \
-     deadline_days_before, deadline_minutes FROM institutions";
+     deadline_days_before, deadline_minutes, login, attributes, consent_version, \
+     consent_text_ja, consent_text_en FROM institutions";
 
-fn institution(row: &SqliteRow) -> StoreResult<Institution> {
+fn institution(row: &SqliteRow, departments: Vec<Department>) -> StoreResult<Institution> {
     Ok(Institution {
         id: InstitutionId(row.try_get("id").map_err(db)?),
         code: InstitutionCode::parse(row.try_get("code").map_err(db)?)?,
@@ -39,17 +41,55 @@ fn institution(row: &SqliteRow) -> StoreResult<Institution> {
             row.try_get("deadline_days_before").map_err(db)?,
             row.try_get("deadline_minutes").map_err(db)?,
         )?,
+        login: columns::login(row.try_get("login").map_err(db)?)?,
+        attributes: columns::attributes(row.try_get("attributes").map_err(db)?)?,
+        consent: columns::consent(
+            row.try_get("consent_version").map_err(db)?,
+            row.try_get("consent_text_ja").map_err(db)?,
+            row.try_get("consent_text_en").map_err(db)?,
+        ),
+        departments,
     })
+}
+
+/// The departments of every institution (or one), by institution.
+async fn departments(
+    pool: &SqlitePool,
+    only: Option<InstitutionId>,
+) -> StoreResult<BTreeMap<i64, Vec<Department>>> {
+    let rows = sqlx::query(
+        "SELECT institution_id, code, name_ja, name_en FROM departments \
+         WHERE $1 IS NULL OR institution_id = $1 ORDER BY institution_id, code",
+    )
+    .bind(only.map(|i| i.0))
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    let mut out: BTreeMap<i64, Vec<Department>> = BTreeMap::new();
+    for r in rows {
+        out.entry(r.try_get("institution_id").map_err(db)?)
+            .or_default()
+            .push(Department {
+                code: DepartmentCode::parse(r.try_get("code").map_err(db)?)?,
+                name_ja: r.try_get("name_ja").map_err(db)?,
+                name_en: r.try_get("name_en").map_err(db)?,
+            });
+    }
+    Ok(out)
 }
 
 pub(crate) async fn institutions(pool: &SqlitePool) -> StoreResult<Vec<Institution>> {
     let sql = sqlx::AssertSqlSafe(format!("{INSTITUTION_COLUMNS} ORDER BY id"));
+    let mut departments = departments(pool, None).await?;
     sqlx::query(sql)
         .fetch_all(pool)
         .await
         .map_err(db)?
         .iter()
-        .map(institution)
+        .map(|row| {
+            let id: i64 = row.try_get("id").map_err(db)?;
+            institution(row, departments.remove(&id).unwrap_or_default())
+        })
         .collect()
 }
 
@@ -76,7 +116,15 @@ pub(crate) async fn institution_where(
         }
     }
     .map_err(db)?;
-    row.as_ref().map(institution).transpose()
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let id = InstitutionId(row.try_get("id").map_err(db)?);
+    let departments = departments(pool, Some(id))
+        .await?
+        .remove(&id.0)
+        .unwrap_or_default();
+    institution(&row, departments).map(Some)
 }
 
 pub(crate) async fn catalog(pool: &SqlitePool) -> StoreResult<Catalog> {
@@ -130,37 +178,79 @@ pub(crate) async fn catalog(pool: &SqlitePool) -> StoreResult<Catalog> {
     })
 }
 
-pub(crate) async fn insert_institution(
-    pool: &SqlitePool,
-    new: &NewInstitution,
-) -> StoreResult<InstitutionId> {
-    let result = sqlx::query(
-        "INSERT INTO institutions (code, name_ja, name_en, contact_office_ja, contact_office_en, \
-         contact_mail, contact_phone, contact_url, eligible_user_types, deadline_days_before, \
-         deadline_minutes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (code) DO NOTHING",
-    )
-    .bind(new.code.as_str())
-    .bind(&new.name_ja)
-    .bind(&new.name_en)
-    .bind(&new.contact.office_ja)
-    .bind(&new.contact.office_en)
-    .bind(&new.contact.mail)
-    .bind(&new.contact.phone)
-    .bind(&new.contact.url)
-    .bind(columns::user_types_text(&new.eligible_user_types))
-    .bind(i64::from(new.deadline.days_before))
-    .bind(columns::deadline_minutes(&new.deadline))
-    .execute(pool)
-    .await
-    .map_err(db)?;
-    if result.rows_affected() == 0 {
-        return Err(StoreError::Conflict(format!(
-            "institution code {} exists",
-            new.code
-        )));
+pub(crate) async fn upsert_institutions(
+    tx: &mut Transaction<'static, Sqlite>,
+    all: &[NewInstitution],
+) -> StoreResult<Vec<Upserted>> {
+    let mut done = Vec::with_capacity(all.len());
+    for new in all {
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM institutions WHERE code = $1")
+                .bind(new.code.as_str())
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db)?;
+        let consent = new.consent.as_ref();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO institutions (code, name_ja, name_en, contact_office_ja, contact_office_en, \
+             contact_mail, contact_phone, contact_url, eligible_user_types, deadline_days_before, \
+             deadline_minutes, login, attributes, consent_version, consent_text_ja, consent_text_en) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+             ON CONFLICT (code) DO UPDATE SET name_ja = excluded.name_ja, \
+             name_en = excluded.name_en, contact_office_ja = excluded.contact_office_ja, \
+             contact_office_en = excluded.contact_office_en, contact_mail = excluded.contact_mail, \
+             contact_phone = excluded.contact_phone, contact_url = excluded.contact_url, \
+             eligible_user_types = excluded.eligible_user_types, \
+             deadline_days_before = excluded.deadline_days_before, \
+             deadline_minutes = excluded.deadline_minutes, login = excluded.login, \
+             attributes = excluded.attributes, consent_version = excluded.consent_version, \
+             consent_text_ja = excluded.consent_text_ja, consent_text_en = excluded.consent_text_en \
+             RETURNING id",
+        )
+        .bind(new.code.as_str())
+        .bind(&new.name_ja)
+        .bind(&new.name_en)
+        .bind(&new.contact.office_ja)
+        .bind(&new.contact.office_en)
+        .bind(&new.contact.mail)
+        .bind(&new.contact.phone)
+        .bind(&new.contact.url)
+        .bind(columns::user_types_text(&new.eligible_user_types))
+        .bind(i64::from(new.deadline.days_before))
+        .bind(columns::deadline_minutes(&new.deadline))
+        .bind(columns::json(&new.login)?)
+        .bind(columns::json(&new.attributes)?)
+        .bind(consent.map(|c| c.version.as_str()))
+        .bind(consent.map(|c| c.text_ja.as_str()))
+        .bind(consent.map(|c| c.text_en.as_str()))
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)?;
+        sqlx::query("DELETE FROM departments WHERE institution_id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+        for d in &new.departments {
+            sqlx::query(
+                "INSERT INTO departments (institution_id, code, name_ja, name_en) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(d.code.as_str())
+            .bind(&d.name_ja)
+            .bind(&d.name_en)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+        }
+        done.push(Upserted {
+            id: InstitutionId(id),
+            code: new.code.clone(),
+            created: existing.is_none(),
+        });
     }
-    Ok(InstitutionId(result.last_insert_rowid()))
+    Ok(done)
 }
 
 pub(crate) async fn insert_venue(pool: &SqlitePool, new: &NewVenue) -> StoreResult<VenueId> {
@@ -197,31 +287,58 @@ pub(crate) async fn insert_vaccine(pool: &SqlitePool, new: &NewVaccine) -> Store
     Ok(VaccineId(result.last_insert_rowid()))
 }
 
+const MEMBER_COLUMNS: &str = "SELECT institution_id, login, password_hash, user_type, \
+     department_code, name_kanji, name_kana, name_roman, mail, disabled FROM members";
+
+fn member_row(r: &SqliteRow) -> StoreResult<Member> {
+    Ok(Member {
+        institution: InstitutionId(r.try_get("institution_id").map_err(db)?),
+        login: Subject::parse(r.try_get("login").map_err(db)?)?,
+        password_hash: r.try_get("password_hash").map_err(db)?,
+        user_type: UserType::parse(r.try_get("user_type").map_err(db)?)?,
+        department: columns::department(r.try_get("department_code").map_err(db)?)?,
+        profile: Profile {
+            display_name: r.try_get("name_roman").map_err(db)?,
+            display_name_ja: r.try_get("name_kanji").map_err(db)?,
+            name_kana: r.try_get("name_kana").map_err(db)?,
+            mail: columns::mail(r.try_get("mail").map_err(db)?)?,
+        },
+        disabled: r.try_get::<i64, _>("disabled").map_err(db)? != 0,
+    })
+}
+
 pub(crate) async fn member(
     pool: &SqlitePool,
     institution: InstitutionId,
     login: &Subject,
 ) -> StoreResult<Option<Member>> {
-    let row = sqlx::query(
-        "SELECT password_hash, user_type, department_code, disabled FROM members \
-         WHERE institution_id = $1 AND login = $2",
-    )
-    .bind(institution.0)
-    .bind(login.as_str())
-    .fetch_optional(pool)
-    .await
-    .map_err(db)?;
-    row.map(|r| {
-        Ok(Member {
-            institution,
-            login: login.clone(),
-            password_hash: r.try_get("password_hash").map_err(db)?,
-            user_type: UserType::parse(r.try_get("user_type").map_err(db)?)?,
-            department: columns::department(r.try_get("department_code").map_err(db)?)?,
-            disabled: r.try_get::<i64, _>("disabled").map_err(db)? != 0,
-        })
-    })
-    .transpose()
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{MEMBER_COLUMNS} WHERE institution_id = $1 AND login = $2"
+    ));
+    let row = sqlx::query(sql)
+        .bind(institution.0)
+        .bind(login.as_str())
+        .fetch_optional(pool)
+        .await
+        .map_err(db)?;
+    row.as_ref().map(member_row).transpose()
+}
+
+pub(crate) async fn members(
+    pool: &SqlitePool,
+    institution: InstitutionId,
+) -> StoreResult<Vec<Member>> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{MEMBER_COLUMNS} WHERE institution_id = $1 ORDER BY login"
+    ));
+    sqlx::query(sql)
+        .bind(institution.0)
+        .fetch_all(pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(member_row)
+        .collect()
 }
 
 pub(crate) async fn upsert_members(
@@ -232,16 +349,23 @@ pub(crate) async fn upsert_members(
     for m in members {
         n += sqlx::query(
             "INSERT INTO members (institution_id, login, password_hash, user_type, \
-             department_code, disabled) VALUES ($1, $2, $3, $4, $5, $6) \
+             department_code, name_kanji, name_kana, name_roman, mail, disabled) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (institution_id, login) DO UPDATE SET \
              password_hash = excluded.password_hash, user_type = excluded.user_type, \
-             department_code = excluded.department_code, disabled = excluded.disabled",
+             department_code = excluded.department_code, name_kanji = excluded.name_kanji, \
+             name_kana = excluded.name_kana, name_roman = excluded.name_roman, \
+             mail = excluded.mail, disabled = excluded.disabled",
         )
         .bind(m.institution.0)
         .bind(m.login.as_str())
         .bind(&m.password_hash)
         .bind(m.user_type.as_str())
         .bind(m.department.as_ref().map(|d| d.as_str()))
+        .bind(m.profile.display_name_ja.as_deref())
+        .bind(m.profile.name_kana.as_deref())
+        .bind(m.profile.display_name.as_deref())
+        .bind(m.profile.mail.as_ref().map(|m| m.as_str()))
         .bind(i64::from(m.disabled))
         .execute(&mut **tx)
         .await
@@ -251,11 +375,38 @@ pub(crate) async fn upsert_members(
     Ok(n)
 }
 
+pub(crate) async fn apply_members(
+    tx: &mut Transaction<'static, Sqlite>,
+    institution: InstitutionId,
+    upsert: &[NewMember],
+    disable: &[Subject],
+    remove: &[Subject],
+) -> StoreResult<()> {
+    upsert_members(tx, upsert).await?;
+    for login in disable {
+        sqlx::query("UPDATE members SET disabled = 1 WHERE institution_id = $1 AND login = $2")
+            .bind(institution.0)
+            .bind(login.as_str())
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+    }
+    for login in remove {
+        sqlx::query("DELETE FROM members WHERE institution_id = $1 AND login = $2")
+            .bind(institution.0)
+            .bind(login.as_str())
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
+}
+
 fn person_row(row: &SqliteRow) -> StoreResult<Person> {
     Ok(Person {
         id: PersonId(row.try_get("id").map_err(db)?),
         institution: InstitutionId(row.try_get("institution_id").map_err(db)?),
-        user_type: UserType::parse(row.try_get("user_type").map_err(db)?)?,
+        user_type: columns::user_type(row.try_get("user_type").map_err(db)?)?,
         department: columns::department(row.try_get("department_code").map_err(db)?)?,
     })
 }
@@ -264,6 +415,21 @@ pub(crate) async fn person_for_login(
     tx: &mut Transaction<'static, Sqlite>,
     login: &PersonLogin,
 ) -> StoreResult<Person> {
+    if login.reassignable {
+        // An ePPN unused for the reuse period may now be someone else's:
+        // the old person keeps their history under a retired subject.
+        let cutoff = login.at - chrono::Duration::days(EPPN_REUSE_AFTER_DAYS);
+        sqlx::query(
+            "UPDATE persons SET subject = subject || '#retired-' || id \
+             WHERE institution_id = $1 AND subject = $2 AND last_seen_at < $3",
+        )
+        .bind(login.institution.0)
+        .bind(login.subject.as_str())
+        .bind(secs(cutoff))
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    }
     let row = sqlx::query(
         "INSERT INTO persons (institution_id, subject, user_type, department_code, \
          first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $5) \
@@ -274,13 +440,80 @@ pub(crate) async fn person_for_login(
     )
     .bind(login.institution.0)
     .bind(login.subject.as_str())
-    .bind(login.user_type.as_str())
+    .bind(login.user_type.map(|t| t.as_str()))
     .bind(login.department.as_ref().map(|d| d.as_str()))
     .bind(secs(login.at))
     .fetch_one(&mut **tx)
     .await
     .map_err(db)?;
-    person_row(&row)
+    let person = person_row(&row)?;
+    let p = &login.profile;
+    sqlx::query(
+        "INSERT INTO person_profiles (person_id, display_name, display_name_ja, name_kana, mail, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (person_id) DO UPDATE SET \
+         display_name = excluded.display_name, display_name_ja = excluded.display_name_ja, \
+         name_kana = excluded.name_kana, mail = excluded.mail, updated_at = excluded.updated_at",
+    )
+    .bind(person.id.0)
+    .bind(p.display_name.as_deref())
+    .bind(p.display_name_ja.as_deref())
+    .bind(p.name_kana.as_deref())
+    .bind(p.mail.as_ref().map(|m| m.as_str()))
+    .bind(secs(login.at))
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    if let Some(version) = &login.consented {
+        sqlx::query(
+            "INSERT INTO consents (person_id, version, consented_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (person_id, version) DO NOTHING",
+        )
+        .bind(person.id.0)
+        .bind(version)
+        .bind(secs(login.at))
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    }
+    Ok(person)
+}
+
+pub(crate) async fn has_consented(
+    pool: &SqlitePool,
+    institution: InstitutionId,
+    subject: &Subject,
+    version: &str,
+) -> StoreResult<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM consents c JOIN persons p ON p.id = c.person_id \
+         WHERE p.institution_id = $1 AND p.subject = $2 AND c.version = $3)",
+    )
+    .bind(institution.0)
+    .bind(subject.as_str())
+    .bind(version)
+    .fetch_one(pool)
+    .await
+    .map_err(db)
+}
+
+pub(crate) async fn profile(pool: &SqlitePool, person: PersonId) -> StoreResult<Option<Profile>> {
+    let row = sqlx::query(
+        "SELECT display_name, display_name_ja, name_kana, mail FROM person_profiles \
+         WHERE person_id = $1",
+    )
+    .bind(person.0)
+    .fetch_optional(pool)
+    .await
+    .map_err(db)?;
+    row.map(|r| {
+        Ok(Profile {
+            display_name: r.try_get("display_name").map_err(db)?,
+            display_name_ja: r.try_get("display_name_ja").map_err(db)?,
+            name_kana: r.try_get("name_kana").map_err(db)?,
+            mail: columns::mail(r.try_get("mail").map_err(db)?)?,
+        })
+    })
+    .transpose()
 }
 
 pub(crate) async fn person(pool: &SqlitePool, id: PersonId) -> StoreResult<Option<Person>> {

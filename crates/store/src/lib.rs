@@ -20,8 +20,8 @@ pub use records::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sesshu_domain::{
-    Catalog, Institution, InstitutionCode, InstitutionId, Person, PersonId, ReservationNumber,
-    Series, SeriesId, Slot, SlotId, Subject,
+    Catalog, Institution, InstitutionCode, InstitutionId, Person, PersonId, Profile,
+    ReservationNumber, Series, SeriesId, Slot, SlotId, Subject,
 };
 use std::sync::Arc;
 
@@ -41,7 +41,23 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     -> StoreResult<Option<Institution>>;
     async fn catalog(&self) -> StoreResult<Catalog>;
 
-    async fn insert_institution(&self, new: &NewInstitution) -> StoreResult<InstitutionId>;
+    /// Creates or updates institutions by code, with their departments, all
+    /// in one transaction.
+    async fn upsert_institutions(&self, all: &[NewInstitution]) -> StoreResult<Vec<Upserted>>;
+
+    /// Creates one institution; a taken code is a conflict.
+    async fn insert_institution(&self, new: &NewInstitution) -> StoreResult<InstitutionId> {
+        if self.institution_by_code(&new.code).await?.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "institution code {} exists",
+                new.code
+            )));
+        }
+        let done = self.upsert_institutions(std::slice::from_ref(new)).await?;
+        done.first()
+            .map(|u| u.id)
+            .ok_or_else(|| StoreError::corrupt("upsert returned nothing"))
+    }
     async fn insert_venue(&self, new: &NewVenue) -> StoreResult<sesshu_domain::VenueId>;
     async fn insert_lane(&self, new: &NewLane) -> StoreResult<sesshu_domain::LaneId>;
     async fn insert_vaccine(&self, new: &NewVaccine) -> StoreResult<sesshu_domain::VaccineId>;
@@ -64,11 +80,36 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Adds or updates members (by institution and login), in one transaction.
     async fn upsert_members(&self, members: &[NewMember]) -> StoreResult<u64>;
 
+    /// Every member of an institution's built-in directory, by login.
+    async fn members(&self, institution: InstitutionId) -> StoreResult<Vec<Member>>;
+
+    /// Applies a member upload in one transaction: adds or updates
+    /// `upsert`, disables `disable`, deletes `remove`.
+    async fn apply_members(
+        &self,
+        institution: InstitutionId,
+        upsert: &[NewMember],
+        disable: &[Subject],
+        remove: &[Subject],
+    ) -> StoreResult<()>;
+
     // --- persons ----------------------------------------------------------
 
     /// The person for an institution login, created on first sight; their
-    /// non-personal attributes are refreshed from the login each time.
+    /// attributes and profile are refreshed from the login each time, and a
+    /// consent given with it is recorded, in one transaction.
     async fn person_for_login(&self, login: &PersonLogin) -> StoreResult<Person>;
+
+    /// Whether the person with this login has agreed to `version`.
+    async fn has_consented(
+        &self,
+        institution: InstitutionId,
+        subject: &Subject,
+        version: &str,
+    ) -> StoreResult<bool>;
+
+    /// The stored profile of a person (personal data).
+    async fn profile(&self, person: PersonId) -> StoreResult<Option<Profile>>;
     async fn person(&self, id: PersonId) -> StoreResult<Option<Person>>;
 
     // --- reservation series ------------------------------------------------

@@ -2,14 +2,16 @@
 
 use chrono::{DateTime, NaiveTime, Utc};
 use sesshu_domain::{
-    ChangeDeadline, Contact, DepartmentCode, DoseInterval, DoseNumber, InstitutionCode,
-    InstitutionId, LaneId, PersonId, Rejection, Series, SeriesId, SlotEligibility, SlotId, Subject,
-    UserType, VaccineId, VenueId,
+    AttributeMapping, ChangeDeadline, ConsentText, Contact, Department, DepartmentCode,
+    DoseInterval, DoseNumber, InstitutionCode, InstitutionId, LaneId, LoginMethod, PersonId,
+    Profile, Rejection, Series, SeriesId, SlotEligibility, SlotId, Subject, UserType, VaccineId,
+    VenueId,
 };
 use std::collections::BTreeSet;
 use std::fmt;
 
-#[derive(Clone, Debug)]
+/// An institution's master record, as imported.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewInstitution {
     pub code: InstitutionCode,
     pub name_ja: String,
@@ -17,6 +19,36 @@ pub struct NewInstitution {
     pub contact: Contact,
     pub eligible_user_types: BTreeSet<UserType>,
     pub deadline: ChangeDeadline,
+    pub login: LoginMethod,
+    pub attributes: AttributeMapping,
+    pub consent: Option<ConsentText>,
+    pub departments: Vec<Department>,
+}
+
+impl NewInstitution {
+    /// A minimal master: built-in directory, no consent, no departments.
+    pub fn builtin(code: InstitutionCode, name_ja: &str, name_en: &str) -> Self {
+        Self {
+            code,
+            name_ja: name_ja.to_owned(),
+            name_en: name_en.to_owned(),
+            contact: Contact::default(),
+            eligible_user_types: UserType::ALL.into_iter().collect(),
+            deadline: ChangeDeadline::default(),
+            login: LoginMethod::Builtin,
+            attributes: AttributeMapping::default(),
+            consent: None,
+            departments: Vec::new(),
+        }
+    }
+}
+
+/// What [`crate::Store::upsert_institutions`] did with one record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upserted {
+    pub id: InstitutionId,
+    pub code: InstitutionCode,
+    pub created: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -76,14 +108,16 @@ impl SlotQuery {
     }
 }
 
-/// A member of the built-in directory: a login with an Argon2id hash.
-#[derive(Clone)]
+/// A member of the built-in directory: a login with an Argon2id hash, and
+/// the personal data of their entry (from the member upload).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Member {
     pub institution: InstitutionId,
     pub login: Subject,
     pub password_hash: String,
     pub user_type: UserType,
     pub department: Option<DepartmentCode>,
+    pub profile: Profile,
     pub disabled: bool,
 }
 
@@ -104,10 +138,22 @@ pub type NewMember = Member;
 pub struct PersonLogin {
     pub institution: InstitutionId,
     pub subject: Subject,
-    pub user_type: UserType,
+    pub user_type: Option<UserType>,
     pub department: Option<DepartmentCode>,
     pub at: DateTime<Utc>,
+    /// Replaces the stored profile.
+    pub profile: Profile,
+    /// The consent version the person has just agreed to, to record.
+    pub consented: Option<String>,
+    /// The subject is an ePPN, which an institution may give to someone
+    /// else after 24 months of disuse: a subject unseen that long starts a
+    /// new person.
+    pub reassignable: bool,
 }
+
+/// How long an ePPN must have been unused before an institution may
+/// reassign it (GakuNin's rule), after which it is a new person.
+pub const EPPN_REUSE_AFTER_DAYS: i64 = 730;
 
 /// A client's `Idempotency-Key` with a fingerprint of the request it came
 /// with: the same key with another request is refused, not replayed.
@@ -237,6 +283,42 @@ pub mod columns {
 
     pub fn department(s: Option<String>) -> Result<Option<DepartmentCode>, StoreError> {
         Ok(s.map(|s| DepartmentCode::parse(&s)).transpose()?)
+    }
+
+    pub fn user_type(s: Option<String>) -> Result<Option<UserType>, StoreError> {
+        Ok(s.map(|s| UserType::parse(&s)).transpose()?)
+    }
+
+    pub fn login(json: &str) -> Result<LoginMethod, StoreError> {
+        serde_json::from_str(json).map_err(StoreError::corrupt)
+    }
+
+    pub fn attributes(json: &str) -> Result<AttributeMapping, StoreError> {
+        serde_json::from_str(json).map_err(StoreError::corrupt)
+    }
+
+    pub fn json(value: &impl serde::Serialize) -> Result<String, StoreError> {
+        serde_json::to_string(value).map_err(StoreError::corrupt)
+    }
+
+    pub fn consent(
+        version: Option<String>,
+        ja: Option<String>,
+        en: Option<String>,
+    ) -> Option<ConsentText> {
+        match (version, ja, en) {
+            (Some(version), Some(text_ja), Some(text_en)) => Some(ConsentText {
+                version,
+                text_ja,
+                text_en,
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn mail(s: Option<String>) -> Result<Option<sesshu_domain::MailAddress>, StoreError> {
+        Ok(s.map(|s| sesshu_domain::MailAddress::parse(&s))
+            .transpose()?)
     }
 }
 

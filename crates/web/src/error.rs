@@ -31,6 +31,8 @@ pub enum ApiError {
     Unauthenticated,
     /// Wrong login or password (which one is not said).
     LoginFailed,
+    /// No login waits for consent (expired, or never started).
+    ConsentExpired,
     Throttled {
         retry_after: DateTime<Utc>,
     },
@@ -66,7 +68,9 @@ impl ApiError {
                 _ => StatusCode::CONFLICT,
             },
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Unauthenticated | ApiError::LoginFailed => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthenticated | ApiError::LoginFailed | ApiError::ConsentExpired => {
+                StatusCode::UNAUTHORIZED
+            }
             ApiError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -83,6 +87,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::LoginFailed => "login_failed",
+            ApiError::ConsentExpired => "consent_expired",
             ApiError::Throttled { .. } => "too_many_attempts",
             ApiError::BadRequest(code) => code,
             ApiError::UnsupportedMediaType => "unsupported_media_type",
@@ -101,6 +106,7 @@ impl ApiError {
             (ApiError::Unauthenticated, Language::Ja) => "ログインしてください。",
             (ApiError::Unauthenticated, Language::En) => "Please log in.",
             (ApiError::LoginFailed, _) => t.login_failed,
+            (ApiError::ConsentExpired, _) => t.consent_expired,
             (ApiError::Throttled { .. }, _) => t.login_throttled,
             (ApiError::BadRequest(_), Language::Ja) => "リクエストの形式が正しくありません。",
             (ApiError::BadRequest(_), Language::En) => "The request is malformed.",
@@ -156,13 +162,12 @@ impl From<BookingError> for ApiError {
 impl From<LoginError> for ApiError {
     fn from(e: LoginError) -> Self {
         match e {
-            LoginError::Refused => ApiError::LoginFailed,
+            // A password for an institution that logs in elsewhere gets the
+            // same answer as a wrong one.
+            LoginError::Refused | LoginError::WrongMethod => ApiError::LoginFailed,
             LoginError::Throttled { retry_after } => ApiError::Throttled { retry_after },
+            LoginError::ConsentExpired => ApiError::ConsentExpired,
             LoginError::Store(e) => store_failure(&e),
-            LoginError::Internal => {
-                tracing::error!("password check failed to run");
-                ApiError::Internal
-            }
         }
     }
 }

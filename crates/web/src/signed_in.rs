@@ -5,6 +5,7 @@ use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
+use sesshu_auth::Missing;
 use sesshu_domain::booking::Booker;
 use sesshu_domain::{Institution, InstitutionId, Person, PersonId};
 use tower_sessions::Session;
@@ -12,6 +13,10 @@ use tower_sessions::Session;
 /// Session keys.
 pub const PERSON_KEY: &str = "person";
 pub const INSTITUTION_KEY: &str = "institution";
+/// What the login did not give (`Vec<Missing>`), for the pages' notices.
+pub const MISSING_KEY: &str = "missing";
+/// The token of a login waiting for consent.
+pub const PENDING_KEY: &str = "pending_login";
 
 /// The signed-in person with the rules of their institution.
 #[derive(Clone, Debug)]
@@ -60,14 +65,30 @@ pub async fn sign_in(
     session: &Session,
     person: &Person,
     institution: InstitutionId,
+    missing: &[Missing],
 ) -> Result<(), ApiError> {
     session.cycle_id().await.map_err(|_| ApiError::Internal)?;
+    let _ = session.remove_value(PENDING_KEY).await;
+    session
+        .insert(MISSING_KEY, missing)
+        .await
+        .map_err(|_| ApiError::Internal)?;
     session
         .insert(PERSON_KEY, person.id)
         .await
         .map_err(|_| ApiError::Internal)?;
     session
         .insert(INSTITUTION_KEY, institution)
+        .await
+        .map_err(|_| ApiError::Internal)
+}
+
+/// Puts a login waiting for consent into the session (under a new session
+/// id: the token is a credential).
+pub async fn hold_for_consent(session: &Session, token: &str) -> Result<(), ApiError> {
+    session.cycle_id().await.map_err(|_| ApiError::Internal)?;
+    session
+        .insert(PENDING_KEY, token)
         .await
         .map_err(|_| ApiError::Internal)
 }

@@ -1,6 +1,6 @@
 //! What every handler can reach.
 
-use sesshu_auth::Directory;
+use sesshu_auth::Logins;
 use sesshu_core::Bookings;
 use sesshu_domain::Clock;
 use sesshu_store::DynStore;
@@ -37,23 +37,18 @@ struct Inner {
     store: DynStore,
     clock: Arc<dyn Clock>,
     bookings: Bookings,
-    directory: Directory,
+    logins: Logins,
     config: WebConfig,
 }
 
 impl AppState {
-    pub fn new(
-        store: DynStore,
-        clock: Arc<dyn Clock>,
-        directory: Directory,
-        config: WebConfig,
-    ) -> Self {
+    pub fn new(store: DynStore, clock: Arc<dyn Clock>, logins: Logins, config: WebConfig) -> Self {
         let bookings = Bookings::new(store.clone(), clock.clone());
         Self(Arc::new(Inner {
             store,
             clock,
             bookings,
-            directory,
+            logins,
             config,
         }))
     }
@@ -70,8 +65,8 @@ impl AppState {
         &self.0.bookings
     }
 
-    pub fn directory(&self) -> &Directory {
-        &self.0.directory
+    pub fn logins(&self) -> &Logins {
+        &self.0.logins
     }
 
     pub fn config(&self) -> &WebConfig {

@@ -1,7 +1,8 @@
 use super::*;
 use crate::{
-    ChangeDeadline, Contact, Dose, DoseInterval, InstitutionCode, InstitutionId, LaneId, PersonId,
-    ReservationNumber, SeriesId, SlotEligibility, TOKYO, UserType, VaccineId, VenueId,
+    AttributeMapping, ChangeDeadline, Contact, Dose, DoseInterval, InstitutionCode, InstitutionId,
+    LaneId, LoginMethod, PersonId, ReservationNumber, SeriesId, SlotEligibility, TOKYO, UserType,
+    VaccineId, VenueId,
 };
 use chrono::TimeZone;
 use std::collections::BTreeSet;
@@ -22,6 +23,10 @@ fn institution() -> Institution {
         contact: Contact::default(),
         eligible_user_types: BTreeSet::from([UserType::Staff, UserType::Student]),
         deadline: ChangeDeadline::default(),
+        login: LoginMethod::Builtin,
+        attributes: AttributeMapping::default(),
+        consent: None,
+        departments: Vec::new(),
     }
 }
 
@@ -29,7 +34,7 @@ fn student() -> Person {
     Person {
         id: PersonId(7),
         institution: InstitutionId(1),
-        user_type: UserType::Student,
+        user_type: Some(UserType::Student),
         department: None,
     }
 }
@@ -134,6 +139,17 @@ fn a_series_starts_with_a_first_dose_slot() {
     assert_eq!(
         with(&p, &i).check_new_series(&s, None, tokyo(12, 1, 9, 0)),
         Err(Rejection::NotFirstDose)
+    );
+}
+
+#[test]
+fn a_person_whose_user_type_is_unknown_is_eligible_for_nothing() {
+    let (mut p, i) = (student(), institution());
+    p.user_type = None;
+    let s = slot(1, 1, tokyo(12, 10, 10, 0), 1);
+    assert_eq!(
+        with(&p, &i).check_slot(&s, tokyo(12, 1, 9, 0)),
+        Err(Rejection::NotEligible)
     );
 }
 

@@ -9,8 +9,8 @@ use sesshu::app::Parts;
 use sesshu::{Application, open_store};
 use sesshu_auth::{PasswordPolicy, ThrottleLimits};
 use sesshu_domain::{
-    ChangeDeadline, Contact, DoseInterval, DoseNumber, InstitutionCode, InstitutionId, LaneId,
-    ManualClock, SlotEligibility, SlotId, Subject, TOKYO, UserType, VaccineId, VenueId,
+    Contact, DoseInterval, DoseNumber, InstitutionCode, InstitutionId, LaneId, MailAddress,
+    ManualClock, Profile, SlotEligibility, SlotId, Subject, TOKYO, UserType, VaccineId, VenueId,
 };
 use sesshu_store::{DynStore, NewInstitution, NewLane, NewMember, NewSlot, NewVaccine, NewVenue};
 use std::collections::BTreeSet;
@@ -261,6 +261,14 @@ impl TestApp {
                 password_hash: hash,
                 user_type,
                 department: None,
+                profile: Profile {
+                    display_name: Some(format!("{login} Example")),
+                    display_name_ja: Some(format!("{login} 例")),
+                    name_kana: None,
+                    mail: Some(
+                        MailAddress::parse(&format!("{login}@example.ac.jp")).expect("mail"),
+                    ),
+                },
                 disabled: false,
             }])
             .await
@@ -377,7 +385,11 @@ async fn seed(store: &DynStore) -> Fixture {
             url: format!("https://{code}.example.ac.jp/vaccine"),
         },
         eligible_user_types: types.iter().copied().collect::<BTreeSet<_>>(),
-        deadline: ChangeDeadline::default(),
+        ..NewInstitution::builtin(
+            InstitutionCode::parse(code).expect("code"),
+            &format!("{code}大学"),
+            &format!("{code} University"),
+        )
     };
     let uni = store
         .insert_institution(&institution("uni", &[UserType::Staff, UserType::Student]))

@@ -32,6 +32,7 @@ use utoipa::OpenApi;
     paths(
         availability::availability,
         login::login,
+        login::consent,
         login::logout,
         reservations::list,
         reservations::create,
@@ -45,6 +46,8 @@ use utoipa::OpenApi;
         model::DoseJson,
         login::LoginRequest,
         login::LoginResponse,
+        login::ConsentRequired,
+        login::ConsentAnswer,
         reservations::SlotChoice,
     ))
 )]
@@ -55,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/openapi.json", get(openapi))
         .route("/availability", get(availability::availability))
         .route("/login", post(login::login))
+        .route("/consent", post(login::consent))
         .route("/logout", post(login::logout))
         .route(
             "/me/reservations",

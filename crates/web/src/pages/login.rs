@@ -2,17 +2,18 @@
 
 use super::{Frame, html};
 use crate::csrf::CsrfForm;
+use crate::error::ApiError;
 use crate::error::PageError;
 use crate::i18n::Texts;
 use crate::lang::Lang;
-use crate::signed_in::sign_in;
+use crate::signed_in::{hold_for_consent, sign_in};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sesshu_auth::LoginError;
+use sesshu_auth::{Completed, LoginError};
 use sesshu_domain::{Institution, InstitutionCode};
 use std::net::SocketAddr;
 use tower_sessions::Session;
@@ -72,24 +73,19 @@ pub async fn submit(
     let institution = institution(&state, &code).await?;
     let t = lang.texts();
     let now = state.clock().now();
-    let result = state
-        .directory()
-        .login(&institution, &form.login, &form.password, peer.ip(), now)
+    let logins = state.logins();
+    let result = logins
+        .password(&institution, &form.login, &form.password, peer.ip(), now)
         .await;
     let (status, error) = match result {
-        Ok(person) => {
-            sign_in(&session, &person, institution.id).await?;
-            let has_series = state
-                .bookings()
-                .active_series(&person)
-                .await
-                .map_err(|e| PageError::from(crate::error::ApiError::from(e)))?
-                .is_some();
-            return Ok(Redirect::to(if has_series { "/me" } else { "/days" }).into_response());
+        Ok(authenticated) => {
+            return finish_login(&state, &session, &institution, authenticated).await;
         }
-        Err(LoginError::Refused) => (StatusCode::UNAUTHORIZED, t.login_failed),
+        Err(LoginError::Refused | LoginError::WrongMethod) => {
+            (StatusCode::UNAUTHORIZED, t.login_failed)
+        }
         Err(LoginError::Throttled { .. }) => (StatusCode::TOO_MANY_REQUESTS, t.login_throttled),
-        Err(e) => return Err(crate::error::ApiError::from(e).into()),
+        Err(e) => return Err(ApiError::from(e).into()),
     };
     let page = html(LoginPage {
         t,
@@ -100,6 +96,37 @@ pub async fn submit(
         error: Some(error),
     })?;
     Ok((status, page).into_response())
+}
+
+/// Stores the login (or holds it for consent) and goes on to the right page.
+pub async fn finish_login(
+    state: &AppState,
+    session: &Session,
+    institution: &Institution,
+    authenticated: sesshu_auth::Authenticated,
+) -> Result<Response, PageError> {
+    let now = state.clock().now();
+    match state
+        .logins()
+        .complete(institution, authenticated, now)
+        .await
+        .map_err(ApiError::from)?
+    {
+        Completed::SignedIn(person, authenticated) => {
+            sign_in(session, &person, institution.id, &authenticated.missing).await?;
+            let has_series = state
+                .bookings()
+                .active_series(&person)
+                .await
+                .map_err(ApiError::from)?
+                .is_some();
+            Ok(Redirect::to(if has_series { "/me" } else { "/days" }).into_response())
+        }
+        Completed::NeedsConsent(token) => {
+            hold_for_consent(session, &token).await?;
+            Ok(Redirect::to("/consent").into_response())
+        }
+    }
 }
 
 #[derive(Deserialize)]

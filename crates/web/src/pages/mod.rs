@@ -6,6 +6,7 @@
 //! shows the outcome, so reloading never repeats an action.
 
 mod book;
+mod consent;
 mod days;
 mod login;
 mod me;
@@ -21,6 +22,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use sesshu_auth::Missing;
 use tower_sessions::Session;
 use tower_sessions::cookie::{Cookie, SameSite};
 
@@ -29,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(start::start))
         .route("/login/{code}", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/consent", get(consent::form).post(consent::accept))
+        .route("/consent/decline", post(consent::decline))
         .route("/days", get(days::days))
         .route("/days/{date}", get(days::day))
         .route("/reservations", post(book::book))
@@ -48,6 +52,9 @@ pub struct Frame {
     pub signed_in: bool,
     /// The link that switches language and comes back here.
     pub switch_language: String,
+    /// What the person should know on every page (an attribute their
+    /// institution did not give).
+    pub notices: Vec<&'static str>,
 }
 
 impl FromRequestParts<AppState> for Frame {
@@ -69,12 +76,31 @@ impl FromRequestParts<AppState> for Frame {
             .map_or("/", |p| p.as_str())
             .to_owned();
         let lang = crate::lang::from_parts(parts);
-        let other = crate::i18n::Texts::of(lang).other_tag();
+        let t = crate::i18n::Texts::of(lang);
+        let other = t.other_tag();
+        let missing: Vec<Missing> = if signed_in {
+            session
+                .get(crate::signed_in::MISSING_KEY)
+                .await
+                .map_err(|_| PageError::Internal)?
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let notices = missing
+            .iter()
+            .filter_map(|m| match m {
+                Missing::UserType => Some(t.missing_user_type),
+                Missing::Mail => Some(t.missing_mail),
+                Missing::Department | Missing::DisplayName => None,
+            })
+            .collect();
         let back = serde_urlencoded::to_string([("back", here.as_str())]).unwrap_or_default();
         Ok(Frame {
             csrf,
             signed_in,
             switch_language: format!("/lang/{other}?{back}"),
+            notices,
         })
     }
 }

@@ -1,0 +1,173 @@
+//! Completing a login: throttling password attempts, asking for consent
+//! where the institution requires it, and storing the person.
+
+use crate::builtin::{Directory, Refusal};
+use crate::pending::{Pending, PendingLogin};
+use crate::{Authenticated, LoginThrottle};
+use chrono::{DateTime, Utc};
+use sesshu_domain::{Institution, LoginMethod, Person};
+use sesshu_store::{DynStore, PersonLogin, StoreError};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Why a login did not succeed. The person is told only "refused" or
+/// "throttled", never which of login or password was wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("login refused")]
+    Refused,
+    #[error("too many failed logins; retry after {retry_after}")]
+    Throttled { retry_after: DateTime<Utc> },
+    /// This institution does not log in with a password here.
+    #[error("the institution does not use password login")]
+    WrongMethod,
+    /// The consent step was not found (expired, or another process).
+    #[error("no login is waiting for consent")]
+    ConsentExpired,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The end of a login.
+#[derive(Debug)]
+pub enum Completed {
+    /// Stored; the person may book.
+    SignedIn(Person, Authenticated),
+    /// The institution requires consent first: show the consent page for
+    /// this token. Nothing is stored yet.
+    NeedsConsent(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Logins {
+    store: DynStore,
+    directory: Directory,
+    throttle: Arc<LoginThrottle>,
+    pending: Arc<Pending>,
+}
+
+impl Logins {
+    pub fn new(store: DynStore, directory: Directory, throttle: Arc<LoginThrottle>) -> Self {
+        Self {
+            store,
+            directory,
+            throttle,
+            pending: Arc::new(Pending::default()),
+        }
+    }
+
+    /// A login and password for an institution whose people type them into
+    /// Sesshu (its built-in directory, or its LDAP server).
+    pub async fn password(
+        &self,
+        institution: &Institution,
+        login: &str,
+        password: &str,
+        from: IpAddr,
+        now: DateTime<Utc>,
+    ) -> Result<Authenticated, LoginError> {
+        let account = format!("{}/{}", institution.code, login.trim());
+        if let Some(retry_after) = self.throttle.check(&account, from, now) {
+            tracing::info!(institution = %institution.code, "login throttled");
+            return Err(LoginError::Throttled { retry_after });
+        }
+        let outcome: Result<Authenticated, Refusal> = match &institution.login {
+            LoginMethod::Builtin => {
+                self.directory
+                    .authenticate(institution, login, password)
+                    .await?
+            }
+            LoginMethod::Ldap(_) | LoginMethod::Saml(_) => return Err(LoginError::WrongMethod),
+        };
+        match outcome {
+            Ok(authenticated) => {
+                self.throttle.succeeded(&account);
+                Ok(authenticated)
+            }
+            Err(reason) => {
+                // The log says which; the person is not told.
+                tracing::info!(institution = %institution.code, reason, "login refused");
+                self.throttle.failed(&account, from, now);
+                Err(LoginError::Refused)
+            }
+        }
+    }
+
+    /// Stores the login, or holds it for consent.
+    pub async fn complete(
+        &self,
+        institution: &Institution,
+        authenticated: Authenticated,
+        now: DateTime<Utc>,
+    ) -> Result<Completed, LoginError> {
+        if let Some(consent) = &institution.consent {
+            let agreed = self
+                .store
+                .has_consented(institution.id, &authenticated.subject, &consent.version)
+                .await?;
+            if !agreed {
+                tracing::info!(institution = %institution.code, "login waits for consent");
+                return Ok(Completed::NeedsConsent(
+                    self.pending.hold(authenticated, now),
+                ));
+            }
+        }
+        let person = self.store_login(&authenticated, None, now).await?;
+        tracing::info!(institution = %institution.code, person = %person.id, "login");
+        Ok(Completed::SignedIn(person, authenticated))
+    }
+
+    /// The login waiting under `token`.
+    pub fn pending(&self, token: &str, now: DateTime<Utc>) -> Option<PendingLogin> {
+        self.pending.peek(token, now)
+    }
+
+    /// The person agreed to `institution`'s current consent text: store
+    /// the login with the consent.
+    pub async fn consent(
+        &self,
+        institution: &Institution,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Person, Authenticated), LoginError> {
+        let waiting = self
+            .pending
+            .take(token, now)
+            .filter(|p| p.authenticated.institution == institution.id)
+            .ok_or(LoginError::ConsentExpired)?;
+        let version = institution.consent.as_ref().map(|c| c.version.clone());
+        let person = self
+            .store_login(&waiting.authenticated, version, now)
+            .await?;
+        tracing::info!(institution = %institution.code, person = %person.id, "consent given; login");
+        Ok((person, waiting.authenticated))
+    }
+
+    /// The person declined: forget the login.
+    pub fn decline(&self, token: &str, now: DateTime<Utc>) {
+        if self.pending.take(token, now).is_some() {
+            tracing::info!("consent declined; nothing stored");
+        }
+    }
+
+    async fn store_login(
+        &self,
+        a: &Authenticated,
+        consented: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Person, LoginError> {
+        Ok(self
+            .store
+            .person_for_login(&PersonLogin {
+                institution: a.institution,
+                subject: a.subject.clone(),
+                user_type: a.user_type,
+                department: a.department.clone(),
+                at: now,
+                profile: a.profile.clone(),
+                consented,
+                reassignable: a.reassignable,
+            })
+            .await?)
+    }
+}
