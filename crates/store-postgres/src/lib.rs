@@ -209,6 +209,14 @@ impl Store for PgStore {
         reference::person(&self.pool, id).await
     }
 
+    async fn person_by_subject(
+        &self,
+        institution: InstitutionId,
+        subject: &Subject,
+    ) -> StoreResult<Option<Person>> {
+        reference::person_by_subject(&self.pool, institution, subject).await
+    }
+
     async fn series_of(&self, person: PersonId) -> StoreResult<Vec<Series>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         reservations::series_where(&mut conn, reservations::By::Person(person)).await

@@ -230,6 +230,14 @@ impl Store for SqliteStore {
         reference::person(&self.pool, id).await
     }
 
+    async fn person_by_subject(
+        &self,
+        institution: InstitutionId,
+        subject: &Subject,
+    ) -> StoreResult<Option<Person>> {
+        reference::person_by_subject(&self.pool, institution, subject).await
+    }
+
     async fn series_of(&self, person: PersonId) -> StoreResult<Vec<Series>> {
         reservations::series_where(&mut *self.read().await?, reservations::By::Person(person)).await
     }

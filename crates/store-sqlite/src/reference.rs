@@ -516,6 +516,23 @@ pub(crate) async fn profile(pool: &SqlitePool, person: PersonId) -> StoreResult<
     .transpose()
 }
 
+pub(crate) async fn person_by_subject(
+    pool: &SqlitePool,
+    institution: InstitutionId,
+    subject: &Subject,
+) -> StoreResult<Option<Person>> {
+    let row = sqlx::query(
+        "SELECT id, institution_id, user_type, department_code FROM persons \
+         WHERE institution_id = $1 AND subject = $2",
+    )
+    .bind(institution.0)
+    .bind(subject.as_str())
+    .fetch_optional(pool)
+    .await
+    .map_err(db)?;
+    row.as_ref().map(person_row).transpose()
+}
+
 pub(crate) async fn person(pool: &SqlitePool, id: PersonId) -> StoreResult<Option<Person>> {
     let row = sqlx::query(
         "SELECT id, institution_id, user_type, department_code FROM persons WHERE id = $1",

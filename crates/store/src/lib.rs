@@ -111,6 +111,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The stored profile of a person (personal data).
     async fn profile(&self, person: PersonId) -> StoreResult<Option<Profile>>;
     async fn person(&self, id: PersonId) -> StoreResult<Option<Person>>;
+    /// The person with this login at this institution, if they ever logged in.
+    async fn person_by_subject(
+        &self,
+        institution: InstitutionId,
+        subject: &Subject,
+    ) -> StoreResult<Option<Person>>;
 
     // --- reservation series ------------------------------------------------
 

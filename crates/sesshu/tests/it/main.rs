@@ -13,5 +13,8 @@ mod api_availability;
 mod api_login;
 mod api_reservations;
 mod browser;
+mod consent;
+mod institutions;
 mod pages;
+mod persons;
 mod races;
