@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Test environment for Sesshu: installs what the tests need and runs a private
-# PostgreSQL 15 cluster on loopback. Every subcommand is idempotent.
+# PostgreSQL 15 cluster and a private OpenLDAP slapd (with TLS) on loopback.
+# Every subcommand is idempotent.
 #
 #   scripts/test-env.sh install   Debian packages, e2e/node_modules, Python venv (only what is missing)
-#   scripts/test-env.sh up        start the private PostgreSQL cluster, write .test-env/env
-#   scripts/test-env.sh down      stop it (by the PID in its postmaster.pid)
+#   scripts/test-env.sh up        start PostgreSQL and slapd, write .test-env/env
+#   scripts/test-env.sh down      stop both (by the PIDs in their pid files)
 #   scripts/test-env.sh status    say what is installed and running
 #
 # Environment: SESSHU_TEST_PG_PORT (default 55432), SESSHU_PG_BIN (PostgreSQL bin dir,
-# default /usr/lib/postgresql/15/bin), PYTHON (default python3).
+# default /usr/lib/postgresql/15/bin), SESSHU_TEST_LDAP_PORT (ldap + StartTLS, default
+# 38900), SESSHU_TEST_LDAPS_PORT (default 63600), SESSHU_TEST_LDAP_LOGLEVEL (slapd -d,
+# default stats), PYTHON (default python3).
 set -euo pipefail
 
-# Debian packages the tests need. Add more here (e.g. slapd ldap-utils libclang-dev xmlsec1).
-APT_PACKAGES=(chromium fonts-ipafont-gothic)
+# Debian packages the tests need. Add more here (e.g. libclang-dev xmlsec1).
+APT_PACKAGES=(chromium fonts-ipafont-gothic slapd ldap-utils openssl)
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd -P)"
@@ -26,6 +29,23 @@ PG_DIR="$ENV_DIR/pg"
 PG_DATA="$PG_DIR/data"
 PG_LOG="$PG_DIR/postgres.log"
 PG_USER=postgres
+
+LDAP_PORT="${SESSHU_TEST_LDAP_PORT:-38900}"
+LDAPS_PORT="${SESSHU_TEST_LDAPS_PORT:-63600}"
+LDAP_URL="ldap://127.0.0.1:$LDAP_PORT"
+LDAPS_URL="ldaps://127.0.0.1:$LDAPS_PORT"
+LDAP_SUFFIX="dc=sesshu,dc=test"
+LDAP_ADMIN_DN="cn=admin,$LDAP_SUFFIX"
+LDAP_DIR="$ENV_DIR/ldap"
+LDAP_CONF="$LDAP_DIR/slapd.d"
+LDAP_DATA="$LDAP_DIR/data"
+LDAP_PIDFILE="$LDAP_DIR/slapd.pid"
+LDAP_LOG="$LDAP_DIR/slapd.log"
+LDAP_LOGLEVEL="${SESSHU_TEST_LDAP_LOGLEVEL:-stats}"
+LDAP_TEMPLATES="$SCRIPT_DIR/ldap"
+LDAP_SCHEMA_DIR=/etc/ldap/schema
+LDAP_MODULE_DIR=/usr/lib/ldap
+SLAPD=/usr/sbin/slapd
 
 log() { printf 'test-env: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -94,8 +114,39 @@ install_venv() {
     cp "$REQUIREMENTS" "$stamp"
 }
 
+# Debian's slapd package sets up a system slapd (/etc/ldap/slapd.d, port 389) and may
+# start it. The tests use only their own instance: keep the system one stopped and
+# disabled (the sentinel file /etc/ldap/noslapd makes its init script refuse to start).
+stop_system_slapd() {
+    apt_installed slapd || return 0
+    is_root || { log "not root: leaving the system slapd service as it is"; return 0; }
+    if [ ! -e /etc/ldap/noslapd ] && [ -d /etc/ldap ]; then
+        log "disabling the system slapd service (/etc/ldap/noslapd, update-rc.d)"
+        printf '# Created by Sesshu scripts/test-env.sh: tests run their own slapd.\n' \
+            > /etc/ldap/noslapd
+    fi
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+        systemctl disable --now slapd >/dev/null 2>&1 || true
+    elif command -v update-rc.d >/dev/null 2>&1 && [ -e /etc/init.d/slapd ]; then
+        update-rc.d slapd disable >/dev/null 2>&1 || true
+    fi
+    # A system slapd started by the package's postinst: stop it by its pid file.
+    local pidfile=/var/run/slapd/slapd.pid pid i
+    [ -f "$pidfile" ] || return 0
+    pid="$(head -n 1 "$pidfile" 2>/dev/null || true)"
+    is_alive "$pid" slapd || return 0
+    log "stopping the system slapd (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 40); do
+        is_alive "$pid" slapd || return 0
+        sleep 0.25
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
 cmd_install() {
     install_apt
+    stop_system_slapd
     install_npm
     install_venv
 }
@@ -124,16 +175,18 @@ as_pg() {
     fi
 }
 
-# True if $1 is a live (not zombie) process named postgres. A killed postmaster can stay
-# a zombie for a while here (PID 1 reaps late), and kill -0 succeeds on zombies.
-is_postgres_alive() {
-    local pid="$1" stat
+# True if $1 is a live (not zombie) process named $2. A killed server can stay a zombie
+# for a while here (PID 1 reaps late), and kill -0 succeeds on zombies.
+is_alive() {
+    local pid="$1" name="$2" stat
     [[ "$pid" =~ ^[0-9]+$ ]] || return 1
     stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = postgres ] || return 1
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = "$name" ] || return 1
     stat="${stat##*) }"
     [ "${stat%% *}" != Z ] && [ "${stat%% *}" != X ]
 }
+
+is_postgres_alive() { is_alive "$1" postgres; }
 
 # Remove lock file $1 (postmaster.pid or a socket's .lock; first line is a PID) if the
 # process it names is gone or a zombie. PostgreSQL itself treats a zombie as alive and
@@ -186,13 +239,7 @@ socket_dir() {
     fi
 }
 
-write_env_file() {
-    local url="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
-    printf 'export SESSHU_TEST_POSTGRES_URL=%s\n' "$url" > "$ENV_DIR/env"
-    cat "$ENV_DIR/env"
-}
-
-cmd_up() {
+pg_up() {
     local bin pid sockdir
     bin="$(pg_bin_dir)"
     [[ "$PG_PORT" =~ ^[0-9]+$ ]] || die "SESSHU_TEST_PG_PORT must be a number, got '$PG_PORT'"
@@ -202,11 +249,10 @@ cmd_up() {
         if [ "$(running_port)" = "$PG_PORT" ]; then
             log "PostgreSQL already running (pid $pid, port $PG_PORT)"
             wait_ready "$bin"
-            write_env_file
             return 0
         fi
         log "PostgreSQL running on port $(running_port), restarting on port $PG_PORT"
-        cmd_down
+        pg_down
     fi
 
     mkdir -p "$PG_DIR"
@@ -249,7 +295,6 @@ EOF
         exit 1
     fi
     wait_ready "$bin"
-    write_env_file
 }
 
 wait_ready() {
@@ -264,7 +309,7 @@ wait_ready() {
     die "PostgreSQL did not become ready on 127.0.0.1:$PG_PORT (see $PG_LOG)"
 }
 
-cmd_down() {
+pg_down() {
     local pid bin i
     pid="$(running_pid)"
     if [ -z "$pid" ]; then
@@ -289,6 +334,304 @@ cmd_down() {
     fi
 }
 
+# ---------------------------------------------------------------- OpenLDAP (slapd)
+#
+# A private slapd with its own cn=config in $LDAP_DIR/slapd.d (never /etc/ldap/slapd.d),
+# built once from scripts/ldap/*.ldif, a private CA and a server certificate for
+# 127.0.0.1/localhost. It runs as the invoking user, in the foreground of its own
+# session (-d), logging to $LDAP_LOG; stopped by the PID in its pid file.
+
+# Run an LDAP client trusting our CA only, certificate checked, without the system
+# /etc/ldap/ldap.conf.
+ldap_client() {
+    (cd "$LDAP_DIR" && LDAPCONF=/dev/null LDAPTLS_CACERT="$LDAP_DIR/ca.pem" \
+        LDAPTLS_REQCERT=demand "$@")
+}
+
+ldap_listen_urls() {
+    printf 'ldap://127.0.0.1:%s/ ldaps://127.0.0.1:%s/\n' "$LDAP_PORT" "$LDAPS_PORT"
+}
+
+# The PID of a live slapd started with -F $LDAP_CONF (found through /proc: for when its
+# pid file is gone, e.g. .test-env/ldap was deleted under a running slapd), or nothing.
+ldap_find_orphan() {
+    local dir pid i
+    local -a args
+    for dir in /proc/[0-9]*; do
+        pid="${dir#/proc/}"
+        [ "$(cat "$dir/comm" 2>/dev/null || true)" = slapd ] || continue
+        mapfile -d "" -t args 2>/dev/null < "$dir/cmdline" || continue
+        for ((i = 0; i + 1 < ${#args[@]}; i++)); do
+            if [ "${args[i]}" = -F ] && [ "${args[i + 1]}" = "$LDAP_CONF" ] \
+                && is_alive "$pid" slapd; then
+                printf '%s\n' "$pid"
+                return 0
+            fi
+        done
+    done
+}
+
+# The PID of our running slapd, or nothing. Removes a stale pid file.
+ldap_running_pid() {
+    local pid
+    if [ ! -f "$LDAP_PIDFILE" ]; then
+        ldap_find_orphan
+        return 0
+    fi
+    pid="$(head -n 1 "$LDAP_PIDFILE" 2>/dev/null || true)"
+    if is_alive "$pid" slapd; then
+        printf '%s\n' "$pid"
+    else
+        log "removing stale $LDAP_PIDFILE (pid ${pid:-?} is not running)"
+        rm -f "$LDAP_PIDFILE"
+        ldap_find_orphan
+    fi
+}
+
+# The -h argument the running slapd was started with (written by ldap_start), followed
+# by ", "; nothing if unknown.
+ldap_running_urls() {
+    local urls
+    urls="$(cat "$LDAP_DIR/slapd.listen" 2>/dev/null)" || return 0
+    [ -z "$urls" ] || printf '%s, ' "${urls% }"
+}
+
+# A private CA and a server certificate signed by it (kept while valid for another day).
+ldap_make_certs() {
+    local d="$LDAP_DIR"
+    if [ -s "$d/ca.pem" ] && [ -s "$d/ca.key" ] && [ -s "$d/server.pem" ] && [ -s "$d/server.key" ] \
+        && openssl verify -CAfile "$d/ca.pem" "$d/server.pem" >/dev/null 2>&1 \
+        && openssl x509 -checkend 86400 -noout -in "$d/server.pem" >/dev/null 2>&1; then
+        return 0
+    fi
+    log "creating a private CA and a server certificate for 127.0.0.1/localhost in $d"
+    rm -f "$d/ca.pem" "$d/ca.key" "$d/server.pem" "$d/server.key" "$d/server.csr"
+    (
+        umask 077
+        openssl req -x509 -new -newkey rsa:2048 -nodes -sha256 -days 3650 \
+            -keyout "$d/ca.key" -out "$d/ca.pem" -subj "/O=Sesshu tests/CN=Sesshu test CA" \
+            -addext "basicConstraints=critical,CA:TRUE" \
+            -addext "keyUsage=critical,keyCertSign,cRLSign" \
+            -addext "subjectKeyIdentifier=hash" 2>/dev/null
+        openssl req -new -newkey rsa:2048 -nodes -sha256 \
+            -keyout "$d/server.key" -out "$d/server.csr" \
+            -subj "/O=Sesshu tests/CN=localhost" 2>/dev/null
+        cat > "$d/server.ext" <<'EXT'
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EXT
+        openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+            -set_serial "0x$(openssl rand -hex 16)" -days 3650 -sha256 \
+            -extfile "$d/server.ext" -out "$d/server.pem" 2>/dev/null
+    )
+    rm -f "$d/server.csr" "$d/server.ext"
+    chmod 644 "$d/ca.pem" "$d/server.pem"
+    openssl verify -CAfile "$d/ca.pem" "$d/server.pem" >/dev/null \
+        || die "the new server certificate does not verify against $d/ca.pem"
+}
+
+# What the directory was built from: the templates and where it lives. A change of either
+# (or a missing password file) rebuilds it.
+ldap_build_stamp() {
+    printf 'dir %s\nschema %s\nmodules %s\n' "$LDAP_DIR" "$LDAP_SCHEMA_DIR" "$LDAP_MODULE_DIR"
+    cat "$LDAP_TEMPLATES/config.ldif.in" "$LDAP_TEMPLATES/base.ldif"
+}
+
+ldap_is_built() {
+    [ -s "$LDAP_DIR/admin.password" ] && [ -f "$LDAP_CONF/cn=config.ldif" ] \
+        && [ -f "$LDAP_DIR/.built" ] && cmp -s "$LDAP_DIR/.built" <(ldap_build_stamp)
+}
+
+# Build cn=config and the database from scratch, with a new admin password.
+ldap_build() {
+    local d="$LDAP_DIR" hash tpl
+    log "building the directory $LDAP_SUFFIX in $d (slapadd)"
+    [ -f "$LDAP_MODULE_DIR/back_mdb.so" ] || [ -f "$LDAP_MODULE_DIR/back_mdb.la" ] \
+        || die "back_mdb not found in $LDAP_MODULE_DIR (run scripts/test-env.sh install)"
+    [ -f "$LDAP_SCHEMA_DIR/inetorgperson.ldif" ] \
+        || die "schemas not found in $LDAP_SCHEMA_DIR (run scripts/test-env.sh install)"
+    rm -rf "$LDAP_CONF" "$LDAP_DATA" "$d/.built" "$d/config.ldif" "$d/admin.password"
+    mkdir -p "$LDAP_CONF" "$LDAP_DATA"
+    chmod 700 "$LDAP_CONF" "$LDAP_DATA"
+    # The password file holds the password alone, no newline (ldap* -y reads it whole).
+    (umask 077 && printf '%s' "$(openssl rand -hex 16)" > "$d/admin.password")
+    hash="$(slappasswd -h '{SSHA}' -T "$d/admin.password")"
+    [[ "$hash" == "{SSHA}"* ]] || die "slappasswd gave no {SSHA} hash"
+    tpl="$(cat "$LDAP_TEMPLATES/config.ldif.in")"
+    tpl="${tpl//@LDAP_DIR@/"$d"}"
+    tpl="${tpl//@SCHEMA_DIR@/"$LDAP_SCHEMA_DIR"}"
+    tpl="${tpl//@MODULE_DIR@/"$LDAP_MODULE_DIR"}"
+    tpl="${tpl//@ROOTPW@/"$hash"}"
+    (umask 077 && printf '%s\n' "$tpl" > "$d/config.ldif")
+    if ! (cd / && slapadd -q -n 0 -F "$LDAP_CONF" -l "$d/config.ldif") >"$d/slapadd.log" 2>&1 \
+        || ! (cd / && slapadd -q -n 1 -F "$LDAP_CONF" -l "$LDAP_TEMPLATES/base.ldif") \
+            >>"$d/slapadd.log" 2>&1; then
+        tail -n 20 "$d/slapadd.log" >&2 || true
+        rm -rf "$LDAP_CONF" "$LDAP_DATA"
+        die "slapadd failed (see $d/slapadd.log)"
+    fi
+    ldap_build_stamp > "$d/.built"
+}
+
+ldap_start() {
+    local urls pid i
+    urls="$(ldap_listen_urls)"
+    [ -x "$SLAPD" ] || die "$SLAPD not found (run scripts/test-env.sh install)"
+    log "starting slapd on ${urls% } (log: $LDAP_LOG)"
+    rm -f "$LDAP_PIDFILE"
+    printf '%s\n' "$urls" > "$LDAP_DIR/slapd.listen"
+    printf '\n==== %s slapd -h %s\n' "$(date -u +%FT%TZ)" "$urls" >> "$LDAP_LOG"
+    # -d keeps it in the foreground (and logs to stderr); setsid detaches it from our
+    # session and terminal. The pid file is written by slapd itself.
+    (cd / && exec setsid "$SLAPD" -d "$LDAP_LOGLEVEL" -h "$urls" -F "$LDAP_CONF" \
+        </dev/null >>"$LDAP_LOG" 2>&1) &
+    pid=$!
+    for i in $(seq 1 80); do
+        if ldap_client ldapsearch -x -LLL -o nettimeout=2 -H "ldap://127.0.0.1:$LDAP_PORT" \
+            -b "$LDAP_SUFFIX" -s base dn >/dev/null 2>&1; then
+            [ -s "$LDAP_PIDFILE" ] && return 0
+        fi
+        # $pid is slapd itself (setsid execs it: we are no process group leader).
+        if ! is_alive "$pid" slapd; then
+            wait "$pid" 2>/dev/null || true
+            log "slapd exited during start-up; last lines of $LDAP_LOG:"
+            tail -n 20 "$LDAP_LOG" >&2 || true
+            exit 1
+        fi
+        [ "$i" -eq 4 ] && log "waiting for slapd to answer on ldap://127.0.0.1:$LDAP_PORT"
+        sleep 0.25
+    done
+    log "slapd did not answer within 20 s; last lines of $LDAP_LOG:"
+    tail -n 20 "$LDAP_LOG" >&2 || true
+    ldap_down || true
+    exit 1
+}
+
+# Anonymous search over plain LDAP, anonymous whoami over StartTLS (-ZZ: TLS required),
+# base search over ldaps, the last two checking the server certificate against our CA.
+ldap_check() {
+    local i out
+    for i in $(seq 1 20); do
+        ldap_client ldapsearch -x -LLL -o nettimeout=2 -H "$LDAP_URL" -b "$LDAP_SUFFIX" -s base dn \
+            >/dev/null 2>&1 && break
+        [ "$i" -eq 20 ] && die "slapd does not answer on $LDAP_URL (see $LDAP_LOG)"
+        sleep 0.25
+    done
+    out="$(ldap_client ldapwhoami -x -ZZ -o nettimeout=5 -H "$LDAP_URL" 2>&1)" \
+        || die "StartTLS to $LDAP_URL failed: $out"
+    out="$(ldap_client ldapsearch -x -LLL -o nettimeout=5 -H "$LDAPS_URL" -b "$LDAP_SUFFIX" \
+        -s base dn 2>&1)" || die "ldaps search on $LDAPS_URL failed: $out"
+    log "slapd ready: $LDAP_URL (StartTLS ok), $LDAPS_URL (ok), base $LDAP_SUFFIX"
+}
+
+ldap_up() {
+    local pid port
+    for port in "$LDAP_PORT" "$LDAPS_PORT"; do
+        [[ "$port" =~ ^[0-9]+$ ]] || die "SESSHU_TEST_LDAP_PORT/SESSHU_TEST_LDAPS_PORT must be numbers"
+    done
+    [ "$LDAP_PORT" != "$LDAPS_PORT" ] || die "SESSHU_TEST_LDAP_PORT and SESSHU_TEST_LDAPS_PORT are equal"
+    # Readable folder (ca.pem is public); keys, password and slapd.d are private.
+    mkdir -p "$LDAP_DIR"
+    chmod 755 "$LDAP_DIR"
+
+    pid="$(ldap_running_pid)"
+    if [ -n "$pid" ]; then
+        if [ "$(cat "$LDAP_DIR/slapd.listen" 2>/dev/null || true)" = "$(ldap_listen_urls)" ] \
+            && ldap_is_built; then
+            log "slapd already running (pid $pid, $(ldap_listen_urls))"
+            ldap_check
+            return 0
+        fi
+        log "slapd running with other ports or an outdated configuration: restarting"
+        ldap_down
+    fi
+    ldap_make_certs
+    ldap_is_built || ldap_build
+    ldap_start
+    ldap_check
+}
+
+ldap_down() {
+    local pid i
+    pid="$(ldap_running_pid)"
+    if [ -z "$pid" ]; then
+        log "slapd not running"
+        return 0
+    fi
+    log "stopping slapd (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 40); do
+        is_alive "$pid" slapd || break
+        sleep 0.25
+    done
+    if is_alive "$pid" slapd; then
+        log "slapd did not stop on SIGTERM within 10 s; sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+        for i in $(seq 1 20); do
+            is_alive "$pid" slapd || break
+            sleep 0.25
+        done
+        if is_alive "$pid" slapd; then die "could not stop slapd (pid $pid)"; fi
+    fi
+    rm -f "$LDAP_PIDFILE"
+}
+
+ldap_status() {
+    local pid
+    pid="$(ldap_running_pid 2>/dev/null)"
+    if [ -n "$pid" ]; then
+        echo "slapd: running, pid $pid, $(ldap_running_urls || true)base $LDAP_SUFFIX, dir $LDAP_DIR"
+    elif [ -f "$LDAP_CONF/cn=config.ldif" ]; then
+        echo "slapd: stopped (directory built in $LDAP_DIR)"
+    else
+        echo "slapd: stopped (no directory yet)"
+    fi
+}
+
+# ---------------------------------------------------------------- both
+
+# Print NAME=VALUE for the env file, quoting VALUE only when the shell needs it.
+env_line() {
+    if [[ "$2" =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then
+        printf 'export %s=%s\n' "$1" "$2"
+    else
+        printf 'export %s=%q\n' "$1" "$2"
+    fi
+}
+
+write_env_file() {
+    local tmp="$ENV_DIR/env.tmp.$$"
+    {
+        env_line SESSHU_TEST_POSTGRES_URL "postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+        env_line SESSHU_TEST_LDAP_URL "$LDAP_URL"
+        env_line SESSHU_TEST_LDAPS_URL "$LDAPS_URL"
+        env_line SESSHU_TEST_LDAP_CA "$LDAP_DIR/ca.pem"
+        env_line SESSHU_TEST_LDAP_BASE "$LDAP_SUFFIX"
+        env_line SESSHU_TEST_LDAP_ADMIN_DN "$LDAP_ADMIN_DN"
+        env_line SESSHU_TEST_LDAP_ADMIN_PASSWORD_FILE "$LDAP_DIR/admin.password"
+    } > "$tmp"
+    mv -f "$tmp" "$ENV_DIR/env"
+    cat "$ENV_DIR/env"
+}
+
+cmd_up() {
+    pg_up
+    ldap_up
+    write_env_file
+}
+
+# Stops both; exits non-zero if either could not be stopped.
+cmd_down() {
+    local rc=0
+    (ldap_down) || rc=1
+    (pg_down) || rc=1
+    return "$rc"
+}
+
 cmd_status() {
     local pid pkg
     pid="$(running_pid)"
@@ -299,6 +642,7 @@ cmd_status() {
     else
         echo "postgres: stopped (no cluster yet)"
     fi
+    ldap_status
     for pkg in "${APT_PACKAGES[@]}"; do
         if apt_installed "$pkg"; then echo "apt $pkg: installed"; else echo "apt $pkg: missing"; fi
     done
@@ -316,7 +660,7 @@ cmd_status() {
 }
 
 usage() {
-    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole Sesshu test suite, from a fresh machine: installs what the tests need, starts
-# a private PostgreSQL on loopback (stopped again on exit, whatever happens), then runs
-# rustfmt, clippy and cargo test. Extra arguments go to `cargo test` after --workspace,
-# e.g. `scripts/test.sh -p sesshu-core` or `scripts/test.sh -- --nocapture`.
+# a private PostgreSQL and a private OpenLDAP slapd on loopback (stopped again on exit,
+# whatever happens), then runs rustfmt, clippy and cargo test. Extra arguments go to
+# `cargo test` after --workspace, e.g. `scripts/test.sh -p sesshu-core` or
+# `scripts/test.sh -- --nocapture`.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -31,6 +32,8 @@ step "test-env up"
 # shellcheck source=/dev/null
 . "$REPO_ROOT/.test-env/env"
 export SESSHU_TEST_POSTGRES_URL
+export SESSHU_TEST_LDAP_URL SESSHU_TEST_LDAPS_URL SESSHU_TEST_LDAP_CA SESSHU_TEST_LDAP_BASE
+export SESSHU_TEST_LDAP_ADMIN_DN SESSHU_TEST_LDAP_ADMIN_PASSWORD_FILE
 export SESSHU_E2E_DIR="$REPO_ROOT/e2e"
 export SESSHU_TEST_ARTIFACTS="$REPO_ROOT/target/test-artifacts"
 export CHROMIUM=/usr/bin/chromium

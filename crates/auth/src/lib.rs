@@ -10,9 +10,12 @@
 //! - [`throttle`]: failed-login counting per account and address.
 
 pub mod builtin;
+pub mod hosted;
+pub mod ldap;
 mod logins;
 pub mod password;
 mod pending;
+pub mod roster;
 pub mod throttle;
 
 pub use builtin::Directory;

@@ -323,6 +323,8 @@ pub struct AttributeMapping {
     pub departments: BTreeMap<String, DepartmentCode>,
     pub display_name: Option<String>,
     pub display_name_ja: Option<String>,
+    /// The reading of the name in kana (LDAP e.g. `cn;lang-ja;phonetic`).
+    pub name_kana: Option<String>,
     pub mail: Option<String>,
 }
 
@@ -337,6 +339,7 @@ impl Default for AttributeMapping {
             departments: BTreeMap::new(),
             display_name: Some("displayName".into()),
             display_name_ja: Some("jaDisplayName".into()),
+            name_kana: None,
             mail: Some("mail".into()),
         }
     }

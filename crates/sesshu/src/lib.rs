@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod logging;
 pub mod master;
+pub mod members;
 
 pub use app::{Application, open_store};
 pub use config::Config;

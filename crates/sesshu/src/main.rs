@@ -3,7 +3,8 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sesshu::app::{Parts, database_url, shutdown_signal};
-use sesshu::{Application, Config, demo, logging, master, open_store};
+use sesshu::{Application, Config, demo, logging, master, members, open_store};
+use sesshu_auth::roster::MissingMembers;
 use sesshu_domain::{Clock, SystemClock};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,11 +48,45 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Member uploads (docs/members.md).
+    Members {
+        #[command(subcommand)]
+        command: MembersCommand,
+    },
     /// The institution master (docs/institutions.md).
     Institutions {
         #[command(subcommand)]
         command: InstitutionsCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum MembersCommand {
+    /// Check a member CSV whole, show the changes, then write them into the
+    /// institution's directory (built-in, or the LDAP directory hosted for it).
+    Import {
+        #[arg(long)]
+        institution: String,
+        file: PathBuf,
+        /// What happens to members the file no longer lists.
+        #[arg(long, value_enum, default_value_t = Missing::Disable)]
+        missing: Missing,
+        /// Check and show the changes; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Missing {
+    /// They can no longer log in.
+    Disable,
+    /// Their entries are deleted.
+    Remove,
+    /// Left alone (a partial upload).
+    Keep,
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,6 +112,9 @@ enum InstitutionsCommand {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // One TLS crypto provider for every library that speaks TLS (LDAP now,
+    // the office's client certificates later): ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     match Cli::parse().command {
         Command::Demo {
             port,
@@ -96,6 +134,26 @@ async fn main() -> anyhow::Result<()> {
             app.run(shutdown_signal()).await
         }
         Command::Institutions { command } => institutions(command).await,
+        Command::Members {
+            command:
+                MembersCommand::Import {
+                    institution,
+                    file,
+                    missing,
+                    dry_run,
+                    config,
+                },
+        } => {
+            let config = load(config)?;
+            logging::init(&config.log_format);
+            let store = open_store(database_url(&config), 2).await?;
+            let missing = match missing {
+                Missing::Disable => MissingMembers::Disable,
+                Missing::Remove => MissingMembers::Remove,
+                Missing::Keep => MissingMembers::Keep,
+            };
+            members::import(&store, &institution, &file, missing, dry_run).await
+        }
         Command::Migrate { config } => {
             let config = load(config)?;
             logging::init(&config.log_format);

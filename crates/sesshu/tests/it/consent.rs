@@ -24,7 +24,7 @@ async fn careful(app: &TestApp, version: &str) -> InstitutionId {
     app.store.upsert_institutions(&[new]).await.unwrap()[0].id
 }
 
-async fn login(app: &TestApp, client: &Client) -> (StatusCode, serde_json::Value) {
+async fn login(client: &Client) -> (StatusCode, serde_json::Value) {
     client
         .post(
             "/api/v1/login",
@@ -40,7 +40,7 @@ on_both_databases! {
         let kei = Subject::parse("kei").unwrap();
         let client = app.client();
 
-        let (status, body) = login(&app, &client).await;
+        let (status, body) = login(&client).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{body}");
         assert_eq!(body["version"], "v1");
         assert!(body["text"].as_str().unwrap().starts_with("同意文 v1"));
@@ -59,12 +59,12 @@ on_both_databases! {
 
         // Next time: no question.
         let again = app.client();
-        let (status, _) = login(&app, &again).await;
+        let (status, _) = login(&again).await;
         assert_eq!(status, StatusCode::OK);
 
         // A new version of the text asks again.
         careful(&app, "v2").await;
-        let (status, body) = login(&app, &app.client()).await;
+        let (status, body) = login(&app.client()).await;
         assert_eq!(status, StatusCode::ACCEPTED);
         assert_eq!(body["version"], "v2");
     }
@@ -73,7 +73,7 @@ on_both_databases! {
         let institution = careful(&app, "v1").await;
         app.member(institution, "kei", UserType::Staff).await;
         let client = app.client();
-        assert_eq!(login(&app, &client).await.0, StatusCode::ACCEPTED);
+        assert_eq!(login(&client).await.0, StatusCode::ACCEPTED);
         let (status, _) = client.post("/api/v1/consent", &json!({"accept": false})).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
         let kei = Subject::parse("kei").unwrap();
