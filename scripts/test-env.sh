@@ -175,13 +175,16 @@ as_pg() {
     fi
 }
 
-# True if $1 is a live (not zombie) process named $2. A killed server can stay a zombie
-# for a while here (PID 1 reaps late), and kill -0 succeeds on zombies.
+# True if $1 is a live (not zombie) process named $2 (any name if $2 is empty). A killed
+# server can stay a zombie for a while here (PID 1 reaps late), and kill -0 succeeds on
+# zombies.
 is_alive() {
-    local pid="$1" name="$2" stat
+    local pid="$1" name="${2:-}" stat
     [[ "$pid" =~ ^[0-9]+$ ]] || return 1
     stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = "$name" ] || return 1
+    if [ -n "$name" ]; then
+        [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = "$name" ] || return 1
+    fi
     stat="${stat##*) }"
     [ "${stat%% *}" != Z ] && [ "${stat%% *}" != X ]
 }
@@ -477,6 +480,12 @@ ldap_build() {
     ldap_build_stamp > "$d/.built"
 }
 
+# The last lines that the latest slapd start wrote to its log.
+ldap_log_tail() {
+    awk '/^==== /{n = 0} {line[n++] = $0} END {for (i = (n > 20 ? n - 20 : 0); i < n; i++) print line[i]}' \
+        "$LDAP_LOG" >&2 2>/dev/null || true
+}
+
 ldap_start() {
     local urls pid i
     urls="$(ldap_listen_urls)"
@@ -484,6 +493,10 @@ ldap_start() {
     log "starting slapd on ${urls% } (log: $LDAP_LOG)"
     rm -f "$LDAP_PIDFILE"
     printf '%s\n' "$urls" > "$LDAP_DIR/slapd.listen"
+    # The log is appended to; keep one old generation once it passes 20 MB.
+    if [ -f "$LDAP_LOG" ] && [ "$(stat -c %s "$LDAP_LOG")" -gt 20000000 ]; then
+        mv -f "$LDAP_LOG" "$LDAP_LOG.1"
+    fi
     printf '\n==== %s slapd -h %s\n' "$(date -u +%FT%TZ)" "$urls" >> "$LDAP_LOG"
     # -d keeps it in the foreground (and logs to stderr); setsid detaches it from our
     # session and terminal. The pid file is written by slapd itself.
@@ -495,18 +508,20 @@ ldap_start() {
             -b "$LDAP_SUFFIX" -s base dn >/dev/null 2>&1; then
             [ -s "$LDAP_PIDFILE" ] && return 0
         fi
-        # $pid is slapd itself (setsid execs it: we are no process group leader).
-        if ! is_alive "$pid" slapd; then
+        # $pid becomes slapd itself (the subshell execs setsid, which execs slapd as it is
+        # no process group leader); until then it is named bash or setsid, so no name here.
+        # Reaped only once dead: a wait on a live slapd would block for good.
+        if ! is_alive "$pid"; then
             wait "$pid" 2>/dev/null || true
             log "slapd exited during start-up; last lines of $LDAP_LOG:"
-            tail -n 20 "$LDAP_LOG" >&2 || true
+            ldap_log_tail
             exit 1
         fi
         [ "$i" -eq 4 ] && log "waiting for slapd to answer on ldap://127.0.0.1:$LDAP_PORT"
         sleep 0.25
     done
     log "slapd did not answer within 20 s; last lines of $LDAP_LOG:"
-    tail -n 20 "$LDAP_LOG" >&2 || true
+    ldap_log_tail
     ldap_down || true
     exit 1
 }
