@@ -86,6 +86,8 @@ pub struct TestApp {
     pub store: DynStore,
     pub fixture: Fixture,
     pub backend: Backend,
+    /// The URL of this test's database.
+    pub database_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     sqlite_dir: Option<PathBuf>,
@@ -173,7 +175,7 @@ impl TestApp {
                 std::fs::create_dir_all(&dir).expect("temp dir");
                 let url = dir.join("test.sqlite").to_string_lossy().into_owned();
                 let store = open_store(&url, 16).await.expect("open SQLite");
-                Self::start(store, backend, Some(dir)).await
+                Self::start(store, backend, url, Some(dir)).await
             }
             Backend::Postgres => Self::spawn_postgres()
                 .await
@@ -193,13 +195,17 @@ impl TestApp {
             .await
             .expect("create test database");
         admin.close().await;
-        let store = open_store(&with_database(&server, &name), 32)
-            .await
-            .expect("open PostgreSQL");
-        Some(Self::start(store, Backend::Postgres, None).await)
+        let url = with_database(&server, &name);
+        let store = open_store(&url, 32).await.expect("open PostgreSQL");
+        Some(Self::start(store, Backend::Postgres, url, None).await)
     }
 
-    async fn start(store: DynStore, backend: Backend, sqlite_dir: Option<PathBuf>) -> TestApp {
+    async fn start(
+        store: DynStore,
+        backend: Backend,
+        database_url: String,
+        sqlite_dir: Option<PathBuf>,
+    ) -> TestApp {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(
                 tracing_subscriber::EnvFilter::try_from_default_env()
@@ -238,6 +244,7 @@ impl TestApp {
             store,
             fixture,
             backend,
+            database_url,
             shutdown: Some(tx),
             server: Some(server),
             sqlite_dir,

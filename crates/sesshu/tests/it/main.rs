@@ -15,6 +15,7 @@ mod api_reservations;
 mod browser;
 mod consent;
 mod institutions;
+mod ldap;
 mod pages;
 mod persons;
 mod races;
