@@ -16,6 +16,7 @@
 //   CHANGE_DAY    YYYY-MM-DD of the day to change to
 //   DEADLINE      optional "YYYY-MM-DD HH:MM" (Tokyo): the change deadline of FIRST_DAY
 //   CONTACT_MAIL  optional: the mail address the after-deadline block must show
+//   CONSENT       optional: a phrase of the consent text shown after login (then agreed to)
 //   CHROMIUM      optional: the browser (default /usr/bin/chromium)
 //
 // Exit code 0 on success; on failure a message naming the step, what was expected and the
@@ -45,6 +46,8 @@ const PHASE = required('PHASE');
 const STATE_FILE = required('STATE_FILE');
 const ARTIFACTS = required('ARTIFACTS');
 const FIRST_DAY = required('FIRST_DAY');
+// Optional: a phrase of the consent text the login must ask to agree to.
+const CONSENT = process.env.CONSENT || '';
 const CHANGE_DAY = required('CHANGE_DAY');
 const DEADLINE = process.env.DEADLINE || '';
 const CONTACT_MAIL = process.env.CONTACT_MAIL || '';
@@ -90,6 +93,8 @@ const TEXTS = {
     cancelTitle: '予約の取消',
     cancelConfirm: '取り消す',
     afterDeadlineShort: '変更・取消の締切を過ぎたため、変更は事務局のみ行えます。',
+    consentTitle: '個人情報提供の同意',
+    consentAccept: '同意する',
   },
   en: {
     locale: 'en-US',
@@ -119,6 +124,8 @@ const TEXTS = {
     cancelTitle: 'Cancel the reservation',
     cancelConfirm: 'Cancel it',
     afterDeadlineShort: 'The deadline for changes has passed: only the office can change your reservation.',
+    consentTitle: 'Consent to receive your personal information',
+    consentAccept: 'I agree',
   },
 };
 const T = TEXTS[UI_LANG];
@@ -344,6 +351,13 @@ async function journey(context) {
     await page.getByLabel(T.loginField, { exact: true }).fill(LOGIN);
     await page.getByLabel(T.passwordField, { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: T.loginButton, exact: true }).click();
+    if (CONSENT) {
+      await expectPath(/^\/consent$/, 'the consent page after logging in');
+      await expectHeading(T.consentTitle);
+      await expectVisible(page.getByText(CONSENT, { exact: false }), `the consent text (${CONSENT})`);
+      await screenshot('consent');
+      await page.getByRole('button', { name: T.consentAccept, exact: true }).click();
+    }
     await expectPath(/^\/days$/, 'the days page after logging in');
     await expectHeading(T.daysTitle);
     await screenshot('days');

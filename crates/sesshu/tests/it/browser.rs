@@ -7,7 +7,9 @@
 //! `scripts/test-env.sh install`. Never skipped: a missing browser fails.
 
 use crate::helpers::*;
-use sesshu_domain::UserType;
+use crate::ldap::{MEMBERS, Slapd, hosted_mapping, import};
+use sesshu_domain::{ConsentText, Contact, InstitutionCode, LoginMethod, UserType};
+use sesshu_store::NewInstitution;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -93,7 +95,25 @@ async fn run_node(script: &Path, env: &[(&str, String)], work: &Path, name: &str
     }
 }
 
-async fn recipient_journey(lang: &'static str) {
+/// Who logs in, and how.
+struct Journey {
+    institution: &'static str,
+    login: &'static str,
+    password: &'static str,
+    /// A phrase of the consent text the login asks for, if it does.
+    consent: Option<&'static str>,
+    contact_mail: &'static str,
+}
+
+const BUILT_IN: Journey = Journey {
+    institution: "uni",
+    login: "hanako",
+    password: "secret",
+    consent: None,
+    contact_mail: "vaccine@uni.example.ac.jp",
+};
+
+async fn recipient_journey(lang: &'static str, journey: Journey) {
     let e2e = e2e_dir();
     let script = e2e.join("recipient.mjs");
     assert!(script.is_file(), "missing {}", script.display());
@@ -106,13 +126,24 @@ async fn recipient_journey(lang: &'static str) {
     );
     let artifacts = artifacts_dir();
     std::fs::create_dir_all(&artifacts).expect("artifacts dir");
-    let artifacts = std::fs::canonicalize(&artifacts).expect("artifacts dir");
-    let work = std::env::temp_dir().join(format!("sesshu_browser_{}_{lang}", std::process::id()));
+    let artifacts = std::fs::canonicalize(&artifacts)
+        .expect("artifacts dir")
+        .join(journey.institution);
+    std::fs::create_dir_all(&artifacts).expect("artifacts dir");
+    let work = std::env::temp_dir().join(format!(
+        "sesshu_browser_{}_{lang}_{}",
+        std::process::id(),
+        journey.institution
+    ));
     std::fs::create_dir_all(&work).expect("work dir");
 
     let app = TestApp::spawn(Backend::Sqlite).await;
     let f = app.fixture.clone();
-    app.member(f.uni, "hanako", UserType::Student).await;
+    if journey.institution == "uni" {
+        app.member(f.uni, journey.login, UserType::Student).await;
+    } else {
+        ldap_institution_with_consent(&app, journey.institution).await;
+    }
     for (first, second, time) in [
         (FIRST_DAY, "2027-01-07", "10:00"),
         (CHANGE_DAY, "2027-01-08", "14:00"),
@@ -127,9 +158,10 @@ async fn recipient_journey(lang: &'static str) {
         vec![
             ("BASE_URL", app.base.clone()),
             ("UI_LANG", lang.to_owned()),
-            ("INSTITUTION", "uni".to_owned()),
-            ("LOGIN", "hanako".to_owned()),
-            ("PASSWORD", "secret".to_owned()),
+            ("INSTITUTION", journey.institution.to_owned()),
+            ("LOGIN", journey.login.to_owned()),
+            ("PASSWORD", journey.password.to_owned()),
+            ("CONSENT", journey.consent.unwrap_or_default().to_owned()),
             ("PHASE", phase.to_owned()),
             (
                 "STATE_FILE",
@@ -140,7 +172,7 @@ async fn recipient_journey(lang: &'static str) {
             ("CHANGE_DAY", CHANGE_DAY.to_owned()),
             // The default deadline: three days before, at noon.
             ("DEADLINE", "2026-12-07 12:00".to_owned()),
-            ("CONTACT_MAIL", "vaccine@uni.example.ac.jp".to_owned()),
+            ("CONTACT_MAIL", journey.contact_mail.to_owned()),
         ]
     };
 
@@ -150,7 +182,8 @@ async fn recipient_journey(lang: &'static str) {
             // Past the change deadline of the booking on FIRST_DAY.
             app.clock.set(tokyo("2026-12-07", "12:00"));
         }
-        let run = run_node(&script, &env(phase), &work, &format!("{lang}-{phase}")).await;
+        let name = format!("{lang}-{}-{phase}", journey.institution);
+        let run = run_node(&script, &env(phase), &work, &name).await;
         eprintln!(
             "browser {lang} {phase}: {} in {:.1} s\n{}{}",
             run.status,
@@ -171,12 +204,50 @@ async fn recipient_journey(lang: &'static str) {
     let _ = std::fs::remove_dir_all(&work);
 }
 
+/// An institution `hosted` whose people log in with the LDAP directory the
+/// operator hosts (members uploaded there), and which requires consent.
+async fn ldap_institution_with_consent(app: &TestApp, code: &str) {
+    let slapd = Slapd::from_env();
+    let people = slapd.fresh_people().await;
+    let new = NewInstitution {
+        login: LoginMethod::Ldap(slapd.settings(&people, false)),
+        attributes: hosted_mapping(),
+        consent: Some(ConsentText {
+            version: "2026-11".into(),
+            text_ja: "ホスト大学は氏名とメールアドレスを提供します。".into(),
+            text_en: "Hosted University gives your name and mail address.".into(),
+        }),
+        contact: Contact {
+            office_ja: "学生課".into(),
+            office_en: "Student Affairs".into(),
+            mail: "vaccine@hosted.example.ac.jp".into(),
+            ..Contact::default()
+        },
+        ..NewInstitution::builtin(InstitutionCode::parse(code).unwrap(), "ホスト大学", "Hosted University")
+    };
+    app.store.upsert_institutions(&[new]).await.unwrap();
+    let (ok, _, err) = import(app, code, MEMBERS.as_bytes(), &[]);
+    assert!(ok, "{err}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recipient_journey_in_japanese() {
-    recipient_journey("ja").await;
+    recipient_journey("ja", BUILT_IN).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recipient_journey_in_english() {
-    recipient_journey("en").await;
+    recipient_journey("en", BUILT_IN).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recipient_journey_through_ldap_and_consent() {
+    let journey = Journey {
+        institution: "hosted",
+        login: "hanako",
+        password: "Initial-pass-1",
+        consent: Some("ホスト大学は氏名とメールアドレスを提供します。"),
+        contact_mail: "vaccine@hosted.example.ac.jp",
+    };
+    recipient_journey("ja", journey).await;
 }

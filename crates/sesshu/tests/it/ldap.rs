@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// The private directory of the test scripts.
-struct Slapd {
+pub(crate) struct Slapd {
     url: String,
     ldaps_url: String,
     ca: String,
@@ -31,7 +31,7 @@ fn var(name: &str) -> String {
 }
 
 impl Slapd {
-    fn from_env() -> Self {
+    pub(crate) fn from_env() -> Self {
         Self {
             url: var("SESSHU_TEST_LDAP_URL"),
             ldaps_url: var("SESSHU_TEST_LDAPS_URL"),
@@ -61,7 +61,7 @@ impl Slapd {
 
     /// A new organisational unit of this test's own: tests never see each
     /// other's entries.
-    async fn fresh_people(&self) -> String {
+    pub(crate) async fn fresh_people(&self) -> String {
         let ou = format!("t{}", uuidish());
         let dn = format!("ou={ou},{}", self.base);
         let mut ldap = self.admin().await;
@@ -79,7 +79,7 @@ impl Slapd {
         dn
     }
 
-    fn settings(&self, people: &str, ldaps: bool) -> LdapSettings {
+    pub(crate) fn settings(&self, people: &str, ldaps: bool) -> LdapSettings {
         LdapSettings {
             url: LdapUrl::parse(if ldaps { &self.ldaps_url } else { &self.url }).unwrap(),
             starttls: !ldaps,
@@ -110,7 +110,7 @@ fn uuidish() -> String {
 }
 
 /// What Sesshu writes into hosted entries.
-fn hosted_mapping() -> AttributeMapping {
+pub(crate) fn hosted_mapping() -> AttributeMapping {
     AttributeMapping {
         user_type: "employeeType".into(),
         staff: vec!["staff".into()],
@@ -138,7 +138,7 @@ async fn institution(app: &TestApp, code: &str, settings: LdapSettings) -> Insti
 }
 
 /// Runs `sesshu members import` against this test's database.
-fn import(app: &TestApp, code: &str, csv: &[u8], extra: &[&str]) -> (bool, String, String) {
+pub(crate) fn import(app: &TestApp, code: &str, csv: &[u8], extra: &[&str]) -> (bool, String, String) {
     let dir = std::env::temp_dir().join(format!("sesshu_members_{}", uuidish()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -192,7 +192,7 @@ async fn login(
     (status, body, client)
 }
 
-const MEMBERS: &str = "login,user_type,name_kanji,name_kana,name_roman,mail,department,password\n\
+pub(crate) const MEMBERS: &str = "login,user_type,name_kanji,name_kana,name_roman,mail,department,password\n\
 hanako,学生,青葉 花子,あおば はなこ,Hanako Aoba,hanako@hosted.example.ac.jp,eng,Initial-pass-1\n\
 taro,教職員,髙橋 太郎,たかはし たろう,Taro Takahashi,,adm,Initial-pass-2\n";
 
