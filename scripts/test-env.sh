@@ -15,7 +15,8 @@
 set -euo pipefail
 
 # Debian packages the tests need. Add more here (e.g. libclang-dev xmlsec1).
-APT_PACKAGES=(chromium fonts-ipafont-gothic slapd ldap-utils openssl)
+APT_PACKAGES=(chromium fonts-ipafont-gothic slapd ldap-utils openssl
+    libclang-dev libxmlsec1-dev libxml2-dev pkg-config xmlsec1)
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd -P)"

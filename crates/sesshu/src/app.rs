@@ -76,13 +76,31 @@ impl Application {
     /// Builds the app and binds `listen` (port 0 picks a free port), so the
     /// address is known before anything is served.
     pub async fn build(parts: Parts, listen: SocketAddr) -> anyhow::Result<Self> {
+        Self::build_inner(parts, listen, |state| state).await
+    }
+
+    /// The app with GakuNin login through `sp`.
+    #[cfg(feature = "saml")]
+    pub async fn build_with_saml(
+        parts: Parts,
+        listen: SocketAddr,
+        sp: sesshu_saml::SamlSp,
+    ) -> anyhow::Result<Self> {
+        Self::build_inner(parts, listen, |state| state.with_saml(sp)).await
+    }
+
+    async fn build_inner(
+        parts: Parts,
+        listen: SocketAddr,
+        extend: impl FnOnce(AppState) -> AppState,
+    ) -> anyhow::Result<Self> {
         let directory = Directory::new(parts.store.clone(), parts.passwords);
         let logins = Logins::new(
             parts.store.clone(),
             directory,
             Arc::new(LoginThrottle::new(parts.throttle)),
         );
-        let state = AppState::new(parts.store, parts.clock, logins, parts.web);
+        let state = extend(AppState::new(parts.store, parts.clock, logins, parts.web));
         let router = sesshu_web::router(state.clone());
         let listener = TcpListener::bind(listen)
             .await
@@ -162,4 +180,47 @@ pub async fn shutdown_signal() {
 /// The database URL of a config, for opening the store.
 pub fn database_url(config: &Config) -> &str {
     config.database_url.expose_secret()
+}
+
+/// The SAML service provider for every institution that logs in with
+/// GakuNin: their IdP metadata is read (and its signature checked) now, and
+/// start-up fails if any is unusable. Changing institutions needs a restart.
+#[cfg(feature = "saml")]
+pub async fn saml_sp(
+    public_origin: &str,
+    credentials: sesshu_saml::SpCredentials,
+    store: &DynStore,
+) -> anyhow::Result<sesshu_saml::SamlSp> {
+    use sesshu_domain::{LoginMethod, MetadataSource};
+    let mut sp = sesshu_saml::SamlSp::new(public_origin, credentials);
+    let now = SystemClock.now();
+    for institution in store.institutions().await? {
+        let LoginMethod::Saml(settings) = &institution.login else {
+            continue;
+        };
+        let xml = match &settings.metadata {
+            MetadataSource::File(path) => std::fs::read_to_string(path)
+                .with_context(|| format!("{}: IdP metadata {path}", institution.code))?,
+            MetadataSource::Url(url) => anyhow::bail!(
+                "{}: metadata from a URL ({url}) is not fetched yet; download it to a file \
+                 (docs/deploy.md) and set metadata = {{ file = … }}",
+                institution.code
+            ),
+        };
+        let signer = settings
+            .metadata_signer
+            .as_ref()
+            .map(|path| {
+                std::fs::read(path)
+                    .with_context(|| format!("{}: metadata signer {path}", institution.code))
+            })
+            .transpose()?;
+        let metadata =
+            sesshu_saml::load_idp_metadata(&xml, &settings.idp_entity_id, signer.as_deref(), now)
+                .with_context(|| format!("{}: IdP {}", institution.code, settings.idp_entity_id))?;
+        sp.add_idp(institution.id, settings.clone(), metadata)
+            .with_context(|| format!("{}: IdP {}", institution.code, settings.idp_entity_id))?;
+        tracing::info!(institution = %institution.code, "GakuNin IdP trusted");
+    }
+    Ok(sp)
 }

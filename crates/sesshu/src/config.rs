@@ -35,6 +35,18 @@ pub struct Config {
     /// `text` or `json`.
     #[serde(default = "defaults::log_format")]
     pub log_format: String,
+    /// The SAML service provider (GakuNin), if built with `--features saml`.
+    #[serde(default)]
+    pub saml: Option<SamlConfig>,
+}
+
+/// The SP's key and certificate (PEM). The entity ID and ACS URL follow
+/// from `public_origin`: `{origin}/saml/metadata`, `{origin}/saml/acs`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamlConfig {
+    pub key_file: std::path::PathBuf,
+    pub cert_file: std::path::PathBuf,
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,7 +114,7 @@ mod defaults {
 }
 
 /// The top-level settings, as `SESSHU_<KEY>` reads them.
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 9] = [
     "listen",
     "database_url",
     "database_max_connections",
@@ -111,6 +123,7 @@ const KEYS: [&str; 8] = [
     "session_idle_minutes",
     "login_throttle",
     "log_format",
+    "saml",
 ];
 
 impl Config {

@@ -128,8 +128,8 @@ async fn main() -> anyhow::Result<()> {
             logging::init(&config.log_format);
             let store = open_store(database_url(&config), config.database_max_connections).await?;
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-            let app = Application::build(Parts::from_config(&config, store, clock), config.listen)
-                .await?;
+            let parts = Parts::from_config(&config, store.clone(), clock);
+            let app = build(&config, parts, config.listen, &store, None).await?;
             tracing::info!(address = %app.local_addr()?, "serving");
             app.run(shutdown_signal()).await
         }
@@ -217,6 +217,51 @@ async fn institutions(command: InstitutionsCommand) -> anyhow::Result<()> {
     }
 }
 
+/// The application, with GakuNin login when built with it and configured
+/// (the demo makes its own SP key in `demo_data`).
+#[allow(unused_variables)]
+async fn build(
+    config: &Config,
+    parts: Parts,
+    listen: SocketAddr,
+    store: &sesshu_store::DynStore,
+    demo_data: Option<&std::path::Path>,
+) -> anyhow::Result<Application> {
+    #[cfg(feature = "saml")]
+    {
+        let credentials = match (&config.saml, demo_data) {
+            (Some(saml), _) => Some(sesshu_saml::SpCredentials::load(
+                &saml.key_file,
+                &saml.cert_file,
+            )?),
+            (None, Some(dir)) => Some({
+                std::fs::create_dir_all(dir)?;
+                sesshu_saml::SpCredentials::load_or_generate(
+                    &dir.join("sp.key"),
+                    &dir.join("sp.pem"),
+                    "sesshu-demo",
+                )?
+            }),
+            (None, None) => None,
+        };
+        if let Some(credentials) = credentials {
+            let origin = config.public_origin.as_deref().context(
+                "[saml] needs public_origin (the SP's entity ID and ACS derive from it)",
+            )?;
+            let sp = sesshu::app::saml_sp(origin, credentials, store).await?;
+            tracing::info!(entity_id = sp.entity_id(), "SAML service provider");
+            return Application::build_with_saml(parts, listen, sp).await;
+        }
+    }
+    #[cfg(not(feature = "saml"))]
+    if config.saml.is_some() {
+        tracing::warn!(
+            "[saml] is configured but this build has no SAML: rebuild with --features saml"
+        );
+    }
+    Application::build(parts, listen).await
+}
+
 fn load(file: Option<PathBuf>) -> anyhow::Result<Config> {
     Config::load(file.as_deref()).map_err(|e| anyhow::anyhow!("configuration: {e}"))
 }
@@ -261,8 +306,12 @@ async fn run_demo(
         ..load(None)?
     };
     let listen = SocketAddr::from(([127, 0, 0, 1], port));
-    let parts = Parts::from_config(&config, store, clock);
-    let app = Application::build(parts, listen).await?;
+    let config = Config {
+        public_origin: Some(format!("http://127.0.0.1:{port}")),
+        ..config
+    };
+    let parts = Parts::from_config(&config, store.clone(), clock);
+    let app = build(&config, parts, listen, &store, Some(&data)).await?;
     let address = app.local_addr()?;
 
     println!();

@@ -172,3 +172,17 @@ CREATE TABLE sessions (
 );
 
 CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+
+-- SAML: the AuthnRequests this SP issued (a response must answer one, once),
+-- and the assertions it accepted (refused if they come again), each kept
+-- until it expires. In the database so that every process sees them.
+CREATE TABLE saml_requests (
+    id             TEXT    PRIMARY KEY,
+    institution_id BIGINT NOT NULL REFERENCES institutions (id),
+    expires_at     TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE saml_assertions (
+    id         TEXT    PRIMARY KEY,
+    expires_at TIMESTAMPTZ NOT NULL
+);

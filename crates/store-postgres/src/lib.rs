@@ -252,6 +252,33 @@ impl Store for PgStore {
         write_tx!(self, |tx| flows::cancel(&mut PgTx(tx), series, now))
     }
 
+    async fn saml_request_issued(
+        &self,
+        id: &str,
+        institution: InstitutionId,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sessions::saml_request_issued(&self.pool, id, institution, expires_at, now).await
+    }
+
+    async fn saml_request_answered(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<InstitutionId>> {
+        sessions::saml_request_answered(&self.pool, id, now).await
+    }
+
+    async fn saml_assertion_first_use(
+        &self,
+        id: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        sessions::saml_assertion_first_use(&self.pool, id, expires_at, now).await
+    }
+
     async fn session_create(&self, session: &SessionRecord) -> StoreResult<bool> {
         sessions::create(&self.pool, session).await
     }

@@ -74,3 +74,65 @@ pub(crate) async fn purge(pool: &SqlitePool, now: DateTime<Utc>) -> StoreResult<
         .map_err(db)?;
     Ok(result.rows_affected())
 }
+
+pub(crate) async fn saml_request_issued(
+    pool: &SqlitePool,
+    id: &str,
+    institution: sesshu_domain::InstitutionId,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM saml_requests WHERE expires_at <= $1")
+        .bind(secs(now))
+        .execute(pool)
+        .await
+        .map_err(db)?;
+    sqlx::query("INSERT INTO saml_requests (id, institution_id, expires_at) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(institution.0)
+        .bind(secs(expires_at))
+        .execute(pool)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+pub(crate) async fn saml_request_answered(
+    pool: &SqlitePool,
+    id: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<sesshu_domain::InstitutionId>> {
+    let institution: Option<Option<i64>> = sqlx::query_scalar(
+        "DELETE FROM saml_requests WHERE id = $1 RETURNING \
+         CASE WHEN expires_at > $2 THEN institution_id END",
+    )
+    .bind(id)
+    .bind(secs(now))
+    .fetch_optional(pool)
+    .await
+    .map_err(db)?;
+    let institution = institution.flatten();
+    Ok(institution.map(sesshu_domain::InstitutionId))
+}
+
+pub(crate) async fn saml_assertion_first_use(
+    pool: &SqlitePool,
+    id: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    sqlx::query("DELETE FROM saml_assertions WHERE expires_at <= $1")
+        .bind(secs(now))
+        .execute(pool)
+        .await
+        .map_err(db)?;
+    let result = sqlx::query(
+        "INSERT INTO saml_assertions (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(secs(expires_at))
+    .execute(pool)
+    .await
+    .map_err(db)?;
+    Ok(result.rows_affected() == 1)
+}

@@ -144,6 +144,35 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// cancelled series changes nothing and returns it.
     async fn cancel(&self, series: SeriesId, now: DateTime<Utc>) -> StoreResult<Series>;
 
+    // --- SAML ---------------------------------------------------------------
+
+    /// Remembers an AuthnRequest sent for `institution` until `expires_at`
+    /// (and forgets those expired at `now`).
+    async fn saml_request_issued(
+        &self,
+        id: &str,
+        institution: InstitutionId,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Takes an unexpired request out (a request is answered once): the
+    /// institution it was for, or `None`.
+    async fn saml_request_answered(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<InstitutionId>>;
+
+    /// Records an accepted assertion id until `expires_at`; `false` if it
+    /// was accepted before (a replay).
+    async fn saml_assertion_first_use(
+        &self,
+        id: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
     // --- sessions (for tower-sessions) ---------------------------------------
 
     /// Stores a new session; `false` if the id is taken.

@@ -21,7 +21,9 @@ pub async fn refuse_cross_site(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if safe || same_origin(request.headers(), state.config().public_origin.as_deref()) {
+    // The IdP's page posts the SAML response: SAML checks protect it.
+    let saml_acs = request.uri().path() == "/saml/acs";
+    if safe || saml_acs || same_origin(request.headers(), state.config().public_origin.as_deref()) {
         return next.run(request).await;
     }
     tracing::info!("cross-site request refused");

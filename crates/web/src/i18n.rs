@@ -88,6 +88,9 @@ pub struct Texts {
     pub attribute_department: &'static str,
     pub missing_user_type: &'static str,
     pub missing_mail: &'static str,
+    pub saml_failed_title: &'static str,
+    pub saml_failed: &'static str,
+    pub login_elsewhere: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -169,6 +172,9 @@ pub static JA: Texts = Texts {
     attribute_department: "所属部局",
     missing_user_type: "所属機関から教職員・学生の別が提供されなかったため、予約できません。所属機関の窓口にお問い合わせください。",
     missing_mail: "所属機関からメールアドレスが提供されなかったため、予約確認メールはお送りできません。",
+    saml_failed_title: "ログインできませんでした",
+    saml_failed: "所属機関からのログイン情報を確認できませんでした。もう一度最初からログインしてください。",
+    login_elsewhere: "この機関のログインは、現在このサーバーでは利用できません。",
 };
 
 pub static EN: Texts = Texts {
@@ -250,6 +256,9 @@ pub static EN: Texts = Texts {
     attribute_department: "Department",
     missing_user_type: "Your institution did not tell us whether you are staff or a student, so you cannot book. Please contact your institution's office.",
     missing_mail: "Your institution did not give us your mail address, so we cannot send you confirmation mails.",
+    saml_failed_title: "Login failed",
+    saml_failed: "We could not verify the login from your institution. Please start again from the beginning.",
+    login_elsewhere: "This institution's login is not available on this server at the moment.",
 };
 
 impl Texts {

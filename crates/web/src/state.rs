@@ -34,6 +34,8 @@ pub struct AppState(Arc<Inner>);
 
 #[derive(Debug)]
 struct Inner {
+    #[cfg(feature = "saml")]
+    saml: Option<Arc<sesshu_saml::SamlSp>>,
     store: DynStore,
     clock: Arc<dyn Clock>,
     bookings: Bookings,
@@ -45,12 +47,36 @@ impl AppState {
     pub fn new(store: DynStore, clock: Arc<dyn Clock>, logins: Logins, config: WebConfig) -> Self {
         let bookings = Bookings::new(store.clone(), clock.clone());
         Self(Arc::new(Inner {
+            #[cfg(feature = "saml")]
+            saml: None,
             store,
             clock,
             bookings,
             logins,
             config,
         }))
+    }
+
+    /// The same state with a SAML service provider.
+    #[cfg(feature = "saml")]
+    pub fn with_saml(self, sp: sesshu_saml::SamlSp) -> Self {
+        let inner = Arc::try_unwrap(self.0).unwrap_or_else(|shared| Inner {
+            saml: None,
+            store: shared.store.clone(),
+            clock: shared.clock.clone(),
+            bookings: shared.bookings.clone(),
+            logins: shared.logins.clone(),
+            config: shared.config.clone(),
+        });
+        Self(Arc::new(Inner {
+            saml: Some(Arc::new(sp)),
+            ..inner
+        }))
+    }
+
+    #[cfg(feature = "saml")]
+    pub fn saml(&self) -> Option<&sesshu_saml::SamlSp> {
+        self.0.saml.as_deref()
     }
 
     pub fn store(&self) -> DynStore {

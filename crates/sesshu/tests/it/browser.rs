@@ -223,7 +223,11 @@ async fn ldap_institution_with_consent(app: &TestApp, code: &str) {
             mail: "vaccine@hosted.example.ac.jp".into(),
             ..Contact::default()
         },
-        ..NewInstitution::builtin(InstitutionCode::parse(code).unwrap(), "ホスト大学", "Hosted University")
+        ..NewInstitution::builtin(
+            InstitutionCode::parse(code).unwrap(),
+            "ホスト大学",
+            "Hosted University",
+        )
     };
     app.store.upsert_institutions(&[new]).await.unwrap();
     let (ok, _, err) = import(app, code, MEMBERS.as_bytes(), &[]);

@@ -138,7 +138,12 @@ async fn institution(app: &TestApp, code: &str, settings: LdapSettings) -> Insti
 }
 
 /// Runs `sesshu members import` against this test's database.
-pub(crate) fn import(app: &TestApp, code: &str, csv: &[u8], extra: &[&str]) -> (bool, String, String) {
+pub(crate) fn import(
+    app: &TestApp,
+    code: &str,
+    csv: &[u8],
+    extra: &[&str],
+) -> (bool, String, String) {
     let dir = std::env::temp_dir().join(format!("sesshu_members_{}", uuidish()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(

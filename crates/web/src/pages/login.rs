@@ -45,6 +45,20 @@ pub async fn form(
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let institution = institution(&state, &code).await?;
+    if let sesshu_domain::LoginMethod::Saml(_) = institution.login {
+        #[cfg(feature = "saml")]
+        if state.saml().is_some_and(|sp| sp.trusts(institution.id)) {
+            return Ok(Redirect::to(&format!("/saml/login/{}", institution.code)).into_response());
+        }
+        let t = lang.texts();
+        return html(crate::pages::consent::MessagePage {
+            t,
+            frame,
+            title: t.login_title,
+            message: t.login_elsewhere,
+            contact: Some(crate::pages::consent::ContactView::of(&institution, lang.0)),
+        });
+    }
     html(LoginPage {
         t: lang.texts(),
         frame,

@@ -6,10 +6,12 @@
 //! shows the outcome, so reloading never repeats an action.
 
 mod book;
-mod consent;
+pub(crate) mod consent;
 mod days;
-mod login;
+pub(crate) mod login;
 mod me;
+#[cfg(feature = "saml")]
+mod saml;
 mod start;
 
 use crate::csrf::CsrfToken;
@@ -27,7 +29,18 @@ use tower_sessions::Session;
 use tower_sessions::cookie::{Cookie, SameSite};
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let router = Router::new();
+    #[cfg(feature = "saml")]
+    let router = router
+        .route("/saml/metadata", get(saml::metadata))
+        .route("/saml/login/{code}", get(saml::login))
+        .route(
+            "/saml/acs",
+            post(saml::acs).layer(axum::extract::DefaultBodyLimit::max(
+                sesshu_saml::precheck::MAX_RESPONSE * 2,
+            )),
+        );
+    router
         .route("/", get(start::start))
         .route("/login/{code}", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))

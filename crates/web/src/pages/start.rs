@@ -11,6 +11,7 @@ use axum::response::Response;
 
 #[derive(Debug)]
 struct InstitutionLink {
+    href: String,
     code: String,
     name: String,
     other_name: String,
@@ -39,6 +40,10 @@ pub async fn start(
         .await?
         .into_iter()
         .map(|i| InstitutionLink {
+            href: match i.login {
+                sesshu_domain::LoginMethod::Saml(_) => format!("/saml/login/{}", i.code),
+                _ => format!("/login/{}", i.code),
+            },
             code: i.code.to_string(),
             name: i.name(lang.0).to_owned(),
             other_name: i.name(other).to_owned(),
