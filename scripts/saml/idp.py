@@ -284,7 +284,9 @@ def element_xpath(el) -> str:
 
 
 def serialize(root) -> bytes:
-    return etree().tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
+    """The document of ROOT as UTF-8 bytes, with an XML declaration (no DOCTYPE: none of the
+    documents this script parses has one)."""
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree().tostring(root, encoding="UTF-8")
 
 
 # ---------------------------------------------------------------- keys and certificates
@@ -645,7 +647,9 @@ class Idp:
         s = self.scope
         return {
             "eduPersonPrincipalName": f"{user}@{s}",
-            "eduPersonTargetedID": "tid-" + secrets.token_hex(10),
+            # No eduPersonTargetedID by default: its standard SAML 2.0 form (a NameID inside
+            # the AttributeValue) makes samael 0.0.22 refuse the whole assertion. Ask for it
+            # with --attrs '{"eduPersonTargetedID": "..."}'.
             "eduPersonAffiliation": ["member", "student"],
             "eduPersonScopedAffiliation": [f"member@{s}", f"student@{s}"],
             "jaDisplayName": "山田 花子",
@@ -918,14 +922,14 @@ class Idp:
                 [
                     "--encrypt",
                     "--pubkey-cert-pem",
-                    "{sp.pem}",
+                    "{cert}",
                     "--session-key",
                     session_key,
                     "--binary-data",
-                    "{plain.xml}",
+                    "{plain}",
                 ],
                 template.encode("utf-8"),
-                {"sp.pem": sp_pem, "plain.xml": plaintext},
+                {"cert": sp_pem, "plain": plaintext},
             )
             ed = E.fromstring(out, own_parser())
             ea = E.Element(q("saml2", "EncryptedAssertion"))

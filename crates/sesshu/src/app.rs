@@ -76,24 +76,22 @@ impl Application {
     /// Builds the app and binds `listen` (port 0 picks a free port), so the
     /// address is known before anything is served.
     pub async fn build(parts: Parts, listen: SocketAddr) -> anyhow::Result<Self> {
-        Self::build_inner(parts, listen, |state| state).await
+        let listener = bind(listen).await?;
+        Ok(Self::build_inner(parts, listener, |state| state))
     }
 
-    /// The app with GakuNin login through `sp`.
+    /// The app with GakuNin login through `sp`, on a bound `listener` (the
+    /// SP must know its URL, so bind first).
     #[cfg(feature = "saml")]
-    pub async fn build_with_saml(
-        parts: Parts,
-        listen: SocketAddr,
-        sp: sesshu_saml::SamlSp,
-    ) -> anyhow::Result<Self> {
-        Self::build_inner(parts, listen, |state| state.with_saml(sp)).await
+    pub fn build_with_saml(parts: Parts, listener: TcpListener, sp: sesshu_saml::SamlSp) -> Self {
+        Self::build_inner(parts, listener, |state| state.with_saml(sp))
     }
 
-    async fn build_inner(
+    fn build_inner(
         parts: Parts,
-        listen: SocketAddr,
+        listener: TcpListener,
         extend: impl FnOnce(AppState) -> AppState,
-    ) -> anyhow::Result<Self> {
+    ) -> Self {
         let directory = Directory::new(parts.store.clone(), parts.passwords);
         let logins = Logins::new(
             parts.store.clone(),
@@ -102,14 +100,11 @@ impl Application {
         );
         let state = extend(AppState::new(parts.store, parts.clock, logins, parts.web));
         let router = sesshu_web::router(state.clone());
-        let listener = TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
-        Ok(Self {
+        Self {
             listener,
             router,
             state,
-        })
+        }
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -150,6 +145,13 @@ async fn purge_sessions(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "session purge failed"),
         }
     }
+}
+
+/// Binds `listen` (port 0 picks a free port).
+pub async fn bind(listen: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -248,9 +248,10 @@ async fn build(
             let origin = config.public_origin.as_deref().context(
                 "[saml] needs public_origin (the SP's entity ID and ACS derive from it)",
             )?;
+            let listener = sesshu::app::bind(listen).await?;
             let sp = sesshu::app::saml_sp(origin, credentials, store).await?;
             tracing::info!(entity_id = sp.entity_id(), "SAML service provider");
-            return Application::build_with_saml(parts, listen, sp).await;
+            return Ok(Application::build_with_saml(parts, listener, sp));
         }
     }
     #[cfg(not(feature = "saml"))]

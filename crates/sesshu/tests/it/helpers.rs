@@ -185,18 +185,7 @@ impl TestApp {
 
     /// `None` only when PostgreSQL tests are explicitly skipped.
     pub async fn spawn_postgres() -> Option<TestApp> {
-        let server = postgres_server()?;
-        let template = postgres_template(&server).await;
-        let name = unique("sesshu_t");
-        let admin = sqlx::PgPool::connect(&server).await.expect("connect");
-        let create = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
-        sqlx::query(sqlx::AssertSqlSafe(create))
-            .execute(&admin)
-            .await
-            .expect("create test database");
-        admin.close().await;
-        let url = with_database(&server, &name);
-        let store = open_store(&url, 32).await.expect("open PostgreSQL");
+        let (store, url) = new_postgres_database().await?;
         Some(Self::start(store, Backend::Postgres, url, None).await)
     }
 
@@ -206,6 +195,42 @@ impl TestApp {
         database_url: String,
         sqlite_dir: Option<PathBuf>,
     ) -> TestApp {
+        Self::start_with(store, backend, database_url, sqlite_dir, Extra::None).await
+    }
+
+    /// An app whose SAML service provider trusts the IdPs of `institutions`
+    /// (added to the database first, as the master import would).
+    #[cfg(feature = "saml")]
+    pub async fn spawn_saml(
+        backend: Backend,
+        institutions: Vec<sesshu_store::NewInstitution>,
+    ) -> Option<TestApp> {
+        let (store, url, dir) = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(unique("sesshu_test"));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let url = dir.join("test.sqlite").to_string_lossy().into_owned();
+                (
+                    open_store(&url, 16).await.expect("open SQLite"),
+                    url,
+                    Some(dir),
+                )
+            }
+            Backend::Postgres => {
+                let (store, url) = new_postgres_database().await?;
+                (store, url, None)
+            }
+        };
+        Some(Self::start_with(store, backend, url, dir, Extra::Saml(institutions)).await)
+    }
+
+    async fn start_with(
+        store: DynStore,
+        backend: Backend,
+        database_url: String,
+        sqlite_dir: Option<PathBuf>,
+        extra: Extra,
+    ) -> TestApp {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(
                 tracing_subscriber::EnvFilter::try_from_default_env()
@@ -214,7 +239,14 @@ impl TestApp {
             .with_test_writer()
             .try_init();
         let clock = Arc::new(ManualClock::new(start_of_tests()));
-        let fixture = seed(&store).await;
+        let fixture = match store
+            .institution_by_code(&InstitutionCode::parse("uni").expect("code"))
+            .await
+            .expect("read")
+        {
+            Some(_) => seeded(&store).await,
+            None => seed(&store).await,
+        };
         let parts = Parts {
             store: store.clone(),
             clock: clock.clone(),
@@ -226,10 +258,34 @@ impl TestApp {
             passwords: PasswordPolicy::insecure_fast_for_tests(),
             throttle: ThrottleLimits::default(),
         };
-        let app = Application::build(parts, "127.0.0.1:0".parse().expect("addr"))
+        let listener = sesshu::app::bind("127.0.0.1:0".parse().expect("addr"))
             .await
-            .expect("build app");
-        let base = format!("http://{}", app.local_addr().expect("bound"));
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("bound"));
+        let app = match extra {
+            Extra::None => {
+                drop(listener);
+                Application::build(
+                    parts,
+                    base.trim_start_matches("http://").parse().expect("addr"),
+                )
+                .await
+                .expect("build app")
+            }
+            #[cfg(feature = "saml")]
+            Extra::Saml(institutions) => {
+                store
+                    .upsert_institutions(&institutions)
+                    .await
+                    .expect("institutions");
+                let credentials =
+                    sesshu_saml::SpCredentials::generate("sesshu-test").expect("SP credentials");
+                let sp = sesshu::app::saml_sp(&base, credentials, &store)
+                    .await
+                    .expect("the SP trusts the IdPs");
+                Application::build_with_saml(parts, listener, sp)
+            }
+        };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             app.run(async {
@@ -374,6 +430,55 @@ impl Drop for TestApp {
         if let Some(dir) = self.sqlite_dir.take() {
             let _ = std::fs::remove_dir_all(dir);
         }
+    }
+}
+
+/// A fresh database cloned from the migrated template; `None` only when
+/// PostgreSQL tests are explicitly skipped.
+async fn new_postgres_database() -> Option<(DynStore, String)> {
+    let server = postgres_server()?;
+    let template = postgres_template(&server).await;
+    let name = unique("sesshu_t");
+    let admin = sqlx::PgPool::connect(&server).await.expect("connect");
+    let create = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"");
+    sqlx::query(sqlx::AssertSqlSafe(create))
+        .execute(&admin)
+        .await
+        .expect("create test database");
+    admin.close().await;
+    let url = with_database(&server, &name);
+    let store = open_store(&url, 32).await.expect("open PostgreSQL");
+    Some((store, url))
+}
+
+/// What else an app is built with.
+enum Extra {
+    None,
+    #[cfg(feature = "saml")]
+    Saml(Vec<sesshu_store::NewInstitution>),
+}
+
+/// The fixture of a database seeded before.
+async fn seeded(store: &DynStore) -> Fixture {
+    let code = |c: &str| InstitutionCode::parse(c).expect("code");
+    let uni = store
+        .institution_by_code(&code("uni"))
+        .await
+        .expect("read")
+        .expect("uni");
+    let staff_only = store
+        .institution_by_code(&code("staffonly"))
+        .await
+        .expect("read")
+        .expect("staffonly");
+    let catalog = store.catalog().await.expect("catalog");
+    Fixture {
+        uni: uni.id,
+        staff_only: staff_only.id,
+        venue: catalog.venues[0].id,
+        lane_a: catalog.lanes[0].id,
+        lane_b: catalog.lanes[1].id,
+        vaccine: catalog.vaccines[0].id,
     }
 }
 
