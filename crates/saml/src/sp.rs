@@ -151,14 +151,17 @@ impl SamlSp {
 "#
             )
         };
+        // What samael 0.0.22 decrypts: AES-128-GCM content, RSA-OAEP (MGF1,
+        // SHA-1) key transport. Advertising AES-256-GCM would invite
+        // responses it cannot open.
         let encryption = r#"
       <md:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes128-gcm"/>
-      <md:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/>
-      <md:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#rsa-oaep"/>
       <md:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/>"#;
+        // eduPersonTargetedID is not requested: its value is a NameID inside
+        // the AttributeValue, which samael cannot read (the assertion fails
+        // to parse). A persistent NameID carries the same identifier.
         let requested = [
             (oid::EPPN, true),
-            (oid::TARGETED_ID, false),
             (oid::AFFILIATION, true),
             (oid::SCOPED_AFFILIATION, false),
             (oid::JA_DISPLAY_NAME, false),

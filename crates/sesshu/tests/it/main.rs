@@ -19,3 +19,5 @@ mod ldap;
 mod pages;
 mod persons;
 mod races;
+#[cfg(feature = "saml")]
+mod saml;

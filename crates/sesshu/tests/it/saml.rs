@@ -1,0 +1,364 @@
+//! GakuNin login against a real IdP implementation: PyPI `pysaml2` signs
+//! (and encrypts) the responses (`scripts/saml/idp.py`), and every attack of
+//! the list must be refused — each case fails if its check is removed.
+
+use crate::helpers::*;
+use base64::Engine;
+use reqwest::StatusCode;
+use serde_json::json;
+use sesshu_domain::{
+    AttributeMapping, Contact, InstitutionCode, LoginMethod, MetadataSource, SamlSettings,
+    SubjectAttribute,
+};
+use sesshu_store::NewInstitution;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const IDP: &str = "https://idp.test.example/idp/shibboleth";
+
+fn repo() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+fn python() -> PathBuf {
+    let venv = repo().join(".test-env/venv/bin/python");
+    assert!(
+        venv.exists(),
+        "SAML tests need the test venv with pysaml2: run scripts/test-env.sh install"
+    );
+    venv
+}
+
+fn idp_py(args: &[&str]) -> String {
+    let output = Command::new(python())
+        .arg(repo().join("scripts/saml/idp.py"))
+        .args(args)
+        .output()
+        .expect("run idp.py");
+    assert!(
+        output.status.success(),
+        "idp.py {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+/// The test IdP's keys and metadata, made once per test run.
+fn idp_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("sesshu_idp_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("IdP dir");
+        idp_py(&["init", dir.to_str().expect("path")]);
+        dir
+    })
+}
+
+fn institution(metadata: &str, subject: SubjectAttribute) -> NewInstitution {
+    NewInstitution {
+        login: LoginMethod::Saml(SamlSettings {
+            idp_entity_id: IDP.into(),
+            metadata: MetadataSource::File(idp_dir().join(metadata).to_string_lossy().into_owned()),
+            metadata_signer: None,
+            subject,
+        }),
+        attributes: AttributeMapping::default(),
+        contact: Contact {
+            mail: "vaccine@gakunin.example.ac.jp".into(),
+            ..Contact::default()
+        },
+        ..NewInstitution::builtin(
+            InstitutionCode::parse("gakunin").unwrap(),
+            "学認大学",
+            "GakuNin University",
+        )
+    }
+}
+
+/// An app that trusts the test IdP, and its SP metadata on disk (for idp.py).
+async fn saml_app(backend: Backend) -> Option<(TestApp, PathBuf)> {
+    let app = TestApp::spawn_saml(
+        backend,
+        vec![institution(
+            "idp-metadata.xml",
+            SubjectAttribute::TargetedId,
+        )],
+    )
+    .await?;
+    let (status, xml) = app.client().page("/saml/metadata").await;
+    assert_eq!(status, StatusCode::OK);
+    let path = idp_dir().join(format!("sp-{}.xml", app.base.rsplit(':').next().unwrap()));
+    std::fs::write(&path, xml).unwrap();
+    Some((app, path))
+}
+
+/// Starts a login at the SP; returns the AuthnRequest's ID.
+async fn start_login(app: &TestApp, client: &Client) -> String {
+    let response = client
+        .http
+        .get(app.url("/saml/login/gakunin"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("http://127.0.0.1:8081/sso?SAMLRequest="),
+        "{location}"
+    );
+    let query = location.split_once('?').unwrap().1;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+    let request = &pairs.iter().find(|(k, _)| k == "SAMLRequest").unwrap().1;
+    let deflated = base64::engine::general_purpose::STANDARD
+        .decode(request)
+        .unwrap();
+    let mut xml = String::new();
+    flate2::read::DeflateDecoder::new(&deflated[..])
+        .read_to_string(&mut xml)
+        .unwrap();
+    let start = xml.find(" ID=\"").unwrap() + 5;
+    xml[start..start + xml[start..].find('"').unwrap()].to_owned()
+}
+
+fn response(sp: &Path, request: &str, variant: &str, extra: &[&str]) -> String {
+    let dir = idp_dir().to_str().unwrap().to_owned();
+    let mut args = vec![
+        "response",
+        &dir,
+        "--sp-metadata",
+        sp.to_str().unwrap(),
+        "--in-response-to",
+        request,
+        "--variant",
+        variant,
+    ];
+    args.extend_from_slice(extra);
+    idp_py(&args).trim().to_owned()
+}
+
+/// Posts a response to the ACS as the IdP's page would (cross-site).
+async fn post(app: &TestApp, client: &Client, saml_response: &str) -> reqwest::Response {
+    client
+        .http
+        .post(app.url("/saml/acs"))
+        .header("origin", "http://127.0.0.1:8081")
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("SAMLResponse", saml_response), ("RelayState", "")])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn signed_in(client: &Client) -> bool {
+    client.get("/api/v1/me/reservations").await.0 == StatusCode::OK
+}
+
+on_both_databases! {
+    async fn a_signed_response_logs_in_with_the_gakunin_attributes(app) {
+        let Some((app, sp)) = saml_app(app.backend).await else { return };
+        let client = app.client();
+        let request = start_login(&app, &client).await;
+        let attrs = json!({
+            "eduPersonPrincipalName": "hanako@example.ac.jp",
+            "eduPersonAffiliation": ["member", "student"],
+            "jaDisplayName": "山田 花子",
+            "displayName": "Hanako Yamada",
+            "mail": "hanako@example.ac.jp",
+        })
+        .to_string();
+        let answer = post(&app, &client, &response(&sp, &request, "good", &["--attrs", &attrs])).await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        assert_eq!(answer.headers()["location"], "/days");
+        assert!(signed_in(&client).await);
+
+        let institution = app
+            .store
+            .institution_by_code(&InstitutionCode::parse("gakunin").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let person = app
+            .store
+            .person_by_subject(institution.id, &sesshu_domain::Subject::parse("hanako@example.ac.jp").unwrap())
+            .await
+            .unwrap()
+            .expect("the ePPN identifies the person (no persistent NameID was sent)");
+        assert_eq!(person.user_type, Some(sesshu_domain::UserType::Student));
+        let profile = app.store.profile(person.id).await.unwrap().unwrap();
+        assert_eq!(profile.display_name_ja.as_deref(), Some("山田 花子"));
+        assert_eq!(profile.mail.unwrap().as_str(), "hanako@example.ac.jp");
+    }
+
+    async fn an_encrypted_assertion_logs_in_and_a_persistent_name_id_identifies(app) {
+        let Some((app, sp)) = saml_app(app.backend).await else { return };
+        let client = app.client();
+        let request = start_login(&app, &client).await;
+        let b64 = response(
+            &sp,
+            &request,
+            "good",
+            &["--encrypt", "--enc-alg", "aes128-gcm", "--name-id-format", "persistent", "--name-id", "opaque-4711"],
+        );
+        let answer = post(&app, &client, &b64).await;
+        assert_eq!(answer.headers()["location"], "/days");
+        let institution = app
+            .store
+            .institution_by_code(&InstitutionCode::parse("gakunin").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(app
+            .store
+            .person_by_subject(institution.id, &sesshu_domain::Subject::parse("opaque-4711").unwrap())
+            .await
+            .unwrap()
+            .is_some());
+    }
+
+    async fn every_forged_or_stale_response_is_refused(app) {
+        let Some((app, sp)) = saml_app(app.backend).await else { return };
+        let variants = [
+            "unsigned", "signature-stripped", "wrong-key", "sha1",
+            "xsw1", "xsw2", "xsw3", "xsw4", "xsw5", "xsw6", "xsw7", "xsw8",
+            "comment-in-nameid", "comment-in-attribute",
+            "wrong-audience", "no-audience", "wrong-destination", "no-destination", "wrong-recipient",
+            "expired", "not-yet-valid", "two-assertions", "duplicate-ids",
+            "dtd-entity", "billion-laughs", "xxe", "wrong-issuer", "status-error",
+        ];
+        for variant in variants {
+            let client = app.client();
+            let request = start_login(&app, &client).await;
+            // A persistent NameID becomes the subject: without the comment
+            // check, `admin@…<!---->.evil.test` would log someone in.
+            let extra: &[&str] = if variant == "comment-in-nameid" {
+                &["--name-id-format", "persistent"]
+            } else {
+                &[]
+            };
+            let answer = post(&app, &client, &response(&sp, &request, variant, extra)).await;
+            assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{variant} was not refused");
+            let page = answer.text().await.unwrap();
+            assert!(page.contains("ログインできませんでした"), "{variant}: {page:.300}");
+            assert!(!signed_in(&client).await, "{variant} signed in");
+        }
+    }
+
+    async fn a_response_is_accepted_once_and_only_for_a_request_of_ours(app) {
+        let Some((app, sp)) = saml_app(app.backend).await else { return };
+        let client = app.client();
+        let request = start_login(&app, &client).await;
+        let b64 = response(&sp, &request, "good", &[]);
+        assert_eq!(post(&app, &client, &b64).await.status(), StatusCode::SEE_OTHER);
+        let again = app.client();
+        assert_eq!(post(&app, &again, &b64).await.status(), StatusCode::FORBIDDEN, "replayed");
+        assert!(!signed_in(&again).await);
+
+        // A request we never issued; an IdP-initiated login.
+        let stranger = app.client();
+        let forged = response(&sp, "_never-issued", "good", &[]);
+        assert_eq!(post(&app, &stranger, &forged).await.status(), StatusCode::FORBIDDEN);
+        let dir = idp_dir().to_str().unwrap().to_owned();
+        let unsolicited = idp_py(&["response", &dir, "--sp-metadata", sp.to_str().unwrap(), "--variant", "idp-initiated"]);
+        assert_eq!(post(&app, &stranger, unsolicited.trim()).await.status(), StatusCode::FORBIDDEN);
+
+        // A request that has expired (issued long ago).
+        let now = sesshu_domain::Clock::now(&sesshu_domain::SystemClock);
+        let institution = app.store.institution_by_code(&InstitutionCode::parse("gakunin").unwrap()).await.unwrap().unwrap();
+        app.store
+            .saml_request_issued("_stale-request", institution.id, now - chrono::Duration::minutes(1), now - chrono::Duration::minutes(11))
+            .await
+            .unwrap();
+        let stale = response(&sp, "_stale-request", "good", &[]);
+        assert_eq!(post(&app, &stranger, &stale).await.status(), StatusCode::FORBIDDEN);
+        assert!(!signed_in(&stranger).await);
+    }
+
+    async fn an_oversized_response_is_refused_before_it_is_read(app) {
+        let Some((app, sp)) = saml_app(app.backend).await else { return };
+        let client = app.client();
+        let request = start_login(&app, &client).await;
+        let answer = post(&app, &client, &response(&sp, &request, "oversized", &[])).await;
+        assert_eq!(answer.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let cookies: Vec<_> = answer.headers().get_all("set-cookie").iter().collect();
+        assert!(
+            cookies.iter().all(|c| !c.to_str().unwrap().starts_with("sesshu_session=")),
+            "no session: {cookies:?}"
+        );
+    }
+
+    async fn withheld_attributes_still_log_in_with_a_clear_message(app) {
+        let Some((app, sp)) = saml_app(app.backend).await else { return };
+        let client = app.client();
+        let request = start_login(&app, &client).await;
+        let attrs = json!({"eduPersonPrincipalName": "taro@example.ac.jp"}).to_string();
+        let answer = post(&app, &client, &response(&sp, &request, "good", &["--attrs", &attrs])).await;
+        assert_eq!(answer.headers()["location"], "/days");
+        let (_, page) = client.page("/days").await;
+        let text = visible_text(&page);
+        assert!(text.contains("教職員・学生の別が提供されなかった"), "{text}");
+        assert!(text.contains("メールアドレスが提供されなかった"));
+
+        // An ePPN outside the IdP's scope is not believed: no identifier.
+        let other = app.client();
+        let request = start_login(&app, &other).await;
+        let attrs = json!({"eduPersonPrincipalName": "mallory@evil.example"}).to_string();
+        let answer = post(&app, &other, &response(&sp, &request, "good", &["--attrs", &attrs])).await;
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn the_sp_refuses_to_trust_an_idp_without_a_signing_key() {
+    let store = sesshu::open_store(
+        &std::env::temp_dir()
+            .join(format!("sesshu_nokey_{}.sqlite", std::process::id()))
+            .to_string_lossy(),
+        2,
+    )
+    .await
+    .unwrap();
+    store
+        .upsert_institutions(&[institution(
+            "idp-metadata-nokey.xml",
+            SubjectAttribute::Eppn,
+        )])
+        .await
+        .unwrap();
+    let credentials = sesshu_saml::SpCredentials::generate("test").unwrap();
+    let error = sesshu::app::saml_sp("http://127.0.0.1:1", credentials, &store)
+        .await
+        .unwrap_err();
+    assert!(format!("{error:#}").contains("no signing key"), "{error:#}");
+}
+
+#[test]
+fn federation_metadata_is_trusted_only_when_signed_by_the_pinned_key_and_current() {
+    let dir = idp_dir();
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    let federation = std::fs::read(dir.join("federation.pem")).unwrap();
+    let idp_cert = std::fs::read(dir.join("idp.pem")).unwrap();
+    let now = sesshu_domain::Clock::now(&sesshu_domain::SystemClock);
+    let load =
+        |xml: &str, signer: Option<&[u8]>| sesshu_saml::load_idp_metadata(xml, IDP, signer, now);
+
+    let good = load(&read("federation-metadata.xml"), Some(&federation)).unwrap();
+    assert_eq!(good.scopes, vec!["example.ac.jp".to_owned()]);
+    assert_eq!(good.sso_url, "http://127.0.0.1:8081/sso");
+    for (file, signer) in [
+        ("federation-metadata-tampered.xml", &federation),
+        ("federation-metadata-expired.xml", &federation),
+        ("federation-metadata.xml", &idp_cert),
+        ("idp-metadata.xml", &federation),
+    ] {
+        let result = load(&read(file), Some(signer));
+        assert!(result.is_err(), "{file} was trusted");
+    }
+    assert!(load(&read("idp-metadata-nokey.xml"), None).is_err());
+    let with_dtd = format!(
+        "<!DOCTYPE x [<!ENTITY e \"y\">]>{}",
+        read("idp-metadata.xml")
+    );
+    assert!(load(&with_dtd, None).is_err());
+}
