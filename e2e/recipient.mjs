@@ -17,6 +17,7 @@
 //   DEADLINE      optional "YYYY-MM-DD HH:MM" (Tokyo): the change deadline of FIRST_DAY
 //   CONTACT_MAIL  optional: the mail address the after-deadline block must show
 //   CONSENT       optional: a phrase of the consent text shown after login (then agreed to)
+//   IDP_URL       optional: the institution logs in at this SAML IdP (test IdP of scripts/saml)
 //   CHROMIUM      optional: the browser (default /usr/bin/chromium)
 //
 // Exit code 0 on success; on failure a message naming the step, what was expected and the
@@ -48,6 +49,8 @@ const ARTIFACTS = required('ARTIFACTS');
 const FIRST_DAY = required('FIRST_DAY');
 // Optional: a phrase of the consent text the login must ask to agree to.
 const CONSENT = process.env.CONSENT || '';
+// Optional: the base URL of a SAML IdP the institution's link leads to.
+const IDP_URL = process.env.IDP_URL || '';
 const CHANGE_DAY = required('CHANGE_DAY');
 const DEADLINE = process.env.DEADLINE || '';
 const CONTACT_MAIL = process.env.CONTACT_MAIL || '';
@@ -260,8 +263,11 @@ async function expectNoHorizontalOverflow() {
 
 /** Checks the page (language, no overflow) and keeps a full-page screenshot. */
 async function screenshot(name, lang = UI_LANG) {
-  await expectLanguage(lang);
-  await expectNoHorizontalOverflow();
+  // 'any': a page that is not Sesshu's (the IdP's), in whatever language.
+  if (lang !== 'any') {
+    await expectLanguage(lang);
+    await expectNoHorizontalOverflow();
+  }
   shot += 1;
   const file = path.join(ARTIFACTS, `${UI_LANG}-${String(shot).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
@@ -340,17 +346,33 @@ async function journey(context) {
     await screenshot('start');
   });
 
-  await step('open the login page of the institution', async () => {
-    await page.locator(`main a[href="/login/${INSTITUTION}"]`).click();
-    await expectPath(new RegExp(`^/login/${INSTITUTION}$`), 'the login page');
-    await expectHeading(T.loginTitle);
-    await screenshot('login');
-  });
+  if (IDP_URL) {
+    await step('log in at the institution\'s identity provider (GakuNin)', async () => {
+      await page.locator(`main a[href="/saml/login/${INSTITUTION}"]`).click();
+      await page.waitForURL((url) => url.href.startsWith(`${IDP_URL}/sso`), { timeout: 15_000 })
+        .catch(() => fail(`expected the IdP's login page at ${IDP_URL}/sso, but the page is ${page.url()}`));
+      await screenshot('idp-login', 'any');
+      await page.locator('input[name="username"]').fill(LOGIN);
+      await page.locator('input[name="password"]').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      // The HTTP-POST binding: the IdP's page posts the response to Sesshu.
+      await page.getByRole('button', { name: 'Continue' }).click();
+    });
+  } else {
+    await step('open the login page of the institution', async () => {
+      await page.locator(`main a[href="/login/${INSTITUTION}"]`).click();
+      await expectPath(new RegExp(`^/login/${INSTITUTION}$`), 'the login page');
+      await expectHeading(T.loginTitle);
+      await screenshot('login');
+    });
+  }
 
   await step('log in', async () => {
-    await page.getByLabel(T.loginField, { exact: true }).fill(LOGIN);
-    await page.getByLabel(T.passwordField, { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: T.loginButton, exact: true }).click();
+    if (!IDP_URL) {
+      await page.getByLabel(T.loginField, { exact: true }).fill(LOGIN);
+      await page.getByLabel(T.passwordField, { exact: true }).fill(PASSWORD);
+      await page.getByRole('button', { name: T.loginButton, exact: true }).click();
+    }
     if (CONSENT) {
       await expectPath(/^\/consent$/, 'the consent page after logging in');
       await expectHeading(T.consentTitle);

@@ -102,6 +102,8 @@ struct Journey {
     password: &'static str,
     /// A phrase of the consent text the login asks for, if it does.
     consent: Option<&'static str>,
+    /// The login happens at a SAML IdP (GakuNin).
+    gakunin: bool,
     contact_mail: &'static str,
 }
 
@@ -110,6 +112,7 @@ const BUILT_IN: Journey = Journey {
     login: "hanako",
     password: "secret",
     consent: None,
+    gakunin: false,
     contact_mail: "vaccine@uni.example.ac.jp",
 };
 
@@ -137,13 +140,14 @@ async fn recipient_journey(lang: &'static str, journey: Journey) {
     ));
     std::fs::create_dir_all(&work).expect("work dir");
 
-    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (app, idp_url, _idp) = start_app(&journey).await;
     let f = app.fixture.clone();
     if journey.institution == "uni" {
         app.member(f.uni, journey.login, UserType::Student).await;
-    } else {
+    } else if !journey.gakunin {
         ldap_institution_with_consent(&app, journey.institution).await;
     }
+
     for (first, second, time) in [
         (FIRST_DAY, "2027-01-07", "10:00"),
         (CHANGE_DAY, "2027-01-08", "14:00"),
@@ -162,6 +166,7 @@ async fn recipient_journey(lang: &'static str, journey: Journey) {
             ("LOGIN", journey.login.to_owned()),
             ("PASSWORD", journey.password.to_owned()),
             ("CONSENT", journey.consent.unwrap_or_default().to_owned()),
+            ("IDP_URL", idp_url.clone()),
             ("PHASE", phase.to_owned()),
             (
                 "STATE_FILE",
@@ -202,6 +207,23 @@ async fn recipient_journey(lang: &'static str, journey: Journey) {
         );
     }
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// The app, and for a GakuNin journey the test IdP's URL and process.
+#[cfg(feature = "saml")]
+async fn start_app(journey: &Journey) -> (TestApp, String, Option<crate::saml::BrowserIdp>) {
+    if journey.gakunin {
+        let (app, idp) = crate::saml::app_with_browser_idp().await;
+        let url = idp.url();
+        (app, url, Some(idp))
+    } else {
+        (TestApp::spawn(Backend::Sqlite).await, String::new(), None)
+    }
+}
+
+#[cfg(not(feature = "saml"))]
+async fn start_app(_: &Journey) -> (TestApp, String, Option<()>) {
+    (TestApp::spawn(Backend::Sqlite).await, String::new(), None)
 }
 
 /// An institution `hosted` whose people log in with the LDAP directory the
@@ -251,7 +273,22 @@ async fn recipient_journey_through_ldap_and_consent() {
         login: "hanako",
         password: "Initial-pass-1",
         consent: Some("ホスト大学は氏名とメールアドレスを提供します。"),
+        gakunin: false,
         contact_mail: "vaccine@hosted.example.ac.jp",
     };
     recipient_journey("ja", journey).await;
+}
+
+#[cfg(feature = "saml")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recipient_journey_through_gakunin_in_english() {
+    let journey = Journey {
+        institution: "gakunin",
+        login: "hanako",
+        password: "secret",
+        consent: None,
+        gakunin: true,
+        contact_mail: "vaccine@gakunin.example.ac.jp",
+    };
+    recipient_journey("en", journey).await;
 }

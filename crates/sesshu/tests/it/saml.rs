@@ -57,10 +57,14 @@ fn idp_dir() -> &'static Path {
 }
 
 fn institution(metadata: &str, subject: SubjectAttribute) -> NewInstitution {
+    institution_at(&idp_dir().join(metadata), subject)
+}
+
+fn institution_at(metadata: &Path, subject: SubjectAttribute) -> NewInstitution {
     NewInstitution {
         login: LoginMethod::Saml(SamlSettings {
             idp_entity_id: IDP.into(),
-            metadata: MetadataSource::File(idp_dir().join(metadata).to_string_lossy().into_owned()),
+            metadata: MetadataSource::File(metadata.to_string_lossy().into_owned()),
             metadata_signer: None,
             subject,
         }),
@@ -361,4 +365,99 @@ fn federation_metadata_is_trusted_only_when_signed_by_the_pinned_key_and_current
         read("idp-metadata.xml")
     );
     assert!(load(&with_dtd, None).is_err());
+}
+
+/// The test IdP as a web server, for the browser journey.
+pub(crate) struct BrowserIdp {
+    child: std::process::Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl BrowserIdp {
+    pub(crate) fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for BrowserIdp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// An app that trusts an IdP served on its own port, which logs in
+/// `hanako` / `secret`.
+pub(crate) async fn app_with_browser_idp() -> (TestApp, BrowserIdp) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir =
+        std::env::temp_dir().join(format!("sesshu_browser_idp_{}_{port}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir_text = dir.to_str().unwrap().to_owned();
+    idp_py(&[
+        "init",
+        &dir_text,
+        "--sso-url",
+        &format!("http://127.0.0.1:{port}/sso"),
+    ]);
+    let app = TestApp::spawn_saml(
+        Backend::Sqlite,
+        vec![institution_at(
+            &dir.join("idp-metadata.xml"),
+            SubjectAttribute::TargetedId,
+        )],
+    )
+    .await
+    .unwrap();
+    let (_, xml) = app.client().page("/saml/metadata").await;
+    let sp = dir.join("sp.xml");
+    std::fs::write(&sp, xml).unwrap();
+    let attrs = json!({
+        "eduPersonPrincipalName": "hanako@example.ac.jp",
+        "eduPersonAffiliation": ["member", "student"],
+        "jaDisplayName": "山田 花子",
+        "displayName": "Hanako Yamada",
+        "mail": "hanako@example.ac.jp",
+    })
+    .to_string();
+    let mut child = Command::new(python())
+        .arg(repo().join("scripts/saml/idp.py"))
+        .args([
+            "serve",
+            &dir_text,
+            "--sp-metadata",
+            sp.to_str().unwrap(),
+            "--port",
+            &port.to_string(),
+        ])
+        .args([
+            "--attrs",
+            &attrs,
+            "--login",
+            "hanako",
+            "--password",
+            "secret",
+            "--encrypt",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("start the test IdP");
+    let stdout = child.stdout.take().unwrap();
+    let ready = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .any(|line| line.starts_with("listening on"))
+    });
+    let ready = tokio::time::timeout(std::time::Duration::from_secs(30), ready).await;
+    assert!(matches!(ready, Ok(Ok(true))), "the test IdP did not start");
+    (app, BrowserIdp { child, port, dir })
 }
