@@ -274,6 +274,10 @@ pub struct SamlSettings {
     /// federation metadata). Required when the metadata comes from a URL.
     #[serde(default)]
     pub metadata_signer: Option<String>,
+    /// PEM file of the CA of the metadata URL's TLS certificate; the system
+    /// roots if absent.
+    #[serde(default)]
+    pub metadata_ca: Option<String>,
     #[serde(default)]
     pub subject: SubjectAttribute,
 }

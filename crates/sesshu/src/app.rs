@@ -147,6 +147,12 @@ async fn purge_sessions(state: AppState) {
     }
 }
 
+/// Installs ring as the process's one TLS crypto provider (rustls, lettre
+/// and ldap3 would otherwise disagree). Idempotent.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Binds `listen` (port 0 picks a free port).
 pub async fn bind(listen: SocketAddr) -> anyhow::Result<TcpListener> {
     TcpListener::bind(listen)
@@ -203,11 +209,9 @@ pub async fn saml_sp(
         let xml = match &settings.metadata {
             MetadataSource::File(path) => std::fs::read_to_string(path)
                 .with_context(|| format!("{}: IdP metadata {path}", institution.code))?,
-            MetadataSource::Url(url) => anyhow::bail!(
-                "{}: metadata from a URL ({url}) is not fetched yet; download it to a file \
-                 (docs/deploy.md) and set metadata = {{ file = … }}",
-                institution.code
-            ),
+            MetadataSource::Url(url) => fetch_metadata(url, settings.metadata_ca.as_deref())
+                .await
+                .with_context(|| format!("{}: IdP metadata {url}", institution.code))?,
         };
         let signer = settings
             .metadata_signer
@@ -225,4 +229,30 @@ pub async fn saml_sp(
         tracing::info!(institution = %institution.code, "GakuNin IdP trusted");
     }
     Ok(sp)
+}
+
+/// Downloads federation metadata over HTTPS (the master requires `https://`
+/// and a pinned signer for URLs: TLS only keeps the download private, the
+/// signature is what is trusted).
+#[cfg(feature = "saml")]
+async fn fetch_metadata(url: &str, ca_file: Option<&str>) -> anyhow::Result<String> {
+    /// GakuNin's aggregate is some megabytes; refuse anything absurd.
+    const MAX: usize = 64 << 20;
+    install_tls_provider();
+    let mut client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .https_only(true);
+    if let Some(ca) = ca_file {
+        let pem = std::fs::read(ca).with_context(|| format!("metadata CA {ca}"))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .with_context(|| format!("metadata CA {ca}"))?;
+        client = client.tls_certs_only(certs);
+    }
+    let response = client.build()?.get(url).send().await?.error_for_status()?;
+    if response.content_length().is_some_and(|n| n > MAX as u64) {
+        anyhow::bail!("larger than {MAX} bytes");
+    }
+    let bytes = response.bytes().await?;
+    anyhow::ensure!(bytes.len() <= MAX, "larger than {MAX} bytes");
+    Ok(String::from_utf8(bytes.to_vec())?)
 }

@@ -114,7 +114,7 @@ enum InstitutionsCommand {
 async fn main() -> anyhow::Result<()> {
     // One TLS crypto provider for every library that speaks TLS (LDAP now,
     // the office's client certificates later): ring.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    sesshu::app::install_tls_provider();
     match Cli::parse().command {
         Command::Demo {
             port,

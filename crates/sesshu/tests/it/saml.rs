@@ -66,6 +66,7 @@ fn institution_at(metadata: &Path, subject: SubjectAttribute) -> NewInstitution 
             idp_entity_id: IDP.into(),
             metadata: MetadataSource::File(metadata.to_string_lossy().into_owned()),
             metadata_signer: None,
+            metadata_ca: None,
             subject,
         }),
         attributes: AttributeMapping::default(),
@@ -460,4 +461,168 @@ pub(crate) async fn app_with_browser_idp() -> (TestApp, BrowserIdp) {
     let ready = tokio::time::timeout(std::time::Duration::from_secs(30), ready).await;
     assert!(matches!(ready, Ok(Ok(true))), "the test IdP did not start");
     (app, BrowserIdp { child, port, dir })
+}
+
+/// A throwaway HTTPS server for a folder, with its own CA.
+struct HttpsFolder {
+    child: std::process::Child,
+    port: u16,
+    ca: PathBuf,
+}
+
+impl Drop for HttpsFolder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let status = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl");
+    assert!(status.success(), "openssl {args:?}");
+}
+
+fn serve_https(dir: &Path) -> HttpsFolder {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=Sesshu test CA",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "1",
+            "-extfile",
+            "san.ext",
+        ],
+    );
+    let script = "import http.server, ssl, sys\n\
+        s = http.server.HTTPServer(('127.0.0.1', 0), http.server.SimpleHTTPRequestHandler)\n\
+        c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n\
+        c.load_cert_chain('server.pem', 'server.key')\n\
+        s.socket = c.wrap_socket(s.socket, server_side=True)\n\
+        print(s.server_address[1], flush=True)\n\
+        s.serve_forever()\n";
+    let mut child = Command::new(python())
+        .args(["-c", script])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("HTTPS server");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    HttpsFolder {
+        child,
+        port: line.trim().parse().expect("port"),
+        ca: dir.join("ca.pem"),
+    }
+}
+
+#[tokio::test]
+async fn federation_metadata_from_a_url_is_fetched_over_tls_and_its_signature_checked() {
+    let dir = std::env::temp_dir().join(format!("sesshu_metadata_url_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in [
+        "federation-metadata.xml",
+        "federation-metadata-tampered.xml",
+    ] {
+        std::fs::copy(idp_dir().join(file), dir.join(file)).unwrap();
+    }
+    let https = serve_https(&dir);
+    let store = sesshu::open_store(&dir.join("db.sqlite").to_string_lossy(), 2)
+        .await
+        .unwrap();
+    let signer = idp_dir()
+        .join("federation.pem")
+        .to_string_lossy()
+        .into_owned();
+    let trust = |file: &str, ca: Option<&Path>| {
+        let mut new = institution("idp-metadata.xml", SubjectAttribute::TargetedId);
+        if let LoginMethod::Saml(saml) = &mut new.login {
+            saml.metadata = MetadataSource::Url(format!("https://127.0.0.1:{}/{file}", https.port));
+            saml.metadata_signer = Some(signer.clone());
+            saml.metadata_ca = ca.map(|p| p.to_string_lossy().into_owned());
+        }
+        new
+    };
+    let sp = |new: NewInstitution| {
+        let store = store.clone();
+        async move {
+            store.upsert_institutions(&[new]).await.unwrap();
+            let credentials = sesshu_saml::SpCredentials::generate("test").unwrap();
+            sesshu::app::saml_sp("http://127.0.0.1:1", credentials, &store).await
+        }
+    };
+
+    let trusted = sp(trust("federation-metadata.xml", Some(&https.ca)))
+        .await
+        .unwrap();
+    assert_eq!(trusted.entity_id(), "http://127.0.0.1:1/saml/metadata");
+
+    let tampered = sp(trust("federation-metadata-tampered.xml", Some(&https.ca)))
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{tampered:#}").contains("does not verify"),
+        "{tampered:#}"
+    );
+    let unknown_ca = sp(trust("federation-metadata.xml", None))
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{unknown_ca:#}").contains("IdP metadata https://"),
+        "{unknown_ca:#}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
