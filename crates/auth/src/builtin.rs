@@ -4,6 +4,7 @@
 use crate::{Authenticated, Missing, PasswordPolicy};
 use sesshu_domain::{Institution, Subject};
 use sesshu_store::{DynStore, StoreError};
+use sesshu_vault::Field;
 use std::sync::{Arc, OnceLock};
 use tokio::sync::Semaphore;
 
@@ -61,13 +62,14 @@ impl Directory {
             Some(m) => m,
         };
         let mut missing = Vec::new();
+        let has = |f| member.personal_fields.contains(&f);
         if member.department.is_none() {
             missing.push(Missing::Department);
         }
-        if member.profile.display_name.is_none() && member.profile.display_name_ja.is_none() {
+        if !has(Field::NameRoman) && !has(Field::NameKanji) {
             missing.push(Missing::DisplayName);
         }
-        if member.profile.mail.is_none() {
+        if !has(Field::Mail) {
             missing.push(Missing::Mail);
         }
         Ok(Ok(Authenticated {
@@ -76,7 +78,8 @@ impl Directory {
             reassignable: false,
             user_type: Some(member.user_type),
             department: member.department,
-            profile: member.profile,
+            // Already in the directory, sealed, under the same owner.
+            profile: None,
             missing,
         }))
     }

@@ -1,10 +1,11 @@
-//! Writing a member upload into a directory: the LDAP directory the
-//! operator hosts for an institution, or Sesshu's built-in one.
+//! Writing a member upload into the LDAP directory the operator hosts for an
+//! institution. (The built-in directory's side lives with the back office,
+//! which can open the sealed data it compares against.)
 //!
-//! The built-in directory takes the whole upload in one transaction. LDAP
-//! has no transactions: changes are written one by one, and a failure part
-//! way stops the run with a report of what was written ([`Partial`]), so the
-//! office can fix the cause and upload again (an upload is idempotent).
+//! LDAP has no transactions: changes are written one by one, and a failure
+//! part way stops the run with a report of what was written ([`Partial`]),
+//! so the office can fix the cause and upload again (an upload is
+//! idempotent).
 //!
 //! Hosted entries are `inetOrgPerson`s named `uid=<login>,<people>`:
 //! `cn` and `sn` (the Latin name, or the login), `displayName` (Latin
@@ -13,15 +14,12 @@
 //! set with the Password Modify operation, so the server hashes them with
 //! its own scheme; a disabled member has no `userPassword`.
 
-use crate::PasswordPolicy;
 use crate::ldap::{Connection, LdapFailure};
 use crate::roster::{Current, Password, Plan, RosterRow};
 use ldap3::{Mod, Scope};
 use sesshu_domain::{
-    DepartmentCode, HostedDirectory, InstitutionId, LdapSettings, MailAddress, Profile, Subject,
-    UserType,
+    DepartmentCode, HostedDirectory, LdapSettings, MailAddress, Profile, Subject, UserType,
 };
-use sesshu_store::{DynStore, Member, StoreError};
 use std::collections::{HashMap, HashSet};
 
 /// How far a partly applied upload got, when LDAP failed part way.
@@ -36,78 +34,6 @@ pub struct Partial {
 
 /// One step written, for progress bars.
 pub type Progress<'a> = &'a mut (dyn FnMut(&str) + Send);
-
-// --- the built-in directory -------------------------------------------
-
-/// The members of the built-in directory, as an upload compares them.
-pub async fn builtin_current(
-    store: &DynStore,
-    institution: InstitutionId,
-) -> Result<Vec<Current>, StoreError> {
-    Ok(store
-        .members(institution)
-        .await?
-        .into_iter()
-        .map(|m| Current {
-            login: m.login,
-            user_type: Some(m.user_type),
-            department: m.department,
-            profile: m.profile,
-            disabled: m.disabled,
-        })
-        .collect())
-}
-
-/// Writes a plan into the built-in directory, in one transaction. Plain
-/// passwords are hashed here (Argon2id), which is what takes time.
-pub async fn builtin_apply(
-    store: &DynStore,
-    institution: InstitutionId,
-    policy: &PasswordPolicy,
-    plan: &Plan,
-    progress: Progress<'_>,
-) -> Result<(), StoreError> {
-    let existing: HashMap<String, Member> = store
-        .members(institution)
-        .await?
-        .into_iter()
-        .map(|m| (m.login.as_str().to_owned(), m))
-        .collect();
-    let rows = plan
-        .add
-        .iter()
-        .chain(plan.update.iter().map(|(row, _)| row));
-    let mut upsert = Vec::new();
-    for row in rows {
-        let password_hash = match &row.password {
-            Some(Password::Hash(hash)) => hash.clone(),
-            Some(Password::Plain(plain)) => {
-                let (policy, plain) = (policy.clone(), plain.clone());
-                tokio::task::spawn_blocking(move || policy.hash(&plain))
-                    .await
-                    .map_err(StoreError::corrupt)?
-                    .map_err(StoreError::corrupt)?
-            }
-            None => existing
-                .get(row.login.as_str())
-                .map(|m| m.password_hash.clone())
-                .ok_or_else(|| StoreError::corrupt("a new member without a password"))?,
-        };
-        upsert.push(Member {
-            institution,
-            login: row.login.clone(),
-            password_hash,
-            user_type: row.user_type,
-            department: row.department.clone(),
-            profile: row.profile.clone(),
-            disabled: false,
-        });
-        progress(row.login.as_str());
-    }
-    store
-        .apply_members(institution, &upsert, &plan.disable, &plan.remove)
-        .await
-}
 
 // --- a hosted LDAP directory ------------------------------------------------
 

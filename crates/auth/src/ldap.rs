@@ -228,7 +228,7 @@ pub(crate) fn authenticated_from(
         reassignable: false,
         user_type,
         department,
-        profile,
+        profile: Some(profile),
         missing,
     }
 }

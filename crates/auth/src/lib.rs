@@ -25,6 +25,26 @@ pub use pending::PendingLogin;
 pub use throttle::{LoginThrottle, ThrottleLimits};
 
 use sesshu_domain::{DepartmentCode, InstitutionId, Profile, Subject, UserType};
+use sesshu_vault::{Field, Owner, Sealed, SealingKey, VaultError};
+
+/// Seals a profile's fields for `owner` (what is absent is not stored).
+pub fn seal_profile(
+    key: &SealingKey,
+    owner: &Owner,
+    profile: &Profile,
+) -> Result<Vec<(Field, Sealed)>, VaultError> {
+    let values = [
+        (Field::NameRoman, profile.display_name.as_deref()),
+        (Field::NameKanji, profile.display_name_ja.as_deref()),
+        (Field::NameKana, profile.name_kana.as_deref()),
+        (Field::Mail, profile.mail.as_ref().map(|m| m.as_str())),
+    ];
+    values
+        .into_iter()
+        .filter_map(|(field, value)| value.map(|v| (field, v)))
+        .map(|(field, value)| Ok((field, key.seal(owner, field, value)?)))
+        .collect()
+}
 
 /// What a successful login says about the person. Nothing of it is stored
 /// until [`Logins::complete`] decides it may be.
@@ -36,7 +56,9 @@ pub struct Authenticated {
     pub reassignable: bool,
     pub user_type: Option<UserType>,
     pub department: Option<DepartmentCode>,
-    pub profile: Profile,
+    /// The personal data the login gave (LDAP, SAML); `None` when it is
+    /// already in Sesshu's directory (the built-in one: uploaded, sealed).
+    pub profile: Option<Profile>,
     /// What the institution's mapping asks for that the login did not give.
     pub missing: Vec<Missing>,
 }

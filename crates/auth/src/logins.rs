@@ -7,6 +7,7 @@ use crate::{Authenticated, LoginThrottle};
 use chrono::{DateTime, Utc};
 use sesshu_domain::{Institution, LoginMethod, Person};
 use sesshu_store::{DynStore, PersonLogin, StoreError};
+use sesshu_vault::{Owner, SealingKey};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -26,6 +27,8 @@ pub enum LoginError {
     ConsentExpired,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("sealing personal data failed")]
+    Sealing,
 }
 
 /// The end of a login.
@@ -44,15 +47,23 @@ pub struct Logins {
     directory: Directory,
     throttle: Arc<LoginThrottle>,
     pending: Arc<Pending>,
+    /// The back office's public key: what a login gives is sealed to it.
+    sealing: SealingKey,
 }
 
 impl Logins {
-    pub fn new(store: DynStore, directory: Directory, throttle: Arc<LoginThrottle>) -> Self {
+    pub fn new(
+        store: DynStore,
+        directory: Directory,
+        throttle: Arc<LoginThrottle>,
+        sealing: SealingKey,
+    ) -> Self {
         Self {
             store,
             directory,
             throttle,
             pending: Arc::new(Pending::default()),
+            sealing,
         }
     }
 
@@ -172,6 +183,13 @@ impl Logins {
         consented: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<Person, LoginError> {
+        let owner = Owner::login(a.institution.0, a.subject.as_str());
+        let personal = a
+            .profile
+            .as_ref()
+            .map(|p| crate::seal_profile(&self.sealing, &owner, p))
+            .transpose()
+            .map_err(|_| LoginError::Sealing)?;
         Ok(self
             .store
             .person_for_login(&PersonLogin {
@@ -180,7 +198,7 @@ impl Logins {
                 user_type: a.user_type,
                 department: a.department.clone(),
                 at: now,
-                profile: a.profile.clone(),
+                personal,
                 consented,
                 reassignable: a.reassignable,
             })

@@ -397,7 +397,7 @@ impl SamlSp {
             reassignable,
             user_type,
             department,
-            profile,
+            profile: Some(profile),
             missing,
         })
     }

@@ -50,16 +50,24 @@ pub struct Parts {
     pub web: WebConfig,
     pub passwords: PasswordPolicy,
     pub throttle: sesshu_auth::ThrottleLimits,
+    /// The back office's public key: personal data is sealed to it.
+    pub sealing: sesshu_vault::SealingKey,
 }
 
 impl Parts {
-    pub fn from_config(config: &Config, store: DynStore, clock: Arc<dyn Clock>) -> Self {
+    pub fn from_config(
+        config: &Config,
+        store: DynStore,
+        clock: Arc<dyn Clock>,
+        sealing: sesshu_vault::SealingKey,
+    ) -> Self {
         Self {
             store,
             clock,
             web: config.web(),
             passwords: PasswordPolicy::default(),
             throttle: config.login_throttle.limits(),
+            sealing,
         }
     }
 }
@@ -97,6 +105,7 @@ impl Application {
             parts.store.clone(),
             directory,
             Arc::new(LoginThrottle::new(parts.throttle)),
+            parts.sealing,
         );
         let state = extend(AppState::new(parts.store, parts.clock, logins, parts.web));
         let router = sesshu_web::router(state.clone());

@@ -38,6 +38,39 @@ pub struct Config {
     /// The SAML service provider (GakuNin), if built with `--features saml`.
     #[serde(default)]
     pub saml: Option<SamlConfig>,
+    /// The back office's keys for personal data (`sesshu keys generate`).
+    #[serde(default)]
+    pub vault: Option<VaultConfig>,
+}
+
+/// Where the vault keys are. The public process needs only the public key;
+/// the back office (and commands that read personal data) the private one.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VaultConfig {
+    pub public_key_file: std::path::PathBuf,
+    #[serde(default)]
+    pub private_key_file: Option<std::path::PathBuf>,
+}
+
+impl VaultConfig {
+    pub fn sealing_key(&self) -> anyhow::Result<sesshu_vault::SealingKey> {
+        use anyhow::Context;
+        let text = std::fs::read_to_string(&self.public_key_file)
+            .with_context(|| format!("vault public key {}", self.public_key_file.display()))?;
+        sesshu_vault::SealingKey::from_text(&text)
+            .with_context(|| format!("vault public key {}", self.public_key_file.display()))
+    }
+
+    pub fn opening_key(&self) -> anyhow::Result<sesshu_vault_open::OpeningKey> {
+        use anyhow::Context;
+        let path = self
+            .private_key_file
+            .as_ref()
+            .context("[vault] private_key_file is needed here (the back office's key)")?;
+        sesshu_vault_open::OpeningKey::read(path)
+            .with_context(|| format!("vault private key {}", path.display()))
+    }
 }
 
 /// The SP's key and certificate (PEM). The entity ID and ACS URL follow
@@ -114,7 +147,7 @@ mod defaults {
 }
 
 /// The top-level settings, as `SESSHU_<KEY>` reads them.
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 10] = [
     "listen",
     "database_url",
     "database_max_connections",
@@ -124,6 +157,7 @@ const KEYS: [&str; 9] = [
     "login_throttle",
     "log_format",
     "saml",
+    "vault",
 ];
 
 impl Config {

@@ -10,7 +10,8 @@ use sesshu_domain::{
     DepartmentCode, DoseInterval, DoseNumber, InstitutionCode, InstitutionId, MailAddress, Profile,
     SlotEligibility, Subject, TOKYO, UserType, tokyo_day,
 };
-use sesshu_store::{DynStore, NewLane, NewMember, NewSlot, NewVaccine, NewVenue};
+use sesshu_store::{DynStore, NewLane, NewMember, NewSlot, NewVaccine, NewVenue, Owner};
+use sesshu_vault::SealingKey;
 
 /// The password of every demo member.
 pub const PASSWORD: &str = "demo";
@@ -76,6 +77,7 @@ pub async fn seed(
     store: &DynStore,
     now: DateTime<Utc>,
     passwords: &PasswordPolicy,
+    sealing: &SealingKey,
 ) -> anyhow::Result<Seeded> {
     if !store.institutions().await?.is_empty() {
         return Ok(Seeded {
@@ -93,7 +95,7 @@ pub async fn seed(
             .enumerate()
             .map(|(n, (login, user_type, kanji, kana, roman))| {
                 let mut m = member(upserted.id, login, *user_type, n, &hash)?;
-                m.profile = Profile {
+                let profile = Profile {
                     display_name: Some((*roman).to_owned()),
                     display_name_ja: Some((*kanji).to_owned()),
                     name_kana: Some((*kana).to_owned()),
@@ -102,10 +104,12 @@ pub async fn seed(
                         upserted.code
                     ))?),
                 };
+                let owner = Owner::login(upserted.id.0, login);
+                m.personal = sesshu_auth::seal_profile(sealing, &owner, &profile)?;
                 Ok(m)
             })
             .collect::<anyhow::Result<_>>()?;
-        store.upsert_members(&members).await?;
+        store.upsert_members(&members, now).await?;
     }
 
     let venue = store
@@ -190,7 +194,7 @@ fn member(
         password_hash: hash.to_owned(),
         user_type,
         department: Some(DepartmentCode::parse(DEPARTMENTS[n % DEPARTMENTS.len()])?),
-        profile: Profile::default(),
+        personal: Vec::new(),
         disabled: false,
     })
 }
@@ -202,6 +206,7 @@ pub async fn add_people(
     store: &DynStore,
     people: usize,
     passwords: &PasswordPolicy,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     if people == 0 {
         return Ok(());
@@ -226,7 +231,7 @@ pub async fn add_people(
         })
         .collect::<anyhow::Result<_>>()?;
     for chunk in members.chunks(5_000) {
-        store.upsert_members(chunk).await?;
+        store.upsert_members(chunk, now).await?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod config;
 pub mod demo;
+pub mod keys;
 pub mod logging;
 pub mod master;
 pub mod members;

@@ -53,10 +53,33 @@ enum Command {
         #[command(subcommand)]
         command: MembersCommand,
     },
+    /// The back office's key pair for personal data.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// The institution master (docs/institutions.md).
     Institutions {
         #[command(subcommand)]
         command: InstitutionsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Write a new key pair: DIR/vault.key (private, mode 0600) and DIR/vault.pub.
+    Generate {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Re-seal every value sealed with the private key --from under the key
+    /// pair of the configuration's [vault] (point [vault] at the new pair,
+    /// and restart the public process with its public key, first).
+    Rotate {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -128,12 +151,18 @@ async fn main() -> anyhow::Result<()> {
             logging::init(&config.log_format);
             let store = open_store(database_url(&config), config.database_max_connections).await?;
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-            let parts = Parts::from_config(&config, store.clone(), clock);
+            let sealing = config
+                .vault
+                .as_ref()
+                .context("[vault] public_key_file is required: see `sesshu keys generate`")?
+                .sealing_key()?;
+            let parts = Parts::from_config(&config, store.clone(), clock, sealing);
             let app = build(&config, parts, config.listen, &store, None).await?;
             tracing::info!(address = %app.local_addr()?, "serving");
             app.run(shutdown_signal()).await
         }
         Command::Institutions { command } => institutions(command).await,
+        Command::Keys { command } => keys_command(command).await,
         Command::Members {
             command:
                 MembersCommand::Import {
@@ -152,7 +181,20 @@ async fn main() -> anyhow::Result<()> {
                 Missing::Remove => MissingMembers::Remove,
                 Missing::Keep => MissingMembers::Keep,
             };
-            members::import(&store, &institution, &file, missing, dry_run).await
+            let vault = config
+                .vault
+                .as_ref()
+                .and_then(|v| v.private_key_file.as_ref().map(|_| v.opening_key()))
+                .transpose()?;
+            members::import(
+                &store,
+                vault.as_ref(),
+                &institution,
+                &file,
+                missing,
+                dry_run,
+            )
+            .await
         }
         Command::Migrate { config } => {
             let config = load(config)?;
@@ -263,6 +305,65 @@ async fn build(
     Application::build(parts, listen).await
 }
 
+#[allow(clippy::print_stdout)] // a command's report is its output
+async fn keys_command(command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Generate { out } => {
+            let key = sesshu::keys::generate(&out)?;
+            println!("key {} written:", key.id());
+            println!(
+                "  {} (private: the back office only, mode 0600)",
+                out.join(sesshu::keys::PRIVATE).display()
+            );
+            println!(
+                "  {} (public: the public process)",
+                out.join(sesshu::keys::PUBLIC).display()
+            );
+            println!();
+            println!("[vault]");
+            println!("public_key_file = {:?}", out.join(sesshu::keys::PUBLIC));
+            println!(
+                "private_key_file = {:?}   # the back office's configuration only",
+                out.join(sesshu::keys::PRIVATE)
+            );
+            Ok(())
+        }
+        KeysCommand::Rotate { from, config } => {
+            let config = load(config)?;
+            logging::init(&config.log_format);
+            let vault = config
+                .vault
+                .as_ref()
+                .context("[vault] is needed: the new key pair")?;
+            let new = vault.sealing_key()?;
+            let old = sesshu_vault_open::OpeningKey::read(&from)
+                .with_context(|| format!("old private key {}", from.display()))?;
+            anyhow::ensure!(old.id() != new.id(), "--from is the configured key already");
+            let store = open_store(database_url(&config), 2).await?;
+            let bar = indicatif::ProgressBar::new_spinner();
+            let done = sesshu::keys::rotate(&store, &old, &new, SystemClock.now(), |n| {
+                bar.set_position(n)
+            })
+            .await?;
+            bar.finish_and_clear();
+            println!(
+                "re-sealed {} values from key {} to key {}; {} were under the new key already",
+                done.resealed,
+                old.id(),
+                new.id(),
+                done.already_new
+            );
+            if done.foreign > 0 {
+                println!(
+                    "{} values are sealed with a third key and were left as they are",
+                    done.foreign
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
 fn load(file: Option<PathBuf>) -> anyhow::Result<Config> {
     Config::load(file.as_deref()).map_err(|e| anyhow::anyhow!("configuration: {e}"))
 }
@@ -299,8 +400,9 @@ async fn run_demo(
     let store = open_store(&url, 16).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let passwords = sesshu_auth::PasswordPolicy::default();
-    let seeded = demo::seed(&store, clock.now(), &passwords).await?;
-    demo::add_people(&store, people, &passwords).await?;
+    let vault = sesshu::keys::demo(&data)?;
+    let seeded = demo::seed(&store, clock.now(), &passwords, vault.sealing_key()).await?;
+    demo::add_people(&store, people, &passwords, clock.now()).await?;
 
     let config = Config {
         secure_cookies: false,
@@ -311,7 +413,7 @@ async fn run_demo(
         public_origin: Some(format!("http://127.0.0.1:{port}")),
         ..config
     };
-    let parts = Parts::from_config(&config, store.clone(), clock);
+    let parts = Parts::from_config(&config, store.clone(), clock, vault.sealing_key().clone());
     let app = build(&config, parts, listen, &store, Some(&data)).await?;
     let address = app.local_addr()?;
 

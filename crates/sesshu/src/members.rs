@@ -5,11 +5,108 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use sesshu_auth::PasswordPolicy;
 use sesshu_auth::hosted;
-use sesshu_auth::roster::{self, MissingMembers, Password, Plan, RosterError};
-use sesshu_domain::{Institution, InstitutionCode, LoginMethod};
-use sesshu_store::DynStore;
+use sesshu_auth::roster::{self, Current, MissingMembers, Password, Plan, RosterError};
+use sesshu_domain::{
+    Clock, Institution, InstitutionCode, InstitutionId, LoginMethod, MailAddress, Profile,
+    SystemClock,
+};
+use sesshu_store::{DynStore, Field, NewMember, Owner};
+use sesshu_vault::SealingKey;
+use sesshu_vault_open::OpeningKey;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
+
+/// The built-in directory's members as an upload compares them: their
+/// sealed personal data opened with the back office's key.
+pub async fn builtin_current(
+    store: &DynStore,
+    institution: InstitutionId,
+    key: &OpeningKey,
+) -> anyhow::Result<Vec<Current>> {
+    let mut current = Vec::new();
+    for m in store.members(institution).await? {
+        let owner = Owner::login(institution.0, m.login.as_str());
+        let mut profile = Profile::default();
+        for (field, sealed) in store.personal_data(&owner).await? {
+            let value = key.open(&owner, field, &sealed)?;
+            match field {
+                Field::NameRoman => profile.display_name = Some(value),
+                Field::NameKanji => profile.display_name_ja = Some(value),
+                Field::NameKana => profile.name_kana = Some(value),
+                Field::Mail => profile.mail = MailAddress::parse(&value).ok(),
+            }
+        }
+        current.push(Current {
+            login: m.login,
+            user_type: Some(m.user_type),
+            department: m.department,
+            profile,
+            disabled: m.disabled,
+        });
+    }
+    Ok(current)
+}
+
+/// Writes a plan into the built-in directory in one transaction. Plain
+/// passwords are hashed here (Argon2id, which is what takes the time) and
+/// personal data is sealed.
+pub async fn builtin_apply(
+    store: &DynStore,
+    institution: InstitutionId,
+    policy: &PasswordPolicy,
+    sealing: &SealingKey,
+    plan: &Plan,
+    progress: &mut (dyn FnMut(&str) + Send),
+) -> anyhow::Result<()> {
+    let existing: HashMap<String, String> = store
+        .members(institution)
+        .await?
+        .into_iter()
+        .map(|m| (m.login.as_str().to_owned(), m.password_hash))
+        .collect();
+    let mut upsert = Vec::new();
+    for row in plan
+        .add
+        .iter()
+        .chain(plan.update.iter().map(|(row, _)| row))
+    {
+        let password_hash = match &row.password {
+            Some(Password::Hash(hash)) => hash.clone(),
+            Some(Password::Plain(plain)) => {
+                let (policy, plain) = (policy.clone(), plain.clone());
+                tokio::task::spawn_blocking(move || policy.hash(&plain))
+                    .await?
+                    .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?
+            }
+            None => existing
+                .get(row.login.as_str())
+                .cloned()
+                .context("a new member without a password")?,
+        };
+        let owner = Owner::login(institution.0, row.login.as_str());
+        upsert.push(NewMember {
+            institution,
+            login: row.login.clone(),
+            password_hash,
+            user_type: row.user_type,
+            department: row.department.clone(),
+            personal: sesshu_auth::seal_profile(sealing, &owner, &row.profile)?,
+            disabled: false,
+        });
+        progress(row.login.as_str());
+    }
+    store
+        .apply_members(
+            institution,
+            &upsert,
+            &plan.disable,
+            &plan.remove,
+            SystemClock.now(),
+        )
+        .await?;
+    Ok(())
+}
 
 /// Where an institution's members live, for an upload.
 enum Target<'a> {
@@ -86,6 +183,7 @@ pub fn preview(plan: &Plan) -> String {
 #[allow(clippy::print_stdout)] // the command's report is its output
 pub async fn import(
     store: &DynStore,
+    vault: Option<&OpeningKey>,
     code: &str,
     file: &Path,
     missing: MissingMembers,
@@ -126,7 +224,12 @@ pub async fn import(
         }
     }
     let current = match target {
-        Target::Builtin => hosted::builtin_current(store, institution.id).await?,
+        Target::Builtin => {
+            let key = vault.context(
+                "the built-in directory's personal data is sealed: [vault] private_key_file is needed",
+            )?;
+            builtin_current(store, institution.id, key).await?
+        }
         Target::Hosted(ldap) => hosted::ldap_current(ldap)
             .await
             .map_err(|e| anyhow::anyhow!("cannot read the directory: {}", e.summary()))?,
@@ -163,10 +266,12 @@ pub async fn import(
     let mut tick = |_: &str| bar.inc(1);
     match target {
         Target::Builtin => {
-            hosted::builtin_apply(
+            let key = vault.context("[vault] private_key_file is needed")?;
+            builtin_apply(
                 store,
                 institution.id,
                 &PasswordPolicy::default(),
+                key.sealing_key(),
                 &plan,
                 &mut tick,
             )

@@ -89,11 +89,6 @@ CREATE TABLE members (
     password_hash   TEXT    NOT NULL,
     user_type       TEXT    NOT NULL CHECK (user_type IN ('staff', 'student')),
     department_code TEXT,
-    -- Personal data of the directory entry (from the member upload).
-    name_kanji      TEXT,
-    name_kana       TEXT,
-    name_roman      TEXT,
-    mail            TEXT,
     disabled        BOOLEAN NOT NULL DEFAULT FALSE,
     PRIMARY KEY (institution_id, login)
 );
@@ -111,15 +106,18 @@ CREATE TABLE persons (
     UNIQUE (institution_id, subject)
 );
 
--- What a login said that is personal, kept only once the person consented
--- where their institution requires it.
-CREATE TABLE person_profiles (
-    person_id       BIGINT PRIMARY KEY REFERENCES persons (id) ON DELETE CASCADE,
-    display_name    TEXT,
-    display_name_ja TEXT,
-    name_kana       TEXT,
-    mail            TEXT,
-    updated_at      TIMESTAMPTZ NOT NULL
+-- Personal data (names, mail, …), sealed to the back office's public key
+-- (HPKE; sesshu-vault): the public process writes it and cannot read it
+-- back. The owner is "<institution id>/<login>", the identity of a person
+-- and of their directory entry, and it is bound into the ciphertext with
+-- the field, so a value moved to another row does not open.
+CREATE TABLE personal_data (
+    owner      TEXT    NOT NULL,
+    field      TEXT    NOT NULL CHECK (field IN ('name_roman', 'name_kanji', 'name_kana', 'mail')),
+    key_id     TEXT    NOT NULL,
+    sealed     BYTEA    NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (owner, field)
 );
 
 -- Which version of the institution's consent text a person agreed to, when.

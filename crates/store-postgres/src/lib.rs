@@ -6,6 +6,7 @@
 //! uniqueness rules are indexes. A deadlock or serialization failure (rare:
 //! two changes swapping the same slots) is retried a few times.
 
+mod personal;
 mod reference;
 mod reservations;
 mod sessions;
@@ -15,7 +16,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use reservations::PgTx;
 use sesshu_domain::{
-    Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person, PersonId, Profile,
+    Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person, PersonId,
     ReservationNumber, Series, SeriesId, Slot, SlotId, Subject, VaccineId, VenueId,
 };
 use sesshu_store::flows;
@@ -23,7 +24,9 @@ use sesshu_store::{
     Booked, Member, NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue,
     PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
 };
+use sesshu_store::{Field, KeyId, Owner, Sealed};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::collections::BTreeSet;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -164,8 +167,8 @@ impl Store for PgStore {
         reference::member(&self.pool, institution, login).await
     }
 
-    async fn upsert_members(&self, members: &[NewMember]) -> StoreResult<u64> {
-        write_tx!(self, |tx| reference::upsert_members(tx, members))
+    async fn upsert_members(&self, members: &[NewMember], now: DateTime<Utc>) -> StoreResult<u64> {
+        write_tx!(self, |tx| reference::upsert_members(tx, members, now))
     }
 
     async fn members(&self, institution: InstitutionId) -> StoreResult<Vec<Member>> {
@@ -178,13 +181,15 @@ impl Store for PgStore {
         upsert: &[NewMember],
         disable: &[Subject],
         remove: &[Subject],
+        now: DateTime<Utc>,
     ) -> StoreResult<()> {
         write_tx!(self, |tx| reference::apply_members(
             tx,
             institution,
             upsert,
             disable,
-            remove
+            remove,
+            now
         ))
     }
 
@@ -197,8 +202,31 @@ impl Store for PgStore {
         reference::has_consented(&self.pool, institution, subject, version).await
     }
 
-    async fn profile(&self, person: PersonId) -> StoreResult<Option<Profile>> {
-        reference::profile(&self.pool, person).await
+    async fn personal_fields(&self, owner: &Owner) -> StoreResult<BTreeSet<Field>> {
+        personal::fields(&self.pool, owner).await
+    }
+
+    async fn personal_data(&self, owner: &Owner) -> StoreResult<Vec<(Field, Sealed)>> {
+        personal::data(&self.pool, owner).await
+    }
+
+    async fn personal_data_batch(
+        &self,
+        after: Option<(Owner, Field)>,
+        limit: u32,
+    ) -> StoreResult<Vec<(Owner, Field, Sealed)>> {
+        personal::batch(&self.pool, after, limit).await
+    }
+
+    async fn reseal(
+        &self,
+        owner: &Owner,
+        field: Field,
+        old: &KeyId,
+        new: &Sealed,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        personal::reseal(&self.pool, owner, field, old, new, now).await
     }
 
     async fn person_for_login(&self, login: &PersonLogin) -> StoreResult<Person> {

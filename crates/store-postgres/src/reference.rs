@@ -1,14 +1,16 @@
 //! Institutions, venues, lanes, vaccines, the member directory and persons.
 
-use crate::db;
+use crate::{db, personal};
+use chrono::{DateTime, Utc};
 use sesshu_domain::{
     Catalog, Contact, Department, DepartmentCode, Institution, InstitutionCode, InstitutionId,
-    Lane, LaneId, Person, PersonId, Profile, Subject, UserType, Vaccine, VaccineId, Venue, VenueId,
+    Lane, LaneId, Person, PersonId, Subject, UserType, Vaccine, VaccineId, Venue, VenueId,
 };
 use sesshu_store::{
     EPPN_REUSE_AFTER_DAYS, Member, NewInstitution, NewLane, NewMember, NewVaccine, NewVenue,
     PersonLogin, StoreError, StoreResult, Upserted, columns,
 };
+use sesshu_store::{Field, Owner};
 use sqlx::postgres::{PgPool, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 use std::collections::BTreeMap;
@@ -301,21 +303,23 @@ pub(crate) async fn insert_vaccine(pool: &PgPool, new: &NewVaccine) -> StoreResu
 }
 
 const MEMBER_COLUMNS: &str = "SELECT institution_id, login, password_hash, user_type, \
-     department_code, name_kanji, name_kana, name_roman, mail, disabled FROM members";
+     department_code, disabled, (SELECT string_agg(field, ',') FROM personal_data p \
+     WHERE p.owner = m.institution_id::TEXT || '/' || m.login) AS fields FROM members m";
 
 fn member_row(r: &PgRow) -> StoreResult<Member> {
+    let institution = InstitutionId(r.try_get("institution_id").map_err(db)?);
+    let fields: Option<String> = r.try_get("fields").map_err(db)?;
     Ok(Member {
-        institution: InstitutionId(r.try_get("institution_id").map_err(db)?),
+        institution,
         login: Subject::parse(r.try_get("login").map_err(db)?)?,
         password_hash: r.try_get("password_hash").map_err(db)?,
         user_type: UserType::parse(r.try_get("user_type").map_err(db)?)?,
         department: columns::department(r.try_get("department_code").map_err(db)?)?,
-        profile: Profile {
-            display_name: r.try_get("name_roman").map_err(db)?,
-            display_name_ja: r.try_get("name_kanji").map_err(db)?,
-            name_kana: r.try_get("name_kana").map_err(db)?,
-            mail: columns::mail(r.try_get("mail").map_err(db)?)?,
-        },
+        personal_fields: fields
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(Field::parse)
+            .collect(),
         disabled: r.try_get("disabled").map_err(db)?,
     })
 }
@@ -354,33 +358,29 @@ pub(crate) async fn members(pool: &PgPool, institution: InstitutionId) -> StoreR
 pub(crate) async fn upsert_members(
     tx: &mut Transaction<'static, Postgres>,
     members: &[NewMember],
+    now: DateTime<Utc>,
 ) -> StoreResult<u64> {
     let mut n = 0;
     for m in members {
         n += sqlx::query(
             "INSERT INTO members (institution_id, login, password_hash, user_type, \
-             department_code, name_kanji, name_kana, name_roman, mail, disabled) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             department_code, disabled) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (institution_id, login) DO UPDATE SET \
              password_hash = excluded.password_hash, user_type = excluded.user_type, \
-             department_code = excluded.department_code, name_kanji = excluded.name_kanji, \
-             name_kana = excluded.name_kana, name_roman = excluded.name_roman, \
-             mail = excluded.mail, disabled = excluded.disabled",
+             department_code = excluded.department_code, disabled = excluded.disabled",
         )
         .bind(m.institution.0)
         .bind(m.login.as_str())
         .bind(&m.password_hash)
         .bind(m.user_type.as_str())
         .bind(m.department.as_ref().map(|d| d.as_str()))
-        .bind(m.profile.display_name_ja.as_deref())
-        .bind(m.profile.name_kana.as_deref())
-        .bind(m.profile.display_name.as_deref())
-        .bind(m.profile.mail.as_ref().map(|m| m.as_str()))
         .bind(m.disabled)
         .execute(&mut **tx)
         .await
         .map_err(db)?
         .rows_affected();
+        let owner = Owner::login(m.institution.0, m.login.as_str());
+        personal::replace(tx, &owner, &m.personal, now).await?;
     }
     Ok(n)
 }
@@ -391,8 +391,9 @@ pub(crate) async fn apply_members(
     upsert: &[NewMember],
     disable: &[Subject],
     remove: &[Subject],
+    now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    upsert_members(tx, upsert).await?;
+    upsert_members(tx, upsert, now).await?;
     for login in disable {
         sqlx::query("UPDATE members SET disabled = TRUE WHERE institution_id = $1 AND login = $2")
             .bind(institution.0)
@@ -408,6 +409,19 @@ pub(crate) async fn apply_members(
             .execute(&mut **tx)
             .await
             .map_err(db)?;
+        // A removed member's personal data goes with them, unless they
+        // logged in (then it is the person's, kept with their history).
+        let owner = Owner::login(institution.0, login.as_str());
+        let person: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM persons WHERE institution_id = $1 AND subject = $2")
+                .bind(institution.0)
+                .bind(login.as_str())
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db)?;
+        if person.is_none() {
+            personal::replace(tx, &owner, &[], now).await?;
+        }
     }
     Ok(())
 }
@@ -457,22 +471,10 @@ pub(crate) async fn person_for_login(
     .await
     .map_err(db)?;
     let person = person_row(&row)?;
-    let p = &login.profile;
-    sqlx::query(
-        "INSERT INTO person_profiles (person_id, display_name, display_name_ja, name_kana, mail, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (person_id) DO UPDATE SET \
-         display_name = excluded.display_name, display_name_ja = excluded.display_name_ja, \
-         name_kana = excluded.name_kana, mail = excluded.mail, updated_at = excluded.updated_at",
-    )
-    .bind(person.id.0)
-    .bind(p.display_name.as_deref())
-    .bind(p.display_name_ja.as_deref())
-    .bind(p.name_kana.as_deref())
-    .bind(p.mail.as_ref().map(|m| m.as_str()))
-    .bind(login.at)
-    .execute(&mut **tx)
-    .await
-    .map_err(db)?;
+    if let Some(personal) = &login.personal {
+        let owner = Owner::login(login.institution.0, login.subject.as_str());
+        personal::replace(tx, &owner, personal, login.at).await?;
+    }
     if let Some(version) = &login.consented {
         sqlx::query(
             "INSERT INTO consents (person_id, version, consented_at) VALUES ($1, $2, $3) \
@@ -504,26 +506,6 @@ pub(crate) async fn has_consented(
     .fetch_one(pool)
     .await
     .map_err(db)
-}
-
-pub(crate) async fn profile(pool: &PgPool, person: PersonId) -> StoreResult<Option<Profile>> {
-    let row = sqlx::query(
-        "SELECT display_name, display_name_ja, name_kana, mail FROM person_profiles \
-         WHERE person_id = $1",
-    )
-    .bind(person.0)
-    .fetch_optional(pool)
-    .await
-    .map_err(db)?;
-    row.map(|r| {
-        Ok(Profile {
-            display_name: r.try_get("display_name").map_err(db)?,
-            display_name_ja: r.try_get("display_name_ja").map_err(db)?,
-            name_kana: r.try_get("name_kana").map_err(db)?,
-            mail: columns::mail(r.try_get("mail").map_err(db)?)?,
-        })
-    })
-    .transpose()
 }
 
 pub(crate) async fn person_by_subject(

@@ -5,6 +5,7 @@
 //! instead of failing a deferred transaction that read and then tries to
 //! write ("database is locked"). Times are stored as integer Unix seconds.
 
+mod personal;
 mod reference;
 mod reservations;
 mod sessions;
@@ -14,7 +15,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use reservations::SqliteTx;
 use sesshu_domain::{
-    Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person, PersonId, Profile,
+    Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person, PersonId,
     ReservationNumber, Series, SeriesId, Slot, SlotId, Subject, VaccineId, VenueId,
 };
 use sesshu_store::flows;
@@ -22,9 +23,11 @@ use sesshu_store::{
     Booked, Member, NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue,
     PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
 };
+use sesshu_store::{Field, KeyId, Owner, Sealed};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -183,9 +186,9 @@ impl Store for SqliteStore {
         reference::member(&self.pool, institution, login).await
     }
 
-    async fn upsert_members(&self, members: &[NewMember]) -> StoreResult<u64> {
+    async fn upsert_members(&self, members: &[NewMember], now: DateTime<Utc>) -> StoreResult<u64> {
         let mut tx = self.write().await?;
-        let n = reference::upsert_members(&mut tx.tx, members).await?;
+        let n = reference::upsert_members(&mut tx.tx, members, now).await?;
         tx.commit().await?;
         Ok(n)
     }
@@ -200,9 +203,10 @@ impl Store for SqliteStore {
         upsert: &[NewMember],
         disable: &[Subject],
         remove: &[Subject],
+        now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.write().await?;
-        reference::apply_members(&mut tx.tx, institution, upsert, disable, remove).await?;
+        reference::apply_members(&mut tx.tx, institution, upsert, disable, remove, now).await?;
         tx.commit().await
     }
 
@@ -215,8 +219,31 @@ impl Store for SqliteStore {
         reference::has_consented(&self.pool, institution, subject, version).await
     }
 
-    async fn profile(&self, person: PersonId) -> StoreResult<Option<Profile>> {
-        reference::profile(&self.pool, person).await
+    async fn personal_fields(&self, owner: &Owner) -> StoreResult<BTreeSet<Field>> {
+        personal::fields(&self.pool, owner).await
+    }
+
+    async fn personal_data(&self, owner: &Owner) -> StoreResult<Vec<(Field, Sealed)>> {
+        personal::data(&self.pool, owner).await
+    }
+
+    async fn personal_data_batch(
+        &self,
+        after: Option<(Owner, Field)>,
+        limit: u32,
+    ) -> StoreResult<Vec<(Owner, Field, Sealed)>> {
+        personal::batch(&self.pool, after, limit).await
+    }
+
+    async fn reseal(
+        &self,
+        owner: &Owner,
+        field: Field,
+        old: &KeyId,
+        new: &Sealed,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        personal::reseal(&self.pool, owner, field, old, new, now).await
     }
 
     async fn person_for_login(&self, login: &PersonLogin) -> StoreResult<Person> {

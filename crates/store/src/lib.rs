@@ -20,9 +20,11 @@ pub use records::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sesshu_domain::{
-    Catalog, Institution, InstitutionCode, InstitutionId, Person, PersonId, Profile,
-    ReservationNumber, Series, SeriesId, Slot, SlotId, Subject,
+    Catalog, Institution, InstitutionCode, InstitutionId, Person, PersonId, ReservationNumber,
+    Series, SeriesId, Slot, SlotId, Subject,
 };
+pub use sesshu_vault::{Field, KeyId, Owner, Sealed};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// A shared handle to whichever store was chosen at start-up.
@@ -78,7 +80,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         login: &Subject,
     ) -> StoreResult<Option<Member>>;
     /// Adds or updates members (by institution and login), in one transaction.
-    async fn upsert_members(&self, members: &[NewMember]) -> StoreResult<u64>;
+    async fn upsert_members(&self, members: &[NewMember], now: DateTime<Utc>) -> StoreResult<u64>;
 
     /// Every member of an institution's built-in directory, by login.
     async fn members(&self, institution: InstitutionId) -> StoreResult<Vec<Member>>;
@@ -91,6 +93,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         upsert: &[NewMember],
         disable: &[Subject],
         remove: &[Subject],
+        now: DateTime<Utc>,
     ) -> StoreResult<()>;
 
     // --- persons ----------------------------------------------------------
@@ -108,8 +111,33 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         version: &str,
     ) -> StoreResult<bool>;
 
-    /// The stored profile of a person (personal data).
-    async fn profile(&self, person: PersonId) -> StoreResult<Option<Profile>>;
+    // --- personal data (sealed; see `sesshu-vault`) ------------------------
+
+    /// Which personal fields an owner has (readable by the public process).
+    async fn personal_fields(&self, owner: &Owner) -> StoreResult<BTreeSet<Field>>;
+
+    /// An owner's sealed personal data. On PostgreSQL only the back office's
+    /// database role may read it.
+    async fn personal_data(&self, owner: &Owner) -> StoreResult<Vec<(Field, Sealed)>>;
+
+    /// Up to `limit` sealed values after `after` (in owner, field order),
+    /// for re-sealing under a new key.
+    async fn personal_data_batch(
+        &self,
+        after: Option<(Owner, Field)>,
+        limit: u32,
+    ) -> StoreResult<Vec<(Owner, Field, Sealed)>>;
+
+    /// Replaces a value sealed with `old` by `new`; `false` if it changed
+    /// meanwhile.
+    async fn reseal(
+        &self,
+        owner: &Owner,
+        field: Field,
+        old: &KeyId,
+        new: &Sealed,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     async fn person(&self, id: PersonId) -> StoreResult<Option<Person>>;
     /// The person with this login at this institution, if they ever logged in.
     async fn person_by_subject(

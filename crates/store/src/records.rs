@@ -4,9 +4,9 @@ use chrono::{DateTime, NaiveTime, Utc};
 use sesshu_domain::{
     AttributeMapping, ChangeDeadline, ConsentText, Contact, Department, DepartmentCode,
     DoseInterval, DoseNumber, InstitutionCode, InstitutionId, LaneId, LoginMethod, PersonId,
-    Profile, Rejection, Series, SeriesId, SlotEligibility, SlotId, Subject, UserType, VaccineId,
-    VenueId,
+    Rejection, Series, SeriesId, SlotEligibility, SlotId, Subject, UserType, VaccineId, VenueId,
 };
+use sesshu_vault::{Field, Sealed};
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -108,8 +108,9 @@ impl SlotQuery {
     }
 }
 
-/// A member of the built-in directory: a login with an Argon2id hash, and
-/// the personal data of their entry (from the member upload).
+/// A member of the built-in directory: a login with an Argon2id hash. Their
+/// personal data (from the member upload) is sealed under their owner
+/// ([`Owner::login`]); here only which fields exist.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Member {
     pub institution: InstitutionId,
@@ -117,8 +118,30 @@ pub struct Member {
     pub password_hash: String,
     pub user_type: UserType,
     pub department: Option<DepartmentCode>,
-    pub profile: Profile,
+    pub personal_fields: BTreeSet<Field>,
     pub disabled: bool,
+}
+
+/// A member to add or update, with their personal data sealed.
+#[derive(Clone)]
+pub struct NewMember {
+    pub institution: InstitutionId,
+    pub login: Subject,
+    pub password_hash: String,
+    pub user_type: UserType,
+    pub department: Option<DepartmentCode>,
+    /// Replaces every personal field of the member.
+    pub personal: Vec<(Field, Sealed)>,
+    pub disabled: bool,
+}
+
+impl fmt::Debug for NewMember {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewMember")
+            .field("institution", &self.institution)
+            .field("user_type", &self.user_type)
+            .finish_non_exhaustive()
+    }
 }
 
 impl fmt::Debug for Member {
@@ -131,8 +154,6 @@ impl fmt::Debug for Member {
     }
 }
 
-pub type NewMember = Member;
-
 /// A successful login, as the person table records it.
 #[derive(Clone, Debug)]
 pub struct PersonLogin {
@@ -141,8 +162,10 @@ pub struct PersonLogin {
     pub user_type: Option<UserType>,
     pub department: Option<DepartmentCode>,
     pub at: DateTime<Utc>,
-    /// Replaces the stored profile.
-    pub profile: Profile,
+    /// The personal data the login gave, sealed, replacing what is stored;
+    /// `None` to leave it (the built-in directory's data is already there,
+    /// under the same owner).
+    pub personal: Option<Vec<(Field, Sealed)>>,
     /// The consent version the person has just agreed to, to record.
     pub consented: Option<String>,
     /// The subject is an ePPN, which an institution may give to someone

@@ -167,6 +167,10 @@ impl From<LoginError> for ApiError {
             LoginError::Refused | LoginError::WrongMethod => ApiError::LoginFailed,
             LoginError::Throttled { retry_after } => ApiError::Throttled { retry_after },
             LoginError::ConsentExpired => ApiError::ConsentExpired,
+            LoginError::Sealing => {
+                tracing::error!("sealing personal data failed");
+                ApiError::Internal
+            }
             LoginError::Store(e) => store_failure(&e),
         }
     }

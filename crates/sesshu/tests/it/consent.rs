@@ -51,9 +51,9 @@ on_both_databases! {
         let (status, body) = client.post("/api/v1/consent", &json!({"accept": true})).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["user_type"], "staff");
-        let person = app.store.person_by_subject(institution, &kei).await.unwrap().unwrap();
+        app.store.person_by_subject(institution, &kei).await.unwrap().unwrap();
         assert!(app.store.has_consented(institution, &kei, "v1").await.unwrap());
-        let profile = app.store.profile(person.id).await.unwrap().unwrap();
+        let profile = app.personal(institution, "kei").await;
         assert_eq!(profile.mail.unwrap().as_str(), "kei@example.ac.jp");
         assert_eq!(client.get("/api/v1/me/reservations").await.0, StatusCode::OK);
 

@@ -88,6 +88,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// The URL of this test's database.
     pub database_url: String,
+    /// The back office's key pair: tests read personal data as it would.
+    pub vault: sesshu_vault_open::OpeningKey,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     sqlite_dir: Option<PathBuf>,
@@ -239,6 +241,7 @@ impl TestApp {
             .with_test_writer()
             .try_init();
         let clock = Arc::new(ManualClock::new(start_of_tests()));
+        let vault = sesshu_vault_open::OpeningKey::generate();
         let fixture = match store
             .institution_by_code(&InstitutionCode::parse("uni").expect("code"))
             .await
@@ -257,6 +260,7 @@ impl TestApp {
             },
             passwords: PasswordPolicy::insecure_fast_for_tests(),
             throttle: ThrottleLimits::default(),
+            sealing: vault.sealing_key().clone(),
         };
         let listener = sesshu::app::bind("127.0.0.1:0".parse().expect("addr"))
             .await
@@ -301,6 +305,7 @@ impl TestApp {
             fixture,
             backend,
             database_url,
+            vault,
             shutdown: Some(tx),
             server: Some(server),
             sqlite_dir,
@@ -318,24 +323,52 @@ impl TestApp {
             .hash("secret")
             .expect("hash");
         self.store
-            .upsert_members(&[NewMember {
-                institution,
-                login: Subject::parse(login).expect("login"),
-                password_hash: hash,
-                user_type,
-                department: None,
-                profile: Profile {
-                    display_name: Some(format!("{login} Example")),
-                    display_name_ja: Some(format!("{login} 例")),
-                    name_kana: None,
-                    mail: Some(
-                        MailAddress::parse(&format!("{login}@example.ac.jp")).expect("mail"),
-                    ),
-                },
-                disabled: false,
-            }])
+            .upsert_members(
+                &[NewMember {
+                    institution,
+                    login: Subject::parse(login).expect("login"),
+                    password_hash: hash,
+                    user_type,
+                    department: None,
+                    personal: sesshu_auth::seal_profile(
+                        self.vault.sealing_key(),
+                        &sesshu_store::Owner::login(institution.0, login),
+                        &Profile {
+                            display_name: Some(format!("{login} Example")),
+                            display_name_ja: Some(format!("{login} 例")),
+                            name_kana: None,
+                            mail: Some(
+                                MailAddress::parse(&format!("{login}@example.ac.jp"))
+                                    .expect("mail"),
+                            ),
+                        },
+                    )
+                    .expect("seal"),
+                    disabled: false,
+                }],
+                start_of_tests(),
+            )
             .await
             .expect("member");
+    }
+
+    /// A person's personal data as the back office reads it: opened with
+    /// the vault's private key.
+    pub async fn personal(&self, institution: InstitutionId, subject: &str) -> Profile {
+        let owner = sesshu_store::Owner::login(institution.0, subject);
+        let mut profile = Profile::default();
+        for (field, sealed) in self.store.personal_data(&owner).await.expect("read") {
+            let value = self.vault.open(&owner, field, &sealed).expect("opens");
+            match field {
+                sesshu_store::Field::NameRoman => profile.display_name = Some(value),
+                sesshu_store::Field::NameKanji => profile.display_name_ja = Some(value),
+                sesshu_store::Field::NameKana => profile.name_kana = Some(value),
+                sesshu_store::Field::Mail => {
+                    profile.mail = Some(MailAddress::parse(&value).expect("mail"))
+                }
+            }
+        }
+        profile
     }
 
     /// A logged-in API client for a new student of `uni`.
@@ -348,6 +381,8 @@ impl TestApp {
     }
 
     pub fn client(&self) -> Client {
+        // reqwest is built with TLS when the `saml` feature is on.
+        sesshu::app::install_tls_provider();
         Client {
             http: reqwest::Client::builder()
                 .cookie_store(true)

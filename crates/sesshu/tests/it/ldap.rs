@@ -146,9 +146,15 @@ pub(crate) fn import(
 ) -> (bool, String, String) {
     let dir = std::env::temp_dir().join(format!("sesshu_members_{}", uuidish()));
     std::fs::create_dir_all(&dir).unwrap();
+    app.vault
+        .write(&dir.join("vault.key"), &dir.join("vault.pub"))
+        .unwrap();
     std::fs::write(
         dir.join("sesshu.toml"),
-        format!("database_url = {:?}\n", app.database_url),
+        format!(
+            "database_url = {:?}\n[vault]\npublic_key_file = \"vault.pub\"\nprivate_key_file = \"vault.key\"\n",
+            app.database_url
+        ),
     )
     .unwrap();
     std::fs::write(dir.join("members.csv"), csv).unwrap();
@@ -226,7 +232,7 @@ on_both_databases! {
         assert_eq!(status, StatusCode::OK, "logins are case-insensitive: {body}");
         assert_eq!(body["user_type"], "staff");
         let taro = app.store.person_by_subject(id, &Subject::parse("taro").unwrap()).await.unwrap().unwrap();
-        let profile = app.store.profile(taro.id).await.unwrap().unwrap();
+        let profile = app.personal(id, "taro").await;
         assert_eq!(profile.display_name_ja.as_deref(), Some("髙橋 太郎"));
         assert_eq!(profile.name_kana.as_deref(), Some("たかはし たろう"));
         assert_eq!(profile.display_name.as_deref(), Some("Taro Takahashi"));

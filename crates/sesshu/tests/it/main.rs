@@ -21,3 +21,4 @@ mod persons;
 mod races;
 #[cfg(feature = "saml")]
 mod saml;
+mod vault;

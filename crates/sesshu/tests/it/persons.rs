@@ -3,7 +3,7 @@
 
 use crate::helpers::*;
 use sesshu_domain::{Profile, Subject, UserType};
-use sesshu_store::PersonLogin;
+use sesshu_store::{Owner, PersonLogin};
 
 fn login(
     app: &TestApp,
@@ -17,7 +17,7 @@ fn login(
         user_type: Some(UserType::Student),
         department: None,
         at,
-        profile: Profile::default(),
+        personal: None,
         consented: None,
         reassignable,
     }
@@ -42,14 +42,25 @@ on_both_databases! {
     }
 
     async fn a_login_refreshes_attributes_and_profile(app) {
+        let owner = Owner::login(app.fixture.uni.0, "hanako");
+        let sealed = |name: &str| {
+            let profile = Profile { display_name: Some(name.into()), ..Profile::default() };
+            Some(sesshu_auth::seal_profile(app.vault.sealing_key(), &owner, &profile).unwrap())
+        };
         let mut l = login(&app, "hanako", start_of_tests(), false);
-        l.profile.display_name = Some("Hanako".into());
+        l.personal = sealed("Hanako");
         app.store.person_for_login(&l).await.unwrap();
         l.user_type = None;
-        l.profile.display_name = Some("Hanako Y.".into());
+        l.personal = sealed("Hanako Y.");
         let person = app.store.person_for_login(&l).await.unwrap();
         assert_eq!(person.user_type, None, "a withheld type is not kept from before");
-        let profile = app.store.profile(person.id).await.unwrap().unwrap();
+        let profile = app.personal(app.fixture.uni, "hanako").await;
         assert_eq!(profile.display_name.as_deref(), Some("Hanako Y."));
+
+        // A login that carries no personal data (the built-in directory's is
+        // already stored) leaves it as it is.
+        l.personal = None;
+        app.store.person_for_login(&l).await.unwrap();
+        assert_eq!(app.personal(app.fixture.uni, "hanako").await.display_name.as_deref(), Some("Hanako Y."));
     }
 }

@@ -191,7 +191,7 @@ on_both_databases! {
             .unwrap()
             .expect("the ePPN identifies the person (no persistent NameID was sent)");
         assert_eq!(person.user_type, Some(sesshu_domain::UserType::Student));
-        let profile = app.store.profile(person.id).await.unwrap().unwrap();
+        let profile = app.personal(institution.id, "hanako@example.ac.jp").await;
         assert_eq!(profile.display_name_ja.as_deref(), Some("山田 花子"));
         assert_eq!(profile.mail.unwrap().as_str(), "hanako@example.ac.jp");
     }

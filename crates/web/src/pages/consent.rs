@@ -12,7 +12,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sesshu_auth::PendingLogin;
+use sesshu_auth::{Missing, PendingLogin};
 use sesshu_domain::{Institution, Language};
 use tower_sessions::Session;
 
@@ -110,10 +110,10 @@ pub async fn form(
     };
     let a = &pending.authenticated;
     let mut received = Vec::new();
-    if a.profile.display_name.is_some() || a.profile.display_name_ja.is_some() {
+    if !a.missing.contains(&Missing::DisplayName) {
         received.push(t.attribute_name);
     }
-    if a.profile.mail.is_some() {
+    if !a.missing.contains(&Missing::Mail) {
         received.push(t.attribute_mail);
     }
     if a.user_type.is_some() {
