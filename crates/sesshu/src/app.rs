@@ -17,14 +17,27 @@ use tokio::net::TcpListener;
 /// Opens the database named by `url` and applies its migrations. This is the
 /// only place that asks which database Sesshu runs on.
 pub async fn open_store(url: &str, max_connections: u32) -> anyhow::Result<DynStore> {
+    open_store_with(url, max_connections, true).await
+}
+
+/// Opens the database named by `url`, applying migrations if `migrate` (a
+/// process logged in with a role that may not change the schema, such as
+/// the public process on PostgreSQL, must not).
+pub async fn open_store_with(
+    url: &str,
+    max_connections: u32,
+    migrate: bool,
+) -> anyhow::Result<DynStore> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let store = PgStore::connect(url, max_connections)
             .await
             .context("cannot connect to PostgreSQL")?;
-        store
-            .migrate()
-            .await
-            .context("PostgreSQL migrations failed")?;
+        if migrate {
+            store
+                .migrate()
+                .await
+                .context("PostgreSQL migrations failed")?;
+        }
         Ok(Arc::new(store))
     } else {
         let path = url.strip_prefix("sqlite://").unwrap_or(url);
@@ -37,7 +50,9 @@ pub async fn open_store(url: &str, max_connections: u32) -> anyhow::Result<DynSt
         let store = SqliteStore::connect(path)
             .await
             .context("cannot open the SQLite database")?;
-        store.migrate().await.context("SQLite migrations failed")?;
+        if migrate {
+            store.migrate().await.context("SQLite migrations failed")?;
+        }
         Ok(Arc::new(store))
     }
 }

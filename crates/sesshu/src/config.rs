@@ -35,6 +35,11 @@ pub struct Config {
     /// `text` or `json`.
     #[serde(default = "defaults::log_format")]
     pub log_format: String,
+    /// Apply migrations when `serve` starts. Off for a process whose
+    /// database role may not change the schema (the public process on
+    /// PostgreSQL): run `sesshu migrate` as the owner instead.
+    #[serde(default = "defaults::yes")]
+    pub migrate_on_start: bool,
     /// The SAML service provider (GakuNin), if built with `--features saml`.
     #[serde(default)]
     pub saml: Option<SamlConfig>,
@@ -147,7 +152,7 @@ mod defaults {
 }
 
 /// The top-level settings, as `SESSHU_<KEY>` reads them.
-const KEYS: [&str; 10] = [
+const KEYS: [&str; 11] = [
     "listen",
     "database_url",
     "database_max_connections",
@@ -158,6 +163,7 @@ const KEYS: [&str; 10] = [
     "log_format",
     "saml",
     "vault",
+    "migrate_on_start",
 ];
 
 impl Config {

@@ -149,7 +149,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { config } => {
             let config = load(config)?;
             logging::init(&config.log_format);
-            let store = open_store(database_url(&config), config.database_max_connections).await?;
+            let store = sesshu::app::open_store_with(
+                database_url(&config),
+                config.database_max_connections,
+                config.migrate_on_start,
+            )
+            .await?;
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
             let sealing = config
                 .vault

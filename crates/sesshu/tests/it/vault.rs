@@ -160,3 +160,95 @@ fn the_public_side_does_not_link_the_private_key_code() {
         }
     }
 }
+
+/// On PostgreSQL the public process logs in with a role that may write
+/// personal data but not read it (grants in the migrations).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_database_role_writes_personal_data_but_cannot_read_it() {
+    let Some(app) = TestApp::spawn_postgres().await else {
+        return;
+    };
+    let role = format!("sesshu_pub_test_{}", std::process::id());
+    let admin = sqlx::PgPool::connect(&app.database_url).await.unwrap();
+    let create = format!(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN \
+         CREATE ROLE {role} LOGIN IN ROLE sesshu_public; END IF; END $$"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(create))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let public_url = app
+        .database_url
+        .replacen("postgres@", &format!("{role}@"), 1);
+    let public = sesshu::app::open_store_with(&public_url, 4, false)
+        .await
+        .unwrap();
+
+    // It books and records logins with their sealed personal data …
+    let owner = Owner::login(app.fixture.uni.0, "hanako");
+    let profile = Profile {
+        display_name: Some("Hanako".into()),
+        ..Profile::default()
+    };
+    let person = public
+        .person_for_login(&sesshu_store::PersonLogin {
+            institution: app.fixture.uni,
+            subject: sesshu_domain::Subject::parse("hanako").unwrap(),
+            user_type: Some(UserType::Student),
+            department: None,
+            at: start_of_tests(),
+            personal: Some(
+                sesshu_auth::seal_profile(app.vault.sealing_key(), &owner, &profile).unwrap(),
+            ),
+            consented: None,
+            reassignable: false,
+        })
+        .await
+        .unwrap();
+    let f = app.fixture.clone();
+    let first = app.slot(1, "2026-12-10", "10:00", f.lane_a, 5).await;
+    let second = app.slot(2, "2027-01-07", "10:00", f.lane_a, 5).await;
+    public
+        .book(&sesshu_store::NewSeries {
+            person: person.id,
+            vaccine: f.vaccine,
+            first: vec![first],
+            second: Some(vec![second]),
+            idempotency: None,
+            now: start_of_tests(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        public.personal_fields(&owner).await.unwrap(),
+        [Field::NameRoman].into_iter().collect()
+    );
+
+    // … but cannot read a sealed value back.
+    let error = public.personal_data(&owner).await.unwrap_err();
+    assert!(
+        format!("{error:?}").contains("permission denied"),
+        "{error:?}"
+    );
+    let raw = sqlx::PgPool::connect(&public_url).await.unwrap();
+    let denied = sqlx::query("SELECT sealed FROM personal_data")
+        .fetch_all(&raw)
+        .await;
+    assert!(
+        denied
+            .unwrap_err()
+            .to_string()
+            .contains("permission denied")
+    );
+    raw.close().await;
+    // The back office's role (here the owner) reads it.
+    assert_eq!(
+        app.personal(app.fixture.uni, "hanako")
+            .await
+            .display_name
+            .as_deref(),
+        Some("Hanako")
+    );
+}
