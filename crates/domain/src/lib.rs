@@ -8,6 +8,7 @@
 //! Personal data does not live here: a [`Person`] is an opaque id with the
 //! non-personal attributes that eligibility and statistics need.
 
+pub mod audit;
 pub mod booking;
 pub mod catalog;
 pub mod clock;
@@ -20,6 +21,7 @@ pub mod person;
 pub mod series;
 pub mod slot;
 
+pub use audit::{AuditEntry, AuditRecord};
 pub use booking::Rejection;
 pub use catalog::{Catalog, DoseInterval, Lane, Vaccine, Venue};
 pub use clock::{Clock, ManualClock, SystemClock, TOKYO, day_start, tokyo_day};

@@ -4,6 +4,7 @@
 //! [`app::Application::build`].
 
 pub mod app;
+pub mod audit;
 pub mod config;
 pub mod demo;
 pub mod keys;

@@ -53,6 +53,11 @@ enum Command {
         #[command(subcommand)]
         command: MembersCommand,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// The back office's key pair for personal data.
     Keys {
         #[command(subcommand)]
@@ -62,6 +67,15 @@ enum Command {
     Institutions {
         #[command(subcommand)]
         command: InstitutionsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Follow the hash chain of the audit trail; report the first broken link.
+    Verify {
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -168,6 +182,23 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Institutions { command } => institutions(command).await,
         Command::Keys { command } => keys_command(command).await,
+        Command::Audit {
+            command: AuditCommand::Verify { config },
+        } => {
+            let config = load(config)?;
+            logging::init(&config.log_format);
+            let store = open_store(database_url(&config), 2).await?;
+            match sesshu::audit::verify(&store).await {
+                Ok(n) => {
+                    #[allow(clippy::print_stdout)]
+                    {
+                        println!("{n} audit entries; the chain is intact");
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            }
+        }
         Command::Members {
             command:
                 MembersCommand::Import {
@@ -242,10 +273,24 @@ async fn institutions(command: InstitutionsCommand) -> anyhow::Result<()> {
                 );
                 return Ok(());
             }
-            for done in store.upsert_institutions(&all).await? {
-                let verb = if done.created { "created" } else { "updated" };
-                println!("{verb} {}", done.code);
+            let done = store.upsert_institutions(&all).await?;
+            for d in &done {
+                let verb = if d.created { "created" } else { "updated" };
+                println!("{verb} {}", d.code);
             }
+            sesshu::audit::record_command(
+                &store,
+                "institutions.import",
+                done.iter()
+                    .map(|d| format!("institution:{}", d.code))
+                    .collect(),
+                format!(
+                    "{} created, {} updated",
+                    done.iter().filter(|d| d.created).count(),
+                    done.iter().filter(|d| !d.created).count()
+                ),
+            )
+            .await?;
             println!("{} institutions imported", all.len());
             Ok(())
         }
@@ -351,6 +396,13 @@ async fn keys_command(command: KeysCommand) -> anyhow::Result<()> {
             })
             .await?;
             bar.finish_and_clear();
+            sesshu::audit::record_command(
+                &store,
+                "keys.rotate",
+                vec![format!("key:{}", old.id()), format!("key:{}", new.id())],
+                format!("{} re-sealed", done.resealed),
+            )
+            .await?;
             println!(
                 "re-sealed {} values from key {} to key {}; {} were under the new key already",
                 done.resealed,

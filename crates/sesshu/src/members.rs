@@ -258,6 +258,13 @@ pub async fn import(
         return Ok(());
     }
     let steps = plan.add.len() + plan.update.len() + plan.disable.len() + plan.remove.len();
+    let summary = format!(
+        "{} added, {} updated, {} disabled, {} removed",
+        plan.add.len(),
+        plan.update.len(),
+        plan.disable.len(),
+        plan.remove.len()
+    );
     let bar = ProgressBar::new(steps as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
@@ -277,15 +284,39 @@ pub async fn import(
             )
             .await?;
             bar.finish();
+            crate::audit::record_command(
+                store,
+                "members.import",
+                vec![format!("institution:{}", institution.code)],
+                summary,
+            )
+            .await?;
             println!("written in one transaction");
         }
         Target::Hosted(ldap) => match hosted::ldap_apply(ldap, &plan, &mut tick).await {
             Ok(done) => {
                 bar.finish();
+                crate::audit::record_command(
+                    store,
+                    "members.import",
+                    vec![format!("institution:{}", institution.code)],
+                    summary,
+                )
+                .await?;
                 println!("{} changes written to the directory", done.len());
             }
             Err(partial) => {
                 bar.abandon();
+                crate::audit::record_command(
+                    store,
+                    "members.import.partial",
+                    vec![format!("institution:{}", institution.code)],
+                    format!(
+                        "{} of {steps} changes written; failed at one",
+                        partial.done.len()
+                    ),
+                )
+                .await?;
                 let mut report = String::new();
                 for step in &partial.done {
                     let _ = writeln!(report, "  written: {step}");

@@ -16,8 +16,9 @@ $$;
 GRANT USAGE ON SCHEMA public TO sesshu_public, sesshu_office;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO sesshu_public, sesshu_office;
 
--- The back office: everything.
+-- The back office: everything, but the audit trail only grows.
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO sesshu_office;
+REVOKE UPDATE, DELETE ON audit_log FROM sesshu_office;
 
 -- The public process: reads the master data and the directory, books.
 GRANT SELECT ON institutions, departments, venues, lanes, vaccines, slot_institutions, members

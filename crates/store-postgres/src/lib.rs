@@ -6,6 +6,7 @@
 //! uniqueness rules are indexes. A deadlock or serialization failure (rare:
 //! two changes swapping the same slots) is retried a few times.
 
+mod audit;
 mod personal;
 mod reference;
 mod reservations;
@@ -16,8 +17,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use reservations::PgTx;
 use sesshu_domain::{
-    Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person, PersonId,
-    ReservationNumber, Series, SeriesId, Slot, SlotId, Subject, VaccineId, VenueId,
+    AuditEntry, AuditRecord, Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person,
+    PersonId, ReservationNumber, Series, SeriesId, Slot, SlotId, Subject, VaccineId, VenueId,
 };
 use sesshu_store::flows;
 use sesshu_store::{
@@ -305,6 +306,22 @@ impl Store for PgStore {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         sessions::saml_assertion_first_use(&self.pool, id, expires_at, now).await
+    }
+
+    async fn audit(&self, entry: &AuditEntry) -> StoreResult<AuditRecord> {
+        write_tx!(self, |tx| audit::append(tx, entry))
+    }
+
+    async fn audit_records(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        audit::after(&self.pool, after, limit).await
+    }
+
+    async fn audit_latest(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        audit::latest(&self.pool, before, limit).await
+    }
+
+    async fn audit_head(&self) -> StoreResult<Option<(i64, String)>> {
+        audit::head(&self.pool).await
     }
 
     async fn session_create(&self, session: &SessionRecord) -> StoreResult<bool> {

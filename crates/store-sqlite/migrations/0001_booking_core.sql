@@ -184,3 +184,25 @@ CREATE TABLE saml_assertions (
     id         TEXT    PRIMARY KEY,
     expires_at INTEGER NOT NULL
 ) STRICT;
+
+-- The audit trail (append-only): each entry's hash covers the entry and the
+-- hash of the one before; audit_head keeps the last, so a removed tail shows
+-- too. `sesshu audit verify` follows the chain. No personal data in it.
+CREATE TABLE audit_log (
+    seq       INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    actor     TEXT    NOT NULL,
+    role      TEXT    NOT NULL,
+    action    TEXT    NOT NULL,
+    objects   TEXT    NOT NULL,
+    detail    TEXT    NOT NULL,
+    origin    TEXT    NOT NULL,
+    prev_hash TEXT    NOT NULL,
+    hash      TEXT    NOT NULL
+) STRICT;
+
+CREATE TABLE audit_head (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    seq  INTEGER NOT NULL,
+    hash TEXT    NOT NULL
+) STRICT;

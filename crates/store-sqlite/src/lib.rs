@@ -5,6 +5,7 @@
 //! instead of failing a deferred transaction that read and then tries to
 //! write ("database is locked"). Times are stored as integer Unix seconds.
 
+mod audit;
 mod personal;
 mod reference;
 mod reservations;
@@ -15,8 +16,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use reservations::SqliteTx;
 use sesshu_domain::{
-    Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person, PersonId,
-    ReservationNumber, Series, SeriesId, Slot, SlotId, Subject, VaccineId, VenueId,
+    AuditEntry, AuditRecord, Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person,
+    PersonId, ReservationNumber, Series, SeriesId, Slot, SlotId, Subject, VaccineId, VenueId,
 };
 use sesshu_store::flows;
 use sesshu_store::{
@@ -331,6 +332,25 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         sessions::saml_assertion_first_use(&self.pool, id, expires_at, now).await
+    }
+
+    async fn audit(&self, entry: &AuditEntry) -> StoreResult<AuditRecord> {
+        let mut tx = self.write().await?;
+        let record = audit::append(&mut tx.tx, entry).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn audit_records(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        audit::after(&self.pool, after, limit).await
+    }
+
+    async fn audit_latest(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        audit::latest(&self.pool, before, limit).await
+    }
+
+    async fn audit_head(&self) -> StoreResult<Option<(i64, String)>> {
+        audit::head(&self.pool).await
     }
 
     async fn session_create(&self, session: &SessionRecord) -> StoreResult<bool> {

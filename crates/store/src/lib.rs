@@ -20,8 +20,8 @@ pub use records::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sesshu_domain::{
-    Catalog, Institution, InstitutionCode, InstitutionId, Person, PersonId, ReservationNumber,
-    Series, SeriesId, Slot, SlotId, Subject,
+    AuditEntry, AuditRecord, Catalog, Institution, InstitutionCode, InstitutionId, Person,
+    PersonId, ReservationNumber, Series, SeriesId, Slot, SlotId, Subject,
 };
 pub use sesshu_vault::{Field, KeyId, Owner, Sealed};
 use std::collections::BTreeSet;
@@ -200,6 +200,20 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+
+    // --- the audit trail ---------------------------------------------------
+
+    /// Appends an entry to the chain.
+    async fn audit(&self, entry: &AuditEntry) -> StoreResult<AuditRecord>;
+
+    /// Entries after `after` (a seq), in order, at most `limit`.
+    async fn audit_records(&self, after: i64, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+
+    /// The newest entries first, before `before` (a seq), at most `limit`.
+    async fn audit_latest(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+
+    /// The last entry's seq and hash, as recorded apart from the log.
+    async fn audit_head(&self) -> StoreResult<Option<(i64, String)>>;
 
     // --- sessions (for tower-sessions) ---------------------------------------
 

@@ -339,6 +339,18 @@ pub mod columns {
         }
     }
 
+    pub fn string_list(json: &str) -> Result<Vec<String>, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    /// An audit entry as stored: its time to the second (both databases
+    /// keep that much, and the chain hashes what is stored).
+    pub fn audit_entry(entry: &sesshu_domain::AuditEntry) -> sesshu_domain::AuditEntry {
+        let mut stored = entry.clone();
+        stored.at = DateTime::from_timestamp(entry.at.timestamp(), 0).unwrap_or(entry.at);
+        stored
+    }
+
     pub fn mail(s: Option<String>) -> Result<Option<sesshu_domain::MailAddress>, StoreError> {
         Ok(s.map(|s| sesshu_domain::MailAddress::parse(&s))
             .transpose()?)

@@ -12,6 +12,7 @@ mod helpers;
 mod api_availability;
 mod api_login;
 mod api_reservations;
+mod audit;
 mod browser;
 mod consent;
 mod institutions;
