@@ -48,13 +48,9 @@ impl Directory {
             return Ok(Err("empty password"));
         }
         let member = self.store.member(institution.id, &subject).await?;
-        // Unknown logins cost a hash check too, so timing does not tell
-        // whether a login exists.
-        let hash = match &member {
-            Some(m) => m.password_hash.clone(),
-            None => dummy_hash(&self.policy).to_owned(),
-        };
-        let matches = self.verify(password, hash).await;
+        let matches = self
+            .verify(password, member.as_ref().map(|m| m.password_hash.clone()))
+            .await;
         let member = match member {
             None => return Ok(Err("unknown login")),
             Some(_) if !matches => return Ok(Err("wrong password")),
@@ -84,15 +80,20 @@ impl Directory {
         }))
     }
 
-    async fn verify(&self, password: &str, hash: String) -> bool {
+    /// Whether `password` matches `hash`. An unknown account (`None`) costs a
+    /// hash check too, so timing does not tell whether a login exists.
+    pub(crate) async fn verify(&self, password: &str, hash: Option<String>) -> bool {
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| dummy_hash(&self.policy).to_owned());
         let Ok(_permit) = self.verifying.acquire().await else {
             return false;
         };
         let policy = self.policy.clone();
         let password = password.to_owned();
-        tokio::task::spawn_blocking(move || policy.verify(&password, &hash))
+        let matches = tokio::task::spawn_blocking(move || policy.verify(&password, &hash))
             .await
-            .unwrap_or(false)
+            .unwrap_or(false);
+        known && matches
     }
 }
 

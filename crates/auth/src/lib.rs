@@ -16,12 +16,14 @@ mod logins;
 pub mod password;
 mod pending;
 pub mod roster;
+pub mod staff;
 pub mod throttle;
 
 pub use builtin::Directory;
 pub use logins::{Completed, LoginError, Logins};
 pub use password::PasswordPolicy;
 pub use pending::PendingLogin;
+pub use staff::StaffLogins;
 pub use throttle::{LoginThrottle, ThrottleLimits};
 
 use sesshu_domain::{DepartmentCode, InstitutionId, Profile, Subject, UserType};

@@ -21,6 +21,7 @@ macro_rules! id {
         }
     };
 }
+pub(crate) use id;
 
 id!(
     /// An institution of the consortium.

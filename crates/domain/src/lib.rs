@@ -20,6 +20,7 @@ pub mod login;
 pub mod person;
 pub mod series;
 pub mod slot;
+pub mod staff;
 
 pub use audit::{AuditEntry, AuditRecord};
 pub use booking::Rejection;
@@ -38,6 +39,7 @@ pub use login::{
 pub use person::{MailAddress, Person, Profile, Subject};
 pub use series::{Dose, DoseNumber, ReservationNumber, Series, SeriesState};
 pub use slot::{Slot, SlotEligibility};
+pub use staff::{AdminAccount, AdminId, Denied, Duty, Role, Scope, StaffDirectory};
 
 /// A value that failed to parse into one of the domain's validated types.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -144,7 +144,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let purge = tokio::spawn(purge_sessions(self.state.clone()));
+        let purge = tokio::spawn(purge_sessions(self.state.store()));
         let served = axum::serve(
             self.listener,
             self.router
@@ -159,15 +159,85 @@ impl Application {
 
 /// Deletes expired sessions every ten minutes (wall-clock, as tower-sessions
 /// stamps them).
-async fn purge_sessions(state: AppState) {
+async fn purge_sessions(store: DynStore) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         every.tick().await;
-        match state.store().sessions_purge(SystemClock.now()).await {
+        match store.sessions_purge(SystemClock.now()).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(sessions = n, "expired sessions deleted"),
             Err(e) => tracing::warn!(error = %e, "session purge failed"),
         }
+    }
+}
+
+/// What the back office is built from.
+#[derive(Debug)]
+pub struct OfficeParts {
+    pub store: DynStore,
+    pub clock: Arc<dyn Clock>,
+    /// The private keys: the office opens personal data.
+    pub keys: sesshu_vault_open::Keyring,
+    pub passwords: PasswordPolicy,
+    pub throttle: sesshu_auth::ThrottleLimits,
+    pub config: sesshu_office::OfficeConfig,
+}
+
+/// The back-office process, bound and ready to serve over TLS.
+#[derive(Debug)]
+pub struct OfficeApplication {
+    listener: TcpListener,
+    router: axum::Router,
+    tls: sesshu_office::tls::TlsFiles,
+    store: DynStore,
+}
+
+impl OfficeApplication {
+    /// Builds the office, checks its TLS files now (a wrong path fails at
+    /// start, not at the first connection) and binds `listen`.
+    pub async fn build(
+        parts: OfficeParts,
+        listen: SocketAddr,
+        tls: sesshu_office::tls::TlsFiles,
+    ) -> anyhow::Result<Self> {
+        tls.server_config().context("the office's TLS files")?;
+        let listener = bind(listen).await?;
+        let hashes = Directory::new(parts.store.clone(), parts.passwords.clone());
+        let logins = sesshu_auth::StaffLogins::new(
+            parts.store.clone(),
+            hashes,
+            Arc::new(LoginThrottle::new(parts.throttle)),
+        );
+        let state = sesshu_office::OfficeState::new(
+            parts.store.clone(),
+            parts.clock,
+            parts.keys,
+            logins,
+            parts.passwords,
+            parts.config,
+        );
+        Ok(Self {
+            listener,
+            router: sesshu_office::router(state),
+            tls,
+            store: parts.store,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then finishes open requests.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let purge = tokio::spawn(purge_sessions(self.store.clone()));
+        let served =
+            sesshu_office::tls::serve(self.listener, self.tls, self.router, shutdown).await;
+        purge.abort();
+        served.context("office server failed")
     }
 }
 

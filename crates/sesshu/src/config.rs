@@ -46,6 +46,45 @@ pub struct Config {
     /// The back office's keys for personal data (`sesshu keys generate`).
     #[serde(default)]
     pub vault: Option<VaultConfig>,
+    /// The back office (`sesshu office`).
+    #[serde(default)]
+    pub office: Option<OfficeSettings>,
+}
+
+/// The back office's listener: HTTPS with mandatory client certificates.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeSettings {
+    #[serde(default = "defaults::office_listen")]
+    pub listen: SocketAddr,
+    /// The listener's certificate chain (PEM).
+    pub tls_cert: std::path::PathBuf,
+    /// Its private key (PEM).
+    pub tls_key: std::path::PathBuf,
+    /// The CA whose client certificates are accepted (PEM).
+    pub client_ca: std::path::PathBuf,
+    /// Revoked client certificates (PEM CRL), re-read when it changes.
+    #[serde(default)]
+    pub client_crl: Option<std::path::PathBuf>,
+    #[serde(default = "defaults::office_idle_minutes")]
+    pub session_idle_minutes: i64,
+}
+
+impl OfficeSettings {
+    pub fn tls_files(&self) -> sesshu_office::tls::TlsFiles {
+        sesshu_office::tls::TlsFiles {
+            cert: self.tls_cert.clone(),
+            key: self.tls_key.clone(),
+            client_ca: self.client_ca.clone(),
+            client_crl: self.client_crl.clone(),
+        }
+    }
+
+    pub fn office_config(&self) -> sesshu_office::OfficeConfig {
+        sesshu_office::OfficeConfig {
+            session_idle_minutes: self.session_idle_minutes,
+        }
+    }
 }
 
 /// Where the vault keys are. The public process needs only the public key;
@@ -149,10 +188,16 @@ mod defaults {
     pub fn window_minutes() -> i64 {
         15
     }
+    pub fn office_listen() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 8443))
+    }
+    pub fn office_idle_minutes() -> i64 {
+        30
+    }
 }
 
 /// The top-level settings, as `SESSHU_<KEY>` reads them.
-const KEYS: [&str; 11] = [
+const KEYS: [&str; 12] = [
     "listen",
     "database_url",
     "database_max_connections",
@@ -164,6 +209,7 @@ const KEYS: [&str; 11] = [
     "saml",
     "vault",
     "migrate_on_start",
+    "office",
 ];
 
 impl Config {

@@ -248,3 +248,118 @@ pub fn credentials() -> anyhow::Result<Vec<(String, &'static str)>> {
         })
         .collect())
 }
+
+/// The password of every demo administrator account.
+pub const OFFICE_PASSWORD: &str = "demo-office-pass";
+/// The password of the demo browser certificate (`office-browser.p12`).
+pub const CERTIFICATE_PASSWORD: &str = "demo";
+
+/// The demo's administrator accounts: login and role (institution staff of
+/// the first demo institution, venue staff of the demo venue).
+pub const OFFICE_ACCOUNTS: [(&str, &str); 4] = [
+    ("admin", "system_admin"),
+    ("operator", "operator"),
+    ("institution", "institution_staff"),
+    ("venue", "venue_staff"),
+];
+
+/// Creates the demo administrator accounts unless there are accounts.
+pub async fn seed_admins(store: &DynStore, passwords: &PasswordPolicy) -> anyhow::Result<()> {
+    if !store.admins().await?.is_empty() {
+        return Ok(());
+    }
+    let first = store
+        .institutions()
+        .await?
+        .into_iter()
+        .next()
+        .context("the demo institutions are missing")?;
+    let venue = store
+        .catalog()
+        .await?
+        .venues
+        .first()
+        .map(|v| v.id.0)
+        .context("the demo venue is missing")?;
+    for (login, role) in OFFICE_ACCOUNTS {
+        crate::admins::add(
+            store,
+            passwords,
+            crate::admins::AddAccount {
+                login: login.to_owned(),
+                role: role.to_owned(),
+                institution: (role == "institution_staff").then(|| first.code.to_string()),
+                venue: (role == "venue_staff").then_some(venue),
+                directory: "builtin".to_owned(),
+                password: Some(OFFICE_PASSWORD.to_owned()),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The demo office's certificates: a CA, the listener's certificate for
+/// `localhost` and `127.0.0.1`, and one browser certificate.
+#[derive(Debug)]
+pub struct OfficePki {
+    pub tls: sesshu_office::tls::TlsFiles,
+    /// The browser certificate to import (password [`CERTIFICATE_PASSWORD`]).
+    pub browser_p12: std::path::PathBuf,
+    /// The same as PEM files, for curl (`--cert`, `--key`).
+    pub browser_cert: std::path::PathBuf,
+    pub browser_key: std::path::PathBuf,
+}
+
+/// Makes the demo office's certificates in `data/office-pki` on first start.
+pub fn office_pki(data: &std::path::Path) -> anyhow::Result<OfficePki> {
+    use sesshu_pki::{Ca, OffsetDateTime, Validity};
+    let dir = data.join("office-pki");
+    let ca_dir = dir.join("ca");
+    let pki = OfficePki {
+        tls: sesshu_office::tls::TlsFiles {
+            cert: dir.join("server.pem"),
+            key: dir.join("server.key"),
+            client_ca: ca_dir.join(sesshu_pki::CA_CERT),
+            client_crl: Some(ca_dir.join(sesshu_pki::CRL)),
+        },
+        browser_p12: dir.join("office-browser.p12"),
+        browser_cert: dir.join("office-browser.pem"),
+        browser_key: dir.join("office-browser.key"),
+    };
+    if pki.browser_p12.exists() {
+        return Ok(pki);
+    }
+    let now = OffsetDateTime::now_utc();
+    let mut ca = if ca_dir.join(sesshu_pki::CA_CERT).exists() {
+        Ca::open(&ca_dir)?
+    } else {
+        Ca::create(&ca_dir, "Sesshu demo office CA", now)?
+    };
+    let server = ca.issue_server(
+        &["localhost".to_owned(), "127.0.0.1".to_owned()],
+        Validity::days(now, 365),
+    )?;
+    write_private(&pki.tls.key, server.key_pem().as_bytes())?;
+    std::fs::write(&pki.tls.cert, server.chain_pem())?;
+    let browser = ca.issue_client("Sesshu demo office browser", Validity::days(now, 365))?;
+    write_private(&pki.browser_key, browser.key_pem().as_bytes())?;
+    std::fs::write(&pki.browser_cert, browser.cert_pem())?;
+    write_private(&pki.browser_p12, &browser.to_pkcs12(CERTIFICATE_PASSWORD)?)?;
+    Ok(pki)
+}
+
+/// Writes a file only its owner can read (created with mode 0600).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
+}

@@ -3,8 +3,10 @@
 //! `main.rs` is only the command line; tests build the same application with
 //! [`app::Application::build`].
 
+pub mod admins;
 pub mod app;
 pub mod audit;
+pub mod certs;
 pub mod config;
 pub mod demo;
 pub mod keys;

@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use sesshu::app::{Parts, database_url, shutdown_signal};
-use sesshu::{Application, Config, demo, logging, master, members, open_store};
+use sesshu::app::{OfficeApplication, OfficeParts, Parts, database_url, shutdown_signal};
+use sesshu::{Application, Config, admins, demo, logging, master, members, open_store};
 use sesshu_auth::roster::MissingMembers;
 use sesshu_domain::{Clock, SystemClock};
 use std::net::SocketAddr;
@@ -25,6 +25,9 @@ enum Command {
         /// Port on 127.0.0.1.
         #[arg(long, default_value_t = 8080)]
         port: u16,
+        /// Port of the back office (HTTPS, client certificate) on 127.0.0.1.
+        #[arg(long, default_value_t = 8443)]
+        office_port: u16,
         /// Database URL; default: sqlite in --data.
         #[arg(long)]
         db: Option<String>,
@@ -42,6 +45,22 @@ enum Command {
     Serve {
         #[arg(long)]
         config: Option<PathBuf>,
+    },
+    /// Run the back office: HTTPS with client certificates, the only process
+    /// that opens personal data (docs/deploy.md).
+    Office {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// The back office's administrator accounts.
+    Admins {
+        #[command(subcommand)]
+        command: AdminsCommand,
+    },
+    /// The back office's CA and certificates (docs/deploy.md).
+    Certs {
+        #[command(subcommand)]
+        command: sesshu::certs::CertsCommand,
     },
     /// Apply the database migrations and exit.
     Migrate {
@@ -67,6 +86,38 @@ enum Command {
     Institutions {
         #[command(subcommand)]
         command: InstitutionsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminsCommand {
+    /// Add an account (the first system administrator, say). A built-in
+    /// account without --password-file gets a generated password, shown once.
+    Add {
+        #[arg(long)]
+        login: String,
+        /// system_admin, operator, institution_staff or venue_staff.
+        #[arg(long)]
+        role: String,
+        /// The institution (code) of institution staff.
+        #[arg(long)]
+        institution: Option<String>,
+        /// The venue (id) of venue staff.
+        #[arg(long)]
+        venue: Option<i64>,
+        /// `builtin`, or the code of an institution whose LDAP checks the password.
+        #[arg(long, default_value = "builtin")]
+        directory: String,
+        /// A file whose first line is the password (built-in accounts).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// List the accounts.
+    List {
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -155,11 +206,12 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Demo {
             port,
+            office_port,
             db,
             people,
             data,
             reset,
-        } => run_demo(port, db, people, data, reset).await,
+        } => run_demo(port, office_port, db, people, data, reset).await,
         Command::Serve { config } => {
             let config = load(config)?;
             logging::init(&config.log_format);
@@ -180,6 +232,38 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(address = %app.local_addr()?, "serving");
             app.run(shutdown_signal()).await
         }
+        Command::Office { config } => {
+            let config = load(config)?;
+            logging::init(&config.log_format);
+            let office = config
+                .office
+                .as_ref()
+                .context("[office] is required: see docs/deploy.md")?;
+            let keys = config
+                .vault
+                .as_ref()
+                .context("[vault] private_key_file is required: the office opens personal data")?
+                .opening_key()?;
+            let store = sesshu::app::open_store_with(
+                database_url(&config),
+                config.database_max_connections,
+                config.migrate_on_start,
+            )
+            .await?;
+            let parts = OfficeParts {
+                store,
+                clock: Arc::new(SystemClock),
+                keys: sesshu_vault_open::Keyring::new([keys]),
+                passwords: sesshu_auth::PasswordPolicy::default(),
+                throttle: config.login_throttle.limits(),
+                config: office.office_config(),
+            };
+            let app = OfficeApplication::build(parts, office.listen, office.tls_files()).await?;
+            tracing::info!(address = %app.local_addr()?, "back office serving (client certificates required)");
+            app.run(shutdown_signal()).await
+        }
+        Command::Admins { command } => admins_command(command).await,
+        Command::Certs { command } => sesshu::certs::run(command).map(drop),
         Command::Institutions { command } => institutions(command).await,
         Command::Keys { command } => keys_command(command).await,
         Command::Audit {
@@ -237,6 +321,72 @@ async fn main() -> anyhow::Result<()> {
             logging::init(&config.log_format);
             open_store(database_url(&config), 1).await?;
             tracing::info!("migrations applied");
+            Ok(())
+        }
+    }
+}
+
+#[allow(clippy::print_stdout)] // a command's report is its output
+async fn admins_command(command: AdminsCommand) -> anyhow::Result<()> {
+    match command {
+        AdminsCommand::Add {
+            login,
+            role,
+            institution,
+            venue,
+            directory,
+            password_file,
+            config,
+        } => {
+            let config = load(config)?;
+            logging::init(&config.log_format);
+            let store = open_store(database_url(&config), 2).await?;
+            let password = password_file
+                .map(|path| {
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))
+                        .map(|text| text.lines().next().unwrap_or_default().to_owned())
+                })
+                .transpose()?;
+            let added = admins::add(
+                &store,
+                &sesshu_auth::PasswordPolicy::default(),
+                admins::AddAccount {
+                    login,
+                    role,
+                    institution,
+                    venue,
+                    directory,
+                    password,
+                },
+            )
+            .await?;
+            println!("account {} added", added.id);
+            if let Some(password) = added.generated_password {
+                println!("its password (shown once): {password}");
+            }
+            Ok(())
+        }
+        AdminsCommand::List { config } => {
+            let config = load(config)?;
+            logging::init(&config.log_format);
+            let store = open_store(database_url(&config), 2).await?;
+            for a in admins::list(&store).await? {
+                let scope = match (a.role.institution(), a.role.venue()) {
+                    (Some(i), _) => format!("institution {i}"),
+                    (_, Some(v)) => format!("venue {v}"),
+                    _ => "all".to_owned(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    a.id,
+                    a.directory.key(),
+                    a.login.as_str(),
+                    a.role.code(),
+                    scope,
+                    if a.disabled { "disabled" } else { "enabled" }
+                );
+            }
             Ok(())
         }
     }
@@ -428,6 +578,7 @@ fn load(file: Option<PathBuf>) -> anyhow::Result<Config> {
 #[allow(clippy::print_stdout)] // the demo tells its user where to go
 async fn run_demo(
     port: u16,
+    office_port: u16,
     db: Option<String>,
     people: usize,
     data: PathBuf,
@@ -470,9 +621,33 @@ async fn run_demo(
         public_origin: Some(format!("http://127.0.0.1:{port}")),
         ..config
     };
-    let parts = Parts::from_config(&config, store.clone(), clock, vault.sealing_key().clone());
+    let parts = Parts::from_config(
+        &config,
+        store.clone(),
+        clock.clone(),
+        vault.sealing_key().clone(),
+    );
     let app = build(&config, parts, listen, &store, Some(&data)).await?;
     let address = app.local_addr()?;
+
+    // The back office, in the same process for the demo only: its state holds
+    // the private key, the public router above has no way to reach it.
+    demo::seed_admins(&store, &passwords).await?;
+    let pki = demo::office_pki(&data)?;
+    let office = OfficeApplication::build(
+        OfficeParts {
+            store: store.clone(),
+            clock,
+            keys: sesshu_vault_open::Keyring::new([vault]),
+            passwords,
+            throttle: config.login_throttle.limits(),
+            config: sesshu_office::OfficeConfig::default(),
+        },
+        SocketAddr::from(([127, 0, 0, 1], office_port)),
+        pki.tls.clone(),
+    )
+    .await?;
+    let office_address = office.local_addr()?;
 
     println!();
     println!("  Sesshu demo: http://{address}/");
@@ -487,7 +662,38 @@ async fn run_demo(
         println!("    institution demo    login member00001 … member{people:05}");
     }
     println!("  API: http://{address}/api/v1/openapi.json");
+    println!();
+    println!(
+        "  Back office: https://localhost:{}/",
+        office_address.port()
+    );
+    println!(
+        "  It needs a client certificate: import {} (password \"{}\") into the browser,",
+        pki.browser_p12.display(),
+        demo::CERTIFICATE_PASSWORD
+    );
+    println!(
+        "  and trust the demo CA {} (or accept the warning).",
+        pki.tls.client_ca.display()
+    );
+    println!(
+        "  Log in with password \"{}\" as: {}",
+        demo::OFFICE_PASSWORD,
+        demo::OFFICE_ACCOUNTS
+            .iter()
+            .map(|(login, role)| format!("{login} ({role})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "  curl: curl --cacert {} --cert {} --key {} https://localhost:{}/login",
+        pki.tls.client_ca.display(),
+        pki.browser_cert.display(),
+        pki.browser_key.display(),
+        office_address.port()
+    );
     println!("  Stop with Ctrl-C.");
     println!();
-    app.run(shutdown_signal()).await
+    tokio::try_join!(app.run(shutdown_signal()), office.run(shutdown_signal()))?;
+    Ok(())
 }

@@ -206,3 +206,34 @@ CREATE TABLE audit_head (
     seq  BIGINT NOT NULL,
     hash TEXT    NOT NULL
 );
+
+-- The back office's administrator accounts: a login in a directory
+-- ('builtin', with an Argon2id hash, or an institution's id: its LDAP) and a
+-- role with the scope it needs. No personal data.
+CREATE TABLE admin_accounts (
+    id             BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    directory      TEXT    NOT NULL,
+    login          TEXT    NOT NULL,
+    password_hash  TEXT,
+    role           TEXT    NOT NULL
+        CHECK (role IN ('system_admin', 'operator', 'institution_staff', 'venue_staff')),
+    institution_id BIGINT REFERENCES institutions (id),
+    venue_id       BIGINT REFERENCES venues (id),
+    disabled       BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at     TIMESTAMPTZ NOT NULL,
+    updated_at     TIMESTAMPTZ NOT NULL,
+    last_login_at  TIMESTAMPTZ,
+    UNIQUE (directory, login),
+    CHECK ((role = 'institution_staff') = (institution_id IS NOT NULL)),
+    CHECK ((role = 'venue_staff') = (venue_id IS NOT NULL)),
+    CHECK ((directory = 'builtin') = (password_hash IS NOT NULL))
+);
+
+-- Doses checked in at the venue, by whom.
+CREATE TABLE check_ins (
+    series_id     BIGINT  NOT NULL REFERENCES series (id),
+    dose          INTEGER NOT NULL CHECK (dose IN (1, 2)),
+    checked_in_at TIMESTAMPTZ NOT NULL,
+    admin_id      BIGINT  NOT NULL REFERENCES admin_accounts (id),
+    PRIMARY KEY (series_id, dose)
+);

@@ -12,18 +12,21 @@ mod reference;
 mod reservations;
 mod sessions;
 mod slots;
+mod staff;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use reservations::PgTx;
 use sesshu_domain::{
-    AuditEntry, AuditRecord, Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person,
-    PersonId, ReservationNumber, Series, SeriesId, Slot, SlotId, Subject, VaccineId, VenueId,
+    AdminAccount, AdminId, AuditEntry, AuditRecord, Catalog, DoseNumber, Institution,
+    InstitutionCode, InstitutionId, LaneId, Person, PersonId, ReservationNumber, Series, SeriesId,
+    Slot, SlotId, StaffDirectory, Subject, VaccineId, VenueId,
 };
 use sesshu_store::flows;
 use sesshu_store::{
-    Booked, Member, NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue,
-    PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
+    AdminChange, Booked, CheckedIn, Member, NewAdmin, NewInstitution, NewLane, NewMember,
+    NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts, PersonLogin, Reschedule, SessionRecord,
+    SlotQuery, Store, StoreError, StoreResult, Upserted,
 };
 use sesshu_store::{Field, KeyId, Owner, Sealed};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -322,6 +325,68 @@ impl Store for PgStore {
 
     async fn audit_head(&self) -> StoreResult<Option<(i64, String)>> {
         audit::head(&self.pool).await
+    }
+
+    async fn admins(&self) -> StoreResult<Vec<AdminAccount>> {
+        staff::admins(&self.pool).await
+    }
+
+    async fn admin(&self, id: AdminId) -> StoreResult<Option<AdminAccount>> {
+        staff::admin_by_id(&self.pool, id).await
+    }
+
+    async fn admin_by_login(
+        &self,
+        directory: StaffDirectory,
+        login: &Subject,
+    ) -> StoreResult<Option<(AdminAccount, Option<String>)>> {
+        staff::admin_by_login(&self.pool, directory, login).await
+    }
+
+    async fn insert_admin(&self, new: &NewAdmin, audit: &AuditEntry) -> StoreResult<AdminId> {
+        write_tx!(self, |tx| staff::insert_admin(tx, new, audit))
+    }
+
+    async fn update_admin(
+        &self,
+        id: AdminId,
+        change: &AdminChange,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<AdminAccount>> {
+        if !write_tx!(self, |tx| staff::update_admin(tx, id, change, audit))? {
+            return Ok(None);
+        }
+        staff::admin_by_id(&self.pool, id).await
+    }
+
+    async fn admin_signed_in(&self, id: AdminId, audit: &AuditEntry) -> StoreResult<()> {
+        write_tx!(self, |tx| staff::signed_in(tx, id, audit))
+    }
+
+    async fn office_counts(
+        &self,
+        institution: Option<InstitutionId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<OfficeCounts> {
+        staff::counts(&self.pool, institution, now).await
+    }
+
+    async fn person_subject(&self, id: PersonId) -> StoreResult<Option<Subject>> {
+        staff::person_subject(&self.pool, id).await
+    }
+
+    async fn check_ins(&self, series: SeriesId) -> StoreResult<Vec<(DoseNumber, DateTime<Utc>)>> {
+        staff::check_ins(&self.pool, series).await
+    }
+
+    async fn check_in(
+        &self,
+        series: SeriesId,
+        dose: DoseNumber,
+        by: AdminId,
+        audit: &AuditEntry,
+    ) -> StoreResult<CheckedIn> {
+        write_tx!(self, |tx| staff::check_in(tx, series, dose, by, audit))
     }
 
     async fn session_create(&self, session: &SessionRecord) -> StoreResult<bool> {

@@ -206,3 +206,34 @@ CREATE TABLE audit_head (
     seq  INTEGER NOT NULL,
     hash TEXT    NOT NULL
 ) STRICT;
+
+-- The back office's administrator accounts: a login in a directory
+-- ('builtin', with an Argon2id hash, or an institution's id: its LDAP) and a
+-- role with the scope it needs. No personal data.
+CREATE TABLE admin_accounts (
+    id             INTEGER PRIMARY KEY,
+    directory      TEXT    NOT NULL,
+    login          TEXT    NOT NULL,
+    password_hash  TEXT,
+    role           TEXT    NOT NULL
+        CHECK (role IN ('system_admin', 'operator', 'institution_staff', 'venue_staff')),
+    institution_id INTEGER REFERENCES institutions (id),
+    venue_id       INTEGER REFERENCES venues (id),
+    disabled       INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    last_login_at  INTEGER,
+    UNIQUE (directory, login),
+    CHECK ((role = 'institution_staff') = (institution_id IS NOT NULL)),
+    CHECK ((role = 'venue_staff') = (venue_id IS NOT NULL)),
+    CHECK ((directory = 'builtin') = (password_hash IS NOT NULL))
+) STRICT;
+
+-- Doses checked in at the venue, by whom.
+CREATE TABLE check_ins (
+    series_id     INTEGER NOT NULL REFERENCES series (id),
+    dose          INTEGER NOT NULL CHECK (dose IN (1, 2)),
+    checked_in_at INTEGER NOT NULL,
+    admin_id      INTEGER NOT NULL REFERENCES admin_accounts (id),
+    PRIMARY KEY (series_id, dose)
+) STRICT;

@@ -11,18 +11,21 @@ mod reference;
 mod reservations;
 mod sessions;
 mod slots;
+mod staff;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use reservations::SqliteTx;
 use sesshu_domain::{
-    AuditEntry, AuditRecord, Catalog, Institution, InstitutionCode, InstitutionId, LaneId, Person,
-    PersonId, ReservationNumber, Series, SeriesId, Slot, SlotId, Subject, VaccineId, VenueId,
+    AdminAccount, AdminId, AuditEntry, AuditRecord, Catalog, DoseNumber, Institution,
+    InstitutionCode, InstitutionId, LaneId, Person, PersonId, ReservationNumber, Series, SeriesId,
+    Slot, SlotId, StaffDirectory, Subject, VaccineId, VenueId,
 };
 use sesshu_store::flows;
 use sesshu_store::{
-    Booked, Member, NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue,
-    PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
+    AdminChange, Booked, CheckedIn, Member, NewAdmin, NewInstitution, NewLane, NewMember,
+    NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts, PersonLogin, Reschedule, SessionRecord,
+    SlotQuery, Store, StoreError, StoreResult, Upserted,
 };
 use sesshu_store::{Field, KeyId, Owner, Sealed};
 use sqlx::sqlite::{
@@ -351,6 +354,78 @@ impl Store for SqliteStore {
 
     async fn audit_head(&self) -> StoreResult<Option<(i64, String)>> {
         audit::head(&self.pool).await
+    }
+
+    async fn admins(&self) -> StoreResult<Vec<AdminAccount>> {
+        staff::admins(&self.pool).await
+    }
+
+    async fn admin(&self, id: AdminId) -> StoreResult<Option<AdminAccount>> {
+        staff::admin_by_id(&self.pool, id).await
+    }
+
+    async fn admin_by_login(
+        &self,
+        directory: StaffDirectory,
+        login: &Subject,
+    ) -> StoreResult<Option<(AdminAccount, Option<String>)>> {
+        staff::admin_by_login(&self.pool, directory, login).await
+    }
+
+    async fn insert_admin(&self, new: &NewAdmin, audit: &AuditEntry) -> StoreResult<AdminId> {
+        let mut write = self.write().await?;
+        let id = staff::insert_admin(&mut write, new, audit).await?;
+        write.commit().await?;
+        Ok(id)
+    }
+
+    async fn update_admin(
+        &self,
+        id: AdminId,
+        change: &AdminChange,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<AdminAccount>> {
+        let mut write = self.write().await?;
+        if !staff::update_admin(&mut write, id, change, audit).await? {
+            return Ok(None);
+        }
+        write.commit().await?;
+        staff::admin_by_id(&self.pool, id).await
+    }
+
+    async fn admin_signed_in(&self, id: AdminId, audit: &AuditEntry) -> StoreResult<()> {
+        let mut write = self.write().await?;
+        staff::signed_in(&mut write, id, audit).await?;
+        write.commit().await
+    }
+
+    async fn office_counts(
+        &self,
+        institution: Option<InstitutionId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<OfficeCounts> {
+        staff::counts(&self.pool, institution, now).await
+    }
+
+    async fn person_subject(&self, id: PersonId) -> StoreResult<Option<Subject>> {
+        staff::person_subject(&self.pool, id).await
+    }
+
+    async fn check_ins(&self, series: SeriesId) -> StoreResult<Vec<(DoseNumber, DateTime<Utc>)>> {
+        staff::check_ins(&self.pool, series).await
+    }
+
+    async fn check_in(
+        &self,
+        series: SeriesId,
+        dose: DoseNumber,
+        by: AdminId,
+        audit: &AuditEntry,
+    ) -> StoreResult<CheckedIn> {
+        let mut write = self.write().await?;
+        let done = staff::check_in(&mut write.tx, series, dose, by, audit).await?;
+        write.commit().await?;
+        Ok(done)
     }
 
     async fn session_create(&self, session: &SessionRecord) -> StoreResult<bool> {

@@ -10,6 +10,7 @@
 //! active series for a person, so no interleaving of requests can overbook a
 //! slot or give a person two series.
 
+pub mod audit;
 mod error;
 pub mod flows;
 mod records;
@@ -20,8 +21,9 @@ pub use records::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sesshu_domain::{
-    AuditEntry, AuditRecord, Catalog, Institution, InstitutionCode, InstitutionId, Person,
-    PersonId, ReservationNumber, Series, SeriesId, Slot, SlotId, Subject,
+    AdminAccount, AdminId, AuditEntry, AuditRecord, Catalog, DoseNumber, Institution,
+    InstitutionCode, InstitutionId, Person, PersonId, ReservationNumber, Series, SeriesId, Slot,
+    SlotId, StaffDirectory, Subject,
 };
 pub use sesshu_vault::{Field, KeyId, Owner, Sealed};
 use std::collections::BTreeSet;
@@ -214,6 +216,53 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// The last entry's seq and hash, as recorded apart from the log.
     async fn audit_head(&self) -> StoreResult<Option<(i64, String)>>;
+
+    // --- the back office ------------------------------------------------------
+
+    /// Every administrator account, by id.
+    async fn admins(&self) -> StoreResult<Vec<AdminAccount>>;
+    async fn admin(&self, id: AdminId) -> StoreResult<Option<AdminAccount>>;
+    /// The account with this login in this directory, with its password
+    /// hash if it is a built-in one.
+    async fn admin_by_login(
+        &self,
+        directory: StaffDirectory,
+        login: &Subject,
+    ) -> StoreResult<Option<(AdminAccount, Option<String>)>>;
+    /// Creates an account and audits it, in one transaction; a login taken
+    /// in that directory is a conflict.
+    async fn insert_admin(&self, new: &NewAdmin, audit: &AuditEntry) -> StoreResult<AdminId>;
+    /// Changes an account and audits it, in one transaction.
+    async fn update_admin(
+        &self,
+        id: AdminId,
+        change: &AdminChange,
+        audit: &AuditEntry,
+    ) -> StoreResult<Option<AdminAccount>>;
+    /// Records a sign-in (the account's last login, and the audit entry).
+    async fn admin_signed_in(&self, id: AdminId, audit: &AuditEntry) -> StoreResult<()>;
+
+    /// The home page's numbers, for one institution or all.
+    async fn office_counts(
+        &self,
+        institution: Option<InstitutionId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<OfficeCounts>;
+
+    /// The login of a person (for their sealed data's owner).
+    async fn person_subject(&self, id: PersonId) -> StoreResult<Option<Subject>>;
+
+    /// The doses of a series checked in at a venue, and when.
+    async fn check_ins(&self, series: SeriesId) -> StoreResult<Vec<(DoseNumber, DateTime<Utc>)>>;
+    /// Checks a dose in (once; a second time says when it was) and audits
+    /// it, in one transaction.
+    async fn check_in(
+        &self,
+        series: SeriesId,
+        dose: DoseNumber,
+        by: AdminId,
+        audit: &AuditEntry,
+    ) -> StoreResult<CheckedIn>;
 
     // --- sessions (for tower-sessions) ---------------------------------------
 

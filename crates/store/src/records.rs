@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveTime, Utc};
 use sesshu_domain::{
     AttributeMapping, ChangeDeadline, ConsentText, Contact, Department, DepartmentCode,
     DoseInterval, DoseNumber, InstitutionCode, InstitutionId, LaneId, LoginMethod, PersonId,
-    Rejection, Series, SeriesId, SlotEligibility, SlotId, Subject, UserType, VaccineId, VenueId,
+    Rejection, Role, Series, SeriesId, SlotEligibility, SlotId, StaffDirectory, Subject, UserType,
+    VaccineId, VenueId,
 };
 use sesshu_vault::{Field, Sealed};
 use std::collections::BTreeSet;
@@ -235,6 +236,71 @@ pub struct DoseMove {
     pub when_full: Rejection,
 }
 
+/// An administrator account to create. Built-in accounts carry their
+/// password's Argon2id hash; accounts of an institution's directory none.
+#[derive(Clone)]
+pub struct NewAdmin {
+    pub directory: StaffDirectory,
+    pub login: Subject,
+    pub role: Role,
+    pub password_hash: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl fmt::Debug for NewAdmin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewAdmin")
+            .field("directory", &self.directory)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A change to an administrator account.
+#[derive(Clone)]
+pub struct AdminChange {
+    pub role: Role,
+    pub disabled: bool,
+    /// A new password hash (built-in accounts only); `None` keeps it.
+    pub password_hash: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl fmt::Debug for AdminChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminChange")
+            .field("role", &self.role)
+            .field("disabled", &self.disabled)
+            .field("password_changed", &self.password_hash.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The office home's numbers, for every institution or one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OfficeCounts {
+    pub institutions: u64,
+    /// Members of the built-in directories.
+    pub members: u64,
+    /// People who have logged in at least once.
+    pub persons: u64,
+    pub active_series: u64,
+    pub cancelled_series: u64,
+    /// Doses checked in at a venue.
+    pub checked_in: u64,
+    /// Slots from now on, and their free places.
+    pub upcoming_slots: u64,
+    pub upcoming_free_places: u64,
+}
+
+/// What [`crate::Store::check_in`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckedIn {
+    Now(DateTime<Utc>),
+    /// The dose had been checked in before, at that time.
+    Before(DateTime<Utc>),
+}
+
 /// A stored session. The id is kept only as a hash, so a copy of the
 /// database does not hand out live sessions.
 #[derive(Clone)]
@@ -349,6 +415,30 @@ pub mod columns {
         let mut stored = entry.clone();
         stored.at = DateTime::from_timestamp(entry.at.timestamp(), 0).unwrap_or(entry.at);
         stored
+    }
+
+    /// An administrator account from its columns.
+    #[allow(clippy::too_many_arguments)]
+    pub fn admin(
+        id: i64,
+        directory: &str,
+        login: &str,
+        role: &str,
+        institution: Option<i64>,
+        venue: Option<i64>,
+        disabled: bool,
+        created_at: DateTime<Utc>,
+        last_login_at: Option<DateTime<Utc>>,
+    ) -> Result<sesshu_domain::AdminAccount, StoreError> {
+        Ok(sesshu_domain::AdminAccount {
+            id: sesshu_domain::AdminId(id),
+            directory: StaffDirectory::from_key(directory)?,
+            login: Subject::parse(login)?,
+            role: Role::from_parts(role, institution.map(InstitutionId), venue.map(VenueId))?,
+            disabled,
+            created_at,
+            last_login_at,
+        })
     }
 
     pub fn mail(s: Option<String>) -> Result<Option<sesshu_domain::MailAddress>, StoreError> {

@@ -19,6 +19,7 @@ use serde::Serialize;
 use sesshu_auth::LoginError;
 use sesshu_core::BookingError;
 use sesshu_domain::{Language, Rejection};
+use sesshu_http::CsrfRefusal;
 use utoipa::ToSchema;
 
 /// An error of the JSON API: a status, a stable `code` and a message.
@@ -239,6 +240,19 @@ impl From<sesshu_store::StoreError> for PageError {
     }
 }
 
+impl From<CsrfRefusal> for PageError {
+    fn from(e: CsrfRefusal) -> Self {
+        match e {
+            CsrfRefusal::Malformed => PageError::BadRequest,
+            CsrfRefusal::Forbidden => PageError::Forbidden,
+            CsrfRefusal::NotIssued => {
+                tracing::error!("a form route is outside the CSRF layer");
+                PageError::Internal
+            }
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
@@ -262,7 +276,11 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         parts.headers.remove(header::CONTENT_LENGTH);
         return (parts, Json(body)).into_response();
     }
-    if let Some(error) = response.extensions_mut().remove::<PageError>() {
+    let page_error = match response.extensions_mut().remove::<CsrfRefusal>() {
+        Some(refusal) => Some(PageError::from(refusal)),
+        None => response.extensions_mut().remove::<PageError>(),
+    };
+    if let Some(error) = page_error {
         let t = Texts::of(lang);
         let (title, message) = match error {
             PageError::NotFound => (t.not_found_title, t.not_found),

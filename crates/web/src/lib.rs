@@ -10,25 +10,22 @@
 //! - `session`, `csrf`, `guard` and `lang` are the cross-cutting parts.
 
 mod api;
-mod csrf;
 mod error;
 mod guard;
 mod health;
 pub mod i18n;
 mod lang;
 mod pages;
-mod session;
 mod signed_in;
 mod state;
 
 pub use api::ApiDoc;
-pub use session::DbSessionStore;
+pub use sesshu_http::DbSessionStore;
 pub use state::{AppState, WebConfig};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, header};
-use tower_http::set_header::SetResponseHeaderLayer;
+use sesshu_http::csrf::CsrfCookie;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -48,12 +45,15 @@ pub fn router(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
             config.session_idle_minutes,
         )));
-
+    let csrf = CsrfCookie {
+        name: "sesshu_csrf",
+        secure: config.secure_cookies,
+    };
     let pages = pages::routes().layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        csrf::issue,
+        csrf,
+        sesshu_http::csrf::issue,
     ));
-    let mut app = Router::new()
+    let app = Router::new()
         .nest("/api/v1", api::routes())
         .merge(pages)
         .layer(axum::middleware::from_fn_with_state(
@@ -64,35 +64,6 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .layer(axum::middleware::from_fn(error::render_errors))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TraceLayer::new_for_http().make_span_with(guard::request_span))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-                 frame-ancestors 'none'; base-uri 'none'",
-            ),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
-    if config.secure_cookies {
-        app = app.layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("strict-transport-security"),
-            HeaderValue::from_static("max-age=31536000"),
-        ));
-    }
-    app.with_state(state)
+        .layer(TraceLayer::new_for_http().make_span_with(sesshu_http::request_span));
+    sesshu_http::harden::harden(app, config.secure_cookies).with_state(state)
 }

@@ -1,7 +1,6 @@
 //! The booking forms: book a time (`POST /reservations`), move the
 //! reservation to another time (`POST /me/change`).
 
-use crate::csrf::CsrfForm;
 use crate::error::{ApiError, PageError};
 use crate::signed_in::PageUser;
 use crate::state::AppState;
@@ -11,6 +10,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use sesshu_core::{BookingError, LaneChoice};
 use sesshu_domain::{Rejection, SlotId};
+use sesshu_http::CsrfForm;
 use sesshu_store::Idempotency;
 
 #[derive(Deserialize)]

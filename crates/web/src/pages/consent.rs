@@ -2,7 +2,6 @@
 //! waits in memory; agreeing stores it, declining forgets it.
 
 use super::{Frame, html};
-use crate::csrf::CsrfForm;
 use crate::error::{ApiError, PageError};
 use crate::i18n::Texts;
 use crate::lang::Lang;
@@ -14,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sesshu_auth::{Missing, PendingLogin};
 use sesshu_domain::{Institution, Language};
+use sesshu_http::CsrfForm;
 use tower_sessions::Session;
 
 #[derive(Template)]

@@ -1,7 +1,6 @@
 //! `/login/{code}`: the built-in directory's login form; `/logout`.
 
 use super::{Frame, html};
-use crate::csrf::CsrfForm;
 use crate::error::ApiError;
 use crate::error::PageError;
 use crate::i18n::Texts;
@@ -15,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sesshu_auth::{Completed, LoginError};
 use sesshu_domain::{Institution, InstitutionCode};
+use sesshu_http::CsrfForm;
 use std::net::SocketAddr;
 use tower_sessions::Session;
 

@@ -1,7 +1,6 @@
 //! `/me`: my reservation; `/me/cancel`: cancelling it.
 
 use super::{Frame, html};
-use crate::csrf::CsrfForm;
 use crate::error::{ApiError, PageError};
 use crate::i18n::Texts;
 use crate::lang::Lang;
@@ -13,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sesshu_core::BookingError;
 use sesshu_domain::{Catalog, DoseNumber, Language, Rejection, ReservationNumber, Series};
+use sesshu_http::CsrfForm;
 
 #[derive(Debug)]
 struct DoseView {

@@ -14,19 +14,18 @@ mod me;
 mod saml;
 mod start;
 
-use crate::csrf::CsrfToken;
 use crate::error::PageError;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use sesshu_auth::Missing;
+use sesshu_http::CsrfToken;
 use tower_sessions::Session;
-use tower_sessions::cookie::{Cookie, SameSite};
 
 pub fn routes() -> Router<AppState> {
     let router = Router::new();
@@ -123,30 +122,16 @@ struct Back {
     back: Option<String>,
 }
 
-/// A local path to go back to; anything else (`//host`, `https://…`)
-/// becomes `/`, so the switch cannot redirect elsewhere.
-fn local_path(back: Option<String>) -> String {
-    match back {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
-        _ => "/".to_owned(),
-    }
-}
-
 async fn switch_language(
     axum::extract::State(state): axum::extract::State<AppState>,
     Path(tag): Path<String>,
     Query(back): Query<Back>,
 ) -> Result<Response, PageError> {
     let lang = sesshu_domain::Language::from_tag(&tag).ok_or(PageError::NotFound)?;
-    let cookie = Cookie::build((crate::lang::LANG_COOKIE, lang.tag()))
-        .path("/")
-        .max_age(time::Duration::days(365))
-        .secure(state.config().secure_cookies)
-        .same_site(SameSite::Lax)
-        .build();
-    let mut response = Redirect::to(&local_path(back.back)).into_response();
-    let value = HeaderValue::from_str(&cookie.to_string()).map_err(|_| PageError::Internal)?;
-    response.headers_mut().append(header::SET_COOKIE, value);
+    let cookie = sesshu_http::lang::remember(lang, state.config().secure_cookies)
+        .ok_or(PageError::Internal)?;
+    let mut response = Redirect::to(&sesshu_http::lang::local_path(back.back)).into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
 }
 
@@ -178,21 +163,4 @@ fn html(page: impl askama::Template) -> Result<Response, PageError> {
             tracing::error!(error = %e, "template failed");
             PageError::Internal
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::local_path;
-
-    #[test]
-    fn the_language_switch_only_returns_to_local_paths() {
-        assert_eq!(
-            local_path(Some("/days/2026-12-10".into())),
-            "/days/2026-12-10"
-        );
-        assert_eq!(local_path(Some("//evil.example/x".into())), "/");
-        assert_eq!(local_path(Some("https://evil.example".into())), "/");
-        assert_eq!(local_path(Some("/\\evil.example".into())), "/");
-        assert_eq!(local_path(None), "/");
-    }
 }

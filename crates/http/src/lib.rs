@@ -1,0 +1,29 @@
+//! What both Sesshu listeners (the public one and the back office) share:
+//! the plumbing of a browser-facing HTTP service, none of the pages.
+//!
+//! - [`sessions`]: tower-sessions over Sesshu's own store;
+//! - [`csrf`]: the double-submit token of every form;
+//! - [`origin`]: whether a state-changing request comes from our own site;
+//! - [`lang`]: which language to answer in;
+//! - [`harden`]: the security headers of every response.
+
+pub mod csrf;
+pub mod harden;
+pub mod lang;
+pub mod origin;
+pub mod sessions;
+
+pub use csrf::{CsrfForm, CsrfRefusal, CsrfToken};
+pub use sessions::DbSessionStore;
+
+use axum::extract::MatchedPath;
+
+/// The span of one request: method and route, never the query string (ids
+/// and dates only, but a habit worth keeping) nor any header or body.
+pub fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("-", MatchedPath::as_str);
+    tracing::info_span!("request", method = %request.method(), route)
+}

@@ -1,0 +1,126 @@
+//! The office's one error type, and how it becomes a page.
+//!
+//! Handlers return [`OfficeError`]; it turns into a bare response carrying
+//! the error, and [`render_errors`] writes the page in the request's
+//! language. Internal causes are logged where they happen, never shown.
+
+use crate::i18n::Texts;
+use askama::Template;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use sesshu_domain::Denied;
+use sesshu_http::CsrfRefusal;
+use sesshu_store::StoreError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OfficeError {
+    /// No signed-in administrator: to the login page.
+    Unauthenticated,
+    /// The role never does this (403).
+    Forbidden,
+    /// Absent, or outside the role's scope (404).
+    NotFound,
+    BadRequest,
+    Busy,
+    Internal,
+}
+
+impl From<Denied> for OfficeError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::Forbidden => OfficeError::Forbidden,
+            Denied::NotFound => OfficeError::NotFound,
+        }
+    }
+}
+
+impl From<StoreError> for OfficeError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Contention => {
+                tracing::warn!("transaction contention persisted");
+                OfficeError::Busy
+            }
+            StoreError::NotFound => OfficeError::NotFound,
+            other => {
+                tracing::error!(error = %other, source = ?std::error::Error::source(&other), "store failed");
+                OfficeError::Internal
+            }
+        }
+    }
+}
+
+impl From<CsrfRefusal> for OfficeError {
+    fn from(e: CsrfRefusal) -> Self {
+        match e {
+            CsrfRefusal::Malformed => OfficeError::BadRequest,
+            CsrfRefusal::Forbidden => OfficeError::Forbidden,
+            CsrfRefusal::NotIssued => {
+                tracing::error!("a form route is outside the CSRF layer");
+                OfficeError::Internal
+            }
+        }
+    }
+}
+
+impl OfficeError {
+    pub fn status(self) -> StatusCode {
+        match self {
+            OfficeError::Unauthenticated => StatusCode::SEE_OTHER,
+            OfficeError::Forbidden => StatusCode::FORBIDDEN,
+            OfficeError::NotFound => StatusCode::NOT_FOUND,
+            OfficeError::BadRequest => StatusCode::BAD_REQUEST,
+            OfficeError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            OfficeError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for OfficeError {
+    fn into_response(self) -> Response {
+        if self == OfficeError::Unauthenticated {
+            return Redirect::to("/login").into_response();
+        }
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    t: &'static Texts,
+    title: &'static str,
+    message: &'static str,
+}
+
+/// Writes the page of an [`OfficeError`] (or a refused form) in the
+/// request's language.
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let t = Texts::of(sesshu_http::lang::negotiate(&parts));
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    let error = match response.extensions_mut().remove::<CsrfRefusal>() {
+        Some(refusal) => Some(OfficeError::from(refusal)),
+        None => response.extensions_mut().remove::<OfficeError>(),
+    };
+    let Some(error) = error else {
+        return response;
+    };
+    let (title, message) = match error {
+        OfficeError::NotFound => (t.not_found_title, t.not_found),
+        OfficeError::Forbidden => (t.error_title, t.error_forbidden),
+        OfficeError::BadRequest => (t.error_title, t.error_bad_request),
+        OfficeError::Busy => (t.error_title, t.error_busy),
+        OfficeError::Unauthenticated | OfficeError::Internal => (t.error_title, t.error_generic),
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    match (ErrorPage { t, title, message }).render() {
+        Ok(html) => (parts, Html(html)).into_response(),
+        Err(_) => (parts, message).into_response(),
+    }
+}

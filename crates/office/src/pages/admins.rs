@@ -1,0 +1,501 @@
+//! Administrator accounts: the list, adding one, changing role, scope,
+//! state or password. System administrators only; every change is audited
+//! in the transaction that makes it.
+
+use super::{Frame, StaffPage, html};
+use crate::error::OfficeError;
+use crate::i18n::Texts;
+use crate::state::OfficeState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sesshu_domain::staff::{ADMIN_PASSWORD_MIN_CHARS, keeps_a_system_admin};
+use sesshu_domain::{
+    AdminAccount, AdminId, Catalog, Duty, Institution, InstitutionId, Language, LoginMethod, Role,
+    Scope, StaffDirectory, Subject, VenueId,
+};
+use sesshu_http::CsrfForm;
+use sesshu_store::{AdminChange, NewAdmin, StoreError};
+
+/// An account as listed.
+#[derive(Debug)]
+pub struct AccountRow {
+    pub id: AdminId,
+    pub login: String,
+    pub directory: String,
+    pub role: &'static str,
+    pub scope: String,
+    pub disabled: bool,
+    pub last_login: String,
+}
+
+/// A choice in a select.
+#[derive(Debug)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The names the pages need: institutions, venues, directories.
+struct Names {
+    institutions: Vec<Institution>,
+    catalog: Catalog,
+    lang: Language,
+}
+
+impl Names {
+    async fn load(state: &OfficeState, lang: Language) -> Result<Self, OfficeError> {
+        Ok(Names {
+            institutions: state.store().institutions().await?,
+            catalog: state.store().catalog().await?,
+            lang,
+        })
+    }
+
+    fn institution(&self, id: InstitutionId) -> String {
+        self.institutions
+            .iter()
+            .find(|i| i.id == id)
+            .map_or_else(|| id.to_string(), |i| i.name(self.lang).to_owned())
+    }
+
+    fn venue(&self, id: VenueId) -> String {
+        self.catalog
+            .venue(id)
+            .map_or_else(|| id.to_string(), |v| v.name(self.lang).to_owned())
+    }
+
+    fn directory(&self, t: &Texts, d: StaffDirectory) -> String {
+        match d {
+            StaffDirectory::Builtin => t.builtin_directory.to_owned(),
+            StaffDirectory::Institution { institution } => {
+                format!("LDAP: {}", self.institution(institution))
+            }
+        }
+    }
+
+    fn scope(&self, t: &Texts, role: &Role) -> String {
+        match role {
+            Role::SystemAdmin | Role::Operator => t.scope_all.to_owned(),
+            Role::InstitutionStaff { institution } => self.institution(*institution),
+            Role::VenueStaff { venue } => self.venue(*venue),
+        }
+    }
+
+    fn row(&self, t: &Texts, a: &AdminAccount) -> AccountRow {
+        AccountRow {
+            id: a.id,
+            login: a.login.as_str().to_owned(),
+            directory: self.directory(t, a.directory),
+            role: t.role(&a.role),
+            scope: self.scope(t, &a.role),
+            disabled: a.disabled,
+            last_login: a
+                .last_login_at
+                .map_or_else(|| t.never.to_owned(), |at| t.time(at)),
+        }
+    }
+
+    fn directories(&self, t: &Texts) -> Vec<Choice> {
+        std::iter::once(StaffDirectory::Builtin)
+            .chain(
+                self.institutions
+                    .iter()
+                    .filter(|i| matches!(i.login, LoginMethod::Ldap(_)))
+                    .map(|i| StaffDirectory::Institution { institution: i.id }),
+            )
+            .map(|d| Choice {
+                value: d.key(),
+                label: self.directory(t, d),
+                selected: d == StaffDirectory::Builtin,
+            })
+            .collect()
+    }
+
+    fn roles(&self, t: &Texts, current: Option<&Role>) -> Vec<Choice> {
+        Role::CODES
+            .into_iter()
+            .map(|code| Choice {
+                value: code.to_owned(),
+                label: match code {
+                    "system_admin" => t.role_system_admin,
+                    "operator" => t.role_operator,
+                    "institution_staff" => t.role_institution_staff,
+                    _ => t.role_venue_staff,
+                }
+                .to_owned(),
+                selected: current.is_some_and(|r| r.code() == code),
+            })
+            .collect()
+    }
+
+    fn institution_choices(&self, t: &Texts, current: Option<InstitutionId>) -> Vec<Choice> {
+        none_choice(t, current.is_none())
+            .chain(self.institutions.iter().map(|i| Choice {
+                value: i.id.to_string(),
+                label: i.name(self.lang).to_owned(),
+                selected: current == Some(i.id),
+            }))
+            .collect()
+    }
+
+    fn venue_choices(&self, t: &Texts, current: Option<VenueId>) -> Vec<Choice> {
+        none_choice(t, current.is_none())
+            .chain(self.catalog.venues.iter().map(|v| Choice {
+                value: v.id.to_string(),
+                label: v.name(self.lang).to_owned(),
+                selected: current == Some(v.id),
+            }))
+            .collect()
+    }
+}
+
+fn none_choice(t: &Texts, selected: bool) -> impl Iterator<Item = Choice> {
+    std::iter::once(Choice {
+        value: String::new(),
+        label: t.none_label.to_owned(),
+        selected,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admins.html")]
+struct ListPage {
+    frame: Frame,
+    t: &'static Texts,
+    accounts: Vec<AccountRow>,
+    directories: Vec<Choice>,
+    roles: Vec<Choice>,
+    institutions: Vec<Choice>,
+    venues: Vec<Choice>,
+    error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct EditPage {
+    frame: Frame,
+    t: &'static Texts,
+    account: AccountRow,
+    builtin: bool,
+    roles: Vec<Choice>,
+    institutions: Vec<Choice>,
+    venues: Vec<Choice>,
+    message: Option<&'static str>,
+    error: Option<&'static str>,
+}
+
+async fn list_page(
+    state: &OfficeState,
+    frame: Frame,
+    error: Option<&'static str>,
+) -> Result<Response, OfficeError> {
+    let t = frame.t;
+    let names = Names::load(state, t.lang).await?;
+    let accounts = state.store().admins().await?;
+    let page = html(ListPage {
+        accounts: accounts.iter().map(|a| names.row(t, a)).collect(),
+        directories: names.directories(t),
+        roles: names.roles(t, None),
+        institutions: names.institution_choices(t, None),
+        venues: names.venue_choices(t, None),
+        frame,
+        t,
+        error,
+    })?;
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, page).into_response())
+}
+
+pub async fn list(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ManageAdmins, Scope::Any)?;
+    list_page(&state, frame, None).await
+}
+
+/// The role and scope fields of both forms.
+#[derive(Deserialize)]
+pub struct RoleFields {
+    role: String,
+    #[serde(default)]
+    institution: String,
+    #[serde(default)]
+    venue: String,
+}
+
+impl RoleFields {
+    fn role(&self, t: &'static Texts) -> Result<Role, &'static str> {
+        let id = |s: &str| -> Result<Option<i64>, &'static str> {
+            match s.trim() {
+                "" => Ok(None),
+                n => n.parse().map(Some).map_err(|_| t.admin_scope_needed),
+            }
+        };
+        Role::from_parts(
+            &self.role,
+            id(&self.institution)?.map(InstitutionId),
+            id(&self.venue)?.map(VenueId),
+        )
+        .map_err(|_| t.admin_scope_needed)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NewAccountForm {
+    directory: String,
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(flatten)]
+    role: RoleFields,
+}
+
+/// What an account form asks for, checked against what exists.
+async fn checked_role(
+    state: &OfficeState,
+    t: &'static Texts,
+    fields: &RoleFields,
+) -> Result<Result<Role, &'static str>, OfficeError> {
+    let role = match fields.role(t) {
+        Ok(role) => role,
+        Err(message) => return Ok(Err(message)),
+    };
+    let exists = match role {
+        Role::InstitutionStaff { institution } => {
+            state.store().institution(institution).await?.is_some()
+        }
+        Role::VenueStaff { venue } => state.store().catalog().await?.venue(venue).is_some(),
+        Role::SystemAdmin | Role::Operator => true,
+    };
+    Ok(if exists {
+        Ok(role)
+    } else {
+        Err(t.admin_scope_needed)
+    })
+}
+
+fn password_hash(
+    state: &OfficeState,
+    t: &'static Texts,
+    password: &str,
+) -> Result<Result<String, &'static str>, OfficeError> {
+    if password.chars().count() < ADMIN_PASSWORD_MIN_CHARS {
+        return Ok(Err(t.admin_password_needed));
+    }
+    state.passwords().hash(password).map(Ok).map_err(|e| {
+        tracing::error!(error = %e, "password hashing failed");
+        OfficeError::Internal
+    })
+}
+
+pub async fn create(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    CsrfForm(form): CsrfForm<NewAccountForm>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ManageAdmins, Scope::Any)?;
+    let t = frame.t;
+    let directory =
+        StaffDirectory::from_key(&form.directory).map_err(|_| OfficeError::BadRequest)?;
+    // LDAP compares logins without case: keep them as the LDAP login does.
+    let login = match directory {
+        StaffDirectory::Builtin => form.login.trim().to_owned(),
+        StaffDirectory::Institution { .. } => form.login.trim().to_lowercase(),
+    };
+    let Ok(login) = Subject::parse(&login) else {
+        return list_page(&state, frame, Some(t.admin_bad_login)).await;
+    };
+    let role = match checked_role(&state, t, &form.role).await? {
+        Ok(role) => role,
+        Err(message) => return list_page(&state, frame, Some(message)).await,
+    };
+    let password_hash = match directory {
+        StaffDirectory::Builtin => match password_hash(&state, t, &form.password)? {
+            Ok(hash) => Some(hash),
+            Err(message) => return list_page(&state, frame, Some(message)).await,
+        },
+        StaffDirectory::Institution { .. } if !form.password.is_empty() => {
+            return list_page(&state, frame, Some(t.admin_no_password_here)).await;
+        }
+        StaffDirectory::Institution { .. } => None,
+    };
+    let now = state.clock().now();
+    let new = NewAdmin {
+        directory,
+        login,
+        role,
+        password_hash,
+        at: now,
+    };
+    // The new account's id is put first among the objects by the store.
+    let entry = staff.audit(
+        now,
+        "admin.create",
+        role_objects(&role),
+        format!("role {}, directory {}", role.code(), directory.key()),
+    );
+    match state.store().insert_admin(&new, &entry).await {
+        Ok(id) => Ok(Redirect::to(&format!("/admins/{id}?done=created")).into_response()),
+        Err(StoreError::Conflict(_)) => list_page(&state, frame, Some(t.admin_login_taken)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn role_objects(role: &Role) -> Vec<String> {
+    match role {
+        Role::InstitutionStaff { institution } => vec![format!("institution:{institution}")],
+        Role::VenueStaff { venue } => vec![format!("venue:{venue}")],
+        Role::SystemAdmin | Role::Operator => Vec::new(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+async fn edit_page(
+    state: &OfficeState,
+    frame: Frame,
+    account: &AdminAccount,
+    message: Option<&'static str>,
+    error: Option<&'static str>,
+) -> Result<Response, OfficeError> {
+    let t = frame.t;
+    let names = Names::load(state, t.lang).await?;
+    let page = html(EditPage {
+        account: names.row(t, account),
+        builtin: account.directory == StaffDirectory::Builtin,
+        roles: names.roles(t, Some(&account.role)),
+        institutions: names.institution_choices(t, account.role.institution()),
+        venues: names.venue_choices(t, account.role.venue()),
+        frame,
+        t,
+        message,
+        error,
+    })?;
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, page).into_response())
+}
+
+async fn account(state: &OfficeState, id: i64) -> Result<AdminAccount, OfficeError> {
+    state
+        .store()
+        .admin(AdminId(id))
+        .await?
+        .ok_or(OfficeError::NotFound)
+}
+
+pub async fn edit(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    Path(id): Path<i64>,
+    Query(done): Query<Done>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ManageAdmins, Scope::Any)?;
+    let account = account(&state, id).await?;
+    let t = frame.t;
+    let message = match done.done.as_deref() {
+        Some("created") => Some(t.admin_created),
+        Some("saved") => Some(t.admin_saved),
+        _ => None,
+    };
+    edit_page(&state, frame, &account, message, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ChangeForm {
+    #[serde(flatten)]
+    role: RoleFields,
+    #[serde(default)]
+    disabled: Option<String>,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn update(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<ChangeForm>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ManageAdmins, Scope::Any)?;
+    let account = account(&state, id).await?;
+    let t = frame.t;
+    let role = match checked_role(&state, t, &form.role).await? {
+        Ok(role) => role,
+        Err(message) => return edit_page(&state, frame, &account, None, Some(message)).await,
+    };
+    let disabled = form.disabled.is_some();
+    let password_hash = match (account.directory, form.password.is_empty()) {
+        (_, true) => None,
+        (StaffDirectory::Builtin, false) => match password_hash(&state, t, &form.password)? {
+            Ok(hash) => Some(hash),
+            Err(message) => {
+                return edit_page(&state, frame, &account, None, Some(message)).await;
+            }
+        },
+        (StaffDirectory::Institution { .. }, false) => {
+            return edit_page(
+                &state,
+                frame,
+                &account,
+                None,
+                Some(t.admin_no_password_here),
+            )
+            .await;
+        }
+    };
+    let accounts = state.store().admins().await?;
+    if !keeps_a_system_admin(&accounts, account.id, &role, disabled) {
+        return edit_page(
+            &state,
+            frame,
+            &account,
+            None,
+            Some(t.admin_last_system_admin),
+        )
+        .await;
+    }
+    let now = state.clock().now();
+    let mut objects = vec![account.actor()];
+    objects.extend(role_objects(&role));
+    let detail = format!(
+        "role {} -> {}, disabled {} -> {}{}",
+        account.role.code(),
+        role.code(),
+        account.disabled,
+        disabled,
+        if password_hash.is_some() {
+            ", password reset"
+        } else {
+            ""
+        }
+    );
+    let change = AdminChange {
+        role,
+        disabled,
+        password_hash,
+        at: now,
+    };
+    let entry = staff.audit(now, "admin.update", objects, detail);
+    state
+        .store()
+        .update_admin(account.id, &change, &entry)
+        .await?
+        .ok_or(OfficeError::NotFound)?;
+    Ok(Redirect::to(&format!("/admins/{id}?done=saved")).into_response())
+}

@@ -1,0 +1,66 @@
+//! The office home: counts for the administrator's scope.
+
+use super::{Frame, StaffPage, html};
+use crate::error::OfficeError;
+use crate::i18n::Texts;
+use crate::state::OfficeState;
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use sesshu_domain::{Duty, Language, Role, Scope};
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    frame: Frame,
+    t: &'static Texts,
+    scope: String,
+    counts: Vec<(&'static str, u64)>,
+}
+
+pub async fn home(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+) -> Result<Response, OfficeError> {
+    // Venue staff have one page.
+    if matches!(staff.account.role, Role::VenueStaff { .. }) {
+        return Ok(Redirect::to("/checkin").into_response());
+    }
+    staff.may(Duty::Overview, Scope::Any)?;
+    let t = frame.t;
+    let institution = staff.account.role.institution();
+    let scope = match institution {
+        None => t.scope_all.to_owned(),
+        Some(id) => {
+            let institution = state
+                .store()
+                .institution(id)
+                .await?
+                .ok_or(OfficeError::NotFound)?;
+            match t.lang {
+                Language::Ja => institution.name_ja,
+                Language::En => institution.name_en,
+            }
+        }
+    };
+    let c = state
+        .store()
+        .office_counts(institution, state.clock().now())
+        .await?;
+    let counts = vec![
+        (t.count_institutions, c.institutions),
+        (t.count_members, c.members),
+        (t.count_persons, c.persons),
+        (t.count_active, c.active_series),
+        (t.count_cancelled, c.cancelled_series),
+        (t.count_checked_in, c.checked_in),
+        (t.count_upcoming_slots, c.upcoming_slots),
+        (t.count_free_places, c.upcoming_free_places),
+    ];
+    html(HomePage {
+        frame,
+        t,
+        scope,
+        counts,
+    })
+}

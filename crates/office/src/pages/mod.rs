@@ -1,0 +1,191 @@
+//! The office pages: server-rendered, no JavaScript, Japanese or English.
+//!
+//! Every route is in [`table`], which builds the router and which the access
+//! test walks: a route added here without a role check fails that test.
+//! Forms post, then redirect (303) to a page that shows the outcome.
+
+mod admins;
+mod audit;
+mod checkin;
+mod home;
+mod login;
+mod reservations;
+
+use crate::error::OfficeError;
+use crate::i18n::Texts;
+use crate::signed_in::Staff;
+use crate::state::OfficeState;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, get, post};
+use serde::Deserialize;
+use sesshu_domain::{Duty, Language, Scope};
+use sesshu_http::CsrfToken;
+
+/// Every route of the office: method, path, handler.
+fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
+    vec![
+        (Method::GET, "/login", get(login::form)),
+        (Method::POST, "/login", post(login::submit)),
+        (Method::POST, "/logout", post(login::logout)),
+        (Method::GET, "/", get(home::home)),
+        (Method::GET, "/audit", get(audit::log)),
+        (Method::POST, "/audit/verify", post(audit::verify)),
+        (Method::GET, "/admins", get(admins::list)),
+        (Method::POST, "/admins", post(admins::create)),
+        (Method::GET, "/admins/{admin}", get(admins::edit)),
+        (Method::POST, "/admins/{admin}", post(admins::update)),
+        (Method::GET, "/reservations", get(reservations::search)),
+        (
+            Method::GET,
+            "/reservations/{number}",
+            get(reservations::show),
+        ),
+        (Method::GET, "/checkin", get(checkin::form)),
+        (Method::GET, "/checkin/{number}", get(checkin::show)),
+        (Method::POST, "/checkin/{number}", post(checkin::check_in)),
+        (Method::GET, "/lang/{tag}", get(switch_language)),
+        (Method::GET, "/static/office.css", get(stylesheet)),
+    ]
+}
+
+/// Every route of the office, as (method, path template).
+pub fn routes() -> Vec<(Method, &'static str)> {
+    table()
+        .into_iter()
+        .map(|(method, path, _)| (method, path))
+        .collect()
+}
+
+pub fn router() -> axum::Router<OfficeState> {
+    table()
+        .into_iter()
+        .fold(axum::Router::new(), |router, (_, path, handler)| {
+            router.route(path, handler)
+        })
+        .fallback(|| async { OfficeError::NotFound })
+}
+
+/// A link of the menu.
+#[derive(Debug)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+/// What the frame of every page needs.
+#[derive(Debug)]
+pub struct Frame {
+    pub t: &'static Texts,
+    pub csrf: String,
+    /// The link that switches language and comes back here.
+    pub switch_language: String,
+    /// The signed-in administrator's login and role, if any.
+    pub who: Option<(String, &'static str)>,
+    pub nav: Vec<NavItem>,
+}
+
+impl Frame {
+    fn new(parts: &Parts, csrf: String, staff: Option<&Staff>) -> Self {
+        let t = Texts::of(sesshu_http::lang::negotiate(parts));
+        let here = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
+        let back = serde_urlencoded::to_string([("back", here.as_str())]).unwrap_or_default();
+        let nav = staff
+            .map(|s| {
+                [
+                    (Duty::Overview, "/", t.nav_home),
+                    (Duty::ViewReservations, "/reservations", t.nav_reservations),
+                    (Duty::CheckIn, "/checkin", t.nav_checkin),
+                    (Duty::ReadAudit, "/audit", t.nav_audit),
+                    (Duty::ManageAdmins, "/admins", t.nav_admins),
+                ]
+                .into_iter()
+                .filter(|(duty, _, _)| s.account.role.may(*duty, Scope::Any).is_ok())
+                .map(|(_, href, label)| NavItem { href, label })
+                .collect()
+            })
+            .unwrap_or_default();
+        Frame {
+            t,
+            csrf,
+            switch_language: format!("/lang/{}?{back}", t.other_tag()),
+            who: staff.map(|s| (s.account.login.as_str().to_owned(), t.role(&s.account.role))),
+            nav,
+        }
+    }
+}
+
+/// The frame of a page for a signed-in administrator, with them.
+#[derive(Debug)]
+pub struct StaffPage {
+    pub staff: Staff,
+    pub frame: Frame,
+}
+
+impl FromRequestParts<OfficeState> for StaffPage {
+    type Rejection = OfficeError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &OfficeState,
+    ) -> Result<Self, OfficeError> {
+        let staff = Staff::from_request_parts(parts, state).await?;
+        let CsrfToken(csrf) = CsrfToken::from_request_parts(parts, state).await?;
+        let frame = Frame::new(parts, csrf, Some(&staff));
+        Ok(StaffPage { staff, frame })
+    }
+}
+
+impl FromRequestParts<OfficeState> for Frame {
+    type Rejection = OfficeError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &OfficeState,
+    ) -> Result<Self, OfficeError> {
+        let CsrfToken(csrf) = CsrfToken::from_request_parts(parts, state).await?;
+        Ok(Frame::new(parts, csrf, None))
+    }
+}
+
+#[derive(Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+async fn switch_language(
+    Path(tag): Path<String>,
+    Query(back): Query<Back>,
+) -> Result<Response, OfficeError> {
+    let lang = Language::from_tag(&tag).ok_or(OfficeError::NotFound)?;
+    let cookie = sesshu_http::lang::remember(lang, true).ok_or(OfficeError::Internal)?;
+    let mut response = Redirect::to(&sesshu_http::lang::local_path(back.back)).into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+async fn stylesheet(State(_): State<OfficeState>) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        include_str!("../../static/office.css"),
+    )
+}
+
+/// Renders an askama page.
+fn html(page: impl askama::Template) -> Result<Response, OfficeError> {
+    page.render()
+        .map(|html| axum::response::Html(html).into_response())
+        .map_err(|e| {
+            tracing::error!(error = %e, "template failed");
+            OfficeError::Internal
+        })
+}

@@ -1,0 +1,159 @@
+//! Reservation lookup by number, with the person's personal data (scoped
+//! to the administrator's institution, audited).
+
+use super::{Frame, StaffPage, html};
+use crate::error::OfficeError;
+use crate::i18n::Texts;
+use crate::personal::{self, Opened};
+use crate::state::OfficeState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sesshu_domain::{Catalog, Duty, Person, ReservationNumber, Scope, Series, UserType};
+use sesshu_vault::Field;
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    frame: Frame,
+    t: &'static Texts,
+    number: String,
+    not_found: bool,
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    number: Option<String>,
+}
+
+pub async fn search(
+    StaffPage { staff, frame }: StaffPage,
+    Query(query): Query<SearchQuery>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ViewReservations, Scope::Any)?;
+    let t = frame.t;
+    let number = query.number.unwrap_or_default();
+    if let Ok(parsed) = ReservationNumber::parse(number.trim()) {
+        return Ok(Redirect::to(&format!("/reservations/{parsed}")).into_response());
+    }
+    html(SearchPage {
+        frame,
+        t,
+        not_found: !number.trim().is_empty(),
+        number,
+    })
+}
+
+/// A dose as shown.
+#[derive(Debug)]
+pub struct DoseRow {
+    pub number: u8,
+    pub at: String,
+    pub venue: String,
+    pub lane: String,
+    pub checked_in: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "reservation.html")]
+struct ReservationPage {
+    frame: Frame,
+    t: &'static Texts,
+    number: String,
+    state: &'static str,
+    doses: Vec<DoseRow>,
+    institution: String,
+    user_type: &'static str,
+    department: String,
+    login: String,
+    name_kanji: Option<String>,
+    name_kana: Option<String>,
+    name_roman: Option<String>,
+    mail: Option<String>,
+}
+
+/// A series by its number with its person, if the role may see them; an
+/// unknown number and one outside the scope look the same.
+pub async fn find(state: &OfficeState, number: &str) -> Result<(Series, Person), OfficeError> {
+    let number = ReservationNumber::parse(number).map_err(|_| OfficeError::NotFound)?;
+    let series = state
+        .store()
+        .series_by_number(&number)
+        .await?
+        .ok_or(OfficeError::NotFound)?;
+    let person = state
+        .store()
+        .person(series.person)
+        .await?
+        .ok_or(OfficeError::NotFound)?;
+    Ok((series, person))
+}
+
+pub async fn dose_rows(
+    state: &OfficeState,
+    t: &Texts,
+    catalog: &Catalog,
+    series: &Series,
+) -> Result<Vec<DoseRow>, OfficeError> {
+    let checked = state.store().check_ins(series.id).await?;
+    Ok(series
+        .doses
+        .iter()
+        .map(|d| DoseRow {
+            number: d.number.get(),
+            at: t.time(d.starts_at),
+            venue: catalog
+                .venue(d.venue)
+                .map_or_else(String::new, |v| v.name(t.lang).to_owned()),
+            lane: catalog
+                .lane(d.lane)
+                .map_or_else(String::new, |l| l.name(t.lang).to_owned()),
+            checked_in: checked
+                .iter()
+                .find(|(n, _)| *n == d.number)
+                .map(|(_, at)| t.time(*at)),
+        })
+        .collect())
+}
+
+pub async fn show(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    Path(number): Path<String>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ViewReservations, Scope::Any)?;
+    let (series, person) = find(&state, &number).await?;
+    staff.may(
+        Duty::ViewReservations,
+        Scope::Institution(person.institution),
+    )?;
+    let t = frame.t;
+    let catalog = state.store().catalog().await?;
+    let institution = state
+        .store()
+        .institution(person.institution)
+        .await?
+        .ok_or(OfficeError::NotFound)?;
+    let doses = dose_rows(&state, t, &catalog, &series).await?;
+    let Opened { login, fields } =
+        personal::open(&state, &staff, &person, &series, &Field::ALL, "reservation").await?;
+    html(ReservationPage {
+        number: series.number.to_string(),
+        state: t.state(series.state),
+        doses,
+        institution: institution.name(t.lang).to_owned(),
+        user_type: person.user_type.map_or("-", UserType::as_str),
+        department: person
+            .department
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), |d| d.as_str().to_owned()),
+        login: login.as_str().to_owned(),
+        name_kanji: fields.get(&Field::NameKanji).cloned(),
+        name_kana: fields.get(&Field::NameKana).cloned(),
+        name_roman: fields.get(&Field::NameRoman).cloned(),
+        mail: fields.get(&Field::Mail).cloned(),
+        frame,
+        t,
+    })
+}

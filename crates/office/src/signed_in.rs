@@ -1,0 +1,147 @@
+//! Who is signed in to the back office: an enabled administrator account,
+//! on the connection (client certificate) they signed in from.
+
+use crate::error::OfficeError;
+use crate::state::OfficeState;
+use crate::tls::Peer;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
+use sesshu_domain::{AdminAccount, AdminId, AuditEntry, Duty, Scope};
+use tower_sessions::Session;
+
+const ADMIN_KEY: &str = "admin";
+/// The client certificate the session was started with: a session cookie
+/// carried to another certificate is worthless.
+const CERTIFICATE_KEY: &str = "certificate";
+
+/// The signed-in administrator. The account is read again on every
+/// request, so a disabled account or a changed role takes effect at once.
+#[derive(Clone, Debug)]
+pub struct Staff {
+    pub account: AdminAccount,
+    pub peer: Peer,
+}
+
+impl Staff {
+    /// Whether the account's role does `duty` on an object in `scope`.
+    pub fn may(&self, duty: Duty, scope: Scope) -> Result<(), OfficeError> {
+        self.account
+            .role
+            .may(duty, scope)
+            .map_err(OfficeError::from)
+    }
+
+    /// An audit entry for something this administrator does.
+    pub fn audit(
+        &self,
+        at: DateTime<Utc>,
+        action: &str,
+        objects: Vec<String>,
+        detail: impl Into<String>,
+    ) -> AuditEntry {
+        audit_entry(&self.account, &self.peer, at, action, objects, detail)
+    }
+}
+
+pub fn audit_entry(
+    account: &AdminAccount,
+    peer: &Peer,
+    at: DateTime<Utc>,
+    action: &str,
+    objects: Vec<String>,
+    detail: impl Into<String>,
+) -> AuditEntry {
+    AuditEntry {
+        at,
+        actor: account.actor(),
+        role: account.role.code().to_owned(),
+        action: action.to_owned(),
+        objects,
+        detail: detail.into(),
+        origin: peer.origin(),
+    }
+}
+
+/// The connection's peer, which the TLS listener attaches to every request.
+pub fn peer(parts: &Parts) -> Result<Peer, OfficeError> {
+    parts.extensions.get::<Peer>().cloned().ok_or_else(|| {
+        tracing::error!("a request reached the office without the TLS listener");
+        OfficeError::Internal
+    })
+}
+
+impl FromRequestParts<OfficeState> for Peer {
+    type Rejection = OfficeError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &OfficeState) -> Result<Self, OfficeError> {
+        peer(parts)
+    }
+}
+
+async fn session(parts: &mut Parts, state: &OfficeState) -> Result<Session, OfficeError> {
+    Session::from_request_parts(parts, state)
+        .await
+        .map_err(|_| OfficeError::Internal)
+}
+
+impl FromRequestParts<OfficeState> for Staff {
+    type Rejection = OfficeError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &OfficeState,
+    ) -> Result<Self, OfficeError> {
+        let peer = peer(parts)?;
+        let session = session(parts, state).await?;
+        let id: Option<AdminId> = session
+            .get(ADMIN_KEY)
+            .await
+            .map_err(|_| OfficeError::Internal)?;
+        let certificate: Option<String> = session
+            .get(CERTIFICATE_KEY)
+            .await
+            .map_err(|_| OfficeError::Internal)?;
+        let Some(id) = id else {
+            return Err(OfficeError::Unauthenticated);
+        };
+        if certificate.as_deref() != Some(peer.certificate.as_str()) {
+            tracing::warn!("office session used with another client certificate");
+            let _ = session.flush().await;
+            return Err(OfficeError::Unauthenticated);
+        }
+        match state.store().admin(id).await? {
+            Some(account) if !account.disabled => Ok(Staff { account, peer }),
+            _ => {
+                let _ = session.flush().await;
+                Err(OfficeError::Unauthenticated)
+            }
+        }
+    }
+}
+
+/// Starts the session of `account` on this connection: a new session id
+/// (so an id planted before login is worthless), bound to the certificate.
+pub async fn sign_in(
+    session: &Session,
+    account: &AdminAccount,
+    peer: &Peer,
+) -> Result<(), OfficeError> {
+    session
+        .cycle_id()
+        .await
+        .map_err(|_| OfficeError::Internal)?;
+    session
+        .insert(ADMIN_KEY, account.id)
+        .await
+        .map_err(|_| OfficeError::Internal)?;
+    session
+        .insert(CERTIFICATE_KEY, &peer.certificate)
+        .await
+        .map_err(|_| OfficeError::Internal)
+}
+
+/// Whether anyone is signed in (for the login page), without loading them.
+pub async fn is_signed_in(session: &Session) -> bool {
+    matches!(session.get::<AdminId>(ADMIN_KEY).await, Ok(Some(_)))
+}
