@@ -17,6 +17,8 @@ mod browser;
 mod consent;
 mod institutions;
 mod ldap;
+mod office;
+mod office_kit;
 mod pages;
 mod persons;
 mod races;

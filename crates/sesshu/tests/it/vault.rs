@@ -138,6 +138,7 @@ fn the_public_side_does_not_link_the_private_key_code() {
         "sesshu-core",
         "sesshu-store",
         "sesshu-saml",
+        "sesshu-http",
     ] {
         let mut stack = vec![id_of(public)];
         let mut seen = std::collections::HashSet::new();
