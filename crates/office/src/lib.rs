@@ -2,6 +2,7 @@
 //!
 //! - [`tls`]: the HTTPS listener that requires a client certificate from the
 //!   configured CA (checked in the handshake, revocations included);
+//!   [`behind_proxy`]: plain HTTP on loopback behind nginx, which checks it;
 //! - [`signed_in`]: the administrator signed in on that connection, whose
 //!   role every page checks against the object it touches;
 //! - `pages/`: login, home, audit log, administrator accounts, reservation
@@ -10,6 +11,7 @@
 //! - every opening of personal data and every change is written to the
 //!   audit trail, in the same transaction as the change.
 
+pub mod behind_proxy;
 mod error;
 pub mod i18n;
 mod pages;

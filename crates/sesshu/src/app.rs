@@ -183,12 +183,21 @@ pub struct OfficeParts {
     pub config: sesshu_office::OfficeConfig,
 }
 
-/// The back-office process, bound and ready to serve over TLS.
+/// How the back office meets its browsers.
+#[derive(Clone, Debug)]
+pub enum OfficeTransport {
+    /// Its own HTTPS listener, client certificates checked in the handshake.
+    Tls(sesshu_office::tls::TlsFiles),
+    /// Plain HTTP on loopback behind a proxy that checks them.
+    BehindProxy,
+}
+
+/// The back-office process, bound and ready to serve.
 #[derive(Debug)]
 pub struct OfficeApplication {
     listener: TcpListener,
     router: axum::Router,
-    tls: sesshu_office::tls::TlsFiles,
+    transport: OfficeTransport,
     store: DynStore,
 }
 
@@ -198,9 +207,17 @@ impl OfficeApplication {
     pub async fn build(
         parts: OfficeParts,
         listen: SocketAddr,
-        tls: sesshu_office::tls::TlsFiles,
+        transport: OfficeTransport,
     ) -> anyhow::Result<Self> {
-        tls.server_config().context("the office's TLS files")?;
+        match &transport {
+            OfficeTransport::Tls(files) => {
+                files.server_config().context("the office's TLS files")?;
+            }
+            OfficeTransport::BehindProxy => anyhow::ensure!(
+                listen.ip().is_loopback(),
+                "behind a proxy the office listens on loopback only, not {listen}"
+            ),
+        }
         let listener = bind(listen).await?;
         let hashes = Directory::new(parts.store.clone(), parts.passwords.clone());
         let logins = sesshu_auth::StaffLogins::new(
@@ -219,7 +236,7 @@ impl OfficeApplication {
         Ok(Self {
             listener,
             router: sesshu_office::router(state),
-            tls,
+            transport,
             store: parts.store,
         })
     }
@@ -234,8 +251,18 @@ impl OfficeApplication {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let purge = tokio::spawn(purge_sessions(self.store.clone()));
-        let served =
-            sesshu_office::tls::serve(self.listener, self.tls, self.router, shutdown).await;
+        let served = match self.transport {
+            OfficeTransport::Tls(files) => {
+                sesshu_office::tls::serve(self.listener, files, self.router, shutdown)
+                    .await
+                    .map_err(anyhow::Error::from)
+            }
+            OfficeTransport::BehindProxy => {
+                sesshu_office::behind_proxy::serve(self.listener, self.router, shutdown)
+                    .await
+                    .map_err(anyhow::Error::from)
+            }
+        };
         purge.abort();
         served.context("office server failed")
     }

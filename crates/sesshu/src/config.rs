@@ -57,12 +57,19 @@ pub struct Config {
 pub struct OfficeSettings {
     #[serde(default = "defaults::office_listen")]
     pub listen: SocketAddr,
+    /// Plain HTTP on loopback behind a reverse proxy that verifies client
+    /// certificates (docs/deploy.md); then no `tls_*`/`client_*` settings.
+    #[serde(default)]
+    pub behind_proxy: bool,
     /// The listener's certificate chain (PEM).
-    pub tls_cert: std::path::PathBuf,
+    #[serde(default)]
+    pub tls_cert: Option<std::path::PathBuf>,
     /// Its private key (PEM).
-    pub tls_key: std::path::PathBuf,
+    #[serde(default)]
+    pub tls_key: Option<std::path::PathBuf>,
     /// The CA whose client certificates are accepted (PEM).
-    pub client_ca: std::path::PathBuf,
+    #[serde(default)]
+    pub client_ca: Option<std::path::PathBuf>,
     /// Revoked client certificates (PEM CRL), re-read when it changes.
     #[serde(default)]
     pub client_crl: Option<std::path::PathBuf>,
@@ -71,12 +78,35 @@ pub struct OfficeSettings {
 }
 
 impl OfficeSettings {
-    pub fn tls_files(&self) -> sesshu_office::tls::TlsFiles {
-        sesshu_office::tls::TlsFiles {
-            cert: self.tls_cert.clone(),
-            key: self.tls_key.clone(),
-            client_ca: self.client_ca.clone(),
-            client_crl: self.client_crl.clone(),
+    /// How the office meets its browsers: its own TLS (all of `tls_cert`,
+    /// `tls_key`, `client_ca`), or behind a proxy (none of them).
+    pub fn transport(&self) -> anyhow::Result<crate::app::OfficeTransport> {
+        use crate::app::OfficeTransport;
+        match (
+            self.behind_proxy,
+            &self.tls_cert,
+            &self.tls_key,
+            &self.client_ca,
+        ) {
+            (false, Some(cert), Some(key), Some(client_ca)) => {
+                Ok(OfficeTransport::Tls(sesshu_office::tls::TlsFiles {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                    client_ca: client_ca.clone(),
+                    client_crl: self.client_crl.clone(),
+                }))
+            }
+            (true, None, None, None) if self.client_crl.is_none() => {
+                Ok(OfficeTransport::BehindProxy)
+            }
+            (true, ..) => anyhow::bail!(
+                "[office] behind_proxy = true: the proxy does TLS; remove tls_cert, tls_key, \
+                 client_ca and client_crl"
+            ),
+            (false, ..) => anyhow::bail!(
+                "[office] needs tls_cert, tls_key and client_ca (or behind_proxy = true, see \
+                 docs/deploy.md)"
+            ),
         }
     }
 

@@ -2,7 +2,9 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use sesshu::app::{OfficeApplication, OfficeParts, Parts, database_url, shutdown_signal};
+use sesshu::app::{
+    OfficeApplication, OfficeParts, OfficeTransport, Parts, database_url, shutdown_signal,
+};
 use sesshu::{Application, Config, admins, demo, logging, master, members, open_store};
 use sesshu_auth::roster::MissingMembers;
 use sesshu_domain::{Clock, SystemClock};
@@ -258,7 +260,7 @@ async fn main() -> anyhow::Result<()> {
                 throttle: config.login_throttle.limits(),
                 config: office.office_config(),
             };
-            let app = OfficeApplication::build(parts, office.listen, office.tls_files()).await?;
+            let app = OfficeApplication::build(parts, office.listen, office.transport()?).await?;
             tracing::info!(address = %app.local_addr()?, "back office serving (client certificates required)");
             app.run(shutdown_signal()).await
         }
@@ -644,7 +646,7 @@ async fn run_demo(
             config: sesshu_office::OfficeConfig::default(),
         },
         SocketAddr::from(([127, 0, 0, 1], office_port)),
-        pki.tls.clone(),
+        OfficeTransport::Tls(pki.tls.clone()),
     )
     .await?;
     let office_address = office.local_addr()?;

@@ -208,6 +208,59 @@ hanako,学生,青葉 花子,あおば はなこ,Hanako Aoba,hanako@hosted.exampl
 taro,教職員,髙橋 太郎,たかはし たろう,Taro Takahashi,,adm,Initial-pass-2\n";
 
 on_both_databases! {
+    async fn administrators_log_in_to_the_office_with_their_institutions_ldap(app) {
+        let slapd = Slapd::from_env();
+        let people = slapd.fresh_people().await;
+        let id = institution(&app, "hosted", slapd.settings(&people, false)).await;
+        let (ok, _, err) = import(&app, "hosted", MEMBERS.as_bytes(), &[]);
+        assert!(ok, "{err}");
+        let mut office = crate::office_kit::TestOffice::spawn(&app).await;
+        let directory = sesshu_domain::StaffDirectory::Institution { institution: id };
+        let entry = sesshu_domain::AuditEntry {
+            at: start_of_tests(),
+            actor: "test".into(),
+            role: "test".into(),
+            action: "admin.create".into(),
+            objects: Vec::new(),
+            detail: String::new(),
+            origin: "local".into(),
+        };
+        app.store
+            .insert_admin(
+                &sesshu_store::NewAdmin {
+                    directory,
+                    login: Subject::parse("taro").unwrap(),
+                    role: sesshu_domain::Role::InstitutionStaff { institution: id },
+                    password_hash: None,
+                    at: start_of_tests(),
+                },
+                &entry,
+            )
+            .await
+            .unwrap();
+        let key = directory.key();
+        let certificate = office.certificate("taro's PC");
+        let taro = office.browser(Some(&certificate));
+        let login_page = taro.get("/login").await;
+        assert!(login_page.html.contains("ホスト大学"), "the institution's directory is offered");
+
+        let wrong = taro.post("/login", &[("directory", &key), ("login", "taro"), ("password", "nope")]).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        let no_account = taro
+            .post("/login", &[("directory", &key), ("login", "hanako"), ("password", "Initial-pass-1")])
+            .await;
+        assert_eq!(no_account.status, StatusCode::UNAUTHORIZED, "a directory login is not an office account");
+        let builtin = taro
+            .post("/login", &[("directory", "builtin"), ("login", "taro"), ("password", "Initial-pass-2")])
+            .await;
+        assert_eq!(builtin.status, StatusCode::UNAUTHORIZED, "nor is the account in another directory");
+
+        taro.log_in(&key, "Taro", "Initial-pass-2").await;
+        let home = taro.get("/").await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(visible_text(&home.html).contains("ホスト大学"), "their institution's overview");
+    }
+
     async fn members_uploaded_into_a_hosted_directory_log_in_with_their_names(app) {
         let slapd = Slapd::from_env();
         let people = slapd.fresh_people().await;

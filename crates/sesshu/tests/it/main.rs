@@ -19,6 +19,7 @@ mod institutions;
 mod ldap;
 mod office;
 mod office_kit;
+mod office_proxy;
 mod pages;
 mod persons;
 mod races;

@@ -73,7 +73,7 @@ impl TestOffice {
                 config: sesshu_office::OfficeConfig::default(),
             },
             "127.0.0.1:0".parse().unwrap(),
-            tls,
+            sesshu::app::OfficeTransport::Tls(tls),
         )
         .await
         .expect("office builds");

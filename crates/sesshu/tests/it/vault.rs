@@ -243,6 +243,23 @@ async fn the_public_database_role_writes_personal_data_but_cannot_read_it() {
             .to_string()
             .contains("permission denied")
     );
+    // Nor reach the back office's tables: accounts, check-ins, the audit trail.
+    for statement in [
+        "SELECT * FROM admin_accounts",
+        "SELECT * FROM check_ins",
+        "SELECT * FROM audit_log",
+        "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '')",
+    ] {
+        let denied = sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&raw)
+            .await;
+        assert!(
+            denied
+                .as_ref()
+                .is_err_and(|e| e.to_string().contains("permission denied")),
+            "{statement}: {denied:?}"
+        );
+    }
     raw.close().await;
     // The back office's role (here the owner) reads it.
     assert_eq!(
