@@ -41,7 +41,10 @@ pub fn router(state: OfficeState) -> Router {
             .with_name("sesshu_office_session")
             .with_secure(true)
             .with_http_only(true)
-            .with_same_site(SameSite::Strict)
+            // Lax, not Strict: after a GakuNin login the IdP's page posts to
+            // the ACS, whose redirect must carry the new session. Forms are
+            // protected by the CSRF token and the origin check.
+            .with_same_site(SameSite::Lax)
             .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
                 state.config().session_idle_minutes,
             )));
@@ -68,7 +71,10 @@ async fn refuse_cross_site(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
+    // The IdP's page posts the SAML response: SAML's own checks protect it.
+    let saml_acs = request.uri().path() == "/saml/acs";
     if sesshu_http::origin::is_safe(request.method())
+        || saml_acs
         || sesshu_http::origin::same_origin(request.headers(), None)
     {
         return next.run(request).await;

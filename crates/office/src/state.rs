@@ -26,6 +26,8 @@ pub struct OfficeState(Arc<Inner>);
 
 #[derive(Debug)]
 struct Inner {
+    #[cfg(feature = "saml")]
+    saml: Option<Arc<sesshu_saml::SamlSp>>,
     store: DynStore,
     clock: Arc<dyn Clock>,
     /// The private keys: the only place personal data is opened.
@@ -45,6 +47,8 @@ impl OfficeState {
         config: OfficeConfig,
     ) -> Self {
         Self(Arc::new(Inner {
+            #[cfg(feature = "saml")]
+            saml: None,
             store,
             clock,
             keys,
@@ -52,6 +56,30 @@ impl OfficeState {
             passwords,
             config,
         }))
+    }
+
+    /// The same state with GakuNin login: `sp` is the office's own service
+    /// provider (its entity ID and ACS are on the office's origin).
+    #[cfg(feature = "saml")]
+    pub fn with_saml(self, sp: sesshu_saml::SamlSp) -> Self {
+        let inner = Arc::try_unwrap(self.0).unwrap_or_else(|shared| Inner {
+            saml: shared.saml.clone(),
+            store: shared.store.clone(),
+            clock: shared.clock.clone(),
+            keys: shared.keys.clone(),
+            logins: shared.logins.clone(),
+            passwords: shared.passwords.clone(),
+            config: shared.config.clone(),
+        });
+        Self(Arc::new(Inner {
+            saml: Some(Arc::new(sp)),
+            ..inner
+        }))
+    }
+
+    #[cfg(feature = "saml")]
+    pub fn saml(&self) -> Option<&sesshu_saml::SamlSp> {
+        self.0.saml.as_deref()
     }
 
     pub fn store(&self) -> &DynStore {

@@ -20,6 +20,7 @@
 
 mod attributes;
 mod credentials;
+pub mod exchange;
 mod metadata;
 pub mod precheck;
 mod sp;

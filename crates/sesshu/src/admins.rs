@@ -49,18 +49,26 @@ pub async fn add(
     policy: &PasswordPolicy,
     account: AddAccount,
 ) -> anyhow::Result<Added> {
-    let directory = match account.directory.as_str() {
-        "builtin" => StaffDirectory::Builtin,
+    // LDAP compares logins without case: keep them as its login does. A
+    // GakuNin subject (ePPN, persistent id) is kept as the IdP sends it.
+    let (directory, lowercase) = match account.directory.as_str() {
+        "builtin" => (StaffDirectory::Builtin, false),
         code => {
             let institution = institution_id(store, code).await?;
-            anyhow::ensure!(
-                matches!(institution.login, LoginMethod::Ldap(_)),
-                "institution {code} does not log in with LDAP: its directory cannot check \
-                 administrator passwords"
-            );
-            StaffDirectory::Institution {
-                institution: institution.id,
-            }
+            let lowercase = match institution.login {
+                LoginMethod::Ldap(_) => true,
+                LoginMethod::Saml(_) => false,
+                LoginMethod::Builtin => anyhow::bail!(
+                    "institution {code} logs in with the built-in directory: make a built-in \
+                     account (--directory builtin) instead"
+                ),
+            };
+            (
+                StaffDirectory::Institution {
+                    institution: institution.id,
+                },
+                lowercase,
+            )
         }
     };
     let institution = match &account.institution {
@@ -75,9 +83,10 @@ pub async fn add(
         );
     }
     let role = Role::from_parts(&account.role, institution, venue)?;
-    let login = match directory {
-        StaffDirectory::Builtin => account.login.trim().to_owned(),
-        StaffDirectory::Institution { .. } => account.login.trim().to_lowercase(),
+    let login = if lowercase {
+        account.login.trim().to_lowercase()
+    } else {
+        account.login.trim().to_owned()
     };
     let login = Subject::parse(&login)?;
     let (password_hash, generated_password) = match (directory, account.password) {

@@ -196,7 +196,7 @@ pub enum OfficeTransport {
 #[derive(Debug)]
 pub struct OfficeApplication {
     listener: TcpListener,
-    router: axum::Router,
+    state: sesshu_office::OfficeState,
     transport: OfficeTransport,
     store: DynStore,
 }
@@ -235,10 +235,20 @@ impl OfficeApplication {
         );
         Ok(Self {
             listener,
-            router: sesshu_office::router(state),
+            state,
             transport,
             store: parts.store,
         })
+    }
+
+    /// The office with GakuNin login for administrators through `sp` (an
+    /// SP on the office's own origin).
+    #[cfg(feature = "saml")]
+    pub fn with_saml(self, sp: sesshu_saml::SamlSp) -> Self {
+        Self {
+            state: self.state.with_saml(sp),
+            ..self
+        }
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -251,14 +261,15 @@ impl OfficeApplication {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let purge = tokio::spawn(purge_sessions(self.store.clone()));
+        let router = sesshu_office::router(self.state);
         let served = match self.transport {
             OfficeTransport::Tls(files) => {
-                sesshu_office::tls::serve(self.listener, files, self.router, shutdown)
+                sesshu_office::tls::serve(self.listener, files, router, shutdown)
                     .await
                     .map_err(anyhow::Error::from)
             }
             OfficeTransport::BehindProxy => {
-                sesshu_office::behind_proxy::serve(self.listener, self.router, shutdown)
+                sesshu_office::behind_proxy::serve(self.listener, router, shutdown)
                     .await
                     .map_err(anyhow::Error::from)
             }

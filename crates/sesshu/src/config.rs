@@ -75,6 +75,12 @@ pub struct OfficeSettings {
     pub client_crl: Option<std::path::PathBuf>,
     #[serde(default = "defaults::office_idle_minutes")]
     pub session_idle_minutes: i64,
+    /// The origin staff reach the office at (`https://office.example.ac.jp`):
+    /// its GakuNin SP's entity ID and ACS derive from it. With `[saml]`
+    /// configured and a build with SAML, administrators may log in with
+    /// GakuNin.
+    #[serde(default)]
+    pub public_origin: Option<String>,
 }
 
 impl OfficeSettings {

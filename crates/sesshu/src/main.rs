@@ -253,7 +253,7 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
             let parts = OfficeParts {
-                store,
+                store: store.clone(),
                 clock: Arc::new(SystemClock),
                 keys: sesshu_vault_open::Keyring::new([keys]),
                 passwords: sesshu_auth::PasswordPolicy::default(),
@@ -261,6 +261,17 @@ async fn main() -> anyhow::Result<()> {
                 config: office.office_config(),
             };
             let app = OfficeApplication::build(parts, office.listen, office.transport()?).await?;
+            #[cfg(feature = "saml")]
+            let app = match (&config.saml, &office.public_origin) {
+                (Some(saml), Some(origin)) => {
+                    let credentials =
+                        sesshu_saml::SpCredentials::load(&saml.key_file, &saml.cert_file)?;
+                    let sp = sesshu::app::saml_sp(origin, credentials, &store).await?;
+                    tracing::info!(entity_id = sp.entity_id(), "office SAML service provider");
+                    app.with_saml(sp)
+                }
+                _ => app,
+            };
             tracing::info!(address = %app.local_addr()?, "back office serving (client certificates required)");
             app.run(shutdown_signal()).await
         }

@@ -62,6 +62,13 @@ impl Names {
             .map_or_else(|| id.to_string(), |i| i.name(self.lang).to_owned())
     }
 
+    fn login_method(&self, id: InstitutionId) -> Option<&LoginMethod> {
+        self.institutions
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| &i.login)
+    }
+
     fn venue(&self, id: VenueId) -> String {
         self.catalog
             .venue(id)
@@ -72,7 +79,11 @@ impl Names {
         match d {
             StaffDirectory::Builtin => t.builtin_directory.to_owned(),
             StaffDirectory::Institution { institution } => {
-                format!("LDAP: {}", self.institution(institution))
+                let kind = match self.login_method(institution) {
+                    Some(LoginMethod::Saml(_)) => "GakuNin",
+                    _ => "LDAP",
+                };
+                format!("{kind}: {}", self.institution(institution))
             }
         }
     }
@@ -104,7 +115,7 @@ impl Names {
             .chain(
                 self.institutions
                     .iter()
-                    .filter(|i| matches!(i.login, LoginMethod::Ldap(_)))
+                    .filter(|i| matches!(i.login, LoginMethod::Ldap(_) | LoginMethod::Saml(_)))
                     .map(|i| StaffDirectory::Institution { institution: i.id }),
             )
             .map(|d| Choice {
@@ -306,10 +317,22 @@ pub async fn create(
     let t = frame.t;
     let directory =
         StaffDirectory::from_key(&form.directory).map_err(|_| OfficeError::BadRequest)?;
-    // LDAP compares logins without case: keep them as the LDAP login does.
-    let login = match directory {
-        StaffDirectory::Builtin => form.login.trim().to_owned(),
-        StaffDirectory::Institution { .. } => form.login.trim().to_lowercase(),
+    // LDAP compares logins without case: keep them as its login does. A
+    // GakuNin subject is kept as the IdP sends it.
+    let ldap = match directory {
+        StaffDirectory::Builtin => false,
+        StaffDirectory::Institution { institution } => {
+            match state.store().institution(institution).await? {
+                Some(i) if matches!(i.login, LoginMethod::Ldap(_)) => true,
+                Some(i) if matches!(i.login, LoginMethod::Saml(_)) => false,
+                _ => return Err(OfficeError::BadRequest),
+            }
+        }
+    };
+    let login = if ldap {
+        form.login.trim().to_lowercase()
+    } else {
+        form.login.trim().to_owned()
     };
     let Ok(login) = Subject::parse(&login) else {
         return list_page(&state, frame, Some(t.admin_bad_login)).await;

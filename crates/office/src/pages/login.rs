@@ -23,36 +23,76 @@ pub struct DirectoryOption {
     pub label: String,
 }
 
+/// An institution whose GakuNin IdP the office trusts: a link to log in.
+#[derive(Debug)]
+pub struct GakuninOption {
+    pub code: String,
+    pub label: String,
+}
+
 #[derive(Template)]
 #[template(path = "login.html")]
-struct LoginPage {
+pub struct LoginPage {
     frame: Frame,
     t: &'static Texts,
     directories: Vec<DirectoryOption>,
+    gakunin: Vec<GakuninOption>,
     error: Option<&'static str>,
 }
 
-/// The built-in directory, then every institution that logs in with LDAP.
-async fn directories(state: &OfficeState, t: &Texts) -> Result<Vec<DirectoryOption>, OfficeError> {
-    let mut options = vec![DirectoryOption {
-        key: StaffDirectory::Builtin.key(),
-        label: t.builtin_directory.to_owned(),
-    }];
-    for institution in state.store().institutions().await? {
-        if matches!(institution.login, LoginMethod::Ldap(_)) {
-            options.push(DirectoryOption {
-                key: StaffDirectory::Institution {
-                    institution: institution.id,
+impl LoginPage {
+    /// The login page, with `error` if a login was just refused.
+    pub async fn render(
+        state: &OfficeState,
+        frame: Frame,
+        error: Option<&'static str>,
+    ) -> Result<Response, OfficeError> {
+        let t = frame.t;
+        let mut directories = vec![DirectoryOption {
+            key: StaffDirectory::Builtin.key(),
+            label: t.builtin_directory.to_owned(),
+        }];
+        let mut gakunin = Vec::new();
+        for institution in state.store().institutions().await? {
+            let label = match t.lang {
+                Language::Ja => institution.name_ja.clone(),
+                Language::En => institution.name_en.clone(),
+            };
+            match institution.login {
+                LoginMethod::Ldap(_) => directories.push(DirectoryOption {
+                    key: StaffDirectory::Institution {
+                        institution: institution.id,
+                    }
+                    .key(),
+                    label,
+                }),
+                LoginMethod::Saml(_) if trusts(state, &institution) => {
+                    gakunin.push(GakuninOption {
+                        code: institution.code.to_string(),
+                        label,
+                    });
                 }
-                .key(),
-                label: match t.lang {
-                    Language::Ja => institution.name_ja.clone(),
-                    Language::En => institution.name_en.clone(),
-                },
-            });
+                _ => {}
+            }
         }
+        html(LoginPage {
+            frame,
+            t,
+            directories,
+            gakunin,
+            error,
+        })
     }
-    Ok(options)
+}
+
+#[cfg(feature = "saml")]
+fn trusts(state: &OfficeState, institution: &sesshu_domain::Institution) -> bool {
+    state.saml().is_some_and(|sp| sp.trusts(institution.id))
+}
+
+#[cfg(not(feature = "saml"))]
+fn trusts(_: &OfficeState, _: &sesshu_domain::Institution) -> bool {
+    false
 }
 
 pub async fn form(
@@ -63,13 +103,7 @@ pub async fn form(
     if signed_in::is_signed_in(&session).await {
         return Ok(Redirect::to("/").into_response());
     }
-    let t = frame.t;
-    html(LoginPage {
-        directories: directories(&state, t).await?,
-        frame,
-        t,
-        error: None,
-    })
+    LoginPage::render(&state, frame, None).await
 }
 
 #[derive(Deserialize)]
@@ -109,12 +143,7 @@ pub async fn submit(
     let account = match refusal {
         Ok(account) => account,
         Err(error) => {
-            let page = html(LoginPage {
-                directories: directories(&state, t).await?,
-                frame,
-                t,
-                error: Some(error),
-            })?;
+            let page = LoginPage::render(&state, frame, Some(error)).await?;
             return Ok((StatusCode::UNAUTHORIZED, page).into_response());
         }
     };

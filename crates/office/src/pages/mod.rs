@@ -10,6 +10,8 @@ mod checkin;
 mod home;
 mod login;
 mod reservations;
+#[cfg(feature = "saml")]
+mod saml;
 
 use crate::error::OfficeError;
 use crate::i18n::Texts;
@@ -48,6 +50,18 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         (Method::POST, "/checkin/{number}", post(checkin::check_in)),
         (Method::GET, "/lang/{tag}", get(switch_language)),
         (Method::GET, "/static/office.css", get(stylesheet)),
+        #[cfg(feature = "saml")]
+        (Method::GET, "/saml/metadata", get(saml::metadata)),
+        #[cfg(feature = "saml")]
+        (Method::GET, "/saml/login/{code}", get(saml::login)),
+        #[cfg(feature = "saml")]
+        (
+            Method::POST,
+            "/saml/acs",
+            post(saml::acs).layer(axum::extract::DefaultBodyLimit::max(
+                sesshu_saml::precheck::MAX_RESPONSE * 2,
+            )),
+        ),
     ]
 }
 

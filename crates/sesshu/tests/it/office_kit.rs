@@ -41,6 +41,16 @@ impl TestOffice {
     /// The office of `app`: a new CA, a server certificate for 127.0.0.1,
     /// the CA's CRL as the revocation list.
     pub async fn spawn(app: &TestApp) -> TestOffice {
+        Self::spawn_with(app, |office, _| async { office }).await
+    }
+
+    /// The office of `app`, changed by `extend` (given its base URL) before
+    /// it serves.
+    pub async fn spawn_with<F, Fut>(app: &TestApp, extend: F) -> TestOffice
+    where
+        F: FnOnce(OfficeApplication, String) -> Fut,
+        Fut: std::future::Future<Output = OfficeApplication>,
+    {
         sesshu::app::install_tls_provider();
         let dir = std::env::temp_dir().join(format!(
             "sesshu_office_{}_{}",
@@ -78,6 +88,7 @@ impl TestOffice {
         .await
         .expect("office builds");
         let base = format!("https://127.0.0.1:{}", office.local_addr().unwrap().port());
+        let office = extend(office, base.clone()).await;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             office
@@ -108,6 +119,19 @@ impl TestOffice {
             key_pem: issued.key_pem().to_owned(),
             serial: issued.serial(),
         }
+    }
+
+    /// A client certificate from the office's CA as a PKCS#12 file (key,
+    /// certificate, CA) encrypted with `password`: what a browser imports.
+    /// The file is in [`TestOffice::dir`], removed with the office.
+    pub fn pkcs12(&mut self, name: &str, password: &str) -> PathBuf {
+        let issued = self
+            .ca
+            .issue_client(name, Validity::days(now(), 30))
+            .unwrap();
+        let file = self.dir.join(format!("{}.p12", issued.serial()));
+        std::fs::write(&file, issued.to_pkcs12(password).unwrap()).unwrap();
+        file
     }
 
     /// A browser with `certificate` that trusts the office's CA.

@@ -161,6 +161,96 @@ async fn signed_in(client: &Client) -> bool {
 }
 
 on_both_databases! {
+    async fn administrators_log_in_to_the_office_with_gakunin(app) {
+        let Some((app, _)) = saml_app(app.backend).await else { return };
+        let office = crate::office_kit::TestOffice::spawn_with(&app, |office, base| {
+            let store = app.store.clone();
+            async move {
+                let credentials = sesshu_saml::SpCredentials::generate("sesshu-office-test").unwrap();
+                office.with_saml(sesshu::app::saml_sp(&base, credentials, &store).await.unwrap())
+            }
+        })
+        .await;
+        let mut office = office;
+        let gakunin = app
+            .store
+            .institution_by_code(&InstitutionCode::parse("gakunin").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let entry = sesshu_domain::AuditEntry {
+            at: start_of_tests(),
+            actor: "test".into(),
+            role: "test".into(),
+            action: "admin.create".into(),
+            objects: Vec::new(),
+            detail: String::new(),
+            origin: "local".into(),
+        };
+        app.store
+            .insert_admin(
+                &sesshu_store::NewAdmin {
+                    directory: sesshu_domain::StaffDirectory::Institution { institution: gakunin.id },
+                    login: sesshu_domain::Subject::parse("hanako@example.ac.jp").unwrap(),
+                    role: sesshu_domain::Role::Operator,
+                    password_hash: None,
+                    at: start_of_tests(),
+                },
+                &entry,
+            )
+            .await
+            .unwrap();
+        let certificate = office.certificate("hanako's PC");
+        let browser = office.browser(Some(&certificate));
+        let login_page = browser.get("/login").await;
+        assert!(login_page.html.contains("/saml/login/gakunin"), "GakuNin is offered");
+        let metadata = browser.get("/saml/metadata").await;
+        assert_eq!(metadata.status, StatusCode::OK);
+        assert!(metadata.html.contains(&format!("{}/saml/acs", office.base)), "the office is its own SP");
+        let sp = idp_dir().join(format!("office-sp-{}.xml", office.base.rsplit(':').next().unwrap()));
+        std::fs::write(&sp, &metadata.html).unwrap();
+
+        let log_in = |subject: &'static str| {
+            let (browser, sp, base) = (&browser, sp.clone(), office.base.clone());
+            async move {
+                let redirect = browser.get("/saml/login/gakunin").await;
+                assert_eq!(redirect.status, StatusCode::SEE_OTHER);
+                let location = redirect.location.unwrap();
+                let query = location.split_once('?').unwrap().1;
+                let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+                let request = &pairs.iter().find(|(k, _)| k == "SAMLRequest").unwrap().1;
+                let deflated = base64::engine::general_purpose::STANDARD.decode(request).unwrap();
+                let mut xml = String::new();
+                flate2::read::DeflateDecoder::new(&deflated[..]).read_to_string(&mut xml).unwrap();
+                let start = xml.find(" ID=\"").unwrap() + 5;
+                let id = xml[start..start + xml[start..].find('"').unwrap()].to_owned();
+                let attrs = json!({"eduPersonPrincipalName": subject, "eduPersonAffiliation": ["staff"]}).to_string();
+                let b64 = response(&sp, &id, "good", &["--attrs", &attrs]);
+                browser
+                    .http
+                    .post(format!("{base}/saml/acs"))
+                    .header("origin", "http://127.0.0.1:8081")
+                    .header("sec-fetch-site", "cross-site")
+                    .form(&[("SAMLResponse", b64.as_str()), ("RelayState", "")])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let stranger = log_in("taro@example.ac.jp").await;
+        assert_eq!(stranger.status(), StatusCode::FORBIDDEN, "a GakuNin login is not an office account");
+        assert!(browser.get("/").await.to_login());
+
+        let answer = log_in("hanako@example.ac.jp").await;
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        assert_eq!(answer.headers()["location"], "/");
+        let home = browser.get("/").await;
+        assert_eq!(home.status, StatusCode::OK, "signed in as the operator");
+        let logins = crate::office_kit::audited(&app, "office.login").await;
+        assert_eq!(logins.len(), 1);
+        assert!(logins[0].detail.contains("GakuNin"), "{:?}", logins[0]);
+    }
+
     async fn a_signed_response_logs_in_with_the_gakunin_attributes(app) {
         let Some((app, sp)) = saml_app(app.backend).await else { return };
         let client = app.client();

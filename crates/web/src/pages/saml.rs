@@ -17,14 +17,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use base64::Engine;
-use serde::Deserialize;
 use sesshu_domain::{Clock, InstitutionCode, LoginMethod, SystemClock};
-use sesshu_saml::{SamlError, precheck};
+use sesshu_saml::SamlError;
 use tower_sessions::Session;
-
-/// How long an AuthnRequest may wait for its answer.
-const REQUEST_LIFETIME: chrono::Duration = chrono::Duration::minutes(10);
 
 pub async fn metadata(State(state): State<AppState>) -> Result<Response, PageError> {
     let sp = state.saml().ok_or(PageError::NotFound)?;
@@ -56,23 +51,15 @@ pub async fn login(
     if !matches!(institution.login, LoginMethod::Saml(_)) || !sp.trusts(institution.id) {
         return Err(PageError::NotFound);
     }
-    let request = sp.authn_request(institution.id).map_err(|e| {
-        tracing::error!(institution = %institution.code, error = %e, "AuthnRequest");
-        PageError::Internal
-    })?;
     // SAML's times are wall-clock times (the IdP's, and samael's checks).
-    let now = SystemClock.now();
-    state
-        .store()
-        .saml_request_issued(&request.id, institution.id, now + REQUEST_LIFETIME, now)
-        .await?;
-    Ok(Redirect::to(&request.url).into_response())
-}
-
-#[derive(Deserialize)]
-struct AcsForm {
-    #[serde(rename = "SAMLResponse")]
-    response: String,
+    let url =
+        sesshu_saml::exchange::start(sp, state.store().as_ref(), &institution, SystemClock.now())
+            .await
+            .map_err(|e| {
+                tracing::error!(institution = %institution.code, error = %e, "AuthnRequest");
+                PageError::Internal
+            })?;
+    Ok(Redirect::to(&url).into_response())
 }
 
 /// Why a response was refused, for the person: only that it was.
@@ -96,40 +83,8 @@ pub async fn acs(
 ) -> Result<Response, PageError> {
     let t = lang.texts();
     let sp = state.saml().ok_or(PageError::NotFound)?;
-    let outcome = async {
-        let form: AcsForm = serde_urlencoded::from_bytes(&body)
-            .map_err(|_| SamlError::Malformed("no SAMLResponse form field"))?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(form.response.trim())
-            .map_err(|_| SamlError::Malformed("SAMLResponse is not base64"))?;
-        let xml = String::from_utf8(bytes).map_err(|_| SamlError::Malformed("not UTF-8"))?;
-        let pre = precheck(&xml, sp.acs_url())?;
-        let now = SystemClock.now();
-        let institution_id = state
-            .store()
-            .saml_request_answered(&pre.in_response_to, now)
-            .await
-            .map_err(|e| SamlError::Internal(e.to_string()))?
-            .ok_or(SamlError::UnknownRequest)?;
-        let verified = sp.verify(institution_id, &xml, &pre)?;
-        let first_use = state
-            .store()
-            .saml_assertion_first_use(&verified.assertion_id, verified.not_on_or_after, now)
-            .await
-            .map_err(|e| SamlError::Internal(e.to_string()))?;
-        if !first_use {
-            return Err(SamlError::Replayed);
-        }
-        let institution = state
-            .store()
-            .institution(institution_id)
-            .await
-            .map_err(|e| SamlError::Internal(e.to_string()))?
-            .ok_or_else(|| SamlError::Internal("institution vanished".into()))?;
-        let authenticated = sp.authenticated(&institution, &verified)?;
-        Ok((institution, authenticated))
-    }
-    .await;
+    let outcome =
+        sesshu_saml::exchange::consume(sp, state.store().as_ref(), &body, SystemClock.now()).await;
     match outcome {
         Ok((institution, authenticated)) => {
             tracing::info!(institution = %institution.code, "SAML response accepted");

@@ -1,0 +1,112 @@
+//! GakuNin login for administrators: the office is its own service provider
+//! (its metadata at `/saml/metadata`), and a verified login must match an
+//! administrator account of that institution's directory.
+
+use super::Frame;
+use super::login::LoginPage;
+use crate::error::OfficeError;
+use crate::signed_in::{self, audit_entry};
+use crate::state::OfficeState;
+use crate::tls::Peer;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use sesshu_domain::{Clock, InstitutionCode, LoginMethod, StaffDirectory, SystemClock};
+use sesshu_saml::SamlError;
+use tower_sessions::Session;
+
+pub async fn metadata(State(state): State<OfficeState>) -> Result<Response, OfficeError> {
+    let sp = state.saml().ok_or(OfficeError::NotFound)?;
+    let xml = sp.metadata_xml().map_err(|e| {
+        tracing::error!(error = %e, "office SP metadata");
+        OfficeError::Internal
+    })?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
+        xml,
+    )
+        .into_response())
+}
+
+pub async fn login(
+    State(state): State<OfficeState>,
+    Path(code): Path<String>,
+) -> Result<Response, OfficeError> {
+    let sp = state.saml().ok_or(OfficeError::NotFound)?;
+    let code = InstitutionCode::parse(&code).map_err(|_| OfficeError::NotFound)?;
+    let institution = state
+        .store()
+        .institution_by_code(&code)
+        .await?
+        .ok_or(OfficeError::NotFound)?;
+    if !matches!(institution.login, LoginMethod::Saml(_)) || !sp.trusts(institution.id) {
+        return Err(OfficeError::NotFound);
+    }
+    // SAML's times are wall-clock times (the IdP's, and samael's checks).
+    let url =
+        sesshu_saml::exchange::start(sp, state.store().as_ref(), &institution, SystemClock.now())
+            .await
+            .map_err(|e| {
+                tracing::error!(institution = %institution.code, error = %e, "office AuthnRequest");
+                OfficeError::Internal
+            })?;
+    Ok(Redirect::to(&url).into_response())
+}
+
+pub async fn acs(
+    State(state): State<OfficeState>,
+    session: Session,
+    frame: Frame,
+    peer: Peer,
+    body: Bytes,
+) -> Result<Response, OfficeError> {
+    let sp = state.saml().ok_or(OfficeError::NotFound)?;
+    let store = state.store();
+    let (institution, authenticated) =
+        match sesshu_saml::exchange::consume(sp, store.as_ref(), &body, SystemClock.now()).await {
+            Ok(done) => done,
+            Err(SamlError::Internal(e)) => {
+                tracing::error!(error = %e, "office SAML login failed on our side");
+                return Err(OfficeError::Internal);
+            }
+            Err(e) => {
+                tracing::warn!(reason = %e, "office SAML response refused");
+                return refused(&state, frame).await;
+            }
+        };
+    let directory = StaffDirectory::Institution {
+        institution: institution.id,
+    };
+    let account = match store
+        .admin_by_login(directory, &authenticated.subject)
+        .await?
+    {
+        Some((account, _)) if !account.disabled => account,
+        _ => {
+            tracing::info!(institution = %institution.code, "GakuNin login without an office account");
+            return refused(&state, frame).await;
+        }
+    };
+    let now = state.clock().now();
+    let entry = audit_entry(
+        &account,
+        &peer,
+        now,
+        "office.login",
+        vec![account.actor()],
+        format!("directory {} (GakuNin)", directory.key()),
+    );
+    store.admin_signed_in(account.id, &entry).await?;
+    signed_in::sign_in(&session, &account, &peer).await?;
+    tracing::info!(admin = %account.id, role = account.role.code(), "office login");
+    Ok(Redirect::to("/").into_response())
+}
+
+/// The login page again, saying the login was refused (which step, only
+/// the log knows).
+async fn refused(state: &OfficeState, frame: Frame) -> Result<Response, OfficeError> {
+    let error = frame.t.login_failed_gakunin;
+    let page = LoginPage::render(state, frame, Some(error)).await?;
+    Ok((StatusCode::FORBIDDEN, page).into_response())
+}
