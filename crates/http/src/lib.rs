@@ -17,6 +17,26 @@ pub use csrf::{CsrfForm, CsrfRefusal, CsrfToken};
 pub use sessions::DbSessionStore;
 
 use axum::extract::MatchedPath;
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer};
+
+type MakeSpan = fn(&axum::http::Request<axum::body::Body>) -> tracing::Span;
+
+/// The layer [`trace_layer`] returns.
+pub type RequestLog = TraceLayer<
+    SharedClassifier<ServerErrorsAsFailures>,
+    MakeSpan,
+    DefaultOnRequest,
+    DefaultOnResponse,
+>;
+
+/// The request log: a span per request (method and route) and one line at
+/// info when it is answered (status and latency).
+pub fn trace_layer() -> RequestLog {
+    TraceLayer::new_for_http()
+        .make_span_with(request_span as MakeSpan)
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+}
 
 /// The span of one request: method and route, never the query string (ids
 /// and dates only, but a habit worth keeping) nor any header or body.

@@ -45,7 +45,10 @@ impl From<StoreError> for OfficeError {
             }
             StoreError::NotFound => OfficeError::NotFound,
             other => {
-                tracing::error!(error = %other, source = ?std::error::Error::source(&other), "store failed");
+                // Display only: a database error's Debug form can quote a row
+                // (PostgreSQL's DETAIL: "Key (…)=(…)").
+                let source = std::error::Error::source(&other).map(ToString::to_string);
+                tracing::error!(error = %other, source = source.as_deref().unwrap_or("-"), "store failed");
                 OfficeError::Internal
             }
         }

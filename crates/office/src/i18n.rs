@@ -22,6 +22,13 @@ pub struct Texts {
     pub login_failed_gakunin: &'static str,
     pub login_with_gakunin: &'static str,
     pub logout_button: &'static str,
+    pub logged_out: &'static str,
+    /// "：" in Japanese, ": " in English.
+    pub colon: &'static str,
+    pub choose: &'static str,
+    pub admin_role_needed: &'static str,
+    pub user_type_staff: &'static str,
+    pub user_type_student: &'static str,
     pub signed_in_as: &'static str,
     pub role_system_admin: &'static str,
     pub role_operator: &'static str,
@@ -140,6 +147,12 @@ pub static JA: Texts = Texts {
     login_failed_gakunin: "学認でのログインを受け付けられませんでした。事務局のアカウントがないか、応答を確認できませんでした。",
     login_with_gakunin: "学認（GakuNin）でログイン",
     logout_button: "ログアウト",
+    logged_out: "ログアウトしました。",
+    colon: "：",
+    choose: "選択してください",
+    admin_role_needed: "役割を選んでください。",
+    user_type_staff: "教職員",
+    user_type_student: "学生",
     signed_in_as: "ログイン中",
     role_system_admin: "システム管理者",
     role_operator: "運用スタッフ",
@@ -227,7 +240,7 @@ pub static JA: Texts = Texts {
     audited_view: "この表示は監査ログに記録されました。",
     checkin_title: "受付",
     checkin_intro: "予約番号を入力して、本日この会場での接種を受付します。",
-    checkin_button: "受付済みにする",
+    checkin_button: "を受付済みにする",
     checkin_done: "受付しました。",
     checkin_before: "すでに受付済みです：",
     checkin_no_dose_today: "この予約には本日この会場での接種がありません。",
@@ -258,6 +271,12 @@ pub static EN: Texts = Texts {
     login_failed_gakunin: "The GakuNin login was not accepted: no back-office account, or the answer could not be verified.",
     login_with_gakunin: "Log in with GakuNin",
     logout_button: "Log out",
+    logged_out: "You have logged out.",
+    colon: ": ",
+    choose: "Choose…",
+    admin_role_needed: "Choose a role.",
+    user_type_staff: "Staff",
+    user_type_student: "Student",
     signed_in_as: "Signed in",
     role_system_admin: "System administrator",
     role_operator: "Operator staff",
@@ -392,6 +411,42 @@ impl Texts {
         match state {
             SeriesState::Booked => self.state_booked,
             SeriesState::Cancelled => self.state_cancelled,
+        }
+    }
+
+    /// The header's line about who is signed in.
+    pub fn signed_in(&self, login: &str, role: &str) -> String {
+        match self.lang {
+            Language::Ja => format!("{}：{login}（{role}）", self.signed_in_as),
+            Language::En => format!("{}: {login} ({role})", self.signed_in_as),
+        }
+    }
+
+    /// The check-in button of a dose: 「1回目を受付済みにする」, "Check in dose 1".
+    pub fn check_in_dose(&self, dose: u8) -> String {
+        match self.lang {
+            Language::Ja => format!("{dose}回目{}", self.checkin_button),
+            Language::En => format!("{} dose {dose}", self.checkin_button),
+        }
+    }
+
+    pub fn user_type(&self, user_type: Option<sesshu_domain::UserType>) -> &'static str {
+        match user_type {
+            Some(sesshu_domain::UserType::Staff) => self.user_type_staff,
+            Some(sesshu_domain::UserType::Student) => self.user_type_student,
+            None => "-",
+        }
+    }
+
+    /// A role as the audit trail stores it, in this language (unknown
+    /// codes, e.g. a command's, as they are).
+    pub fn role_code<'a>(&self, code: &'a str) -> &'a str {
+        match code {
+            "system_admin" => self.role_system_admin,
+            "operator" => self.role_operator,
+            "institution_staff" => self.role_institution_staff,
+            "venue_staff" => self.role_venue_staff,
+            other => other,
         }
     }
 

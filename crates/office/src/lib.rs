@@ -27,7 +27,6 @@ pub use state::{OfficeConfig, OfficeState};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use sesshu_http::csrf::CsrfCookie;
-use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -61,7 +60,7 @@ pub fn router(state: OfficeState) -> Router {
         .layer(sessions)
         .layer(axum::middleware::from_fn(error::render_errors))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TraceLayer::new_for_http().make_span_with(sesshu_http::request_span));
+        .layer(sesshu_http::trace_layer());
     sesshu_http::harden::harden(app, true).with_state(state)
 }
 

@@ -26,7 +26,6 @@ pub use state::{AppState, WebConfig};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use sesshu_http::csrf::CsrfCookie;
-use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -64,6 +63,6 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .layer(axum::middleware::from_fn(error::render_errors))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TraceLayer::new_for_http().make_span_with(sesshu_http::request_span));
+        .layer(sesshu_http::trace_layer());
     sesshu_http::harden::harden(app, config.secure_cookies).with_state(state)
 }

@@ -182,6 +182,8 @@ struct ListPage {
     roles: Vec<Choice>,
     institutions: Vec<Choice>,
     venues: Vec<Choice>,
+    /// No role is preselected for a new account: one must be chosen.
+    role_chosen: bool,
     error: Option<&'static str>,
 }
 
@@ -195,6 +197,7 @@ struct EditPage {
     roles: Vec<Choice>,
     institutions: Vec<Choice>,
     venues: Vec<Choice>,
+    role_chosen: bool,
     message: Option<&'static str>,
     error: Option<&'static str>,
 }
@@ -213,6 +216,7 @@ async fn list_page(
         roles: names.roles(t, None),
         institutions: names.institution_choices(t, None),
         venues: names.venue_choices(t, None),
+        role_chosen: false,
         frame,
         t,
         error,
@@ -236,6 +240,7 @@ pub async fn list(
 /// The role and scope fields of both forms.
 #[derive(Deserialize)]
 pub struct RoleFields {
+    #[serde(default)]
     role: String,
     #[serde(default)]
     institution: String,
@@ -245,6 +250,9 @@ pub struct RoleFields {
 
 impl RoleFields {
     fn role(&self, t: &'static Texts) -> Result<Role, &'static str> {
+        if self.role.trim().is_empty() {
+            return Err(t.admin_role_needed);
+        }
         let id = |s: &str| -> Result<Option<i64>, &'static str> {
             match s.trim() {
                 "" => Ok(None),
@@ -401,6 +409,7 @@ async fn edit_page(
         roles: names.roles(t, Some(&account.role)),
         institutions: names.institution_choices(t, account.role.institution()),
         venues: names.venue_choices(t, account.role.venue()),
+        role_chosen: true,
         frame,
         t,
         message,

@@ -4,14 +4,17 @@
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
+use crate::signed_in::Staff;
 use crate::state::OfficeState;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sesshu_domain::{AuditRecord, Duty, Scope};
 use sesshu_http::CsrfForm;
 use sesshu_store::audit::VerifyError;
+use std::collections::HashMap;
+use tower_sessions::Session;
 
 const PAGE: u32 = 50;
 
@@ -44,12 +47,19 @@ pub struct Paging {
     before: Option<i64>,
 }
 
-fn row(t: &Texts, r: AuditRecord) -> Row {
+/// The session key of the last verification's outcome, shown once.
+const VERIFIED_KEY: &str = "audit_verified";
+
+fn row(t: &Texts, logins: &HashMap<String, String>, r: AuditRecord) -> Row {
+    let actor = match logins.get(&r.entry.actor) {
+        Some(login) => format!("{login} ({})", r.entry.actor),
+        None => r.entry.actor,
+    };
     Row {
         seq: r.seq,
         at: t.precise_time(r.entry.at),
-        actor: r.entry.actor,
-        role: r.entry.role,
+        actor,
+        role: t.role_code(&r.entry.role).to_owned(),
         action: r.entry.action,
         objects: r.entry.objects.join(", "),
         detail: r.entry.detail,
@@ -57,42 +67,49 @@ fn row(t: &Texts, r: AuditRecord) -> Row {
     }
 }
 
-async fn page(
-    state: &OfficeState,
-    frame: Frame,
-    before: Option<i64>,
-    verified: Option<Result<u64, String>>,
-) -> Result<Response, OfficeError> {
-    let t = frame.t;
-    let records = state.store().audit_latest(before, PAGE).await?;
-    let older = (records.len() == PAGE as usize)
-        .then(|| records.last().map(|r| r.seq))
-        .flatten();
-    html(AuditPage {
-        frame,
-        t,
-        rows: records.into_iter().map(|r| row(t, r)).collect(),
-        older,
-        paged: before.is_some(),
-        verified,
-    })
-}
-
 pub async fn log(
     State(state): State<OfficeState>,
     StaffPage { staff, frame }: StaffPage,
+    session: Session,
     Query(paging): Query<Paging>,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ReadAudit, Scope::Any)?;
-    page(&state, frame, paging.before, None).await
+    let verified: Option<Result<u64, String>> = session
+        .remove(VERIFIED_KEY)
+        .await
+        .map_err(|_| OfficeError::Internal)?;
+    let t = frame.t;
+    let records = state.store().audit_latest(paging.before, PAGE).await?;
+    let older = (records.len() == PAGE as usize)
+        .then(|| records.last().map(|r| r.seq))
+        .flatten();
+    // Accounts by how the trail names them, so a reader sees who.
+    let logins: HashMap<String, String> = state
+        .store()
+        .admins()
+        .await?
+        .into_iter()
+        .map(|a| (a.actor(), a.login.as_str().to_owned()))
+        .collect();
+    html(AuditPage {
+        frame,
+        t,
+        rows: records.into_iter().map(|r| row(t, &logins, r)).collect(),
+        older,
+        paged: paging.before.is_some(),
+        verified,
+    })
 }
 
 #[derive(Deserialize)]
 pub struct VerifyForm {}
 
+/// Follows the whole chain, then shows the log with the outcome (a reload
+/// of the log does not verify again).
 pub async fn verify(
     State(state): State<OfficeState>,
-    StaffPage { staff, frame }: StaffPage,
+    staff: Staff,
+    session: Session,
     CsrfForm(VerifyForm {}): CsrfForm<VerifyForm>,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ReadAudit, Scope::Any)?;
@@ -108,5 +125,9 @@ pub async fn verify(
         }
         Err(VerifyError::Store(e)) => return Err(e.into()),
     };
-    page(&state, frame, None, Some(verified)).await
+    session
+        .insert(VERIFIED_KEY, verified)
+        .await
+        .map_err(|_| OfficeError::Internal)?;
+    Ok(Redirect::to("/audit").into_response())
 }

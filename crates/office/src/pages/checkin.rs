@@ -58,7 +58,8 @@ struct CheckInPage {
     doses: Vec<DoseRow>,
     /// Today's dose, if it can be checked in now.
     today: Option<u8>,
-    message: Option<String>,
+    /// A notice: whether it is good news, and what.
+    message: Option<(bool, String)>,
     name_kanji: Option<String>,
     name_kana: Option<String>,
 }
@@ -108,13 +109,13 @@ pub async fn show(
         .and_then(|d| checked.iter().find(|(n, _)| *n == d.number))
         .map(|(_, at)| *at);
     let message = if series.state == SeriesState::Cancelled {
-        Some(t.checkin_cancelled.to_owned())
+        Some((false, t.checkin_cancelled.to_owned()))
     } else if dose.is_none() {
-        Some(t.checkin_no_dose_today.to_owned())
+        Some((false, t.checkin_no_dose_today.to_owned()))
     } else if let Some(at) = already {
         Some(match done.done.as_deref() {
-            Some("now") => t.checkin_done.to_owned(),
-            _ => format!("{}{}", t.checkin_before, t.time(at)),
+            Some("now") => (true, t.checkin_done.to_owned()),
+            _ => (true, format!("{}{}", t.checkin_before, t.time(at))),
         })
     } else {
         None

@@ -47,8 +47,7 @@ pub async fn home(
         .store()
         .office_counts(institution, state.clock().now())
         .await?;
-    let counts = vec![
-        (t.count_institutions, c.institutions),
+    let mut counts = vec![
         (t.count_members, c.members),
         (t.count_persons, c.persons),
         (t.count_active, c.active_series),
@@ -57,6 +56,9 @@ pub async fn home(
         (t.count_upcoming_slots, c.upcoming_slots),
         (t.count_free_places, c.upcoming_free_places),
     ];
+    if institution.is_none() {
+        counts.insert(0, (t.count_institutions, c.institutions));
+    }
     html(HomePage {
         frame,
         t,

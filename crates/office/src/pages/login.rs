@@ -7,7 +7,7 @@ use crate::signed_in::{self, audit_entry};
 use crate::state::OfficeState;
 use crate::tls::Peer;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -38,6 +38,7 @@ pub struct LoginPage {
     directories: Vec<DirectoryOption>,
     gakunin: Vec<GakuninOption>,
     error: Option<&'static str>,
+    logged_out: bool,
 }
 
 impl LoginPage {
@@ -46,6 +47,15 @@ impl LoginPage {
         state: &OfficeState,
         frame: Frame,
         error: Option<&'static str>,
+    ) -> Result<Response, OfficeError> {
+        Self::render_with(state, frame, error, false).await
+    }
+
+    async fn render_with(
+        state: &OfficeState,
+        frame: Frame,
+        error: Option<&'static str>,
+        logged_out: bool,
     ) -> Result<Response, OfficeError> {
         let t = frame.t;
         let mut directories = vec![DirectoryOption {
@@ -81,6 +91,7 @@ impl LoginPage {
             directories,
             gakunin,
             error,
+            logged_out,
         })
     }
 }
@@ -95,15 +106,21 @@ fn trusts(_: &OfficeState, _: &sesshu_domain::Institution) -> bool {
     false
 }
 
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    bye: Option<String>,
+}
+
 pub async fn form(
     State(state): State<OfficeState>,
     session: Session,
     frame: Frame,
+    Query(query): Query<LoginQuery>,
 ) -> Result<Response, OfficeError> {
     if signed_in::is_signed_in(&session).await {
         return Ok(Redirect::to("/").into_response());
     }
-    LoginPage::render(&state, frame, None).await
+    LoginPage::render_with(&state, frame, None, query.bye.is_some()).await
 }
 
 #[derive(Deserialize)]
@@ -169,5 +186,5 @@ pub async fn logout(
     CsrfForm(LogoutForm {}): CsrfForm<LogoutForm>,
 ) -> Result<Response, OfficeError> {
     session.flush().await.map_err(|_| OfficeError::Internal)?;
-    Ok(Redirect::to("/login").into_response())
+    Ok(Redirect::to("/login?bye=1").into_response())
 }

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sesshu_domain::{Catalog, Duty, Person, ReservationNumber, Scope, Series, UserType};
+use sesshu_domain::{Catalog, Duty, Person, ReservationNumber, Scope, Series};
 use sesshu_vault::Field;
 
 #[derive(Template)]
@@ -143,7 +143,7 @@ pub async fn show(
         state: t.state(series.state),
         doses,
         institution: institution.name(t.lang).to_owned(),
-        user_type: person.user_type.map_or("-", UserType::as_str),
+        user_type: t.user_type(person.user_type),
         department: person
             .department
             .as_ref()

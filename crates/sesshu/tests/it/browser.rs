@@ -21,16 +21,16 @@ const NODE_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// One browser at a time: each is several processes, and the machine may be
 /// running the rest of the suite too.
-static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn e2e_dir() -> PathBuf {
+pub(crate) fn e2e_dir() -> PathBuf {
     match std::env::var_os("SESSHU_E2E_DIR") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
         _ => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../e2e")),
     }
 }
 
-fn artifacts_dir() -> PathBuf {
+pub(crate) fn artifacts_dir() -> PathBuf {
     match std::env::var_os("SESSHU_TEST_ARTIFACTS") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir).join("browser"),
         _ => PathBuf::from(concat!(
@@ -41,17 +41,22 @@ fn artifacts_dir() -> PathBuf {
 }
 
 /// What one run of `node recipient.mjs` did.
-struct NodeRun {
-    success: bool,
-    status: String,
-    stdout: String,
-    stderr: String,
-    took: Duration,
+pub(crate) struct NodeRun {
+    pub(crate) success: bool,
+    pub(crate) status: String,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    pub(crate) took: Duration,
 }
 
 /// Runs `node script` with `env`, its output going to files in `work` (no pipe
 /// can fill up), killed after [`NODE_TIMEOUT`].
-async fn run_node(script: &Path, env: &[(&str, String)], work: &Path, name: &str) -> NodeRun {
+pub(crate) async fn run_node(
+    script: &Path,
+    env: &[(&str, String)],
+    work: &Path,
+    name: &str,
+) -> NodeRun {
     let out_path = work.join(format!("{name}.stdout"));
     let err_path = work.join(format!("{name}.stderr"));
     let out = std::fs::File::create(&out_path).expect("stdout file");

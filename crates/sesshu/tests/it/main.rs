@@ -18,10 +18,12 @@ mod consent;
 mod institutions;
 mod ldap;
 mod office;
+mod office_browser;
 mod office_kit;
 mod office_proxy;
 mod pages;
 mod persons;
+mod privacy;
 mod races;
 #[cfg(feature = "saml")]
 mod saml;

@@ -134,15 +134,15 @@ enum Open {
 /// other institution (`staffonly`) and its check-in is at venue V. A route
 /// missing here fails the test: add it with its expectation.
 fn expected() -> Vec<(&'static str, &'static str, Open)> {
-    let mut all = EXPECTED.to_vec();
+    let all = EXPECTED.iter().copied();
     // GakuNin for administrators: SAML's own checks protect these.
     #[cfg(feature = "saml")]
-    all.extend([
+    let all = all.chain([
         ("GET", "/saml/metadata", Open::Public),
         ("GET", "/saml/login/{code}", Open::Public),
         ("POST", "/saml/acs", Open::Public),
     ]);
-    all
+    all.collect()
 }
 
 const EXPECTED: &[(&str, &str, Open)] = &[
