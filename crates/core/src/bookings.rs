@@ -3,8 +3,8 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use sesshu_domain::booking::Booker;
 use sesshu_domain::{
-    Clock, DoseNumber, Person, Rejection, ReservationNumber, Series, Slot, SlotId, day_start,
-    tokyo_day,
+    Clock, DoseNumber, Language, Person, Rejection, ReservationNumber, Series, Slot, SlotId,
+    day_start, tokyo_day,
 };
 use sesshu_store::{
     Booked, DoseMove, DynStore, Idempotency, NewSeries, Reschedule, SlotQuery, StoreError,
@@ -191,6 +191,7 @@ impl Bookings {
         slot: SlotId,
         lanes: LaneChoice,
         idempotency: Option<Idempotency>,
+        language: Language,
     ) -> Result<Booked> {
         let now = self.now();
         let slot = self.store.slot(slot).await?.ok_or(BookingError::NotFound)?;
@@ -211,6 +212,7 @@ impl Bookings {
             first,
             second,
             idempotency,
+            language,
             now,
         };
         Ok(self.store.book(&request).await?)
@@ -298,6 +300,7 @@ impl Bookings {
         number: &ReservationNumber,
         slot: SlotId,
         lanes: LaneChoice,
+        language: Language,
     ) -> Result<Series> {
         let now = self.now();
         let series = self.own_series(who, number).await?;
@@ -352,6 +355,7 @@ impl Bookings {
             .reschedule(&Reschedule {
                 series: series.id,
                 moves,
+                language,
                 now,
             })
             .await?)
@@ -359,13 +363,18 @@ impl Bookings {
 
     /// Cancels the person's series and frees its places. Cancelling again
     /// returns the cancelled series.
-    pub async fn cancel(&self, who: Booker<'_>, number: &ReservationNumber) -> Result<Series> {
+    pub async fn cancel(
+        &self,
+        who: Booker<'_>,
+        number: &ReservationNumber,
+        language: Language,
+    ) -> Result<Series> {
         let now = self.now();
         let series = self.own_series(who, number).await?;
         if !series.is_active() {
             return Ok(series);
         }
         who.check_changeable(&series, now)?;
-        Ok(self.store.cancel(series.id, now).await?)
+        Ok(self.store.cancel(series.id, language, now).await?)
     }
 }

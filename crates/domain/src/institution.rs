@@ -2,7 +2,8 @@
 //! members (user type, department).
 
 use crate::{
-    AttributeMapping, ChangeDeadline, ConsentText, InstitutionId, Language, LoginMethod, ParseError,
+    AttributeMapping, ChangeDeadline, ConsentText, InstitutionId, Language, LoginMethod,
+    MailAddress, ParseError,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -159,6 +160,25 @@ pub struct Contact {
     pub url: String,
 }
 
+/// How mails to an institution's people are sent: the notice ("what to
+/// bring", 持ち物・注意事項) every mail carries, and the sender address.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    /// The sender of this institution's mails; `None`: the system's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<MailAddress>,
+    pub notice_ja: String,
+    pub notice_en: String,
+}
+
+impl MailSettings {
+    /// The notice in this language (empty if the institution has none).
+    pub fn notice(&self, lang: Language) -> &str {
+        lang.pick(&self.notice_ja, &self.notice_en)
+    }
+}
+
 /// An institution of the consortium, as far as booking needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Institution {
@@ -167,6 +187,7 @@ pub struct Institution {
     pub name_ja: String,
     pub name_en: String,
     pub contact: Contact,
+    pub mail: MailSettings,
     /// Member types that may book at all (e.g. only staff in the first wave).
     pub eligible_user_types: BTreeSet<UserType>,
     /// Until when a person may change or cancel their own series.
@@ -191,6 +212,12 @@ pub struct Department {
 impl Institution {
     pub fn name(&self, lang: Language) -> &str {
         lang.pick(&self.name_ja, &self.name_en)
+    }
+
+    /// What every mail to this institution's people says about what to
+    /// bring and how to come, in this language.
+    pub fn notice(&self, lang: Language) -> &str {
+        self.mail.notice(lang)
     }
 
     /// Whether a person who last consented to `consented` (a version) must

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod institution;
 pub mod language;
 pub mod login;
+pub mod mail;
 pub mod person;
 pub mod series;
 pub mod slot;
@@ -29,13 +30,14 @@ pub use clock::{Clock, ManualClock, SystemClock, TOKYO, day_start, tokyo_day};
 pub use deadline::ChangeDeadline;
 pub use ids::{InstitutionId, LaneId, PersonId, SeriesId, SlotId, VaccineId, VenueId};
 pub use institution::{
-    Contact, Department, DepartmentCode, Institution, InstitutionCode, UserType,
+    Contact, Department, DepartmentCode, Institution, InstitutionCode, MailSettings, UserType,
 };
 pub use language::Language;
 pub use login::{
     AttributeMapping, BindAccount, ConsentText, FilterTemplate, HostedDirectory, LdapSettings,
     LdapUrl, LoginMethod, MetadataSource, SamlSettings, SecretRef, SubjectAttribute,
 };
+pub use mail::{MailJobId, MailKind, MailState};
 pub use person::{MailAddress, Person, Profile, Subject};
 pub use series::{Dose, DoseNumber, ReservationNumber, Series, SeriesState};
 pub use slot::{Slot, SlotEligibility};

@@ -2,6 +2,7 @@
 //! login and the non-personal attributes that decide eligibility.
 
 use crate::{DepartmentCode, InstitutionId, ParseError, PersonId, UserType};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The login identifier a person has at their institution (a directory login,
@@ -46,7 +47,8 @@ pub struct Person {
 /// A mail address: one `@`, no spaces or control characters, at most 254
 /// bytes. Enough to refuse garbage and header injection; deliverability is
 /// the mail server's to judge.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct MailAddress(String);
 
 impl MailAddress {
@@ -71,6 +73,19 @@ impl MailAddress {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl TryFrom<String> for MailAddress {
+    type Error = ParseError;
+    fn try_from(s: String) -> Result<Self, ParseError> {
+        Self::parse(&s)
+    }
+}
+
+impl From<MailAddress> for String {
+    fn from(m: MailAddress) -> String {
+        m.0
     }
 }
 

@@ -44,6 +44,8 @@ pub enum Duty {
     ViewReservations,
     /// Checking people in at a venue.
     CheckIn,
+    /// The mail outbox: failed mails, sending again, the outbox folder.
+    ManageMail,
 }
 
 /// The object a duty is done to, as far as scope is concerned.
@@ -243,12 +245,13 @@ mod tests {
     const HALL: VenueId = VenueId(1);
     const GYM: VenueId = VenueId(2);
 
-    const ALL_DUTIES: [Duty; 5] = [
+    const ALL_DUTIES: [Duty; 6] = [
         Duty::Overview,
         Duty::ReadAudit,
         Duty::ManageAdmins,
         Duty::ViewReservations,
         Duty::CheckIn,
+        Duty::ManageMail,
     ];
 
     #[test]
@@ -271,6 +274,7 @@ mod tests {
             Ok(())
         );
         assert_eq!(Role::Operator.may(Duty::ReadAudit, Scope::Any), Ok(()));
+        assert_eq!(Role::Operator.may(Duty::ManageMail, Scope::Any), Ok(()));
     }
 
     #[test]
@@ -295,6 +299,11 @@ mod tests {
         assert_eq!(
             staff.may(Duty::CheckIn, Scope::Venue(HALL)),
             Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            staff.may(Duty::ManageMail, Scope::Any),
+            Err(Denied::Forbidden),
+            "the outbox holds every institution's mails"
         );
     }
 

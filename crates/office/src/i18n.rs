@@ -3,7 +3,7 @@
 //! language does not compile.
 
 use chrono::{DateTime, Utc};
-use sesshu_domain::{Language, Role, SeriesState, TOKYO};
+use sesshu_domain::{Language, MailKind, MailState, Role, SeriesState, TOKYO};
 
 #[derive(Debug)]
 pub struct Texts {
@@ -129,6 +129,42 @@ pub struct Texts {
     pub error_forbidden: &'static str,
     pub error_bad_request: &'static str,
     pub error_busy: &'static str,
+    pub nav_mail: &'static str,
+    pub mail_title: &'static str,
+    pub mail_intro: &'static str,
+    pub mail_all: &'static str,
+    pub mail_id: &'static str,
+    pub mail_kind: &'static str,
+    pub mail_language: &'static str,
+    pub mail_state: &'static str,
+    pub mail_attempts: &'static str,
+    pub mail_queued: &'static str,
+    pub mail_sent_at: &'static str,
+    pub mail_reason: &'static str,
+    pub mail_next_try: &'static str,
+    pub mail_resend: &'static str,
+    pub mail_resent: &'static str,
+    pub mail_not_resent: &'static str,
+    pub mail_none: &'static str,
+    pub mail_outbox_title: &'static str,
+    pub mail_outbox_intro: &'static str,
+    pub mail_written: &'static str,
+    pub mail_subject: &'static str,
+    pub mail_file: &'static str,
+    pub mail_preview_title: &'static str,
+    pub mail_preview_intro: &'static str,
+    pub mail_of_reservation: &'static str,
+    pub mail_text_part: &'static str,
+    pub mail_html_part: &'static str,
+    pub mail_state_pending: &'static str,
+    pub mail_state_sent: &'static str,
+    pub mail_state_failed: &'static str,
+    pub mail_state_skipped: &'static str,
+    pub mail_kind_booked: &'static str,
+    pub mail_kind_changed: &'static str,
+    pub mail_kind_cancelled: &'static str,
+    pub mail_kind_reminder: &'static str,
+    pub mail_link: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -253,6 +289,42 @@ pub static JA: Texts = Texts {
     error_forbidden: "この操作は許可されていません。",
     error_bad_request: "入力の形式が正しくありません。",
     error_busy: "混み合っています。少し待ってからもう一度お試しください。",
+    nav_mail: "メール",
+    mail_title: "メール送信状況",
+    mail_intro: "予約・変更・取消の通知と前日のリマインダーの送信状況です。送信に失敗したメールは理由を確認して再送できます。",
+    mail_all: "すべて",
+    mail_id: "番号",
+    mail_kind: "種類",
+    mail_language: "言語",
+    mail_state: "状態",
+    mail_attempts: "試行回数",
+    mail_queued: "登録日時",
+    mail_sent_at: "送信日時",
+    mail_reason: "理由",
+    mail_next_try: "次回",
+    mail_resend: "再送する",
+    mail_resent: "再送を登録しました。まもなく送信されます。",
+    mail_not_resent: "このメールは送信待ちか送信済みのため、再送しませんでした。",
+    mail_none: "メールはありません。",
+    mail_outbox_title: "送信フォルダー",
+    mail_outbox_intro: "メールサーバーを使わない設定では、メールは1通ずつ .eml ファイルとしてここに保存されます。ファイルを開くと宛先が表示されるため、閲覧は監査ログに記録されます。",
+    mail_written: "保存日時",
+    mail_subject: "件名",
+    mail_file: "ファイル",
+    mail_preview_title: "メールのプレビュー",
+    mail_preview_intro: "この予約について、各種類のメールが現在の内容でどう届くかを表示します（宛先は表示しません）。",
+    mail_of_reservation: "この予約のメール",
+    mail_text_part: "テキスト",
+    mail_html_part: "HTML（ソース）",
+    mail_state_pending: "送信待ち",
+    mail_state_sent: "送信済み",
+    mail_state_failed: "送信失敗",
+    mail_state_skipped: "送信不要",
+    mail_kind_booked: "予約受付",
+    mail_kind_changed: "予約変更",
+    mail_kind_cancelled: "予約取消",
+    mail_kind_reminder: "前日リマインダー",
+    mail_link: "送信メール",
 };
 
 pub static EN: Texts = Texts {
@@ -377,6 +449,42 @@ pub static EN: Texts = Texts {
     error_forbidden: "You may not do this.",
     error_bad_request: "The input is malformed.",
     error_busy: "Busy: please try again in a moment.",
+    nav_mail: "Mail",
+    mail_title: "Mail",
+    mail_intro: "Confirmations, changes, cancellations and the day-before reminders, as sent. A mail that failed shows why and can be sent again.",
+    mail_all: "All",
+    mail_id: "No.",
+    mail_kind: "Kind",
+    mail_language: "Language",
+    mail_state: "State",
+    mail_attempts: "Tries",
+    mail_queued: "Queued",
+    mail_sent_at: "Sent",
+    mail_reason: "Reason",
+    mail_next_try: "Next try",
+    mail_resend: "Send again",
+    mail_resent: "Queued again: it goes out shortly.",
+    mail_not_resent: "Not queued again: the mail is already waiting or sent.",
+    mail_none: "No mails.",
+    mail_outbox_title: "Outbox folder",
+    mail_outbox_intro: "Without a mail server, each mail is saved here as an .eml file. A file shows its recipient: opening one is recorded in the audit trail.",
+    mail_written: "Written",
+    mail_subject: "Subject",
+    mail_file: "File",
+    mail_preview_title: "Mail preview",
+    mail_preview_intro: "How each kind of mail about this reservation reads now (without the address).",
+    mail_of_reservation: "Mails of this reservation",
+    mail_text_part: "Text",
+    mail_html_part: "HTML (source)",
+    mail_state_pending: "Waiting",
+    mail_state_sent: "Sent",
+    mail_state_failed: "Failed",
+    mail_state_skipped: "Not needed",
+    mail_kind_booked: "Booked",
+    mail_kind_changed: "Changed",
+    mail_kind_cancelled: "Cancelled",
+    mail_kind_reminder: "Reminder",
+    mail_link: "Mails",
 };
 
 impl Texts {
@@ -404,6 +512,24 @@ impl Texts {
             Role::Operator => self.role_operator,
             Role::InstitutionStaff { .. } => self.role_institution_staff,
             Role::VenueStaff { .. } => self.role_venue_staff,
+        }
+    }
+
+    pub fn mail_kind(&self, kind: MailKind) -> &'static str {
+        match kind {
+            MailKind::Booked => self.mail_kind_booked,
+            MailKind::Changed => self.mail_kind_changed,
+            MailKind::Cancelled => self.mail_kind_cancelled,
+            MailKind::Reminder => self.mail_kind_reminder,
+        }
+    }
+
+    pub fn mail_state(&self, state: MailState) -> &'static str {
+        match state {
+            MailState::Pending => self.mail_state_pending,
+            MailState::Sent => self.mail_state_sent,
+            MailState::Failed => self.mail_state_failed,
+            MailState::Skipped => self.mail_state_skipped,
         }
     }
 

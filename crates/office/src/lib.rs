@@ -22,7 +22,7 @@ pub mod tls;
 
 pub use error::OfficeError;
 pub use pages::routes;
-pub use state::{OfficeConfig, OfficeState};
+pub use state::{OfficeConfig, OfficeMail, OfficeState};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

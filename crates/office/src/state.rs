@@ -11,12 +11,24 @@ use std::sync::Arc;
 pub struct OfficeConfig {
     /// A session ends after this many minutes without a request.
     pub session_idle_minutes: i64,
+    /// Mail, if the office sends it: previews and the outbox folder.
+    pub mail: Option<OfficeMail>,
+}
+
+/// What the office's mail pages need to know.
+#[derive(Clone, Debug)]
+pub struct OfficeMail {
+    /// The public site, as the mails link to it.
+    pub site_url: String,
+    /// The outbox folder, when mail goes to files instead of a server.
+    pub outbox: Option<std::path::PathBuf>,
 }
 
 impl Default for OfficeConfig {
     fn default() -> Self {
         Self {
             session_idle_minutes: 30,
+            mail: None,
         }
     }
 }

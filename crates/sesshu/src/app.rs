@@ -181,6 +181,15 @@ pub struct OfficeParts {
     pub passwords: PasswordPolicy,
     pub throttle: sesshu_auth::ThrottleLimits,
     pub config: sesshu_office::OfficeConfig,
+    /// Mail: the office runs the outbox worker (docs/mail.md).
+    pub mail: Option<MailParts>,
+}
+
+/// Where the office's mail worker sends, and how it runs.
+#[derive(Debug)]
+pub struct MailParts {
+    pub transport: sesshu_mail::MailTransport,
+    pub settings: sesshu_mail::WorkerSettings,
 }
 
 /// How the back office meets its browsers.
@@ -199,6 +208,7 @@ pub struct OfficeApplication {
     state: sesshu_office::OfficeState,
     transport: OfficeTransport,
     store: DynStore,
+    worker: Option<sesshu_mail::Worker>,
 }
 
 impl OfficeApplication {
@@ -225,6 +235,15 @@ impl OfficeApplication {
             hashes,
             Arc::new(LoginThrottle::new(parts.throttle)),
         );
+        let worker = parts.mail.map(|mail| {
+            sesshu_mail::Worker::new(
+                parts.store.clone(),
+                parts.keys.clone(),
+                mail.transport,
+                parts.clock.clone(),
+                mail.settings,
+            )
+        });
         let state = sesshu_office::OfficeState::new(
             parts.store.clone(),
             parts.clock,
@@ -238,6 +257,7 @@ impl OfficeApplication {
             state,
             transport,
             store: parts.store,
+            worker,
         })
     }
 
@@ -261,6 +281,18 @@ impl OfficeApplication {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let purge = tokio::spawn(purge_sessions(self.store.clone()));
+        // The mail worker stops with the listener: it finishes the mail in
+        // hand, so a restart does not send it twice.
+        let (stop, mut stopping) = tokio::sync::watch::channel(false);
+        let worker = self.worker.map(|worker| {
+            tokio::spawn(worker.run(async move {
+                let _ = stopping.changed().await;
+            }))
+        });
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
         let router = sesshu_office::router(self.state);
         let served = match self.transport {
             OfficeTransport::Tls(files) => {
@@ -275,6 +307,9 @@ impl OfficeApplication {
             }
         };
         purge.abort();
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
         served.context("office server failed")
     }
 }

@@ -49,6 +49,82 @@ pub struct Config {
     /// The back office (`sesshu office`).
     #[serde(default)]
     pub office: Option<OfficeSettings>,
+    /// Mail to people, sent by the back office's worker (docs/mail.md).
+    #[serde(default)]
+    pub mail: Option<MailConfig>,
+}
+
+/// Where mail goes and how the worker runs. Exactly one of `[mail.smtp]`
+/// and `outbox` says where.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// The sender when an institution names none (`[institution.mail] from`).
+    pub from: sesshu_domain::MailAddress,
+    /// The right-hand side of Message-IDs; default: the host of `public_origin`.
+    #[serde(default)]
+    pub message_id_domain: Option<String>,
+    /// Tomorrow's reminders go out from this Asia/Tokyo time, `HH:MM`.
+    #[serde(default = "defaults::reminder_at")]
+    pub reminder_at: String,
+    /// How long a claimed job is this worker's (seconds): longer than a
+    /// batch can take to send.
+    #[serde(default = "defaults::lease_seconds")]
+    pub lease_seconds: u64,
+    /// How often an idle worker looks for mail (seconds); PostgreSQL wakes
+    /// it as soon as a mail is queued.
+    #[serde(default = "defaults::poll_seconds")]
+    pub poll_seconds: u64,
+    /// An SMTP server.
+    #[serde(default)]
+    pub smtp: Option<sesshu_mail::SmtpConfig>,
+    /// Or a folder: one `.eml` file per mail (the demo's default).
+    #[serde(default)]
+    pub outbox: Option<std::path::PathBuf>,
+}
+
+impl MailConfig {
+    /// Mail to files in `dir` from `from`, everything else by default (the demo).
+    pub fn outbox(dir: &Path, from: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            from: sesshu_domain::MailAddress::parse(from)?,
+            message_id_domain: None,
+            reminder_at: defaults::reminder_at(),
+            lease_seconds: defaults::lease_seconds(),
+            poll_seconds: defaults::poll_seconds(),
+            smtp: None,
+            outbox: Some(dir.to_path_buf()),
+        })
+    }
+
+    pub fn transport(&self) -> anyhow::Result<sesshu_mail::MailTransport> {
+        match (&self.smtp, &self.outbox) {
+            (Some(smtp), None) => Ok(sesshu_mail::MailTransport::smtp(smtp)?),
+            (None, Some(dir)) => Ok(sesshu_mail::MailTransport::folder(dir)?),
+            _ => anyhow::bail!("[mail] needs either [mail.smtp] or outbox = \"DIR\", not both"),
+        }
+    }
+
+    /// The worker's settings; `site_url` is the public site's origin.
+    pub fn worker(&self, site_url: &str) -> anyhow::Result<sesshu_mail::WorkerSettings> {
+        use anyhow::Context;
+        let domain = match &self.message_id_domain {
+            Some(domain) => domain.clone(),
+            None => site_url
+                .split("://")
+                .nth(1)
+                .and_then(|rest| rest.split(['/', ':']).next())
+                .filter(|host| !host.is_empty())
+                .unwrap_or("sesshu.invalid")
+                .to_owned(),
+        };
+        let mut settings = sesshu_mail::WorkerSettings::new(self.from.clone(), &domain, site_url);
+        settings.reminder_at = chrono::NaiveTime::parse_from_str(&self.reminder_at, "%H:%M")
+            .with_context(|| format!("[mail] reminder_at = {:?}: HH:MM", self.reminder_at))?;
+        settings.lease = std::time::Duration::from_secs(self.lease_seconds.max(1));
+        settings.idle = std::time::Duration::from_secs(self.poll_seconds.max(1));
+        Ok(settings)
+    }
 }
 
 /// The back office's listener: HTTPS with mandatory client certificates.
@@ -119,6 +195,7 @@ impl OfficeSettings {
     pub fn office_config(&self) -> sesshu_office::OfficeConfig {
         sesshu_office::OfficeConfig {
             session_idle_minutes: self.session_idle_minutes,
+            mail: None,
         }
     }
 }
@@ -230,10 +307,19 @@ mod defaults {
     pub fn office_idle_minutes() -> i64 {
         30
     }
+    pub fn reminder_at() -> String {
+        "10:00".into()
+    }
+    pub fn lease_seconds() -> u64 {
+        600
+    }
+    pub fn poll_seconds() -> u64 {
+        5
+    }
 }
 
 /// The top-level settings, as `SESSHU_<KEY>` reads them.
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 13] = [
     "listen",
     "database_url",
     "database_max_connections",
@@ -246,6 +332,7 @@ const KEYS: [&str; 12] = [
     "vault",
     "migrate_on_start",
     "office",
+    "mail",
 ];
 
 impl Config {

@@ -251,6 +251,8 @@ pub fn credentials() -> anyhow::Result<Vec<(String, &'static str)>> {
 
 /// The password of every demo administrator account.
 pub const OFFICE_PASSWORD: &str = "demo-office-pass";
+/// The sender of the demo's mails (to the outbox folder).
+pub const MAIL_FROM: &str = "vaccine-noreply@demo.example.ac.jp";
 /// The password of the demo browser certificate (`office-browser.p12`).
 pub const CERTIFICATE_PASSWORD: &str = "demo";
 

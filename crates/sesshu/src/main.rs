@@ -3,7 +3,8 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sesshu::app::{
-    OfficeApplication, OfficeParts, OfficeTransport, Parts, database_url, shutdown_signal,
+    MailParts, OfficeApplication, OfficeParts, OfficeTransport, Parts, database_url,
+    shutdown_signal,
 };
 use sesshu::{Application, Config, admins, demo, logging, master, members, open_store};
 use sesshu_auth::roster::MissingMembers;
@@ -88,6 +89,21 @@ enum Command {
     Institutions {
         #[command(subcommand)]
         command: InstitutionsCommand,
+    },
+    /// Mail to people (docs/mail.md).
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MailCommand {
+    /// Run only the outbox worker (`sesshu office` runs one too): for a
+    /// separate process or host. Needs [mail] and the vault's private key.
+    Run {
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -252,14 +268,22 @@ async fn main() -> anyhow::Result<()> {
                 config.migrate_on_start,
             )
             .await?;
+            let mail = mail_parts(&config)?;
             let parts = OfficeParts {
                 store: store.clone(),
                 clock: Arc::new(SystemClock),
                 keys: sesshu_vault_open::Keyring::new([keys]),
                 passwords: sesshu_auth::PasswordPolicy::default(),
                 throttle: config.login_throttle.limits(),
-                config: office.office_config(),
+                config: sesshu_office::OfficeConfig {
+                    mail: office_mail(&config),
+                    ..office.office_config()
+                },
+                mail,
             };
+            if parts.mail.is_none() {
+                tracing::warn!("no [mail] in the configuration: no mail is sent");
+            }
             let app = OfficeApplication::build(parts, office.listen, office.transport()?).await?;
             #[cfg(feature = "saml")]
             let app = match (&config.saml, &office.public_origin) {
@@ -274,6 +298,33 @@ async fn main() -> anyhow::Result<()> {
             };
             tracing::info!(address = %app.local_addr()?, "back office serving (client certificates required)");
             app.run(shutdown_signal()).await
+        }
+        Command::Mail {
+            command: MailCommand::Run { config },
+        } => {
+            let config = load(config)?;
+            logging::init(&config.log_format);
+            let keys = config
+                .vault
+                .as_ref()
+                .context("[vault] private_key_file is required: the worker opens mail addresses")?
+                .opening_key()?;
+            let mail = mail_parts(&config)?.context("[mail] is required: see docs/mail.md")?;
+            let store = sesshu::app::open_store_with(
+                database_url(&config),
+                config.database_max_connections,
+                config.migrate_on_start,
+            )
+            .await?;
+            let worker = sesshu_mail::Worker::new(
+                store,
+                sesshu_vault_open::Keyring::new([keys]),
+                mail.transport,
+                Arc::new(SystemClock),
+                mail.settings,
+            );
+            worker.run(shutdown_signal()).await;
+            Ok(())
         }
         Command::Admins { command } => admins_command(command).await,
         Command::Certs { command } => sesshu::certs::run(command).map(drop),
@@ -647,6 +698,9 @@ async fn run_demo(
     // the private key, the public router above has no way to reach it.
     demo::seed_admins(&store, &passwords).await?;
     let pki = demo::office_pki(&data)?;
+    // Mail goes to files in the demo: the office lists and opens them.
+    let outbox = data.join("outbox");
+    let mail_config = sesshu::config::MailConfig::outbox(&outbox, demo::MAIL_FROM)?;
     let office = OfficeApplication::build(
         OfficeParts {
             store: store.clone(),
@@ -654,7 +708,17 @@ async fn run_demo(
             keys: sesshu_vault_open::Keyring::new([vault]),
             passwords,
             throttle: config.login_throttle.limits(),
-            config: sesshu_office::OfficeConfig::default(),
+            config: sesshu_office::OfficeConfig {
+                mail: Some(sesshu_office::OfficeMail {
+                    site_url: format!("http://{address}"),
+                    outbox: Some(outbox.clone()),
+                }),
+                ..sesshu_office::OfficeConfig::default()
+            },
+            mail: Some(MailParts {
+                transport: mail_config.transport()?,
+                settings: mail_config.worker(&format!("http://{address}"))?,
+            }),
         },
         SocketAddr::from(([127, 0, 0, 1], office_port)),
         OfficeTransport::Tls(pki.tls.clone()),
@@ -705,8 +769,36 @@ async fn run_demo(
         pki.browser_key.display(),
         office_address.port()
     );
+    println!("  Mails (one .eml file each): {}", outbox.display());
     println!("  Stop with Ctrl-C.");
     println!();
     tokio::try_join!(app.run(shutdown_signal()), office.run(shutdown_signal()))?;
     Ok(())
+}
+
+/// The public site's origin, as mails link to it.
+fn site_url(config: &Config) -> String {
+    config
+        .public_origin
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.listen))
+}
+
+/// The mail worker's parts from `[mail]`, if configured.
+fn mail_parts(config: &Config) -> anyhow::Result<Option<MailParts>> {
+    let Some(mail) = &config.mail else {
+        return Ok(None);
+    };
+    Ok(Some(MailParts {
+        transport: mail.transport()?,
+        settings: mail.worker(&site_url(config))?,
+    }))
+}
+
+/// What the office's mail pages need from `[mail]`.
+fn office_mail(config: &Config) -> Option<sesshu_office::OfficeMail> {
+    config.mail.as_ref().map(|mail| sesshu_office::OfficeMail {
+        site_url: site_url(config),
+        outbox: mail.outbox.clone(),
+    })
 }

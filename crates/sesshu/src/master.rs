@@ -10,7 +10,7 @@ use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 use sesshu_domain::{
     AttributeMapping, ChangeDeadline, ConsentText, Contact, Department, Institution,
-    InstitutionCode, LoginMethod, UserType,
+    InstitutionCode, LoginMethod, MailSettings, UserType,
 };
 use sesshu_store::NewInstitution;
 use std::collections::{BTreeSet, HashSet};
@@ -35,6 +35,9 @@ pub struct Entry {
     pub eligible_user_types: BTreeSet<UserType>,
     #[serde(default)]
     pub contact: Contact,
+    /// The mails' sender and notice (what to bring): `[institution.mail]`.
+    #[serde(default)]
+    pub mail: MailSettings,
     #[serde(default)]
     pub deadline: Deadline,
     #[serde(default)]
@@ -164,6 +167,7 @@ pub fn parse(text: &str) -> Result<Vec<NewInstitution>, MasterErrors> {
             name_ja: entry.name_ja,
             name_en: entry.name_en,
             contact: entry.contact,
+            mail: entry.mail,
             eligible_user_types: entry.eligible_user_types,
             deadline: ChangeDeadline {
                 days_before: entry.deadline.days_before,
@@ -193,6 +197,7 @@ pub fn render(institutions: &[Institution]) -> Result<String, toml::ser::Error> 
                 name_en: i.name_en.clone(),
                 eligible_user_types: i.eligible_user_types.clone(),
                 contact: i.contact.clone(),
+                mail: i.mail.clone(),
                 deadline: Deadline {
                     days_before: i.deadline.days_before,
                     at: i.deadline.at.format("%H:%M").to_string(),
@@ -223,6 +228,11 @@ deadline = { days_before = 2, at = "17:00" }
 office_ja = "人事課"
 office_en = "Personnel"
 mail = "vaccine@aoba.example.ac.jp"
+
+[institution.mail]
+from = "vaccine-noreply@aoba.example.ac.jp"
+notice_ja = "学生証と予診票をお持ちください。"
+notice_en = "Bring your student card and the questionnaire."
 
 [institution.login]
 method = "ldap"
@@ -270,7 +280,17 @@ eligible_user_types = ["staff"]
             "defaults fill the rest"
         );
         assert_eq!(aoba.consent.as_ref().unwrap().version, "2026-11");
+        assert_eq!(
+            aoba.mail.from.as_ref().map(|m| m.as_str()),
+            Some("vaccine-noreply@aoba.example.ac.jp")
+        );
+        assert!(aoba.mail.notice_ja.contains("学生証"));
         let kita = &all[1];
+        assert_eq!(
+            kita.mail,
+            MailSettings::default(),
+            "no mail section: defaults"
+        );
         assert_eq!(kita.login, LoginMethod::Builtin);
         assert_eq!(kita.deadline, ChangeDeadline::default());
     }
@@ -280,10 +300,19 @@ eligible_user_types = ["staff"]
         let bad = GOOD.replace("ldaps://ldap.aoba", "ftp://ldap.aoba");
         let error = parse(&bad).unwrap_err().to_string();
         assert!(
-            error.contains("line 14") && error.contains("[institution.login]"),
+            error.contains("line 19") && error.contains("[institution.login]"),
             "{error}"
         );
         assert!(error.contains("ldap://"), "{error}");
+        let injected = GOOD.replace(
+            "from = \"vaccine-noreply@aoba.example.ac.jp\"",
+            "from = \"a@b.example\\r\\nBcc: all@example.com\"",
+        );
+        let error = parse(&injected).unwrap_err().to_string();
+        assert!(
+            error.contains("[institution.mail]") || error.contains("from"),
+            "a sender with a line break is refused: {error}"
+        );
         let typo = GOOD.replace("name_en = \"Kita", "nmae_en = \"Kita");
         let error = parse(&typo).unwrap_err().to_string();
         assert!(error.contains("nmae_en"), "{error}");

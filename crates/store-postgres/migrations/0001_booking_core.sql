@@ -23,6 +23,11 @@ CREATE TABLE institutions (
     consent_version      TEXT,
     consent_text_ja      TEXT,
     consent_text_en      TEXT,
+    -- Mails to the institution's people: the sender (NULL = the system's
+    -- default) and the notice every mail carries (what to bring, …).
+    mail_from            TEXT,
+    notice_ja            TEXT    NOT NULL DEFAULT '',
+    notice_en            TEXT    NOT NULL DEFAULT '',
     CHECK ((consent_version IS NULL) = (consent_text_ja IS NULL)
        AND (consent_version IS NULL) = (consent_text_en IS NULL))
 );
@@ -237,3 +242,45 @@ CREATE TABLE check_ins (
     admin_id      BIGINT  NOT NULL REFERENCES admin_accounts (id),
     PRIMARY KEY (series_id, dose)
 );
+
+-- The mail outbox. Event mails are inserted by the booking transaction
+-- itself; reminders by the scheduler, once per dose and day (dedupe_key).
+-- A worker claims due jobs with FOR UPDATE SKIP LOCKED and a lease
+-- (lease_owner/lease_until): no two workers hold one job. No personal data:
+-- the worker opens the address when it sends.
+CREATE TABLE mail_jobs (
+    id              BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind            TEXT    NOT NULL CHECK (kind IN ('booked', 'changed', 'cancelled', 'reminder')),
+    series_id       BIGINT  NOT NULL REFERENCES series (id),
+    person_id       BIGINT  NOT NULL REFERENCES persons (id),
+    dose            INTEGER CHECK (dose IN (1, 2)),
+    language        TEXT    NOT NULL CHECK (language IN ('ja', 'en')),
+    snapshot        TEXT,
+    dedupe_key      TEXT    UNIQUE,
+    state           TEXT    NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'sent', 'failed', 'skipped')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TIMESTAMPTZ NOT NULL,
+    lease_owner     TEXT,
+    lease_until     TIMESTAMPTZ,
+    last_error      TEXT,
+    created_at      TIMESTAMPTZ NOT NULL,
+    sent_at         TIMESTAMPTZ,
+    message_id      TEXT,
+    smtp_reply      TEXT
+);
+
+CREATE INDEX mail_jobs_due ON mail_jobs (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX mail_jobs_by_series ON mail_jobs (series_id);
+
+-- Wakes the mail workers (LISTEN sesshu_mail) when a job is queued; the
+-- notification is delivered when the inserting transaction commits.
+CREATE FUNCTION sesshu_mail_queued() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('sesshu_mail', '');
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER mail_jobs_notify AFTER INSERT ON mail_jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION sesshu_mail_queued();

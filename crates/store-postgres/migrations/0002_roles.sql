@@ -32,5 +32,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE
 -- exist, but not read a sealed value.
 GRANT SELECT (owner, field, key_id, updated_at), INSERT, DELETE ON personal_data TO sesshu_public;
 GRANT UPDATE (key_id, sealed, updated_at) ON personal_data TO sesshu_public;
+-- The public process queues mails with the booking transaction, and reads
+-- none back.
+GRANT INSERT ON mail_jobs TO sesshu_public;
+
 -- Administrator accounts and check-ins are the back office's alone: the
 -- public role has no privilege on them (nor on the audit trail).

@@ -7,6 +7,7 @@
 //! two changes swapping the same slots) is retried a few times.
 
 mod audit;
+mod mail;
 mod personal;
 mod reference;
 mod reservations;
@@ -15,23 +16,24 @@ mod slots;
 mod staff;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use reservations::PgTx;
 use sesshu_domain::{
     AdminAccount, AdminId, AuditEntry, AuditRecord, Catalog, DoseNumber, Institution,
-    InstitutionCode, InstitutionId, LaneId, Person, PersonId, ReservationNumber, Series, SeriesId,
-    Slot, SlotId, StaffDirectory, Subject, VaccineId, VenueId,
+    InstitutionCode, InstitutionId, LaneId, Language, MailJobId, Person, PersonId,
+    ReservationNumber, Series, SeriesId, Slot, SlotId, StaffDirectory, Subject, VaccineId, VenueId,
 };
 use sesshu_store::flows;
 use sesshu_store::{
-    AdminChange, Booked, CheckedIn, Member, NewAdmin, NewInstitution, NewLane, NewMember,
-    NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts, PersonLogin, Reschedule, SessionRecord,
-    SlotQuery, Store, StoreError, StoreResult, Upserted,
+    AdminChange, Booked, CheckedIn, MailJob, MailQuery, MailSent, Member, NewAdmin, NewInstitution,
+    NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts, PersonLogin,
+    Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
 };
 use sesshu_store::{Field, KeyId, Owner, Sealed};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::collections::BTreeSet;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The migrations of this backend, applied by [`PgStore::migrate`].
@@ -43,6 +45,17 @@ const ATTEMPTS: usize = 4;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// `LISTEN sesshu_mail`, opened by the first mail worker that waits.
+    mail_listener: Arc<tokio::sync::Mutex<Option<MailListener>>>,
+}
+
+/// A dedicated connection listening for queued mail.
+struct MailListener(sqlx::postgres::PgListener);
+
+impl std::fmt::Debug for MailListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MailListener")
+    }
 }
 
 impl PgStore {
@@ -55,7 +68,10 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(StoreError::database)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            mail_listener: Arc::default(),
+        })
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
@@ -280,8 +296,18 @@ impl Store for PgStore {
         write_tx!(self, |tx| flows::reschedule(&mut PgTx(tx), request))
     }
 
-    async fn cancel(&self, series: SeriesId, now: DateTime<Utc>) -> StoreResult<Series> {
-        write_tx!(self, |tx| flows::cancel(&mut PgTx(tx), series, now))
+    async fn cancel(
+        &self,
+        series: SeriesId,
+        language: Language,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Series> {
+        write_tx!(self, |tx| flows::cancel(
+            &mut PgTx(tx),
+            series,
+            language,
+            now
+        ))
     }
 
     async fn saml_request_issued(
@@ -387,6 +413,84 @@ impl Store for PgStore {
         audit: &AuditEntry,
     ) -> StoreResult<CheckedIn> {
         write_tx!(self, |tx| staff::check_in(tx, series, dose, by, audit))
+    }
+
+    async fn claim_mail(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<MailJob>> {
+        write_tx!(self, |tx| mail::claim(tx, worker, now, lease_until, limit))
+    }
+
+    async fn mail_sent(
+        &self,
+        id: MailJobId,
+        worker: &str,
+        sent: &MailSent,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        write_tx!(self, |tx| mail::sent(tx, id, worker, sent, audit))
+    }
+
+    async fn mail_failed(
+        &self,
+        id: MailJobId,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool> {
+        write_tx!(self, |tx| mail::failed(tx, id, worker, error, retry_at))
+    }
+
+    async fn mail_skipped(&self, id: MailJobId, worker: &str, reason: &str) -> StoreResult<bool> {
+        write_tx!(self, |tx| mail::skipped(tx, id, worker, reason))
+    }
+
+    async fn queue_reminders(&self, day: NaiveDate, now: DateTime<Utc>) -> StoreResult<u64> {
+        write_tx!(self, |tx| mail::queue_reminders(tx, day, now))
+    }
+
+    async fn mail_jobs(&self, query: &MailQuery) -> StoreResult<Vec<MailJob>> {
+        mail::jobs(&self.pool, query).await
+    }
+
+    async fn mail_job(&self, id: MailJobId) -> StoreResult<Option<MailJob>> {
+        mail::job_by_id(&self.pool, id).await
+    }
+
+    async fn resend_mail(&self, id: MailJobId, audit: &AuditEntry) -> StoreResult<bool> {
+        write_tx!(self, |tx| mail::resend(tx, id, audit))
+    }
+
+    /// Waits for `NOTIFY sesshu_mail` (sent when a job is queued) or
+    /// `timeout`. A listener that fails is dropped and opened again next
+    /// time; meanwhile the worker just waits.
+    async fn wait_for_mail(&self, timeout: Duration) {
+        let mut slot = self.mail_listener.lock().await;
+        if slot.is_none() {
+            match sqlx::postgres::PgListener::connect_with(&self.pool).await {
+                Ok(mut listener) => match listener.listen("sesshu_mail").await {
+                    Ok(()) => *slot = Some(MailListener(listener)),
+                    Err(e) => tracing::warn!(error = %e, "LISTEN sesshu_mail failed"),
+                },
+                Err(e) => tracing::warn!(error = %e, "no connection to LISTEN on"),
+            }
+        }
+        let Some(MailListener(listener)) = slot.as_mut() else {
+            drop(slot);
+            tokio::time::sleep(timeout).await;
+            return;
+        };
+        match tokio::time::timeout(timeout, listener.recv()).await {
+            Ok(Ok(_)) | Err(_) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "LISTEN sesshu_mail lost");
+                *slot = None;
+            }
+        }
     }
 
     async fn session_create(&self, session: &SessionRecord) -> StoreResult<bool> {

@@ -4,7 +4,8 @@ use crate::{db, personal};
 use chrono::{DateTime, Utc};
 use sesshu_domain::{
     Catalog, Contact, Department, DepartmentCode, Institution, InstitutionCode, InstitutionId,
-    Lane, LaneId, Person, PersonId, Subject, UserType, Vaccine, VaccineId, Venue, VenueId,
+    Lane, LaneId, MailSettings, Person, PersonId, Subject, UserType, Vaccine, VaccineId, Venue,
+    VenueId,
 };
 use sesshu_store::{
     EPPN_REUSE_AFTER_DAYS, Member, NewInstitution, NewLane, NewMember, NewVaccine, NewVenue,
@@ -23,7 +24,7 @@ pub(crate) enum By<'a> {
 const INSTITUTION_COLUMNS: &str = "SELECT id, code, name_ja, name_en, contact_office_ja, \
      contact_office_en, contact_mail, contact_phone, contact_url, eligible_user_types, \
      deadline_days_before, deadline_minutes, login, attributes, consent_version, \
-     consent_text_ja, consent_text_en FROM institutions";
+     consent_text_ja, consent_text_en, mail_from, notice_ja, notice_en FROM institutions";
 
 fn institution(row: &PgRow, departments: Vec<Department>) -> StoreResult<Institution> {
     Ok(Institution {
@@ -37,6 +38,11 @@ fn institution(row: &PgRow, departments: Vec<Department>) -> StoreResult<Institu
             mail: row.try_get("contact_mail").map_err(db)?,
             phone: row.try_get("contact_phone").map_err(db)?,
             url: row.try_get("contact_url").map_err(db)?,
+        },
+        mail: MailSettings {
+            from: columns::mail(row.try_get("mail_from").map_err(db)?)?,
+            notice_ja: row.try_get("notice_ja").map_err(db)?,
+            notice_en: row.try_get("notice_en").map_err(db)?,
         },
         eligible_user_types: columns::user_types(row.try_get("eligible_user_types").map_err(db)?)?,
         deadline: columns::deadline(
@@ -200,8 +206,10 @@ pub(crate) async fn upsert_institutions(
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO institutions (code, name_ja, name_en, contact_office_ja, contact_office_en, \
              contact_mail, contact_phone, contact_url, eligible_user_types, deadline_days_before, \
-             deadline_minutes, login, attributes, consent_version, consent_text_ja, consent_text_en) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+             deadline_minutes, login, attributes, consent_version, consent_text_ja, consent_text_en, \
+             mail_from, notice_ja, notice_en) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19) \
              ON CONFLICT (code) DO UPDATE SET name_ja = excluded.name_ja, \
              name_en = excluded.name_en, contact_office_ja = excluded.contact_office_ja, \
              contact_office_en = excluded.contact_office_en, contact_mail = excluded.contact_mail, \
@@ -210,7 +218,9 @@ pub(crate) async fn upsert_institutions(
              deadline_days_before = excluded.deadline_days_before, \
              deadline_minutes = excluded.deadline_minutes, login = excluded.login, \
              attributes = excluded.attributes, consent_version = excluded.consent_version, \
-             consent_text_ja = excluded.consent_text_ja, consent_text_en = excluded.consent_text_en \
+             consent_text_ja = excluded.consent_text_ja, consent_text_en = excluded.consent_text_en, \
+             mail_from = excluded.mail_from, notice_ja = excluded.notice_ja, \
+             notice_en = excluded.notice_en \
              RETURNING id",
         )
         .bind(new.code.as_str())
@@ -229,6 +239,9 @@ pub(crate) async fn upsert_institutions(
         .bind(consent.map(|c| c.version.as_str()))
         .bind(consent.map(|c| c.text_ja.as_str()))
         .bind(consent.map(|c| c.text_en.as_str()))
+        .bind(new.mail.from.as_ref().map(|m| m.as_str()))
+        .bind(&new.mail.notice_ja)
+        .bind(&new.mail.notice_en)
         .fetch_one(&mut **tx)
         .await
         .map_err(db)?;

@@ -8,7 +8,7 @@ use sesshu_domain::{
     VaccineId,
 };
 use sesshu_store::flows::WriteTx;
-use sesshu_store::{Idempotency, SeriesDoseRow, StoreResult, group_series};
+use sesshu_store::{Idempotency, NewMailJob, SeriesDoseRow, StoreResult, group_series};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, Row, Transaction};
 
@@ -293,5 +293,9 @@ impl WriteTx for PgTx<'_> {
         .await
         .map_err(db)?;
         Ok(())
+    }
+
+    async fn insert_mail_job(&mut self, job: &NewMailJob) -> StoreResult<()> {
+        crate::mail::insert(self.conn(), job).await
     }
 }

@@ -23,6 +23,11 @@ CREATE TABLE institutions (
     consent_version      TEXT,
     consent_text_ja      TEXT,
     consent_text_en      TEXT,
+    -- Mails to the institution's people: the sender (NULL = the system's
+    -- default) and the notice every mail carries (what to bring, …).
+    mail_from            TEXT,
+    notice_ja            TEXT    NOT NULL DEFAULT '',
+    notice_en            TEXT    NOT NULL DEFAULT '',
     CHECK ((consent_version IS NULL) = (consent_text_ja IS NULL)
        AND (consent_version IS NULL) = (consent_text_en IS NULL))
 ) STRICT;
@@ -237,3 +242,33 @@ CREATE TABLE check_ins (
     admin_id      INTEGER NOT NULL REFERENCES admin_accounts (id),
     PRIMARY KEY (series_id, dose)
 ) STRICT;
+
+-- The mail outbox. Event mails are inserted by the booking transaction
+-- itself; reminders by the scheduler, once per dose and day (dedupe_key).
+-- A worker claims a due job by setting lease_owner/lease_until; another
+-- worker skips it until the lease runs out. No personal data: the worker
+-- opens the address when it sends.
+CREATE TABLE mail_jobs (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT    NOT NULL CHECK (kind IN ('booked', 'changed', 'cancelled', 'reminder')),
+    series_id       INTEGER NOT NULL REFERENCES series (id),
+    person_id       INTEGER NOT NULL REFERENCES persons (id),
+    dose            INTEGER CHECK (dose IN (1, 2)),
+    language        TEXT    NOT NULL CHECK (language IN ('ja', 'en')),
+    snapshot        TEXT,
+    dedupe_key      TEXT    UNIQUE,
+    state           TEXT    NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'sent', 'failed', 'skipped')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_owner     TEXT,
+    lease_until     INTEGER,
+    last_error      TEXT,
+    created_at      INTEGER NOT NULL,
+    sent_at         INTEGER,
+    message_id      TEXT,
+    smtp_reply      TEXT
+) STRICT;
+
+CREATE INDEX mail_jobs_due ON mail_jobs (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX mail_jobs_by_series ON mail_jobs (series_id);

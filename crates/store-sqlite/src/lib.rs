@@ -6,6 +6,7 @@
 //! write ("database is locked"). Times are stored as integer Unix seconds.
 
 mod audit;
+mod mail;
 mod personal;
 mod reference;
 mod reservations;
@@ -14,18 +15,18 @@ mod slots;
 mod staff;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use reservations::SqliteTx;
 use sesshu_domain::{
     AdminAccount, AdminId, AuditEntry, AuditRecord, Catalog, DoseNumber, Institution,
-    InstitutionCode, InstitutionId, LaneId, Person, PersonId, ReservationNumber, Series, SeriesId,
-    Slot, SlotId, StaffDirectory, Subject, VaccineId, VenueId,
+    InstitutionCode, InstitutionId, LaneId, Language, MailJobId, Person, PersonId,
+    ReservationNumber, Series, SeriesId, Slot, SlotId, StaffDirectory, Subject, VaccineId, VenueId,
 };
 use sesshu_store::flows;
 use sesshu_store::{
-    AdminChange, Booked, CheckedIn, Member, NewAdmin, NewInstitution, NewLane, NewMember,
-    NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts, PersonLogin, Reschedule, SessionRecord,
-    SlotQuery, Store, StoreError, StoreResult, Upserted,
+    AdminChange, Booked, CheckedIn, MailJob, MailQuery, MailSent, Member, NewAdmin, NewInstitution,
+    NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts, PersonLogin,
+    Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
 };
 use sesshu_store::{Field, KeyId, Owner, Sealed};
 use sqlx::sqlite::{
@@ -303,9 +304,14 @@ impl Store for SqliteStore {
         Ok(series)
     }
 
-    async fn cancel(&self, series: SeriesId, now: DateTime<Utc>) -> StoreResult<Series> {
+    async fn cancel(
+        &self,
+        series: SeriesId,
+        language: Language,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Series> {
         let mut tx = self.write().await?;
-        let series = flows::cancel(&mut SqliteTx(&mut tx.tx), series, now).await?;
+        let series = flows::cancel(&mut SqliteTx(&mut tx.tx), series, language, now).await?;
         tx.commit().await?;
         Ok(series)
     }
@@ -424,6 +430,74 @@ impl Store for SqliteStore {
     ) -> StoreResult<CheckedIn> {
         let mut write = self.write().await?;
         let done = staff::check_in(&mut write.tx, series, dose, by, audit).await?;
+        write.commit().await?;
+        Ok(done)
+    }
+
+    async fn claim_mail(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<MailJob>> {
+        let mut write = self.write().await?;
+        let jobs = mail::claim(&mut write, worker, now, lease_until, limit).await?;
+        write.commit().await?;
+        Ok(jobs)
+    }
+
+    async fn mail_sent(
+        &self,
+        id: MailJobId,
+        worker: &str,
+        sent: &MailSent,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        let mut write = self.write().await?;
+        let done = mail::sent(&mut write, id, worker, sent, audit).await?;
+        write.commit().await?;
+        Ok(done)
+    }
+
+    async fn mail_failed(
+        &self,
+        id: MailJobId,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool> {
+        let mut write = self.write().await?;
+        let done = mail::failed(&mut write, id, worker, error, retry_at).await?;
+        write.commit().await?;
+        Ok(done)
+    }
+
+    async fn mail_skipped(&self, id: MailJobId, worker: &str, reason: &str) -> StoreResult<bool> {
+        let mut write = self.write().await?;
+        let done = mail::skipped(&mut write, id, worker, reason).await?;
+        write.commit().await?;
+        Ok(done)
+    }
+
+    async fn queue_reminders(&self, day: NaiveDate, now: DateTime<Utc>) -> StoreResult<u64> {
+        let mut write = self.write().await?;
+        let queued = mail::queue_reminders(&mut write, day, now).await?;
+        write.commit().await?;
+        Ok(queued)
+    }
+
+    async fn mail_jobs(&self, query: &MailQuery) -> StoreResult<Vec<MailJob>> {
+        mail::jobs(&self.pool, query).await
+    }
+
+    async fn mail_job(&self, id: MailJobId) -> StoreResult<Option<MailJob>> {
+        mail::job_by_id(&self.pool, id).await
+    }
+
+    async fn resend_mail(&self, id: MailJobId, audit: &AuditEntry) -> StoreResult<bool> {
+        let mut write = self.write().await?;
+        let done = mail::resend(&mut write, id, audit).await?;
         write.commit().await?;
         Ok(done)
     }

@@ -7,7 +7,7 @@ use sesshu_domain::{
     DoseNumber, PersonId, ReservationNumber, Series, SeriesId, SeriesState, SlotId, VaccineId,
 };
 use sesshu_store::flows::WriteTx;
-use sesshu_store::{Idempotency, SeriesDoseRow, StoreResult, group_series};
+use sesshu_store::{Idempotency, NewMailJob, SeriesDoseRow, StoreResult, group_series};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
 
@@ -273,5 +273,9 @@ impl WriteTx for SqliteTx<'_> {
         .await
         .map_err(db)?;
         Ok(())
+    }
+
+    async fn insert_mail_job(&mut self, job: &NewMailJob) -> StoreResult<()> {
+        crate::mail::insert(self.conn(), job).await
     }
 }

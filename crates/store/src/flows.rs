@@ -23,12 +23,16 @@
 //!   it may touch with [`WriteTx::lock_slots`]: first-dose slots first, then
 //!   second-dose slots, each set in id order. All transactions take their
 //!   locks in that one order, so none waits for another in a cycle.
+//! - **No booking without its mail, no mail without its booking.** The mail
+//!   job is written by [`WriteTx::insert_mail_job`] in the same transaction.
 
-use crate::{Booked, DoseMove, Idempotency, NewSeries, Reschedule, StoreError, StoreResult};
+use crate::{
+    Booked, DoseMove, Idempotency, NewMailJob, NewSeries, Reschedule, StoreError, StoreResult,
+};
 use chrono::{DateTime, Utc};
 use sesshu_domain::{
-    DoseNumber, PersonId, Rejection, ReservationNumber, Series, SeriesId, SeriesState, SlotId,
-    VaccineId,
+    DoseNumber, Language, MailKind, PersonId, Rejection, ReservationNumber, Series, SeriesId,
+    SeriesState, SlotId, VaccineId,
 };
 use std::future::Future;
 
@@ -121,6 +125,11 @@ pub trait WriteTx: Send {
         state: SeriesState,
         now: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Queues a mail in this transaction: it exists if and only if the
+    /// change it tells of commits.
+    fn insert_mail_job(&mut self, job: &NewMailJob)
+    -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// See [`crate::Store::book`].
@@ -159,6 +168,13 @@ pub async fn book<T: WriteTx>(tx: &mut T, req: &NewSeries) -> StoreResult<Booked
         tx.set_key_series(req.person, &key.key, series).await?;
     }
     let created = tx.lock_series(series).await?.ok_or(StoreError::NotFound)?;
+    tx.insert_mail_job(&NewMailJob::event(
+        MailKind::Booked,
+        &created,
+        req.language,
+        req.now,
+    ))
+    .await?;
     Ok(Booked::Created(created))
 }
 
@@ -197,13 +213,25 @@ pub async fn reschedule<T: WriteTx>(tx: &mut T, req: &Reschedule) -> StoreResult
     }
     tx.set_state(series.id, SeriesState::Booked, req.now)
         .await?;
-    tx.lock_series(series.id).await?.ok_or(StoreError::NotFound)
+    let moved = tx
+        .lock_series(series.id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    tx.insert_mail_job(&NewMailJob::event(
+        MailKind::Changed,
+        &moved,
+        req.language,
+        req.now,
+    ))
+    .await?;
+    Ok(moved)
 }
 
 /// See [`crate::Store::cancel`].
 pub async fn cancel<T: WriteTx>(
     tx: &mut T,
     id: SeriesId,
+    language: Language,
     now: DateTime<Utc>,
 ) -> StoreResult<Series> {
     let series = tx.lock_series(id).await?.ok_or(StoreError::NotFound)?;
@@ -216,7 +244,15 @@ pub async fn cancel<T: WriteTx>(
         tx.release_place(dose.slot).await?;
     }
     tx.set_state(id, SeriesState::Cancelled, now).await?;
-    tx.lock_series(id).await?.ok_or(StoreError::NotFound)
+    let cancelled = tx.lock_series(id).await?.ok_or(StoreError::NotFound)?;
+    tx.insert_mail_job(&NewMailJob::event(
+        MailKind::Cancelled,
+        &cancelled,
+        language,
+        now,
+    ))
+    .await?;
+    Ok(cancelled)
 }
 
 async fn replay<T: WriteTx>(

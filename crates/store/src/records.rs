@@ -3,9 +3,9 @@
 use chrono::{DateTime, NaiveTime, Utc};
 use sesshu_domain::{
     AttributeMapping, ChangeDeadline, ConsentText, Contact, Department, DepartmentCode,
-    DoseInterval, DoseNumber, InstitutionCode, InstitutionId, LaneId, LoginMethod, PersonId,
-    Rejection, Role, Series, SeriesId, SlotEligibility, SlotId, StaffDirectory, Subject, UserType,
-    VaccineId, VenueId,
+    DoseInterval, DoseNumber, InstitutionCode, InstitutionId, LaneId, Language, LoginMethod,
+    MailJobId, MailKind, MailState, PersonId, Rejection, Role, Series, SeriesId, SlotEligibility,
+    SlotId, StaffDirectory, Subject, UserType, VaccineId, VenueId,
 };
 use sesshu_vault::{Field, Sealed};
 use std::collections::BTreeSet;
@@ -18,6 +18,7 @@ pub struct NewInstitution {
     pub name_ja: String,
     pub name_en: String,
     pub contact: Contact,
+    pub mail: sesshu_domain::MailSettings,
     pub eligible_user_types: BTreeSet<UserType>,
     pub deadline: ChangeDeadline,
     pub login: LoginMethod,
@@ -34,6 +35,7 @@ impl NewInstitution {
             name_ja: name_ja.to_owned(),
             name_en: name_en.to_owned(),
             contact: Contact::default(),
+            mail: sesshu_domain::MailSettings::default(),
             eligible_user_types: UserType::ALL.into_iter().collect(),
             deadline: ChangeDeadline::default(),
             login: LoginMethod::Builtin,
@@ -200,6 +202,8 @@ pub struct NewSeries {
     /// empty list is refused with `NoSecondDoseSlot`.
     pub second: Option<Vec<SlotId>>,
     pub idempotency: Option<Idempotency>,
+    /// The language of the person's mails about it.
+    pub language: Language,
     pub now: DateTime<Utc>,
 }
 
@@ -224,6 +228,8 @@ impl Booked {
 pub struct Reschedule {
     pub series: SeriesId,
     pub moves: Vec<DoseMove>,
+    /// The language of the person's mail about it.
+    pub language: Language,
     pub now: DateTime<Utc>,
 }
 
@@ -299,6 +305,115 @@ pub enum CheckedIn {
     Now(DateTime<Utc>),
     /// The dose had been checked in before, at that time.
     Before(DateTime<Utc>),
+}
+
+/// A mail to queue. Only ids, times and codes: the worker reads the
+/// address and the texts when it sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewMailJob {
+    pub kind: MailKind,
+    pub series: SeriesId,
+    pub person: PersonId,
+    /// The dose a reminder is for.
+    pub dose: Option<DoseNumber>,
+    pub language: Language,
+    /// What the mail tells, as it was when it happened (JSON of
+    /// [`MailSnapshot`]); `None` to use the series as it is when sent.
+    pub snapshot: Option<String>,
+    /// Makes queueing idempotent (reminders); `None` for event mails, which
+    /// their event's transaction queues exactly once.
+    pub dedupe_key: Option<String>,
+    pub now: DateTime<Utc>,
+}
+
+impl NewMailJob {
+    /// The mail of an event on `series` (booked, changed, cancelled),
+    /// queued in the event's transaction.
+    pub fn event(kind: MailKind, series: &Series, language: Language, now: DateTime<Utc>) -> Self {
+        Self {
+            kind,
+            series: series.id,
+            person: series.person,
+            dose: None,
+            language,
+            snapshot: serde_json::to_string(&MailSnapshot::of(series)).ok(),
+            dedupe_key: None,
+            now,
+        }
+    }
+}
+
+/// A series as an event mail tells it: the number and the doses.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MailSnapshot {
+    pub number: String,
+    pub doses: Vec<SnapshotDose>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SnapshotDose {
+    pub dose: u8,
+    pub venue: VenueId,
+    pub lane: LaneId,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+impl MailSnapshot {
+    pub fn of(series: &Series) -> Self {
+        Self {
+            number: series.number.to_string(),
+            doses: series
+                .doses
+                .iter()
+                .map(|d| SnapshotDose {
+                    dose: d.number.get(),
+                    venue: d.venue,
+                    lane: d.lane,
+                    starts_at: d.starts_at,
+                    ends_at: d.ends_at,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A queued mail, as the worker and the office see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailJob {
+    pub id: MailJobId,
+    pub kind: MailKind,
+    pub series: SeriesId,
+    pub person: PersonId,
+    pub dose: Option<DoseNumber>,
+    pub language: Language,
+    pub snapshot: Option<String>,
+    pub state: MailState,
+    /// Tries so far (claims: a try that crashed counts).
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub message_id: Option<String>,
+}
+
+/// Which mails the office lists.
+#[derive(Clone, Debug, Default)]
+pub struct MailQuery {
+    pub state: Option<MailState>,
+    pub series: Option<SeriesId>,
+    /// Newest first, at most this many.
+    pub limit: u32,
+}
+
+/// What the mail server said when it took a mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailSent {
+    pub message_id: String,
+    /// The SMTP server's reply (e.g. `250 2.0.0 Ok: queued as …`).
+    pub reply: String,
+    pub at: DateTime<Utc>,
 }
 
 /// A stored session. The id is kept only as a hash, so a copy of the

@@ -1,8 +1,8 @@
 use super::*;
 use crate::{
     AttributeMapping, ChangeDeadline, Contact, Dose, DoseInterval, InstitutionCode, InstitutionId,
-    LaneId, LoginMethod, PersonId, ReservationNumber, SeriesId, SlotEligibility, TOKYO, UserType,
-    VaccineId, VenueId,
+    LaneId, LoginMethod, MailSettings, PersonId, ReservationNumber, SeriesId, SlotEligibility,
+    TOKYO, UserType, VaccineId, VenueId,
 };
 use chrono::TimeZone;
 use std::collections::BTreeSet;
@@ -21,6 +21,7 @@ fn institution() -> Institution {
         name_ja: "デモ大学".into(),
         name_en: "Demo University".into(),
         contact: Contact::default(),
+        mail: MailSettings::default(),
         eligible_user_types: BTreeSet::from([UserType::Staff, UserType::Student]),
         deadline: ChangeDeadline::default(),
         login: LoginMethod::Builtin,

@@ -9,6 +9,7 @@ mod audit;
 mod checkin;
 mod home;
 mod login;
+mod mail;
 mod reservations;
 #[cfg(feature = "saml")]
 mod saml;
@@ -45,6 +46,15 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
             "/reservations/{number}",
             get(reservations::show),
         ),
+        (
+            Method::GET,
+            "/reservations/{number}/mail",
+            get(mail::preview),
+        ),
+        (Method::GET, "/mail", get(mail::list)),
+        (Method::POST, "/mail/{job}/resend", post(mail::resend)),
+        (Method::GET, "/mail/outbox", get(mail::outbox)),
+        (Method::GET, "/mail/outbox/{name}", get(mail::outbox_file)),
         (Method::GET, "/checkin", get(checkin::form)),
         (Method::GET, "/checkin/{number}", get(checkin::show)),
         (Method::POST, "/checkin/{number}", post(checkin::check_in)),
@@ -116,6 +126,7 @@ impl Frame {
                     (Duty::Overview, "/", t.nav_home),
                     (Duty::ViewReservations, "/reservations", t.nav_reservations),
                     (Duty::CheckIn, "/checkin", t.nav_checkin),
+                    (Duty::ManageMail, "/mail", t.nav_mail),
                     (Duty::ReadAudit, "/audit", t.nav_audit),
                     (Duty::ManageAdmins, "/admins", t.nav_admins),
                 ]

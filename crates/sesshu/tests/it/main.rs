@@ -17,6 +17,8 @@ mod browser;
 mod consent;
 mod institutions;
 mod ldap;
+mod mail;
+mod mail_store;
 mod office;
 mod office_browser;
 mod office_kit;
@@ -27,4 +29,5 @@ mod privacy;
 mod races;
 #[cfg(feature = "saml")]
 mod saml;
+mod smtp_kit;
 mod vault;

@@ -191,6 +191,23 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/checkin/{number}",
         Open::Roles(&["system", "operator", "venue_v"]),
     ),
+    (
+        "GET",
+        "/reservations/{number}/mail",
+        Open::Roles(&["system", "operator", "staff_b"]),
+    ),
+    ("GET", "/mail", Open::Roles(&["system", "operator"])),
+    (
+        "POST",
+        "/mail/{job}/resend",
+        Open::Roles(&["system", "operator"]),
+    ),
+    ("GET", "/mail/outbox", Open::Roles(&["system", "operator"])),
+    (
+        "GET",
+        "/mail/outbox/{name}",
+        Open::Roles(&["system", "operator"]),
+    ),
 ];
 
 on_both_databases! {
@@ -232,9 +249,24 @@ on_both_databases! {
 
         let target = target.to_string();
         let uni = f.uni.to_string();
+        let job = app
+            .store
+            .mail_jobs(&sesshu_store::MailQuery { limit: 1, ..Default::default() })
+            .await
+            .unwrap()[0]
+            .id
+            .to_string();
+        std::fs::create_dir_all(office.outbox()).unwrap();
+        std::fs::write(
+            office.outbox().join("access.eml"),
+            "Subject: test\r\nTo: a@example.ac.jp\r\n\r\nbody\r\n",
+        )
+        .unwrap();
         for (method, template, open) in &expected_routes {
             let path = template
                 .replace("{number}", &number)
+                .replace("{job}", &job)
+                .replace("{name}", "access.eml")
                 .replace("{admin}", &target)
                 .replace("{tag}", "en")
                 .replace("{code}", "staffonly");

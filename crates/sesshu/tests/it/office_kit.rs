@@ -80,7 +80,16 @@ impl TestOffice {
                 keys: sesshu_vault_open::Keyring::new([app.vault.clone()]),
                 passwords: PasswordPolicy::insecure_fast_for_tests(),
                 throttle: ThrottleLimits::default(),
-                config: sesshu_office::OfficeConfig::default(),
+                // The mail pages read the outbox folder; tests run the
+                // worker themselves (see `tests/it/mail.rs`).
+                config: sesshu_office::OfficeConfig {
+                    mail: Some(sesshu_office::OfficeMail {
+                        site_url: app.base.clone(),
+                        outbox: Some(dir.join("outbox")),
+                    }),
+                    ..sesshu_office::OfficeConfig::default()
+                },
+                mail: None,
             },
             "127.0.0.1:0".parse().unwrap(),
             sesshu::app::OfficeTransport::Tls(tls),
@@ -105,6 +114,11 @@ impl TestOffice {
             shutdown: Some(tx),
             server: Some(server),
         }
+    }
+
+    /// The outbox folder the office's mail pages list.
+    pub fn outbox(&self) -> PathBuf {
+        self.dir.join("outbox")
     }
 
     /// A client certificate from the office's CA.

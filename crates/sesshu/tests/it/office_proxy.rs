@@ -16,6 +16,7 @@ fn parts(app: &TestApp) -> OfficeParts {
         passwords: PasswordPolicy::insecure_fast_for_tests(),
         throttle: ThrottleLimits::default(),
         config: sesshu_office::OfficeConfig::default(),
+        mail: None,
     }
 }
 

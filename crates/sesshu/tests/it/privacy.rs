@@ -945,6 +945,11 @@ async fn personal_data_reaches_no_log_line_and_no_error_page() {
             // `[office]` last: a table takes the keys after it.
             let config = config(&dir, "office.toml", &data, true, "log_format = \"json\"");
             let mut text = std::fs::read_to_string(&config).unwrap();
+            // Its mail worker opens the canary's address and sends to files.
+            text.push_str(&format!(
+                "[mail]\nfrom = \"vaccine@demo.example.ac.jp\"\noutbox = {}\npoll_seconds = 1\n",
+                toml_path(&dir.join("outbox"))
+            ));
             text.push_str(&office_table(&pki, port));
             std::fs::write(&config, text).unwrap();
             ["office", "--config", &config].map(str::to_owned).to_vec()
@@ -979,6 +984,8 @@ async fn personal_data_reaches_no_log_line_and_no_error_page() {
     let expected = [
         "/reservations/{number}",
         "office login refused",
+        "mail worker started",
+        "mail worker stopped",
         "shutting down",
     ];
     assert_logged(std::slice::from_ref(&office.stderr), &expected, 20, true);

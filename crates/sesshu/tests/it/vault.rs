@@ -218,6 +218,7 @@ async fn the_public_database_role_writes_personal_data_but_cannot_read_it() {
             first: vec![first],
             second: Some(vec![second]),
             idempotency: None,
+            language: sesshu_domain::Language::Ja,
             now: start_of_tests(),
         })
         .await

@@ -128,6 +128,7 @@ pub async fn create(
             SlotId(choice.slot_id),
             LaneChoice::Exact,
             idempotency,
+            lang,
         )
         .await?;
     let body = Json(render_one(&state, &user, booked.series(), lang).await?);
@@ -177,6 +178,7 @@ pub async fn change(
             &number,
             SlotId(choice.slot_id),
             LaneChoice::Exact,
+            lang,
         )
         .await?;
     Ok(Json(render_one(&state, &user, &series, lang).await?))
@@ -205,6 +207,9 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> Result<Json<SeriesJson>, ApiError> {
     let number = number(&id)?;
-    let series = state.bookings().cancel(user.booker(), &number).await?;
+    let series = state
+        .bookings()
+        .cancel(user.booker(), &number, lang)
+        .await?;
     Ok(Json(render_one(&state, &user, &series, lang).await?))
 }

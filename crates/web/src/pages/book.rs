@@ -2,6 +2,7 @@
 //! reservation to another time (`POST /me/change`).
 
 use crate::error::{ApiError, PageError};
+use crate::lang::Lang;
 use crate::signed_in::PageUser;
 use crate::state::AppState;
 use axum::extract::State;
@@ -38,6 +39,7 @@ fn valid_key(key: &str) -> bool {
 
 pub async fn book(
     State(state): State<AppState>,
+    Lang(lang): Lang,
     PageUser(user): PageUser,
     CsrfForm(form): CsrfForm<TimeForm>,
 ) -> Result<Response, PageError> {
@@ -52,6 +54,7 @@ pub async fn book(
             SlotId(form.slot),
             LaneChoice::AnyLane,
             idempotency,
+            lang,
         )
         .await;
     match result {
@@ -68,6 +71,7 @@ pub async fn book(
 
 pub async fn change(
     State(state): State<AppState>,
+    Lang(lang): Lang,
     PageUser(user): PageUser,
     CsrfForm(form): CsrfForm<TimeForm>,
 ) -> Result<Response, PageError> {
@@ -85,6 +89,7 @@ pub async fn change(
             &series.number,
             SlotId(form.slot),
             LaneChoice::AnyLane,
+            lang,
         )
         .await;
     match result {

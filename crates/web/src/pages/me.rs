@@ -184,11 +184,12 @@ pub struct CancelForm {
 
 pub async fn cancel(
     State(state): State<AppState>,
+    Lang(lang): Lang,
     PageUser(user): PageUser,
     CsrfForm(form): CsrfForm<CancelForm>,
 ) -> Result<Response, PageError> {
     let number = ReservationNumber::parse(&form.number).map_err(|_| PageError::NotFound)?;
-    match state.bookings().cancel(user.booker(), &number).await {
+    match state.bookings().cancel(user.booker(), &number, lang).await {
         Ok(_) => Ok(Redirect::to("/me?done=cancelled").into_response()),
         Err(BookingError::Rejected(r)) => {
             Ok(Redirect::to(&format!("/me?error={}", r.code())).into_response())

@@ -1,0 +1,420 @@
+//! A mail's words: subject, text and HTML from the templates of its kind
+//! and language (`templates/{kind}.{ja,en}.{txt,html}`), with the
+//! institution's own texts inserted, and its calendar file.
+
+use crate::MailError;
+use askama::Template;
+use chrono::{DateTime, Datelike, Utc};
+use sesshu_domain::{Institution, Language, MailKind, TOKYO};
+
+/// One appointment as a mail tells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appointment {
+    pub dose: u8,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub venue: String,
+    pub lane: String,
+}
+
+/// Everything one mail says. No name and no address: the envelope has
+/// the address, and the mail needs nothing else personal.
+#[derive(Clone, Debug)]
+pub struct Letter<'a> {
+    pub kind: MailKind,
+    pub language: Language,
+    pub institution: &'a Institution,
+    pub number: String,
+    /// Both doses; for a reminder, tomorrow's.
+    pub appointments: Vec<Appointment>,
+    /// The dose a reminder is for.
+    pub reminder_dose: Option<u8>,
+    /// Until when the person may change or cancel it themselves.
+    pub deadline: Option<DateTime<Utc>>,
+    /// Where they see and change it.
+    pub site_url: String,
+}
+
+/// A mail's parts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// `reservation.ics`, for mails about appointments still to come.
+    pub ics: Option<String>,
+}
+
+/// An appointment as the templates print it.
+#[derive(Debug)]
+pub struct AppointmentView {
+    pub dose: u8,
+    pub when: String,
+    pub venue: String,
+    pub lane: String,
+}
+
+/// What the templates see: every text ready, in the mail's language.
+#[derive(Debug)]
+pub struct View {
+    pub institution: String,
+    pub number: String,
+    pub appointments: Vec<AppointmentView>,
+    pub reminder_dose: u8,
+    pub notice: String,
+    pub deadline: Option<String>,
+    pub site_url: String,
+    pub contact_office: String,
+    pub contact_mail: String,
+    pub contact_phone: String,
+    pub contact_url: String,
+}
+
+const WEEKDAYS_JA: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
+
+/// `2026年12月10日(木) 10:00〜10:30` / `Thu 10 Dec 2026, 10:00–10:30`.
+pub fn when(lang: Language, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    let (from, to) = (from.with_timezone(&TOKYO), to.with_timezone(&TOKYO));
+    match lang {
+        Language::Ja => format!(
+            "{}({}) {}〜{}",
+            from.format("%Y年%-m月%-d日"),
+            WEEKDAYS_JA[from.weekday().num_days_from_monday() as usize],
+            from.format("%H:%M"),
+            to.format("%H:%M")
+        ),
+        Language::En => format!(
+            "{}–{}",
+            from.format("%a %-d %b %Y, %H:%M"),
+            to.format("%H:%M")
+        ),
+    }
+}
+
+/// `2026年12月7日(月) 12:00` / `Mon 7 Dec 2026, 12:00`.
+pub fn instant(lang: Language, at: DateTime<Utc>) -> String {
+    let at = at.with_timezone(&TOKYO);
+    match lang {
+        Language::Ja => format!(
+            "{}({}) {}",
+            at.format("%Y年%-m月%-d日"),
+            WEEKDAYS_JA[at.weekday().num_days_from_monday() as usize],
+            at.format("%H:%M")
+        ),
+        Language::En => at.format("%a %-d %b %Y, %H:%M").to_string(),
+    }
+}
+
+impl View {
+    fn of(letter: &Letter<'_>) -> Self {
+        let lang = letter.language;
+        let i = letter.institution;
+        Self {
+            institution: i.name(lang).to_owned(),
+            number: letter.number.clone(),
+            appointments: letter
+                .appointments
+                .iter()
+                .map(|a| AppointmentView {
+                    dose: a.dose,
+                    when: when(lang, a.starts_at, a.ends_at),
+                    venue: a.venue.clone(),
+                    lane: a.lane.clone(),
+                })
+                .collect(),
+            reminder_dose: letter.reminder_dose.unwrap_or(1),
+            notice: i.notice(lang).trim().to_owned(),
+            deadline: letter.deadline.map(|d| instant(lang, d)),
+            site_url: letter.site_url.clone(),
+            contact_office: lang
+                .pick(&i.contact.office_ja, &i.contact.office_en)
+                .to_owned(),
+            contact_mail: i.contact.mail.clone(),
+            contact_phone: i.contact.phone.clone(),
+            contact_url: i.contact.url.clone(),
+        }
+    }
+}
+
+/// The subject line of a mail.
+pub fn subject(kind: MailKind, lang: Language, number: &str, dose: Option<u8>) -> String {
+    let dose = dose.unwrap_or(1);
+    match (kind, lang) {
+        (MailKind::Booked, Language::Ja) => {
+            format!("【ワクチン接種予約】予約を受け付けました（{number}）")
+        }
+        (MailKind::Booked, Language::En) => format!("Vaccination booking confirmed ({number})"),
+        (MailKind::Changed, Language::Ja) => {
+            format!("【ワクチン接種予約】予約を変更しました（{number}）")
+        }
+        (MailKind::Changed, Language::En) => format!("Vaccination booking changed ({number})"),
+        (MailKind::Cancelled, Language::Ja) => {
+            format!("【ワクチン接種予約】予約を取り消しました（{number}）")
+        }
+        (MailKind::Cancelled, Language::En) => {
+            format!("Vaccination booking cancelled ({number})")
+        }
+        (MailKind::Reminder, Language::Ja) => {
+            format!("【ワクチン接種予約】明日は{dose}回目の接種日です（{number}）")
+        }
+        (MailKind::Reminder, Language::En) => {
+            format!("Reminder: your dose {dose} is tomorrow ({number})")
+        }
+    }
+}
+
+macro_rules! templates {
+    ($($name:ident: $text:literal, $html:literal;)*) => {
+        $(
+            mod $name {
+                use super::View;
+
+                #[derive(askama::Template)]
+                #[template(path = $text, escape = "none")]
+                pub struct Text<'a> {
+                    pub v: &'a View,
+                }
+
+                #[derive(askama::Template)]
+                #[template(path = $html)]
+                pub struct Html<'a> {
+                    pub v: &'a View,
+                    pub subject: &'a str,
+                }
+            }
+        )*
+    };
+}
+
+templates! {
+    booked_ja: "booked.ja.txt", "booked.ja.html";
+    booked_en: "booked.en.txt", "booked.en.html";
+    changed_ja: "changed.ja.txt", "changed.ja.html";
+    changed_en: "changed.en.txt", "changed.en.html";
+    cancelled_ja: "cancelled.ja.txt", "cancelled.ja.html";
+    cancelled_en: "cancelled.en.txt", "cancelled.en.html";
+    reminder_ja: "reminder.ja.txt", "reminder.ja.html";
+    reminder_en: "reminder.en.txt", "reminder.en.html";
+}
+
+/// Renders both parts with the templates of (kind, language). The match is
+/// exhaustive: a new kind without its templates in both languages does not
+/// compile.
+fn parts(
+    kind: MailKind,
+    lang: Language,
+    v: &View,
+    subject: &str,
+) -> askama::Result<(String, String)> {
+    macro_rules! both {
+        ($m:ident) => {
+            ($m::Text { v }.render()?, $m::Html { v, subject }.render()?)
+        };
+    }
+    Ok(match (kind, lang) {
+        (MailKind::Booked, Language::Ja) => both!(booked_ja),
+        (MailKind::Booked, Language::En) => both!(booked_en),
+        (MailKind::Changed, Language::Ja) => both!(changed_ja),
+        (MailKind::Changed, Language::En) => both!(changed_en),
+        (MailKind::Cancelled, Language::Ja) => both!(cancelled_ja),
+        (MailKind::Cancelled, Language::En) => both!(cancelled_en),
+        (MailKind::Reminder, Language::Ja) => both!(reminder_ja),
+        (MailKind::Reminder, Language::En) => both!(reminder_en),
+    })
+}
+
+/// A mail's subject, text, HTML and calendar file.
+pub fn render(letter: &Letter<'_>) -> Result<Rendered, MailError> {
+    let view = View::of(letter);
+    let subject = subject(
+        letter.kind,
+        letter.language,
+        &letter.number,
+        letter.reminder_dose,
+    );
+    let (text, html) = parts(letter.kind, letter.language, &view, &subject)
+        .map_err(|e| MailError::Template(e.to_string()))?;
+    let ics = letter
+        .kind
+        .has_appointments()
+        .then(|| crate::ics::calendar(letter));
+    Ok(Rendered {
+        subject,
+        text: tidy(&text),
+        html,
+        ics,
+    })
+}
+
+/// At most one blank line in a row, and none at the ends: templates with
+/// optional sections leave some.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines().map(str::trim_end) {
+        if line.is_empty() {
+            blank += 1;
+            continue;
+        }
+        if !out.is_empty() && blank > 0 {
+            out.push('\n');
+        }
+        blank = 0;
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use sesshu_domain::{Contact, InstitutionCode, InstitutionId, MailSettings, TOKYO, UserType};
+
+    pub(crate) fn institution() -> Institution {
+        Institution {
+            id: InstitutionId(1),
+            code: InstitutionCode::parse("aoba").unwrap(),
+            name_ja: "青葉大学".into(),
+            name_en: "Aoba University".into(),
+            contact: Contact {
+                office_ja: "保健管理センター".into(),
+                office_en: "Health Centre".into(),
+                mail: "vaccine@aoba.example.ac.jp".into(),
+                phone: "022-000-0001".into(),
+                url: "https://aoba.example.ac.jp/vaccine".into(),
+            },
+            mail: MailSettings {
+                from: None,
+                notice_ja: "学生証をお持ちください。\n<script>alert(1)</script>".into(),
+                notice_en: "Bring your student card.\n<script>alert(1)</script>".into(),
+            },
+            eligible_user_types: [UserType::Student].into_iter().collect(),
+            deadline: Default::default(),
+            login: Default::default(),
+            attributes: Default::default(),
+            consent: None,
+            departments: vec![],
+        }
+    }
+
+    fn tokyo(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+        TOKYO
+            .with_ymd_and_hms(y, m, d, h, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    pub(crate) fn letter(
+        institution: &Institution,
+        kind: MailKind,
+        language: Language,
+    ) -> Letter<'_> {
+        let appointment = |dose, at: DateTime<Utc>| Appointment {
+            dose,
+            starts_at: at,
+            ends_at: at + chrono::Duration::minutes(15),
+            venue: "川内会場".into(),
+            lane: "レーンA".into(),
+        };
+        Letter {
+            kind,
+            language,
+            institution,
+            number: "KX7M-4QP9".into(),
+            appointments: vec![
+                appointment(1, tokyo(2026, 12, 10, 10)),
+                appointment(2, tokyo(2027, 1, 7, 10)),
+            ],
+            reminder_dose: (kind == MailKind::Reminder).then_some(1),
+            deadline: Some(tokyo(2026, 12, 7, 12)),
+            site_url: "https://vaccine.example.ac.jp/me".into(),
+        }
+    }
+
+    #[test]
+    fn every_kind_reads_in_both_languages() {
+        let institution = institution();
+        for kind in MailKind::ALL {
+            for lang in [Language::Ja, Language::En] {
+                let mail = render(&letter(&institution, kind, lang)).unwrap();
+                let all = format!("{}\n{}\n{}", mail.subject, mail.text, mail.html);
+                assert!(mail.subject.contains("KX7M-4QP9"), "{kind} {lang:?}");
+                for part in [&mail.text, &mail.html] {
+                    assert!(part.contains("KX7M-4QP9"), "{kind} {lang:?}: {part}");
+                    assert!(
+                        part.contains("022-000-0001"),
+                        "the contact: {kind} {lang:?}"
+                    );
+                    assert!(part.contains("10:00"), "Tokyo time: {kind} {lang:?}");
+                }
+                let (date, notice, deadline) = match lang {
+                    Language::Ja => (
+                        "2026年12月10日(木) 10:00〜10:15",
+                        "学生証",
+                        "2026年12月7日(月) 12:00",
+                    ),
+                    Language::En => (
+                        "Thu 10 Dec 2026, 10:00–10:15",
+                        "student card",
+                        "Mon 7 Dec 2026, 12:00",
+                    ),
+                };
+                assert!(mail.text.contains(date), "{kind} {lang:?}:\n{}", mail.text);
+                if kind == MailKind::Cancelled {
+                    assert!(mail.ics.is_none(), "no calendar for a cancellation");
+                    assert!(!all.contains(deadline), "no deadline for what is gone");
+                } else {
+                    assert!(mail.text.contains(notice), "what to bring: {kind} {lang:?}");
+                    assert!(
+                        mail.text.contains(deadline),
+                        "the deadline: {kind} {lang:?}"
+                    );
+                    assert!(mail.ics.is_some());
+                }
+                let other = match lang {
+                    Language::Ja => "Reservation number",
+                    Language::En => "予約番号",
+                };
+                assert!(
+                    !all.contains(other),
+                    "one language per mail: {kind} {lang:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_institutions_texts_are_escaped_in_html_and_keep_their_lines() {
+        let institution = institution();
+        let mail = render(&letter(&institution, MailKind::Booked, Language::Ja)).unwrap();
+        assert!(!mail.html.contains("<script>"), "{}", mail.html);
+        assert!(mail.html.contains("&#60;script&#62;") || mail.html.contains("&lt;script&gt;"));
+        assert!(
+            mail.html.contains("学生証をお持ちください。<br>"),
+            "{}",
+            mail.html
+        );
+        assert!(
+            mail.text.contains("学生証をお持ちください。\n<script>"),
+            "text is text"
+        );
+    }
+
+    #[test]
+    fn the_calendar_has_one_event_per_appointment_in_utc() {
+        let institution = institution();
+        let mail = render(&letter(&institution, MailKind::Booked, Language::En)).unwrap();
+        let ics = mail.ics.unwrap();
+        assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2, "{ics}");
+        assert!(ics.contains("METHOD:PUBLISH"));
+        assert!(ics.contains("DTSTART:20261210T010000Z"), "{ics}");
+        assert!(ics.contains("DTEND:20261210T011500Z"), "{ics}");
+        assert!(ics.contains("DTSTART:20270107T010000Z"), "{ics}");
+        assert!(
+            ics.contains("UID:sesshu-KX7M-4QP9-1"),
+            "stable per dose: {ics}"
+        );
+    }
+}
