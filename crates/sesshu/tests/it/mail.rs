@@ -413,7 +413,8 @@ async fn a_worker_killed_mid_batch_loses_no_mail_and_doubles_at_most_one() {
         return;
     };
     // The worker process keeps real time: so does this test.
-    app.clock.set(sesshu_domain::Clock::now(&sesshu_domain::SystemClock));
+    app.clock
+        .set(sesshu_domain::Clock::now(&sesshu_domain::SystemClock));
     let smtp = SmtpServer::start();
     let first = real_time_slots(&app, 100).await;
 
