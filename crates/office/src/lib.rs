@@ -13,6 +13,7 @@
 
 pub mod behind_proxy;
 mod error;
+pub mod export;
 pub mod i18n;
 mod pages;
 mod personal;

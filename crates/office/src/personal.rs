@@ -81,3 +81,51 @@ pub async fn open(
     }
     Ok(Opened { login, fields })
 }
+
+/// Opens `wanted` fields of each of `people` for a list (a venue's
+/// recipients): one audit entry for the whole list, naming its scope
+/// (`objects`) and how many people it shows, written before anything is
+/// opened. A person whose data does not open is listed without it.
+pub async fn open_list(
+    state: &OfficeState,
+    staff: &Staff,
+    people: &[&Person],
+    wanted: &[Field],
+    purpose: &str,
+    objects: Vec<String>,
+) -> Result<Vec<BTreeMap<Field, String>>, OfficeError> {
+    let fields_named = wanted
+        .iter()
+        .map(|f| f.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let entry = staff.audit(
+        state.clock().now(),
+        "personal.view",
+        objects,
+        format!("{purpose}: {} people: {fields_named}", people.len()),
+    );
+    state.store().audit(&entry).await?;
+    let mut all = Vec::with_capacity(people.len());
+    for person in people {
+        let mut fields = BTreeMap::new();
+        if let Some(login) = state.store().person_subject(person.id).await? {
+            let owner = Owner::login(person.institution.0, login.as_str());
+            for (field, value) in state.store().personal_data(&owner).await? {
+                if !wanted.contains(&field) {
+                    continue;
+                }
+                match state.keys().open(&owner, field, &value) {
+                    Ok(plain) => {
+                        fields.insert(field, plain);
+                    }
+                    Err(e) => {
+                        tracing::error!(field = field.as_str(), key = %value.key_id, error = %e, "personal data does not open");
+                    }
+                }
+            }
+        }
+        all.push(fields);
+    }
+    Ok(all)
+}

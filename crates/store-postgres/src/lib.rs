@@ -288,6 +288,16 @@ impl Store for PgStore {
         )
     }
 
+    async fn series_at(
+        &self,
+        venue: VenueId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Series>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        reservations::series_where(&mut conn, reservations::By::AtVenue(venue, from, to)).await
+    }
+
     async fn book(&self, request: &NewSeries) -> StoreResult<Booked> {
         write_tx!(self, |tx| flows::book(&mut PgTx(tx), request))
     }

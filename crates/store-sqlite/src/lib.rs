@@ -290,6 +290,19 @@ impl Store for SqliteStore {
         )
     }
 
+    async fn series_at(
+        &self,
+        venue: VenueId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Series>> {
+        reservations::series_where(
+            &mut *self.read().await?,
+            reservations::By::AtVenue(venue, from, to),
+        )
+        .await
+    }
+
     async fn book(&self, request: &NewSeries) -> StoreResult<Booked> {
         let mut tx = self.write().await?;
         let booked = flows::book(&mut SqliteTx(&mut tx.tx), request).await?;

@@ -5,6 +5,7 @@ use crate::{db, secs, time};
 use chrono::{DateTime, Utc};
 use sesshu_domain::{
     DoseNumber, PersonId, ReservationNumber, Series, SeriesId, SeriesState, SlotId, VaccineId,
+    VenueId,
 };
 use sesshu_store::flows::WriteTx;
 use sesshu_store::{Idempotency, NewMailJob, SeriesDoseRow, StoreResult, group_series};
@@ -15,6 +16,8 @@ pub(crate) enum By<'a> {
     Person(PersonId),
     Id(SeriesId),
     Number(&'a ReservationNumber),
+    /// Active series with a dose at `venue` in `[from, to)`.
+    AtVenue(VenueId, DateTime<Utc>, DateTime<Utc>),
 }
 
 const SERIES_COLUMNS: &str = "SELECT se.id, se.number, se.person_id, se.vaccine_id, se.state, \
@@ -65,6 +68,18 @@ pub(crate) async fn series_where(
                 "{SERIES_COLUMNS} WHERE se.number = $1 {order}"
             )))
             .bind(n.compact())
+            .fetch_all(&mut *conn)
+            .await
+        }
+        By::AtVenue(venue, from, to) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{SERIES_COLUMNS} WHERE se.state = 'booked' AND se.id IN (SELECT d2.series_id \
+                 FROM series_doses d2 JOIN slots s2 ON s2.id = d2.slot_id \
+                 WHERE s2.venue_id = $1 AND s2.starts_at >= $2 AND s2.starts_at < $3) {order}"
+            )))
+            .bind(venue.0)
+            .bind(secs(from))
+            .bind(secs(to))
             .fetch_all(&mut *conn)
             .await
         }

@@ -23,7 +23,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sesshu_domain::{
     AdminAccount, AdminId, AuditEntry, AuditRecord, Catalog, DoseNumber, Institution,
     InstitutionCode, InstitutionId, Language, MailJobId, Person, PersonId, ReservationNumber,
-    Series, SeriesId, Slot, SlotId, StaffDirectory, Subject,
+    Series, SeriesId, Slot, SlotId, StaffDirectory, Subject, VenueId,
 };
 pub use sesshu_vault::{Field, KeyId, Owner, Sealed};
 use std::collections::BTreeSet;
@@ -154,6 +154,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn series_of(&self, person: PersonId) -> StoreResult<Vec<Series>>;
     async fn series(&self, id: SeriesId) -> StoreResult<Option<Series>>;
     async fn series_by_number(&self, number: &ReservationNumber) -> StoreResult<Option<Series>>;
+    /// Active series with a dose at `venue` starting in `[from, to)` (both
+    /// doses each): a day's recipients.
+    async fn series_at(
+        &self,
+        venue: VenueId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Series>>;
 
     /// Books a new series in one transaction: a place in the first slot, a
     /// place in the first of `second_candidates` that has one, the series,

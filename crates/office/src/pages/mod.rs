@@ -8,6 +8,7 @@ mod admins;
 mod audit;
 mod checkin;
 mod home;
+mod lists;
 mod login;
 mod mail;
 mod reservations;
@@ -55,6 +56,8 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         (Method::POST, "/mail/{job}/resend", post(mail::resend)),
         (Method::GET, "/mail/outbox", get(mail::outbox)),
         (Method::GET, "/mail/outbox/{name}", get(mail::outbox_file)),
+        (Method::GET, "/lists/recipients", get(lists::page)),
+        (Method::GET, "/lists/recipients.csv", get(lists::csv)),
         (Method::GET, "/checkin", get(checkin::form)),
         (Method::GET, "/checkin/{number}", get(checkin::show)),
         (Method::POST, "/checkin/{number}", post(checkin::check_in)),
@@ -126,6 +129,7 @@ impl Frame {
                     (Duty::Overview, "/", t.nav_home),
                     (Duty::ViewReservations, "/reservations", t.nav_reservations),
                     (Duty::CheckIn, "/checkin", t.nav_checkin),
+                    (Duty::CheckIn, "/lists/recipients", t.nav_lists),
                     (Duty::ManageMail, "/mail", t.nav_mail),
                     (Duty::ReadAudit, "/audit", t.nav_audit),
                     (Duty::ManageAdmins, "/admins", t.nav_admins),

@@ -17,6 +17,7 @@ mod browser;
 mod consent;
 mod institutions;
 mod ldap;
+mod lists;
 mod mail;
 mod mail_store;
 mod office;

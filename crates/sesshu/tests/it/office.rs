@@ -205,6 +205,16 @@ const EXPECTED: &[(&str, &str, Open)] = &[
     ("GET", "/mail/outbox", Open::Roles(&["system", "operator"])),
     (
         "GET",
+        "/lists/recipients",
+        Open::Roles(&["system", "operator", "venue_v"]),
+    ),
+    (
+        "GET",
+        "/lists/recipients.csv",
+        Open::Roles(&["system", "operator", "venue_v"]),
+    ),
+    (
+        "GET",
         "/mail/outbox/{name}",
         Open::Roles(&["system", "operator"]),
     ),
@@ -270,6 +280,12 @@ on_both_databases! {
                 .replace("{admin}", &target)
                 .replace("{tag}", "en")
                 .replace("{code}", "staffonly");
+            // The lists of the fixture's venue (venue_w's is another).
+            let path = if template.starts_with("/lists/") {
+                format!("{path}?day=2026-12-10&venue={}", f.venue)
+            } else {
+                path
+            };
             // A body the allowed roles' request succeeds with: a refusal is
             // then the role check's, not the form's.
             let body: Vec<(&str, &str)> = match *template {

@@ -251,6 +251,10 @@ pub struct OfficeClient {
 }
 
 impl OfficeClient {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
     /// The `Cookie` header this browser sends.
     pub fn cookie_header(&self) -> String {
         use reqwest::cookie::CookieStore;

@@ -1,0 +1,342 @@
+//! The recipient list (接種者リスト) of a day at a venue, optionally one
+//! lane: in time order with reservation number, names (kanji and kana),
+//! institution, user type and dose. On screen (printable on A4, the paper
+//! fallback when the network is down) and as CSV for Excel. Opening it is
+//! audited once per list; each download is audited as an export.
+
+use super::{Frame, StaffPage, html};
+use crate::error::OfficeError;
+use crate::export::{self, Encoding};
+use crate::i18n::Texts;
+use crate::personal;
+use crate::signed_in::Staff;
+use crate::state::OfficeState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use sesshu_domain::{Duty, LaneId, Scope, VenueId, day_start, tokyo_day};
+use sesshu_vault::Field;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ListQuery {
+    day: Option<String>,
+    venue: Option<i64>,
+    lane: Option<String>,
+    encoding: Option<String>,
+}
+
+/// One line of the list.
+#[derive(Debug)]
+pub struct RecipientRow {
+    pub time: String,
+    pub number: String,
+    pub name_kanji: String,
+    pub name_kana: String,
+    pub institution: String,
+    pub user_type: &'static str,
+    pub dose: u8,
+    pub lane: String,
+    pub checked_in: bool,
+}
+
+/// What was asked for, checked.
+struct Scoped {
+    day: NaiveDate,
+    venue: VenueId,
+    lane: Option<LaneId>,
+}
+
+fn scoped(staff: &Staff, query: &ListQuery) -> Result<Option<Scoped>, OfficeError> {
+    let (Some(day), Some(venue)) = (query.day.as_deref(), query.venue) else {
+        return Ok(None);
+    };
+    let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| OfficeError::BadRequest)?;
+    let venue = VenueId(venue);
+    staff.may(Duty::CheckIn, Scope::Venue(venue))?;
+    let lane = match query.lane.as_deref() {
+        None | Some("") => None,
+        Some(lane) => Some(LaneId(lane.parse().map_err(|_| OfficeError::BadRequest)?)),
+    };
+    Ok(Some(Scoped { day, venue, lane }))
+}
+
+/// The list's rows, names opened (audited once).
+async fn recipients(
+    state: &OfficeState,
+    staff: &Staff,
+    t: &'static Texts,
+    scope: &Scoped,
+    purpose: &str,
+) -> Result<Vec<RecipientRow>, OfficeError> {
+    let from = day_start(scope.day);
+    let to = day_start(scope.day.succ_opt().unwrap_or(scope.day));
+    let catalog = state.store().catalog().await?;
+    let mut doses = Vec::new();
+    for series in state.store().series_at(scope.venue, from, to).await? {
+        for dose in &series.doses {
+            let on_day = dose.venue == scope.venue && tokyo_day(dose.starts_at) == scope.day;
+            if on_day && scope.lane.is_none_or(|lane| lane == dose.lane) {
+                doses.push((series.clone(), dose.clone()));
+            }
+        }
+    }
+    doses.sort_by(|(a, x), (b, y)| {
+        (x.starts_at, x.lane, a.number.to_string()).cmp(&(
+            y.starts_at,
+            y.lane,
+            b.number.to_string(),
+        ))
+    });
+    let mut people = Vec::with_capacity(doses.len());
+    for (series, _) in &doses {
+        people.push(
+            state
+                .store()
+                .person(series.person)
+                .await?
+                .ok_or(OfficeError::NotFound)?,
+        );
+    }
+    let mut objects = vec![
+        format!("venue:{}", scope.venue),
+        format!("day:{}", scope.day),
+    ];
+    if let Some(lane) = scope.lane {
+        objects.push(format!("lane:{lane}"));
+    }
+    let opened = personal::open_list(
+        state,
+        staff,
+        &people.iter().collect::<Vec<_>>(),
+        &[Field::NameKanji, Field::NameKana],
+        purpose,
+        objects,
+    )
+    .await?;
+    let institutions = state.store().institutions().await?;
+    let mut rows = Vec::with_capacity(doses.len());
+    for (((series, dose), person), fields) in doses.iter().zip(&people).zip(opened) {
+        let checked_in = state
+            .store()
+            .check_ins(series.id)
+            .await?
+            .iter()
+            .any(|(n, _)| *n == dose.number);
+        rows.push(RecipientRow {
+            time: dose
+                .starts_at
+                .with_timezone(&sesshu_domain::TOKYO)
+                .format("%H:%M")
+                .to_string(),
+            number: series.number.to_string(),
+            name_kanji: fields.get(&Field::NameKanji).cloned().unwrap_or_default(),
+            name_kana: fields.get(&Field::NameKana).cloned().unwrap_or_default(),
+            institution: institutions
+                .iter()
+                .find(|i| i.id == person.institution)
+                .map(|i| i.name(t.lang).to_owned())
+                .unwrap_or_default(),
+            user_type: t.user_type(person.user_type),
+            dose: dose.number.get(),
+            lane: catalog
+                .lane(dose.lane)
+                .map(|l| l.name(t.lang).to_owned())
+                .unwrap_or_default(),
+            checked_in,
+        });
+    }
+    Ok(rows)
+}
+
+#[derive(Template)]
+#[template(path = "recipients.html")]
+struct ListPage {
+    frame: Frame,
+    t: &'static Texts,
+    day: String,
+    venues: Vec<(i64, String, bool)>,
+    lanes: Vec<(i64, String, bool)>,
+    venue_name: String,
+    lane_name: String,
+    /// The query string of this list, for the download links.
+    query: String,
+    rows: Option<Vec<RecipientRow>>,
+}
+
+/// The form, and the list once a day and a venue are chosen.
+pub async fn page(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::CheckIn, Scope::Any)?;
+    let t = frame.t;
+    let scope = scoped(&staff, &query)?;
+    let catalog = state.store().catalog().await?;
+    let own_venue = staff.account.role.venue();
+    let venue = scope.as_ref().map(|s| s.venue).or(own_venue);
+    let venues = catalog
+        .venues
+        .iter()
+        .filter(|v| own_venue.is_none_or(|own| own == v.id))
+        .map(|v| (v.id.0, v.name(t.lang).to_owned(), Some(v.id) == venue))
+        .collect();
+    let lane = scope.as_ref().and_then(|s| s.lane);
+    let lanes = catalog
+        .lanes
+        .iter()
+        .filter(|l| venue.is_none_or(|v| v == l.venue))
+        .map(|l| (l.id.0, l.name(t.lang).to_owned(), Some(l.id) == lane))
+        .collect();
+    let day = scope
+        .as_ref()
+        .map_or_else(|| tokyo_day(state.clock().now()), |s| s.day);
+    let rows = match &scope {
+        Some(scope) => Some(recipients(&state, &staff, t, scope, "recipient list").await?),
+        None => None,
+    };
+    let venue_name = venue
+        .and_then(|v| catalog.venue(v))
+        .map(|v| v.name(t.lang).to_owned())
+        .unwrap_or_default();
+    let lane_name = lane
+        .and_then(|l| catalog.lane(l))
+        .map(|l| l.name(t.lang).to_owned())
+        .unwrap_or_default();
+    let query = serde_urlencoded::to_string([
+        ("day", day.format("%Y-%m-%d").to_string()),
+        ("venue", venue.map(|v| v.to_string()).unwrap_or_default()),
+        ("lane", lane.map(|l| l.to_string()).unwrap_or_default()),
+    ])
+    .unwrap_or_default();
+    html(ListPage {
+        frame,
+        t,
+        day: day.format("%Y-%m-%d").to_string(),
+        venues,
+        lanes,
+        venue_name,
+        lane_name,
+        query,
+        rows,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "unmappable.html")]
+struct UnmappablePage {
+    frame: Frame,
+    t: &'static Texts,
+    cells: Vec<export::Unmappable>,
+    utf8: String,
+}
+
+/// The list as CSV (`encoding=cp932` for Shift_JIS), audited as an export.
+pub async fn csv(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::CheckIn, Scope::Any)?;
+    let scope = scoped(&staff, &query)?.ok_or(OfficeError::BadRequest)?;
+    let t = frame.t;
+    let encoding = Encoding::parse(query.encoding.as_deref());
+    let rows = recipients(&state, &staff, t, &scope, "recipient list export").await?;
+    let header = [
+        t.list_time,
+        t.reservation_number,
+        t.name_kanji,
+        t.name_kana,
+        t.institution_label,
+        t.user_type,
+        t.dose,
+        t.lane,
+        t.checked_in,
+    ];
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.time.clone(),
+                r.number.clone(),
+                r.name_kanji.clone(),
+                r.name_kana.clone(),
+                r.institution.clone(),
+                r.user_type.to_owned(),
+                r.dose.to_string(),
+                r.lane.clone(),
+                if r.checked_in { "✓" } else { "" }.to_owned(),
+            ]
+        })
+        .collect();
+    let bytes = match export::csv(&header, &cells, encoding) {
+        Ok(bytes) => bytes,
+        Err(cells) => {
+            let utf8 = format!(
+                "/lists/recipients.csv?{}",
+                serde_urlencoded::to_string([
+                    ("day", scope.day.format("%Y-%m-%d").to_string()),
+                    ("venue", scope.venue.to_string()),
+                    (
+                        "lane",
+                        scope.lane.map(|l| l.to_string()).unwrap_or_default()
+                    ),
+                ])
+                .unwrap_or_default()
+            );
+            let page = UnmappablePage {
+                frame,
+                t,
+                cells,
+                utf8,
+            };
+            let mut response = html(page)?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(response);
+        }
+    };
+    let mut objects = vec![
+        format!("venue:{}", scope.venue),
+        format!("day:{}", scope.day),
+    ];
+    if let Some(lane) = scope.lane {
+        objects.push(format!("lane:{lane}"));
+    }
+    let entry = staff.audit(
+        state.clock().now(),
+        "export.recipients",
+        objects,
+        format!("{} rows, {}", rows.len(), encoding.code()),
+    );
+    state.store().audit(&entry).await?;
+    let file = format!(
+        "recipients_{}_venue{}{}{}.csv",
+        scope.day.format("%Y-%m-%d"),
+        scope.venue,
+        scope.lane.map(|l| format!("_lane{l}")).unwrap_or_default(),
+        if encoding == Encoding::Cp932 {
+            "_sjis"
+        } else {
+            ""
+        },
+    );
+    let charset = match encoding {
+        Encoding::Utf8Bom => "utf-8",
+        Encoding::Cp932 => "shift_jis",
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, format!("text/csv; charset={charset}")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
