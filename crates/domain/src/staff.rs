@@ -46,6 +46,8 @@ pub enum Duty {
     CheckIn,
     /// The mail outbox: failed mails, sending again, the outbox folder.
     ManageMail,
+    /// Registering and changing slots.
+    ManageSlots,
 }
 
 /// The object a duty is done to, as far as scope is concerned.
@@ -245,13 +247,14 @@ mod tests {
     const HALL: VenueId = VenueId(1);
     const GYM: VenueId = VenueId(2);
 
-    const ALL_DUTIES: [Duty; 6] = [
+    const ALL_DUTIES: [Duty; 7] = [
         Duty::Overview,
         Duty::ReadAudit,
         Duty::ManageAdmins,
         Duty::ViewReservations,
         Duty::CheckIn,
         Duty::ManageMail,
+        Duty::ManageSlots,
     ];
 
     #[test]

@@ -3,6 +3,7 @@
 //! language does not compile.
 
 use chrono::{DateTime, Utc};
+use sesshu_domain::slot_plan::PlanError;
 use sesshu_domain::{Language, MailKind, MailState, Role, SeriesState, TOKYO};
 
 #[derive(Debug)]
@@ -181,6 +182,46 @@ pub struct Texts {
     pub unmappable_column: &'static str,
     pub unmappable_characters: &'static str,
     pub unmappable_utf8: &'static str,
+    pub nav_slots: &'static str,
+    pub slots_title: &'static str,
+    pub slots_intro: &'static str,
+    pub slots_from: &'static str,
+    pub slots_to: &'static str,
+    pub slots_weekdays: &'static str,
+    pub slots_excluded: &'static str,
+    pub slots_times: &'static str,
+    pub slots_length: &'static str,
+    pub slots_lanes: &'static str,
+    pub slots_capacity: &'static str,
+    pub slots_vaccine: &'static str,
+    pub slots_institutions: &'static str,
+    pub slots_user_types: &'static str,
+    pub slots_opens_at: &'static str,
+    pub slots_preview: &'static str,
+    pub slots_create: &'static str,
+    pub slots_preview_title: &'static str,
+    pub slots_total: &'static str,
+    pub slots_first_last: &'static str,
+    pub slots_per_day: &'static str,
+    pub slots_conflicts: &'static str,
+    pub slots_conflict: &'static str,
+    pub slots_created: &'static str,
+    pub slots_problems: &'static str,
+    pub slots_bad_date: &'static str,
+    pub slots_bad_number: &'static str,
+    pub slots_choose: &'static str,
+    pub slots_one_venue: &'static str,
+    pub plan_backwards: &'static str,
+    pub plan_too_long: &'static str,
+    pub plan_no_weekday: &'static str,
+    pub plan_no_lane: &'static str,
+    pub plan_no_times: &'static str,
+    pub plan_empty_range: &'static str,
+    pub plan_overlap: &'static str,
+    pub plan_length: &'static str,
+    pub plan_capacity: &'static str,
+    pub plan_nothing: &'static str,
+    pub plan_too_many: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -357,6 +398,46 @@ pub static JA: Texts = Texts {
     unmappable_column: "列",
     unmappable_characters: "文字",
     unmappable_utf8: "UTF-8 の CSV をダウンロード",
+    nav_slots: "予約枠登録",
+    slots_title: "予約枠の一括登録",
+    slots_intro: "期間・曜日・時間帯・枠の長さ・レーンから予約枠をまとめて作ります。確認画面で内容を確かめてから登録します（すべて登録されるか、何も登録されないかのどちらかです）。",
+    slots_from: "開始日",
+    slots_to: "終了日",
+    slots_weekdays: "曜日",
+    slots_excluded: "除外日（YYYY-MM-DD、改行またはカンマ区切り）",
+    slots_times: "時間帯（1行に1つ、例：09:00-12:00）",
+    slots_length: "枠の長さ（分）",
+    slots_lanes: "レーン（同じ会場から）",
+    slots_capacity: "1枠の定員",
+    slots_vaccine: "ワクチン",
+    slots_institutions: "予約できる機関（選ばなければすべて）",
+    slots_user_types: "予約できる身分（選ばなければすべて）",
+    slots_opens_at: "予約受付開始（日本時間）",
+    slots_preview: "確認する",
+    slots_create: "この内容で登録する",
+    slots_preview_title: "登録内容の確認",
+    slots_total: "作成する枠の数",
+    slots_first_last: "最初と最後",
+    slots_per_day: "日ごとの枠数",
+    slots_conflicts: "既存の枠と重なるため登録できません：",
+    slots_conflict: "登録の直前に同じ時間の枠が作られたため、登録しませんでした。内容を確認してください。",
+    slots_created: "{n} 件の予約枠を登録しました。",
+    slots_problems: "次の点を直してください：",
+    slots_bad_date: "日付の形式が正しくありません",
+    slots_bad_number: "数値を入力してください",
+    slots_choose: "選択してください",
+    slots_one_venue: "レーンは同じ会場から選んでください",
+    plan_backwards: "終了日が開始日より前です",
+    plan_too_long: "期間は366日までです",
+    plan_no_weekday: "曜日を選んでください",
+    plan_no_lane: "レーンを選んでください",
+    plan_no_times: "時間帯を入力してください",
+    plan_empty_range: "終了が開始より前の時間帯があります",
+    plan_overlap: "時間帯が重なっています",
+    plan_length: "枠の長さは5〜240分です",
+    plan_capacity: "定員は1〜1000です",
+    plan_nothing: "この条件では枠ができません",
+    plan_too_many: "一度に作れる枠は50000件までです",
 };
 
 pub static EN: Texts = Texts {
@@ -533,6 +614,46 @@ pub static EN: Texts = Texts {
     unmappable_column: "Column",
     unmappable_characters: "Characters",
     unmappable_utf8: "Download the UTF-8 CSV",
+    nav_slots: "Slots",
+    slots_title: "Register slots",
+    slots_intro: "Make slots from a date range, weekdays, time ranges, a slot length and lanes. Check the preview, then create them: all of them are created, or none.",
+    slots_from: "First day",
+    slots_to: "Last day",
+    slots_weekdays: "Weekdays",
+    slots_excluded: "Days to leave out (YYYY-MM-DD, one per line or comma-separated)",
+    slots_times: "Time ranges (one per line, e.g. 09:00-12:00)",
+    slots_length: "Slot length (minutes)",
+    slots_lanes: "Lanes (of one venue)",
+    slots_capacity: "Places per slot",
+    slots_vaccine: "Vaccine",
+    slots_institutions: "Institutions that may book (none: all)",
+    slots_user_types: "Who may book (none: everyone)",
+    slots_opens_at: "Booking opens (Tokyo time)",
+    slots_preview: "Preview",
+    slots_create: "Create these slots",
+    slots_preview_title: "Preview",
+    slots_total: "Slots to create",
+    slots_first_last: "First and last",
+    slots_per_day: "Slots per day",
+    slots_conflicts: "These overlap slots that exist, so nothing can be created:",
+    slots_conflict: "Slots were created at these times meanwhile; nothing was created. Check the plan again.",
+    slots_created: "{n} slots created.",
+    slots_problems: "Please fix:",
+    slots_bad_date: "not a valid date",
+    slots_bad_number: "enter a number",
+    slots_choose: "choose one",
+    slots_one_venue: "choose lanes of one venue",
+    plan_backwards: "the last day is before the first",
+    plan_too_long: "at most 366 days",
+    plan_no_weekday: "choose at least one weekday",
+    plan_no_lane: "choose at least one lane",
+    plan_no_times: "enter at least one time range",
+    plan_empty_range: "a time range ends before it starts",
+    plan_overlap: "time ranges overlap",
+    plan_length: "the slot length is 5 to 240 minutes",
+    plan_capacity: "the capacity is 1 to 1000",
+    plan_nothing: "this makes no slot",
+    plan_too_many: "at most 50 000 slots at once",
 };
 
 impl Texts {
@@ -560,6 +681,46 @@ impl Texts {
             Role::Operator => self.role_operator,
             Role::InstitutionStaff { .. } => self.role_institution_staff,
             Role::VenueStaff { .. } => self.role_venue_staff,
+        }
+    }
+
+    /// A problem of a slot plan, with its details.
+    pub fn plan_problem(&self, problem: &PlanError) -> String {
+        match problem {
+            PlanError::Backwards => self.plan_backwards.to_owned(),
+            PlanError::TooLong => self.plan_too_long.to_owned(),
+            PlanError::NoWeekday => self.plan_no_weekday.to_owned(),
+            PlanError::NoLane => self.plan_no_lane.to_owned(),
+            PlanError::NoTimes => self.plan_no_times.to_owned(),
+            PlanError::EmptyRange(a, b) => format!(
+                "{}{}{}–{}",
+                self.plan_empty_range,
+                self.colon,
+                a.format("%H:%M"),
+                b.format("%H:%M")
+            ),
+            PlanError::Overlap(a, b) => format!(
+                "{}{}{}–{}",
+                self.plan_overlap,
+                self.colon,
+                a.format("%H:%M"),
+                b.format("%H:%M")
+            ),
+            PlanError::Length => self.plan_length.to_owned(),
+            PlanError::Capacity => self.plan_capacity.to_owned(),
+            PlanError::Nothing => self.plan_nothing.to_owned(),
+            PlanError::TooMany => self.plan_too_many.to_owned(),
+        }
+    }
+
+    /// 月 / Mon.
+    pub fn weekday(&self, day: chrono::Weekday) -> &'static str {
+        const JA: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
+        const EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        let i = day.num_days_from_monday() as usize;
+        match self.lang {
+            Language::Ja => JA[i],
+            Language::En => EN[i],
         }
     }
 

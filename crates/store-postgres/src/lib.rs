@@ -179,6 +179,14 @@ impl Store for PgStore {
         write_tx!(self, |tx| slots::insert(tx, new))
     }
 
+    async fn create_slots(&self, new: &[NewSlot], audit: &AuditEntry) -> StoreResult<Vec<SlotId>> {
+        write_tx!(self, |tx| async {
+            let ids = slots::insert(tx, new).await?;
+            audit::append(tx, audit).await?;
+            Ok(ids)
+        })
+    }
+
     async fn member(
         &self,
         institution: InstitutionId,

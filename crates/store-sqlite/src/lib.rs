@@ -183,6 +183,14 @@ impl Store for SqliteStore {
         Ok(ids)
     }
 
+    async fn create_slots(&self, new: &[NewSlot], audit: &AuditEntry) -> StoreResult<Vec<SlotId>> {
+        let mut tx = self.write().await?;
+        let ids = slots::insert(&mut tx.tx, new).await?;
+        audit::append(&mut tx.tx, audit).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
     async fn member(
         &self,
         institution: InstitutionId,

@@ -73,6 +73,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn slot(&self, id: SlotId) -> StoreResult<Option<Slot>>;
     /// Inserts all slots in one transaction, or none.
     async fn insert_slots(&self, new: &[NewSlot]) -> StoreResult<Vec<SlotId>>;
+    /// Inserts slots and their audit entry in one transaction (the office's
+    /// slot generator): all of them, or none.
+    async fn create_slots(&self, new: &[NewSlot], audit: &AuditEntry) -> StoreResult<Vec<SlotId>>;
 
     // --- the built-in member directory -----------------------------------
 

@@ -14,6 +14,7 @@ mod mail;
 mod reservations;
 #[cfg(feature = "saml")]
 mod saml;
+mod slots;
 
 use crate::error::OfficeError;
 use crate::i18n::Texts;
@@ -56,6 +57,9 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         (Method::POST, "/mail/{job}/resend", post(mail::resend)),
         (Method::GET, "/mail/outbox", get(mail::outbox)),
         (Method::GET, "/mail/outbox/{name}", get(mail::outbox_file)),
+        (Method::GET, "/slots/new", get(slots::new)),
+        (Method::POST, "/slots/preview", post(slots::preview)),
+        (Method::POST, "/slots", post(slots::create)),
         (Method::GET, "/lists/recipients", get(lists::page)),
         (Method::GET, "/lists/recipients.csv", get(lists::csv)),
         (Method::GET, "/checkin", get(checkin::form)),
@@ -130,6 +134,7 @@ impl Frame {
                     (Duty::ViewReservations, "/reservations", t.nav_reservations),
                     (Duty::CheckIn, "/checkin", t.nav_checkin),
                     (Duty::CheckIn, "/lists/recipients", t.nav_lists),
+                    (Duty::ManageSlots, "/slots/new", t.nav_slots),
                     (Duty::ManageMail, "/mail", t.nav_mail),
                     (Duty::ReadAudit, "/audit", t.nav_audit),
                     (Duty::ManageAdmins, "/admins", t.nav_admins),

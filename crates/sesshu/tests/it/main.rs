@@ -30,5 +30,6 @@ mod privacy;
 mod races;
 #[cfg(feature = "saml")]
 mod saml;
+mod slots;
 mod smtp_kit;
 mod vault;

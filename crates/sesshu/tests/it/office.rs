@@ -203,6 +203,13 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         Open::Roles(&["system", "operator"]),
     ),
     ("GET", "/mail/outbox", Open::Roles(&["system", "operator"])),
+    ("GET", "/slots/new", Open::Roles(&["system", "operator"])),
+    (
+        "POST",
+        "/slots/preview",
+        Open::Roles(&["system", "operator"]),
+    ),
+    ("POST", "/slots", Open::Roles(&["system", "operator"])),
     (
         "GET",
         "/lists/recipients",

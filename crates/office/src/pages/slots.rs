@@ -1,0 +1,521 @@
+//! Registering slots with the generator (予約枠の一括登録): the form, a
+//! preview that says what would be made (or everything that is wrong,
+//! including overlaps with slots that exist), and the creation of all of
+//! them in one transaction with its audit entry.
+
+use super::{Frame, StaffPage, html};
+use crate::error::OfficeError;
+use crate::i18n::Texts;
+use crate::state::OfficeState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
+use serde::Deserialize;
+use sesshu_domain::slot_plan::{PlannedSlot, SlotPlan};
+use sesshu_domain::{
+    Catalog, DoseNumber, Duty, InstitutionId, LaneId, Scope, SlotEligibility, TOKYO, UserType,
+    VaccineId, VenueId,
+};
+use sesshu_http::CsrfForm;
+use sesshu_store::{NewSlot, SlotQuery};
+use std::collections::BTreeMap;
+
+const WEEKDAYS: [(Weekday, &str); 7] = [
+    (Weekday::Mon, "mon"),
+    (Weekday::Tue, "tue"),
+    (Weekday::Wed, "wed"),
+    (Weekday::Thu, "thu"),
+    (Weekday::Fri, "fri"),
+    (Weekday::Sat, "sat"),
+    (Weekday::Sun, "sun"),
+];
+
+/// The form as posted: every field as text, so that a wrong one is shown
+/// back as it was typed.
+#[derive(Clone, Debug, Default)]
+pub struct PlanForm {
+    pub from: String,
+    pub to: String,
+    pub weekdays: Vec<String>,
+    pub excluded: String,
+    pub times: String,
+    pub length: String,
+    pub lanes: Vec<String>,
+    pub capacity: String,
+    pub vaccine: String,
+    pub dose: String,
+    pub institutions: Vec<String>,
+    pub user_types: Vec<String>,
+    pub opens_at: String,
+}
+
+impl PlanForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut form = PlanForm::default();
+        for (key, value) in pairs {
+            match key.as_str() {
+                "from" => form.from = value,
+                "to" => form.to = value,
+                "weekday" => form.weekdays.push(value),
+                "excluded" => form.excluded = value,
+                "times" => form.times = value,
+                "length" => form.length = value,
+                "lane" => form.lanes.push(value),
+                "capacity" => form.capacity = value,
+                "vaccine" => form.vaccine = value,
+                "dose" => form.dose = value,
+                "institution" => form.institutions.push(value),
+                "user_type" => form.user_types.push(value),
+                "opens_at" => form.opens_at = value,
+                _ => {}
+            }
+        }
+        form
+    }
+
+    /// The same form as hidden fields (the preview's "create" button).
+    fn hidden(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![
+            ("from", self.from.clone()),
+            ("to", self.to.clone()),
+            ("excluded", self.excluded.clone()),
+            ("times", self.times.clone()),
+            ("length", self.length.clone()),
+            ("capacity", self.capacity.clone()),
+            ("vaccine", self.vaccine.clone()),
+            ("dose", self.dose.clone()),
+            ("opens_at", self.opens_at.clone()),
+        ];
+        out.extend(self.weekdays.iter().map(|v| ("weekday", v.clone())));
+        out.extend(self.lanes.iter().map(|v| ("lane", v.clone())));
+        out.extend(self.institutions.iter().map(|v| ("institution", v.clone())));
+        out.extend(self.user_types.iter().map(|v| ("user_type", v.clone())));
+        out
+    }
+}
+
+/// A plan with what the form adds to it.
+struct Parsed {
+    plan: SlotPlan,
+    eligibility: SlotEligibility,
+    opens_at: DateTime<Utc>,
+    venue: VenueId,
+}
+
+/// Reads the form; every problem in the person's language.
+fn parse(form: &PlanForm, catalog: &Catalog, t: &Texts) -> Result<Parsed, Vec<String>> {
+    let mut problems = Vec::new();
+    let date = |s: &str, what: &str, problems: &mut Vec<String>| {
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map_err(|_| problems.push(format!("{what}{}{}", t.colon, t.slots_bad_date)))
+            .ok()
+    };
+    let from = date(&form.from, t.slots_from, &mut problems);
+    let to = date(&form.to, t.slots_to, &mut problems);
+    let mut excluded = Vec::new();
+    for line in form
+        .excluded
+        .split([',', '\n', ' '])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        match NaiveDate::parse_from_str(line, "%Y-%m-%d") {
+            Ok(d) => excluded.push(d),
+            Err(_) => problems.push(format!("{}{}{line}", t.slots_excluded, t.colon)),
+        }
+    }
+    let mut times = Vec::new();
+    for line in form.times.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let range = line.split_once(['-', '–', '〜', '~']).and_then(|(a, b)| {
+            let a = NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?;
+            let b = NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?;
+            Some((a, b))
+        });
+        match range {
+            Some(range) => times.push(range),
+            None => problems.push(format!("{}{}{line}", t.slots_times, t.colon)),
+        }
+    }
+    let number = |s: &str, what: &str, problems: &mut Vec<String>| {
+        s.trim()
+            .parse::<u32>()
+            .map_err(|_| problems.push(format!("{what}{}{}", t.colon, t.slots_bad_number)))
+            .ok()
+    };
+    let length = number(&form.length, t.slots_length, &mut problems);
+    let capacity = number(&form.capacity, t.slots_capacity, &mut problems);
+    let weekdays: Vec<Weekday> = WEEKDAYS
+        .iter()
+        .filter(|(_, code)| form.weekdays.iter().any(|w| w == code))
+        .map(|(d, _)| *d)
+        .collect();
+    let lanes: Vec<LaneId> = form
+        .lanes
+        .iter()
+        .filter_map(|l| l.parse().ok().map(LaneId))
+        .filter(|l| catalog.lane(*l).is_some())
+        .collect();
+    let venues: Vec<VenueId> = lanes
+        .iter()
+        .filter_map(|l| catalog.lane(*l).map(|lane| lane.venue))
+        .collect();
+    if venues.windows(2).any(|w| w[0] != w[1]) {
+        problems.push(t.slots_one_venue.to_owned());
+    }
+    let vaccine = form
+        .vaccine
+        .parse()
+        .ok()
+        .map(VaccineId)
+        .filter(|v| catalog.vaccine(*v).is_some());
+    if vaccine.is_none() {
+        problems.push(format!("{}{}{}", t.slots_vaccine, t.colon, t.slots_choose));
+    }
+    let dose = form
+        .dose
+        .parse::<u8>()
+        .ok()
+        .and_then(|d| DoseNumber::new(d).ok());
+    if dose.is_none() {
+        problems.push(format!("{}{}{}", t.dose, t.colon, t.slots_choose));
+    }
+    let opens_at = NaiveDateTime::parse_from_str(form.opens_at.trim(), "%Y-%m-%dT%H:%M")
+        .ok()
+        .and_then(|at| TOKYO.from_local_datetime(&at).single())
+        .map(|at| at.with_timezone(&Utc));
+    if opens_at.is_none() {
+        problems.push(format!(
+            "{}{}{}",
+            t.slots_opens_at, t.colon, t.slots_bad_date
+        ));
+    }
+    let eligibility = SlotEligibility {
+        institutions: form
+            .institutions
+            .iter()
+            .filter_map(|i| i.parse().ok().map(InstitutionId))
+            .collect(),
+        user_types: form
+            .user_types
+            .iter()
+            .filter_map(|u| UserType::parse(u).ok())
+            .collect(),
+    };
+    let (
+        Some(from),
+        Some(to),
+        Some(length),
+        Some(capacity),
+        Some(vaccine),
+        Some(dose),
+        Some(opens_at),
+    ) = (from, to, length, capacity, vaccine, dose, opens_at)
+    else {
+        return Err(problems);
+    };
+    let plan = SlotPlan {
+        from,
+        to,
+        weekdays,
+        excluded: excluded.into_iter().collect(),
+        times,
+        length_minutes: length,
+        lanes,
+        capacity,
+        vaccine,
+        dose,
+    };
+    problems.extend(plan.problems().iter().map(|p| t.plan_problem(p)));
+    match (problems.is_empty(), venues.first()) {
+        (true, Some(venue)) => Ok(Parsed {
+            plan,
+            eligibility,
+            opens_at,
+            venue: *venue,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// The planned slots that overlap existing ones, with the plan's slots.
+async fn check(
+    state: &OfficeState,
+    parsed: &Parsed,
+) -> Result<(Vec<PlannedSlot>, Vec<PlannedSlot>), OfficeError> {
+    let slots = parsed.plan.slots();
+    let (Some(first), Some(last)) = (slots.first(), slots.last()) else {
+        return Ok((slots, Vec::new()));
+    };
+    let existing = state
+        .store()
+        .slots(&SlotQuery {
+            venue: Some(parsed.venue),
+            ..SlotQuery::between(first.starts_at, last.ends_at)
+        })
+        .await?;
+    let conflicts = parsed.plan.conflicts(&existing);
+    Ok((slots, conflicts))
+}
+
+#[derive(Template)]
+#[template(path = "slots.html")]
+struct FormPage {
+    frame: Frame,
+    t: &'static Texts,
+    form: PlanForm,
+    weekdays: Vec<(&'static str, &'static str, bool)>,
+    /// (id, "venue – lane", checked)
+    lanes: Vec<(i64, String, bool)>,
+    vaccines: Vec<(i64, String, bool)>,
+    institutions: Vec<(i64, String, bool)>,
+    user_types: Vec<(&'static str, &'static str, bool)>,
+    problems: Vec<String>,
+    created: Option<String>,
+    /// The preview: (day, slots), total, first, last; conflicts.
+    preview: Option<Preview>,
+    hidden: Vec<(&'static str, String)>,
+}
+
+#[derive(Debug)]
+pub struct Preview {
+    pub days: Vec<(String, usize)>,
+    pub total: usize,
+    pub first: String,
+    pub last: String,
+    pub conflicts: Vec<String>,
+}
+
+async fn form_page(
+    state: &OfficeState,
+    frame: Frame,
+    form: PlanForm,
+    problems: Vec<String>,
+    preview: Option<Preview>,
+    created: Option<String>,
+) -> Result<Response, OfficeError> {
+    let t = frame.t;
+    let catalog = state.store().catalog().await?;
+    let institutions = state.store().institutions().await?;
+    let hidden = if preview.as_ref().is_some_and(|p| p.conflicts.is_empty()) {
+        form.hidden()
+    } else {
+        Vec::new()
+    };
+    html(FormPage {
+        weekdays: WEEKDAYS
+            .iter()
+            .map(|(d, code)| {
+                (
+                    *code,
+                    t.weekday(*d),
+                    form.weekdays.iter().any(|w| w == code),
+                )
+            })
+            .collect(),
+        lanes: catalog
+            .lanes
+            .iter()
+            .map(|l| {
+                let venue = catalog
+                    .venue(l.venue)
+                    .map(|v| v.name(t.lang))
+                    .unwrap_or_default();
+                (
+                    l.id.0,
+                    format!("{venue} – {}", l.name(t.lang)),
+                    form.lanes.contains(&l.id.to_string()),
+                )
+            })
+            .collect(),
+        vaccines: catalog
+            .vaccines
+            .iter()
+            .map(|v| {
+                (
+                    v.id.0,
+                    v.name(t.lang).to_owned(),
+                    form.vaccine == v.id.to_string(),
+                )
+            })
+            .collect(),
+        institutions: institutions
+            .iter()
+            .map(|i| {
+                (
+                    i.id.0,
+                    i.name(t.lang).to_owned(),
+                    form.institutions.contains(&i.id.to_string()),
+                )
+            })
+            .collect(),
+        user_types: UserType::ALL
+            .iter()
+            .map(|u| {
+                (
+                    u.as_str(),
+                    t.user_type(Some(*u)),
+                    form.user_types.iter().any(|f| f == u.as_str()),
+                )
+            })
+            .collect(),
+        form,
+        problems,
+        created,
+        preview,
+        hidden,
+        frame,
+        t,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    created: Option<usize>,
+}
+
+/// The empty form: next week's weekdays, 09:00–12:00 and 13:00–17:00 in
+/// 30-minute slots, booking open from now.
+pub async fn new(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    Query(query): Query<NewQuery>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ManageSlots, Scope::Any)?;
+    let now = state.clock().now();
+    let today = sesshu_domain::tokyo_day(now);
+    let form = PlanForm {
+        from: (today + chrono::Days::new(7))
+            .format("%Y-%m-%d")
+            .to_string(),
+        to: (today + chrono::Days::new(11))
+            .format("%Y-%m-%d")
+            .to_string(),
+        weekdays: WEEKDAYS[..5].iter().map(|(_, c)| (*c).to_owned()).collect(),
+        times: "09:00-12:00\n13:00-17:00".into(),
+        length: "30".into(),
+        capacity: "8".into(),
+        dose: "1".into(),
+        opens_at: now
+            .with_timezone(&TOKYO)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string(),
+        ..PlanForm::default()
+    };
+    let created = query
+        .created
+        .map(|n| frame.t.slots_created.replace("{n}", &n.to_string()));
+    form_page(&state, frame, form, Vec::new(), None, created).await
+}
+
+/// What the plan would make, or what is wrong with it.
+pub async fn preview(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ManageSlots, Scope::Any)?;
+    let form = PlanForm::from_pairs(pairs);
+    let catalog = state.store().catalog().await?;
+    let parsed = match parse(&form, &catalog, frame.t) {
+        Ok(parsed) => parsed,
+        Err(problems) => return form_page(&state, frame, form, problems, None, None).await,
+    };
+    let (slots, conflicts) = check(&state, &parsed).await?;
+    let t = frame.t;
+    let mut days: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+    for s in &slots {
+        *days
+            .entry(sesshu_domain::tokyo_day(s.starts_at))
+            .or_default() += 1;
+    }
+    let lane_name = |lane: LaneId| {
+        catalog
+            .lane(lane)
+            .map(|l| l.name(t.lang).to_owned())
+            .unwrap_or_default()
+    };
+    let preview = Preview {
+        days: days
+            .into_iter()
+            .map(|(d, n)| {
+                (
+                    format!(
+                        "{} ({})",
+                        d.format("%Y-%m-%d"),
+                        t.weekday(chrono::Datelike::weekday(&d))
+                    ),
+                    n,
+                )
+            })
+            .collect(),
+        total: slots.len(),
+        first: slots
+            .first()
+            .map(|s| t.time(s.starts_at))
+            .unwrap_or_default(),
+        last: slots
+            .last()
+            .map(|s| t.time(s.starts_at))
+            .unwrap_or_default(),
+        conflicts: conflicts
+            .iter()
+            .take(50)
+            .map(|c| format!("{} {}", t.time(c.starts_at), lane_name(c.lane)))
+            .collect(),
+    };
+    form_page(&state, frame, form, Vec::new(), Some(preview), None).await
+}
+
+/// Creates the plan's slots, all or none, audited as `slots.create`.
+pub async fn create(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ManageSlots, Scope::Any)?;
+    let form = PlanForm::from_pairs(pairs);
+    let catalog = state.store().catalog().await?;
+    let parsed = match parse(&form, &catalog, frame.t) {
+        Ok(parsed) => parsed,
+        Err(problems) => return form_page(&state, frame, form, problems, None, None).await,
+    };
+    let (slots, conflicts) = check(&state, &parsed).await?;
+    if !conflicts.is_empty() {
+        // Someone made slots there meanwhile: nothing is created.
+        let problems = vec![frame.t.slots_conflict.to_owned()];
+        return form_page(&state, frame, form, problems, None, None).await;
+    }
+    let new: Vec<NewSlot> = slots
+        .iter()
+        .map(|s| NewSlot {
+            venue: parsed.venue,
+            lane: s.lane,
+            vaccine: parsed.plan.vaccine,
+            dose: parsed.plan.dose,
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            capacity: parsed.plan.capacity,
+            opens_at: parsed.opens_at,
+            eligibility: parsed.eligibility.clone(),
+        })
+        .collect();
+    let entry = staff.audit(
+        state.clock().now(),
+        "slots.create",
+        vec![
+            format!("venue:{}", parsed.venue),
+            format!("vaccine:{}", parsed.plan.vaccine),
+        ],
+        format!(
+            "{} slots, dose {}, {}..{}, capacity {}",
+            new.len(),
+            parsed.plan.dose.get(),
+            parsed.plan.from,
+            parsed.plan.to,
+            parsed.plan.capacity
+        ),
+    );
+    let ids = state.store().create_slots(&new, &entry).await?;
+    Ok(Redirect::to(&format!("/slots/new?created={}", ids.len())).into_response())
+}

@@ -1,0 +1,85 @@
+//! Registering slots with the office's generator: preview, then all slots
+//! in one transaction with the audit entry; a plan that overlaps existing
+//! slots creates nothing; what is wrong is said.
+
+use crate::helpers::{on_both_databases, visible_text};
+use crate::office_kit::TestOffice;
+use reqwest::StatusCode;
+use sesshu_domain::{Role, UserType};
+use sesshu_store::SlotQuery;
+
+on_both_databases! {
+    async fn operators_generate_slots_after_a_preview_and_never_twice(app) {
+        let f = app.fixture.clone();
+        let mut office = TestOffice::spawn(&app).await;
+        let operator = office.signed_in(&app, "op", Role::Operator).await;
+        let form = operator.get("/slots/new").await;
+        assert_eq!(form.status, StatusCode::OK);
+
+        let lane_a = f.lane_a.to_string();
+        let lane_b = f.lane_b.to_string();
+        let vaccine = f.vaccine.to_string();
+        let uni = f.uni.to_string();
+        let plan = vec![
+            ("from", "2026-12-14"), ("to", "2026-12-20"),
+            ("weekday", "mon"), ("weekday", "wed"),
+            ("excluded", ""), ("times", "09:00-10:00\n13:00-13:30"),
+            ("length", "30"), ("lane", &lane_a), ("lane", &lane_b),
+            ("capacity", "6"), ("vaccine", &vaccine), ("dose", "1"),
+            ("institution", &uni), ("user_type", "student"),
+            ("opens_at", "2026-12-01T10:00"),
+        ];
+        let preview = operator.post("/slots/preview", &plan).await;
+        assert_eq!(preview.status, StatusCode::OK);
+        let text = visible_text(&preview.html);
+        // Mon 14th and Wed 16th; 09:00, 09:30, 13:00; two lanes.
+        assert!(preview.html.contains("<td id=\"slots-total\">12</td>"), "{text}");
+        assert!(preview.html.contains("action=\"/slots\""), "a create button");
+        let before = app.store.slots(&SlotQuery::between(
+            crate::helpers::tokyo("2026-12-14", "00:00"),
+            crate::helpers::tokyo("2026-12-21", "00:00"),
+        )).await.unwrap().len();
+        assert_eq!(before, 0);
+
+        let created = operator.post("/slots", &plan).await;
+        assert_eq!(created.location.as_deref(), Some("/slots/new?created=12"), "{}", created.html);
+        let slots = app.store.slots(&SlotQuery::between(
+            crate::helpers::tokyo("2026-12-14", "00:00"),
+            crate::helpers::tokyo("2026-12-21", "00:00"),
+        )).await.unwrap();
+        assert_eq!(slots.len(), 12);
+        assert!(slots.iter().all(|s| s.capacity == 6 && s.venue == f.venue));
+        assert!(slots.iter().all(|s| s.eligibility.institutions.contains(&f.uni)
+            && s.eligibility.user_types == [UserType::Student].into_iter().collect()));
+        assert_eq!(slots[0].starts_at, crate::helpers::tokyo("2026-12-14", "09:00"));
+        assert_eq!(slots[0].opens_at, crate::helpers::tokyo("2026-12-01", "10:00"));
+        let audited: Vec<_> = app.store.audit_records(0, 100).await.unwrap().into_iter()
+            .filter(|r| r.entry.action == "slots.create").collect();
+        assert_eq!(audited.len(), 1);
+        assert!(audited[0].entry.detail.starts_with("12 slots"), "{:?}", audited[0].entry);
+
+        // The same plan again overlaps: the preview says where, and a
+        // direct post creates nothing.
+        let again = operator.post("/slots/preview", &plan).await;
+        assert!(!again.html.contains("action=\"/slots\""), "no create button");
+        assert!(visible_text(&again.html).contains("2026-12-14 09:00"), "{}", visible_text(&again.html));
+        let refused = operator.post("/slots", &plan).await;
+        assert_eq!(refused.status, StatusCode::OK);
+        assert_eq!(app.store.slots(&SlotQuery::between(
+            crate::helpers::tokyo("2026-12-14", "00:00"),
+            crate::helpers::tokyo("2026-12-21", "00:00"),
+        )).await.unwrap().len(), 12, "nothing twice");
+
+        // A wrong plan: every problem said, nothing made.
+        let wrong = vec![
+            ("from", "2026-12-20"), ("to", "2026-12-14"), ("times", "12:00-09:00"),
+            ("length", "30"), ("capacity", "0"), ("vaccine", &vaccine), ("dose", "1"),
+            ("opens_at", "2026-12-01T10:00"),
+        ];
+        let page = operator.post("/slots/preview", &wrong).await;
+        let text = visible_text(&page.html);
+        for problem in ["終了日が開始日より前", "曜日を選んで", "レーンを選んで", "定員は1〜1000"] {
+            assert!(text.contains(problem), "{problem} in {text}");
+        }
+    }
+}
