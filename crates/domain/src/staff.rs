@@ -48,6 +48,8 @@ pub enum Duty {
     ManageMail,
     /// Registering and changing slots.
     ManageSlots,
+    /// Changing or cancelling a reservation for its person, at any time.
+    ChangeReservations,
 }
 
 /// The object a duty is done to, as far as scope is concerned.
@@ -133,7 +135,9 @@ impl Role {
         let does = match self {
             Role::SystemAdmin => true,
             Role::Operator => duty != ManageAdmins,
-            Role::InstitutionStaff { .. } => matches!(duty, Overview | ViewReservations),
+            Role::InstitutionStaff { .. } => {
+                matches!(duty, Overview | ViewReservations | ChangeReservations)
+            }
             Role::VenueStaff { .. } => duty == CheckIn,
         };
         if !does {
@@ -247,7 +251,7 @@ mod tests {
     const HALL: VenueId = VenueId(1);
     const GYM: VenueId = VenueId(2);
 
-    const ALL_DUTIES: [Duty; 7] = [
+    const ALL_DUTIES: [Duty; 8] = [
         Duty::Overview,
         Duty::ReadAudit,
         Duty::ManageAdmins,
@@ -255,6 +259,7 @@ mod tests {
         Duty::CheckIn,
         Duty::ManageMail,
         Duty::ManageSlots,
+        Duty::ChangeReservations,
     ];
 
     #[test]

@@ -222,6 +222,12 @@ pub struct Texts {
     pub plan_capacity: &'static str,
     pub plan_nothing: &'static str,
     pub plan_too_many: &'static str,
+    pub office_cancel_title: &'static str,
+    pub office_cancel_hint: &'static str,
+    pub office_cancel_reason: &'static str,
+    pub office_cancel_button: &'static str,
+    pub office_cancelled: &'static str,
+    pub office_cancel_reason_needed: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -438,6 +444,12 @@ pub static JA: Texts = Texts {
     plan_capacity: "定員は1〜1000です",
     plan_nothing: "この条件では枠ができません",
     plan_too_many: "一度に作れる枠は50000件までです",
+    office_cancel_title: "予約の取消（事務局）",
+    office_cancel_hint: "変更期限後でも取り消せます。本人には通常どおり取消のメールが届きます。理由は監査ログに記録されます（個人情報は書かないでください）。",
+    office_cancel_reason: "理由",
+    office_cancel_button: "この予約を取り消す",
+    office_cancelled: "予約を取り消しました。本人に取消のメールを送ります。",
+    office_cancel_reason_needed: "取消の理由を入力してください。",
 };
 
 pub static EN: Texts = Texts {
@@ -654,6 +666,12 @@ pub static EN: Texts = Texts {
     plan_capacity: "the capacity is 1 to 1000",
     plan_nothing: "this makes no slot",
     plan_too_many: "at most 50 000 slots at once",
+    office_cancel_title: "Cancel for the person (office)",
+    office_cancel_hint: "Possible after the deadline too. The person gets the usual cancellation mail. The reason goes to the audit trail (write no personal data in it).",
+    office_cancel_reason: "Reason",
+    office_cancel_button: "Cancel this reservation",
+    office_cancelled: "Cancelled. The person is mailed about it.",
+    office_cancel_reason_needed: "Please give the reason for cancelling.",
 };
 
 impl Texts {

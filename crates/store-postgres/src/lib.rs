@@ -328,6 +328,19 @@ impl Store for PgStore {
         ))
     }
 
+    async fn cancel_audited(
+        &self,
+        series: SeriesId,
+        language: Language,
+        audit: &AuditEntry,
+    ) -> StoreResult<Series> {
+        write_tx!(self, |tx| async {
+            let series = flows::cancel(&mut PgTx(tx), series, language, audit.at).await?;
+            audit::append(tx, audit).await?;
+            Ok(series)
+        })
+    }
+
     async fn saml_request_issued(
         &self,
         id: &str,

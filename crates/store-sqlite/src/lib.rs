@@ -337,6 +337,19 @@ impl Store for SqliteStore {
         Ok(series)
     }
 
+    async fn cancel_audited(
+        &self,
+        series: SeriesId,
+        language: Language,
+        audit: &AuditEntry,
+    ) -> StoreResult<Series> {
+        let mut tx = self.write().await?;
+        let series = flows::cancel(&mut SqliteTx(&mut tx.tx), series, language, audit.at).await?;
+        audit::append(&mut tx.tx, audit).await?;
+        tx.commit().await?;
+        Ok(series)
+    }
+
     async fn saml_request_issued(
         &self,
         id: &str,

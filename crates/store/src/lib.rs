@@ -190,6 +190,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         language: Language,
         now: DateTime<Utc>,
     ) -> StoreResult<Series>;
+    /// Cancels as [`Store::cancel`] does, for the office (at any time), with
+    /// its audit entry in the same transaction.
+    async fn cancel_audited(
+        &self,
+        series: SeriesId,
+        language: Language,
+        audit: &AuditEntry,
+    ) -> StoreResult<Series>;
 
     // --- SAML ---------------------------------------------------------------
 

@@ -49,6 +49,11 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
             get(reservations::show),
         ),
         (
+            Method::POST,
+            "/reservations/{number}/cancel",
+            post(reservations::cancel),
+        ),
+        (
             Method::GET,
             "/reservations/{number}/mail",
             get(mail::preview),

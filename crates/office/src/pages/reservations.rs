@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sesshu_domain::{Catalog, Duty, Person, ReservationNumber, Scope, Series};
+use sesshu_http::CsrfForm;
 use sesshu_vault::Field;
 
 #[derive(Template)]
@@ -71,6 +72,16 @@ struct ReservationPage {
     name_kana: Option<String>,
     name_roman: Option<String>,
     mail: Option<String>,
+    /// The office may cancel it (active, and the role may).
+    can_cancel: bool,
+    done: Option<&'static str>,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    done: Option<String>,
+    error: Option<String>,
 }
 
 /// A series by its number with its person, if the role may see them; an
@@ -121,6 +132,7 @@ pub async fn show(
     State(state): State<OfficeState>,
     StaffPage { staff, frame }: StaffPage,
     Path(number): Path<String>,
+    Query(query): Query<ShowQuery>,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ViewReservations, Scope::Any)?;
     let (series, person) = find(&state, &number).await?;
@@ -153,7 +165,70 @@ pub async fn show(
         name_kana: fields.get(&Field::NameKana).cloned(),
         name_roman: fields.get(&Field::NameRoman).cloned(),
         mail: fields.get(&Field::Mail).cloned(),
+        can_cancel: series.is_active()
+            && staff
+                .may(
+                    Duty::ChangeReservations,
+                    Scope::Institution(person.institution),
+                )
+                .is_ok(),
+        done: (query.done.as_deref() == Some("cancelled")).then_some(t.office_cancelled),
+        error: (query.error.as_deref() == Some("reason")).then_some(t.office_cancel_reason_needed),
         frame,
         t,
     })
+}
+
+#[derive(Deserialize)]
+pub struct CancelForm {
+    reason: String,
+}
+
+/// Cancels a reservation for its person, at any time (after the deadline
+/// too), with a reason; the person gets the usual mail, in the language of
+/// their last one.
+pub async fn cancel(
+    State(state): State<OfficeState>,
+    staff: crate::signed_in::Staff,
+    Path(number): Path<String>,
+    CsrfForm(form): CsrfForm<CancelForm>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ChangeReservations, Scope::Any)?;
+    let (series, person) = find(&state, &number).await?;
+    staff.may(
+        Duty::ChangeReservations,
+        Scope::Institution(person.institution),
+    )?;
+    let number = series.number.to_string();
+    let reason: String = form.reason.trim().chars().take(300).collect();
+    if reason.is_empty() {
+        return Ok(Redirect::to(&format!("/reservations/{number}?error=reason")).into_response());
+    }
+    if !series.is_active() {
+        return Ok(Redirect::to(&format!("/reservations/{number}")).into_response());
+    }
+    let language = state
+        .store()
+        .mail_jobs(&sesshu_store::MailQuery {
+            state: None,
+            series: Some(series.id),
+            limit: 1,
+        })
+        .await?
+        .first()
+        .map_or(sesshu_domain::Language::Ja, |job| job.language);
+    let entry = staff.audit(
+        state.clock().now(),
+        "reservation.cancel",
+        vec![
+            format!("series:{}", series.id),
+            format!("institution:{}", person.institution),
+        ],
+        format!("reason: {reason}"),
+    );
+    state
+        .store()
+        .cancel_audited(series.id, language, &entry)
+        .await?;
+    Ok(Redirect::to(&format!("/reservations/{number}?done=cancelled")).into_response())
 }

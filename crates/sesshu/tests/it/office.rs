@@ -225,6 +225,12 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/mail/outbox/{name}",
         Open::Roles(&["system", "operator"]),
     ),
+    // Last: it cancels the reservation the routes above look at.
+    (
+        "POST",
+        "/reservations/{number}/cancel",
+        Open::Roles(&["system", "operator", "staff_b"]),
+    ),
 ];
 
 on_both_databases! {
@@ -302,6 +308,7 @@ on_both_databases! {
                 ],
                 "/admins/{admin}" => vec![("role", "operator"), ("institution", ""), ("venue", "")],
                 "/login" => vec![("directory", "builtin"), ("login", "nobody"), ("password", "x")],
+                "/reservations/{number}/cancel" => vec![("reason", "access test")],
                 _ => Vec::new(),
             };
             match open {
@@ -362,6 +369,52 @@ on_both_databases! {
         for personal in ["bstaff", "example.ac.jp", "例"] {
             assert!(!everything.contains(personal), "{personal} in the audit trail");
         }
+    }
+
+    async fn the_office_cancels_after_the_deadline_with_a_reason_and_the_person_is_mailed(app) {
+        // The clock is on the morning of the first appointment: long past
+        // the person's own deadline.
+        let number = reservation_of_the_other_institution(&app).await;
+        let series = app
+            .store
+            .series_by_number(&sesshu_domain::ReservationNumber::parse(&number).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let slot = series.doses[0].slot;
+        assert_eq!(app.store.slot(slot).await.unwrap().unwrap().booked, 1);
+        let mut office = TestOffice::spawn(&app).await;
+        let other = office
+            .signed_in(&app, "uni_desk", Role::InstitutionStaff { institution: app.fixture.uni })
+            .await;
+        let refused = other.post(&format!("/reservations/{number}/cancel"), &[("reason", "x")]).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND, "another institution's: as if absent");
+        let staff = office
+            .signed_in(&app, "so_desk", Role::InstitutionStaff { institution: app.fixture.staff_only })
+            .await;
+        let page = staff.get(&format!("/reservations/{number}")).await;
+        assert!(page.html.contains(&format!("action=\"/reservations/{number}/cancel\"")));
+        let no_reason = staff.post(&format!("/reservations/{number}/cancel"), &[("reason", "  ")]).await;
+        assert_eq!(no_reason.location, Some(format!("/reservations/{number}?error=reason")));
+        assert!(app.store.series(series.id).await.unwrap().unwrap().is_active());
+
+        let done = staff
+            .post(&format!("/reservations/{number}/cancel"), &[("reason", "phoned: fever")])
+            .await;
+        assert_eq!(done.location, Some(format!("/reservations/{number}?done=cancelled")));
+        assert!(!app.store.series(series.id).await.unwrap().unwrap().is_active());
+        assert_eq!(app.store.slot(slot).await.unwrap().unwrap().booked, 0, "the place is free again");
+        let jobs = app
+            .store
+            .mail_jobs(&sesshu_store::MailQuery { series: Some(series.id), limit: 10, ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(jobs[0].kind, sesshu_domain::MailKind::Cancelled, "the person is mailed");
+        let cancels = audited(&app, "reservation.cancel").await;
+        assert_eq!(cancels.len(), 1);
+        assert_eq!(cancels[0].detail, "reason: phoned: fever");
+        let page = staff.get(&format!("/reservations/{number}")).await;
+        assert!(!page.html.contains("/cancel\""), "nothing left to cancel");
     }
 
     async fn venue_staff_check_people_in_once(app) {
