@@ -228,6 +228,12 @@ pub struct Texts {
     pub office_cancel_button: &'static str,
     pub office_cancelled: &'static str,
     pub office_cancel_reason_needed: &'static str,
+    pub list_first_dose: &'static str,
+    pub list_second_dose: &'static str,
+    pub list_institution_title: &'static str,
+    pub list_download: &'static str,
+    pub list_encoding_utf8: &'static str,
+    pub list_encoding_cp932: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -450,6 +456,12 @@ pub static JA: Texts = Texts {
     office_cancel_button: "この予約を取り消す",
     office_cancelled: "予約を取り消しました。本人に取消のメールを送ります。",
     office_cancel_reason_needed: "取消の理由を入力してください。",
+    list_first_dose: "1回目",
+    list_second_dose: "2回目",
+    list_institution_title: "機関の予約者一覧（CSV）",
+    list_download: "ダウンロード",
+    list_encoding_utf8: "UTF-8（推奨）",
+    list_encoding_cp932: "Shift_JIS（古い Excel 用）",
 };
 
 pub static EN: Texts = Texts {
@@ -672,6 +684,12 @@ pub static EN: Texts = Texts {
     office_cancel_button: "Cancel this reservation",
     office_cancelled: "Cancelled. The person is mailed about it.",
     office_cancel_reason_needed: "Please give the reason for cancelling.",
+    list_first_dose: "Dose 1",
+    list_second_dose: "Dose 2",
+    list_institution_title: "The institution's reservation list (CSV)",
+    list_download: "Download",
+    list_encoding_utf8: "UTF-8 (recommended)",
+    list_encoding_cp932: "Shift_JIS (older Excel)",
 };
 
 impl Texts {

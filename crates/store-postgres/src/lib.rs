@@ -306,6 +306,11 @@ impl Store for PgStore {
         reservations::series_where(&mut conn, reservations::By::AtVenue(venue, from, to)).await
     }
 
+    async fn series_of_institution(&self, institution: InstitutionId) -> StoreResult<Vec<Series>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        reservations::series_where(&mut conn, reservations::By::OfInstitution(institution)).await
+    }
+
     async fn book(&self, request: &NewSeries) -> StoreResult<Booked> {
         write_tx!(self, |tx| flows::book(&mut PgTx(tx), request))
     }

@@ -311,6 +311,14 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn series_of_institution(&self, institution: InstitutionId) -> StoreResult<Vec<Series>> {
+        reservations::series_where(
+            &mut *self.read().await?,
+            reservations::By::OfInstitution(institution),
+        )
+        .await
+    }
+
     async fn book(&self, request: &NewSeries) -> StoreResult<Booked> {
         let mut tx = self.write().await?;
         let booked = flows::book(&mut SqliteTx(&mut tx.tx), request).await?;

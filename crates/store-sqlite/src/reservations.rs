@@ -4,8 +4,8 @@
 use crate::{db, secs, time};
 use chrono::{DateTime, Utc};
 use sesshu_domain::{
-    DoseNumber, PersonId, ReservationNumber, Series, SeriesId, SeriesState, SlotId, VaccineId,
-    VenueId,
+    DoseNumber, InstitutionId, PersonId, ReservationNumber, Series, SeriesId, SeriesState, SlotId,
+    VaccineId, VenueId,
 };
 use sesshu_store::flows::WriteTx;
 use sesshu_store::{Idempotency, NewMailJob, SeriesDoseRow, StoreResult, group_series};
@@ -18,6 +18,8 @@ pub(crate) enum By<'a> {
     Number(&'a ReservationNumber),
     /// Active series with a dose at `venue` in `[from, to)`.
     AtVenue(VenueId, DateTime<Utc>, DateTime<Utc>),
+    /// Active series of an institution's people.
+    OfInstitution(InstitutionId),
 }
 
 const SERIES_COLUMNS: &str = "SELECT se.id, se.number, se.person_id, se.vaccine_id, se.state, \
@@ -80,6 +82,15 @@ pub(crate) async fn series_where(
             .bind(venue.0)
             .bind(secs(from))
             .bind(secs(to))
+            .fetch_all(&mut *conn)
+            .await
+        }
+        By::OfInstitution(institution) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{SERIES_COLUMNS} WHERE se.state = 'booked' AND se.person_id IN \
+                 (SELECT id FROM persons WHERE institution_id = $1) {order}"
+            )))
+            .bind(institution.0)
             .fetch_all(&mut *conn)
             .await
         }

@@ -323,11 +323,153 @@ pub async fn csv(
             ""
         },
     );
+    Ok(download(&file, encoding, bytes))
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct InstitutionQuery {
+    institution: Option<i64>,
+    encoding: Option<String>,
+}
+
+/// An institution's reservation list (予約者一覧) as CSV: every active
+/// reservation of its people with names, user type, department and both
+/// appointments. Institution staff get their own institution's only.
+pub async fn reservations_csv(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    Query(query): Query<InstitutionQuery>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ViewReservations, Scope::Any)?;
+    let institution = query
+        .institution
+        .map(sesshu_domain::InstitutionId)
+        .or(staff.account.role.institution())
+        .ok_or(OfficeError::BadRequest)?;
+    staff.may(Duty::ViewReservations, Scope::Institution(institution))?;
+    let t = frame.t;
+    let encoding = Encoding::parse(query.encoding.as_deref());
+    let code = state
+        .store()
+        .institution(institution)
+        .await?
+        .ok_or(OfficeError::NotFound)?
+        .code;
+    let catalog = state.store().catalog().await?;
+    let series = state.store().series_of_institution(institution).await?;
+    let mut people = Vec::with_capacity(series.len());
+    for s in &series {
+        people.push(
+            state
+                .store()
+                .person(s.person)
+                .await?
+                .ok_or(OfficeError::NotFound)?,
+        );
+    }
+    let opened = personal::open_list(
+        &state,
+        &staff,
+        &people.iter().collect::<Vec<_>>(),
+        &[Field::NameKanji, Field::NameKana],
+        "reservation list export",
+        vec![format!("institution:{institution}")],
+    )
+    .await?;
+    let when = |s: &sesshu_domain::Series, n: u8| {
+        s.doses
+            .iter()
+            .find(|d| d.number.get() == n)
+            .map(|d| {
+                (
+                    d.starts_at
+                        .with_timezone(&sesshu_domain::TOKYO)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                    catalog
+                        .venue(d.venue)
+                        .map(|v| v.name(t.lang).to_owned())
+                        .unwrap_or_default(),
+                )
+            })
+            .unwrap_or_default()
+    };
+    let mut rows: Vec<Vec<String>> = series
+        .iter()
+        .zip(&people)
+        .zip(opened)
+        .map(|((s, person), fields)| {
+            let (first, first_venue) = when(s, 1);
+            let (second, second_venue) = when(s, 2);
+            vec![
+                s.number.to_string(),
+                fields.get(&Field::NameKanji).cloned().unwrap_or_default(),
+                fields.get(&Field::NameKana).cloned().unwrap_or_default(),
+                t.user_type(person.user_type).to_owned(),
+                person
+                    .department
+                    .as_ref()
+                    .map(|d| d.as_str().to_owned())
+                    .unwrap_or_default(),
+                first,
+                first_venue,
+                second,
+                second_venue,
+            ]
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a[5], &a[0]).cmp(&(&b[5], &b[0])));
+    let header = [
+        t.reservation_number,
+        t.name_kanji,
+        t.name_kana,
+        t.user_type,
+        t.department,
+        t.list_first_dose,
+        t.venue,
+        t.list_second_dose,
+        t.venue,
+    ];
+    let bytes = match export::csv(&header, &rows, encoding) {
+        Ok(bytes) => bytes,
+        Err(cells) => {
+            let utf8 = format!("/lists/reservations.csv?institution={institution}");
+            let mut response = html(UnmappablePage {
+                frame,
+                t,
+                cells,
+                utf8,
+            })?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(response);
+        }
+    };
+    let entry = staff.audit(
+        state.clock().now(),
+        "export.reservations",
+        vec![format!("institution:{institution}")],
+        format!("{} rows, {}", rows.len(), encoding.code()),
+    );
+    state.store().audit(&entry).await?;
+    let file = format!(
+        "reservations_{}_{}{}.csv",
+        code.as_str(),
+        tokyo_day(state.clock().now()).format("%Y-%m-%d"),
+        if encoding == Encoding::Cp932 {
+            "_sjis"
+        } else {
+            ""
+        },
+    );
+    Ok(download(&file, encoding, bytes))
+}
+
+fn download(file: &str, encoding: Encoding, bytes: Vec<u8>) -> Response {
     let charset = match encoding {
         Encoding::Utf8Bom => "utf-8",
         Encoding::Cp932 => "shift_jis",
     };
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, format!("text/csv; charset={charset}")),
             (
@@ -338,5 +480,5 @@ pub async fn csv(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }

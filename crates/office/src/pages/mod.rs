@@ -67,6 +67,11 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         (Method::POST, "/slots", post(slots::create)),
         (Method::GET, "/lists/recipients", get(lists::page)),
         (Method::GET, "/lists/recipients.csv", get(lists::csv)),
+        (
+            Method::GET,
+            "/lists/reservations.csv",
+            get(lists::reservations_csv),
+        ),
         (Method::GET, "/checkin", get(checkin::form)),
         (Method::GET, "/checkin/{number}", get(checkin::show)),
         (Method::POST, "/checkin/{number}", post(checkin::check_in)),

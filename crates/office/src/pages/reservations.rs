@@ -21,6 +21,8 @@ struct SearchPage {
     t: &'static Texts,
     number: String,
     not_found: bool,
+    /// The institutions whose list the role may download.
+    institutions: Vec<(i64, String)>,
 }
 
 #[derive(Deserialize)]
@@ -29,6 +31,7 @@ pub struct SearchQuery {
 }
 
 pub async fn search(
+    State(state): State<OfficeState>,
     StaffPage { staff, frame }: StaffPage,
     Query(query): Query<SearchQuery>,
 ) -> Result<Response, OfficeError> {
@@ -38,11 +41,24 @@ pub async fn search(
     if let Ok(parsed) = ReservationNumber::parse(number.trim()) {
         return Ok(Redirect::to(&format!("/reservations/{parsed}")).into_response());
     }
+    let institutions = state
+        .store()
+        .institutions()
+        .await?
+        .into_iter()
+        .filter(|i| {
+            staff
+                .may(Duty::ViewReservations, Scope::Institution(i.id))
+                .is_ok()
+        })
+        .map(|i| (i.id.0, i.name(t.lang).to_owned()))
+        .collect();
     html(SearchPage {
         frame,
         t,
         not_found: !number.trim().is_empty(),
         number,
+        institutions,
     })
 }
 

@@ -163,6 +163,29 @@ on_both_databases! {
         assert_eq!(rows.len(), 3, "{rows:?}");
         assert!(rows.iter().any(|r| r[2] == "髙橋 一郎"), "髙 survives CP932: {rows:?}");
 
+        // The institution's reservation list, for its staff only.
+        let uni_desk = office
+            .signed_in(&app, "unidesk", Role::InstitutionStaff { institution: f.uni })
+            .await;
+        let search = uni_desk.get("/reservations").await;
+        assert!(search.html.contains("action=\"/lists/reservations.csv\""));
+        let list = uni_desk.http.get(uni_desk.url("/lists/reservations.csv")).send().await.unwrap();
+        assert_eq!(list.status(), StatusCode::OK);
+        let disposition = list.headers()["content-disposition"].to_str().unwrap().to_owned();
+        assert!(disposition.contains("reservations_uni_"), "{disposition}");
+        let rows = python_reads(&list.bytes().await.unwrap(), "utf-8-sig");
+        assert_eq!(rows.len(), 5, "4 reservations and the header: {rows:?}");
+        assert!(rows.iter().any(|r| r[1] == "髙橋 一郎" && r[5] == "2026-12-10 09:00"), "{rows:?}");
+        assert!(rows.iter().any(|r| r[1] == "'=HYPERLINK(\"x\")"), "{rows:?}");
+        let staffonly = uni_desk
+            .get(&format!("/lists/reservations.csv?institution={}", f.staff_only))
+            .await;
+        assert_eq!(staffonly.status, StatusCode::NOT_FOUND, "another institution's list");
+        let exports: Vec<_> = app.store.audit_records(0, 1000).await.unwrap().into_iter()
+            .filter(|r| r.entry.action == "export.reservations").collect();
+        assert_eq!(exports.len(), 1);
+        assert!(exports[0].entry.detail.starts_with("4 rows"), "{:?}", exports[0].entry);
+
         // Another venue's staff: as if there were no such list.
         let gym = app
             .store

@@ -225,6 +225,11 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/mail/outbox/{name}",
         Open::Roles(&["system", "operator"]),
     ),
+    (
+        "GET",
+        "/lists/reservations.csv",
+        Open::Roles(&["system", "operator", "staff_b"]),
+    ),
     // Last: it cancels the reservation the routes above look at.
     (
         "POST",
@@ -294,8 +299,10 @@ on_both_databases! {
                 .replace("{tag}", "en")
                 .replace("{code}", "staffonly");
             // The lists of the fixture's venue (venue_w's is another).
-            let path = if template.starts_with("/lists/") {
+            let path = if template.starts_with("/lists/recipients") {
                 format!("{path}?day=2026-12-10&venue={}", f.venue)
+            } else if template.starts_with("/lists/reservations") {
+                format!("{path}?institution={}", f.staff_only)
             } else {
                 path
             };
