@@ -106,6 +106,13 @@ pub fn instant(lang: Language, at: DateTime<Utc>) -> String {
 }
 
 impl View {
+    /// Whether the contact URL may be a link: the institution's master
+    /// says what it is, and only a web address becomes an `href`.
+    pub fn contact_url_is_web(&self) -> bool {
+        let url = self.contact_url.to_ascii_lowercase();
+        url.starts_with("https://") || url.starts_with("http://")
+    }
+
     fn of(letter: &Letter<'_>) -> Self {
         let lang = letter.language;
         let i = letter.institution;
@@ -399,6 +406,23 @@ pub(crate) mod tests {
         assert!(
             mail.text.contains("学生証をお持ちください。\n<script>"),
             "text is text"
+        );
+    }
+
+    #[test]
+    fn only_a_web_address_becomes_a_link() {
+        let mut institution = institution();
+        let mail = render(&letter(&institution, MailKind::Booked, Language::En)).unwrap();
+        assert!(
+            mail.html
+                .contains(r#"href="https://aoba.example.ac.jp/vaccine""#)
+        );
+        institution.contact.url = "javascript:alert(1)".into();
+        let mail = render(&letter(&institution, MailKind::Booked, Language::En)).unwrap();
+        assert!(!mail.html.contains(r#"href="javascript"#), "{}", mail.html);
+        assert!(
+            mail.html.contains("javascript:alert(1)"),
+            "still shown as text"
         );
     }
 

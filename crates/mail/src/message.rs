@@ -9,8 +9,8 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use sesshu_domain::MailAddress;
 
-/// Who a mail is from and to.
-#[derive(Clone, Debug)]
+/// Who a mail is from and to. `Debug` leaves the recipient out.
+#[derive(Clone)]
 pub struct Envelope {
     pub from: MailAddress,
     /// Shown with the sender's address (the institution's name).
@@ -20,6 +20,18 @@ pub struct Envelope {
     pub to: MailAddress,
     /// `<sesshu-mail-{job}@{domain}>`: the same on every try.
     pub message_id: String,
+}
+
+impl std::fmt::Debug for Envelope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Envelope")
+            .field("from", &self.from)
+            .field("from_name", &self.from_name)
+            .field("reply_to", &self.reply_to)
+            .field("to", &"..")
+            .field("message_id", &self.message_id)
+            .finish()
+    }
 }
 
 /// A text safe for a header: no control characters (CR and LF would start
@@ -125,9 +137,11 @@ mod tests {
     fn no_header_can_be_injected_through_a_name_or_subject() {
         let mut bad = rendered();
         bad.subject = "予約\r\nBcc: everyone@example.com".into();
+        let mut envelope = envelope("Aoba\r\nBcc: all@example.com\u{7f}\0");
+        envelope.message_id = "<x@example.ac.jp>\nBcc: id@example.com".into();
         let message = build(
             &bad,
-            &envelope("Aoba\r\nBcc: all@example.com"),
+            &envelope,
             DateTime::from_timestamp(1_796_000_000, 0).unwrap(),
         )
         .unwrap();
@@ -140,5 +154,13 @@ mod tests {
             "{headers}"
         );
         assert!(message.envelope().to().len() == 1, "one recipient only");
+        assert!(
+            !headers.contains('\0') && !headers.contains('\u{7f}'),
+            "{headers}"
+        );
+        for bad in ["hanako@example.ac.jp\r\nBcc: x@example.com", "a@b\nc"] {
+            assert!(MailAddress::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(!format!("{envelope:?}").contains("hanako"), "{envelope:?}");
     }
 }

@@ -124,12 +124,16 @@ impl SendError {
     }
 }
 
-/// `text` with every word that holds an `@` replaced by `<address>`: SMTP
-/// errors quote the recipient, and the reason is stored and shown.
+/// `text` with every word that holds an `@`, and every `<…>` (a bare
+/// local part is often a login), replaced by `<address>`: SMTP errors quote
+/// the recipient, and the reason is stored unsealed and shown.
 pub fn redact(text: &str) -> String {
     text.split(' ')
         .map(|word| {
-            if word.contains('@') {
+            let bracketed = word
+                .find('<')
+                .is_some_and(|open| word[open..].contains('>'));
+            if word.contains('@') || bracketed {
                 "<address>"
             } else {
                 word
@@ -216,12 +220,144 @@ impl MailTransport {
 mod tests {
     use super::*;
 
+    use crate::{Envelope, Rendered, build};
+    use sesshu_domain::MailAddress;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::TcpListener;
+
     #[test]
     fn addresses_in_server_replies_are_not_kept() {
         assert_eq!(
             redact("5.1.1 <hanako@example.ac.jp>: Recipient address rejected"),
             "5.1.1 <address> Recipient address rejected"
         );
+        assert_eq!(
+            redact("550 user taro.yamada@example.ac.jp\tunknown, <s1234567> too"),
+            "550 user <address> <address> too"
+        );
+    }
+
+    fn plain(port: u16) -> MailTransport {
+        MailTransport::smtp(&SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: Some(port),
+            security: Security::None,
+            username: None,
+            password: None,
+            timeout_seconds: 5,
+        })
+        .unwrap()
+    }
+
+    fn message() -> Message {
+        let rendered = Rendered {
+            subject: "Vaccination booking confirmed (KX7M-4QP9)".into(),
+            text: "text".into(),
+            html: "<p>html</p>".into(),
+            ics: None,
+        };
+        let envelope = Envelope {
+            from: MailAddress::parse("noreply@aoba.example.ac.jp").unwrap(),
+            from_name: "Aoba University".into(),
+            reply_to: None,
+            to: MailAddress::parse("hanako@example.ac.jp").unwrap(),
+            message_id: "<sesshu-mail-7@vaccine.example.ac.jp>".into(),
+        };
+        build(
+            &rendered,
+            &envelope,
+            chrono::DateTime::from_timestamp(1_796_000_000, 0).unwrap(),
+        )
+        .unwrap()
+    }
+
+    /// An SMTP server on loopback for one connection that answers RCPT TO
+    /// with `rcpt` and DATA's end with `queued`; everything else is 250.
+    async fn server(rcpt: &'static str, queued: &'static str) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            let (read, mut write) = socket.into_split();
+            let mut lines = BufReader::new(read).lines();
+            write.write_all(b"220 test ESMTP\r\n").await.unwrap();
+            let mut in_data = false;
+            while let Ok(Some(line)) = lines.next_line().await {
+                let reply = if in_data {
+                    if line != "." {
+                        continue;
+                    }
+                    in_data = false;
+                    queued
+                } else {
+                    match line.get(..4).map(str::to_ascii_uppercase).as_deref() {
+                        Some("RCPT") => rcpt,
+                        Some("DATA") => {
+                            in_data = true;
+                            "354 go on"
+                        }
+                        Some("QUIT") => "221 bye",
+                        _ => "250 test",
+                    }
+                };
+                write
+                    .write_all(format!("{reply}\r\n").as_bytes())
+                    .await
+                    .unwrap();
+                if reply.starts_with("221") {
+                    break;
+                }
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn an_accepted_mail_keeps_the_reply_without_addresses() {
+        let port = server(
+            "250 ok",
+            "250 2.0.0 queued as 4QX9 for <hanako@example.ac.jp>",
+        )
+        .await;
+        let accepted = plain(port).send(&message()).await.unwrap();
+        assert_eq!(accepted.reply, "250 2.0.0 queued as 4QX9 for <address>");
+    }
+
+    #[tokio::test]
+    async fn a_refused_recipient_is_permanent_and_not_named() {
+        let port = server(
+            "550 5.1.1 <hanako@example.ac.jp>: Recipient address rejected: hanako@example.ac.jp",
+            "250 ok",
+        )
+        .await;
+        let e = plain(port).send(&message()).await.unwrap_err();
+        assert!(e.is_permanent(), "{e}");
+        assert!(!e.is_unreachable(), "{e}");
+        let shown = e.to_string();
+        assert!(shown.starts_with("550"), "{shown}");
+        assert!(!shown.contains('@') && !shown.contains("hanako"), "{shown}");
+        assert!(!format!("{e:?}").contains("hanako"), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn a_busy_server_is_transient() {
+        let port = server("451 4.3.0 <hanako@example.ac.jp> try again later", "250 ok").await;
+        let e = plain(port).send(&message()).await.unwrap_err();
+        assert!(!e.is_permanent(), "{e}");
+        assert!(!e.is_unreachable(), "{e}");
+        assert!(e.to_string().starts_with("451"), "{e}");
+        assert!(!e.to_string().contains("hanako"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_server_that_is_not_there_is_transient_and_unreachable() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let e = plain(port).send(&message()).await.unwrap_err();
+        assert!(!e.is_permanent(), "{e}");
+        assert!(e.is_unreachable(), "{e}");
     }
 
     #[test]

@@ -234,6 +234,17 @@ pub struct Texts {
     pub list_download: &'static str,
     pub list_encoding_utf8: &'static str,
     pub list_encoding_cp932: &'static str,
+    pub slot_day_title: &'static str,
+    pub slot_booked: &'static str,
+    pub slot_state: &'static str,
+    pub slot_open: &'static str,
+    pub slot_closed: &'static str,
+    pub slot_edit: &'static str,
+    pub slot_none: &'static str,
+    pub slot_close: &'static str,
+    pub slot_saved: &'static str,
+    pub slot_below_booked: &'static str,
+    pub slot_has_bookings: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -462,6 +473,17 @@ pub static JA: Texts = Texts {
     list_download: "ダウンロード",
     list_encoding_utf8: "UTF-8（推奨）",
     list_encoding_cp932: "Shift_JIS（古い Excel 用）",
+    slot_day_title: "予約枠（日別）",
+    slot_booked: "予約数 / 定員",
+    slot_state: "受付",
+    slot_open: "受付中",
+    slot_closed: "停止",
+    slot_edit: "予約枠の修正",
+    slot_none: "この日の予約枠はありません。",
+    slot_close: "受付を停止する",
+    slot_saved: "変更しました。",
+    slot_below_booked: "定員は予約済みの {n} 人より少なくできません。",
+    slot_has_bookings: "{n} 件の予約がある枠は停止できません。先に予約を別の枠へ移すか取り消してください。",
 };
 
 pub static EN: Texts = Texts {
@@ -690,6 +712,17 @@ pub static EN: Texts = Texts {
     list_download: "Download",
     list_encoding_utf8: "UTF-8 (recommended)",
     list_encoding_cp932: "Shift_JIS (older Excel)",
+    slot_day_title: "Slots of a day",
+    slot_booked: "Booked / places",
+    slot_state: "Booking",
+    slot_open: "Open",
+    slot_closed: "Closed",
+    slot_edit: "Change slot",
+    slot_none: "No slots on this day.",
+    slot_close: "Close for booking",
+    slot_saved: "Saved.",
+    slot_below_booked: "The capacity cannot be below the {n} places already booked.",
+    slot_has_bookings: "A slot with {n} bookings cannot be closed: move or cancel them first.",
 };
 
 impl Texts {

@@ -29,7 +29,7 @@ use sesshu_store::{
     NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts, PersonLogin,
     Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
 };
-use sesshu_store::{Field, KeyId, Owner, Sealed};
+use sesshu_store::{Field, KeyId, Owner, Sealed, SlotChange, SlotChanged};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::collections::BTreeSet;
 use std::str::FromStr;
@@ -177,6 +177,21 @@ impl Store for PgStore {
 
     async fn insert_slots(&self, new: &[NewSlot]) -> StoreResult<Vec<SlotId>> {
         write_tx!(self, |tx| slots::insert(tx, new))
+    }
+
+    async fn change_slot(
+        &self,
+        slot: SlotId,
+        change: &SlotChange,
+        audit: &AuditEntry,
+    ) -> StoreResult<SlotChanged> {
+        write_tx!(self, |tx| async {
+            let changed = slots::change(tx, slot, change).await?;
+            if changed == SlotChanged::Done {
+                audit::append(tx, audit).await?;
+            }
+            Ok(changed)
+        })
     }
 
     async fn create_slots(&self, new: &[NewSlot], audit: &AuditEntry) -> StoreResult<Vec<SlotId>> {

@@ -1,8 +1,8 @@
-//! Slots: listing for availability, inserting in bulk.
+//! Slots: listing for availability, inserting in bulk, the office's changes.
 
 use crate::db;
 use sesshu_domain::{InstitutionId, LaneId, Slot, SlotEligibility, SlotId, VaccineId, VenueId};
-use sesshu_store::{NewSlot, SlotQuery, StoreResult, columns};
+use sesshu_store::{NewSlot, SlotChange, SlotChanged, SlotQuery, StoreError, StoreResult, columns};
 use sqlx::postgres::{PgPool, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
@@ -108,4 +108,50 @@ pub(crate) async fn insert(
         ids.push(SlotId(id));
     }
     Ok(ids)
+}
+
+/// Changes a slot in the caller's transaction; the row is locked (on
+/// PostgreSQL) so that a booking waits, and the checks see its last count.
+pub(crate) async fn change(
+    tx: &mut Transaction<'static, Postgres>,
+    slot: SlotId,
+    change: &SlotChange,
+) -> StoreResult<SlotChanged> {
+    let booked: Option<i32> =
+        sqlx::query_scalar("SELECT booked FROM slots WHERE id = $1 FOR UPDATE")
+            .bind(slot.0)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db)?;
+    let booked = u32::try_from(booked.ok_or(StoreError::NotFound)?).unwrap_or(0);
+    if change.capacity < booked {
+        return Ok(SlotChanged::BelowBooked(booked));
+    }
+    if change.closed && booked > 0 {
+        return Ok(SlotChanged::HasBookings(booked));
+    }
+    sqlx::query(
+        "UPDATE slots SET capacity = $2, closed = $3, eligible_user_types = $4 WHERE id = $1",
+    )
+    .bind(slot.0)
+    .bind(i32::try_from(change.capacity).unwrap_or(i32::MAX))
+    .bind(change.closed)
+    .bind(columns::user_types_text(&change.eligibility.user_types))
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    sqlx::query("DELETE FROM slot_institutions WHERE slot_id = $1")
+        .bind(slot.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    for institution in &change.eligibility.institutions {
+        sqlx::query("INSERT INTO slot_institutions (slot_id, institution_id) VALUES ($1, $2)")
+            .bind(slot.0)
+            .bind(institution.0)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+    }
+    Ok(SlotChanged::Done)
 }

@@ -28,7 +28,7 @@ use sesshu_store::{
     NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts, PersonLogin,
     Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
 };
-use sesshu_store::{Field, KeyId, Owner, Sealed};
+use sesshu_store::{Field, KeyId, Owner, Sealed, SlotChange, SlotChanged};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -181,6 +181,21 @@ impl Store for SqliteStore {
         let ids = slots::insert(&mut tx.tx, new).await?;
         tx.commit().await?;
         Ok(ids)
+    }
+
+    async fn change_slot(
+        &self,
+        slot: SlotId,
+        change: &SlotChange,
+        audit: &AuditEntry,
+    ) -> StoreResult<SlotChanged> {
+        let mut tx = self.write().await?;
+        let changed = slots::change(&mut tx.tx, slot, change).await?;
+        if changed == SlotChanged::Done {
+            audit::append(&mut tx.tx, audit).await?;
+            tx.commit().await?;
+        }
+        Ok(changed)
     }
 
     async fn create_slots(&self, new: &[NewSlot], audit: &AuditEntry) -> StoreResult<Vec<SlotId>> {

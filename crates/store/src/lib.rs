@@ -73,6 +73,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn slot(&self, id: SlotId) -> StoreResult<Option<Slot>>;
     /// Inserts all slots in one transaction, or none.
     async fn insert_slots(&self, new: &[NewSlot]) -> StoreResult<Vec<SlotId>>;
+    /// Changes a slot's capacity, closing and eligibility with its audit
+    /// entry, unless the capacity would fall below the places booked or a
+    /// slot with bookings would close (then nothing changes).
+    async fn change_slot(
+        &self,
+        slot: SlotId,
+        change: &SlotChange,
+        audit: &AuditEntry,
+    ) -> StoreResult<SlotChanged>;
     /// Inserts slots and their audit entry in one transaction (the office's
     /// slot generator): all of them, or none.
     async fn create_slots(&self, new: &[NewSlot], audit: &AuditEntry) -> StoreResult<Vec<SlotId>>;

@@ -87,6 +87,24 @@ pub struct NewSlot {
     pub eligibility: SlotEligibility,
 }
 
+/// What the office changes on a slot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotChange {
+    pub capacity: u32,
+    pub closed: bool,
+    pub eligibility: SlotEligibility,
+}
+
+/// How a slot change ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotChanged {
+    Done,
+    /// Not below the places already booked (that many).
+    BelowBooked(u32),
+    /// A slot with bookings is not closed: its people are moved first.
+    HasBookings(u32),
+}
+
 /// Which slots to list.
 #[derive(Clone, Debug)]
 pub struct SlotQuery {

@@ -65,6 +65,9 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         (Method::GET, "/slots/new", get(slots::new)),
         (Method::POST, "/slots/preview", post(slots::preview)),
         (Method::POST, "/slots", post(slots::create)),
+        (Method::GET, "/slots", get(slots::day)),
+        (Method::GET, "/slots/{slot}", get(slots::edit)),
+        (Method::POST, "/slots/{slot}", post(slots::update)),
         (Method::GET, "/lists/recipients", get(lists::page)),
         (Method::GET, "/lists/recipients.csv", get(lists::csv)),
         (
@@ -144,7 +147,7 @@ impl Frame {
                     (Duty::ViewReservations, "/reservations", t.nav_reservations),
                     (Duty::CheckIn, "/checkin", t.nav_checkin),
                     (Duty::CheckIn, "/lists/recipients", t.nav_lists),
-                    (Duty::ManageSlots, "/slots/new", t.nav_slots),
+                    (Duty::ManageSlots, "/slots", t.nav_slots),
                     (Duty::ManageMail, "/mail", t.nav_mail),
                     (Duty::ReadAudit, "/audit", t.nav_audit),
                     (Duty::ManageAdmins, "/admins", t.nav_admins),

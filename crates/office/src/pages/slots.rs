@@ -519,3 +519,269 @@ pub async fn create(
     let ids = state.store().create_slots(&new, &entry).await?;
     Ok(Redirect::to(&format!("/slots/new?created={}", ids.len())).into_response())
 }
+
+/// A slot as the day's list shows it.
+#[derive(Debug)]
+pub struct SlotRow {
+    pub id: i64,
+    pub time: String,
+    pub lane: String,
+    pub dose: u8,
+    pub booked: u32,
+    pub capacity: u32,
+    pub closed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "slot_day.html")]
+struct DayPage {
+    frame: Frame,
+    t: &'static Texts,
+    day: String,
+    venues: Vec<(i64, String, bool)>,
+    rows: Vec<SlotRow>,
+}
+
+#[derive(Deserialize)]
+pub struct DayQuery {
+    day: Option<String>,
+    venue: Option<i64>,
+}
+
+/// The slots of a day at a venue, with their places taken.
+pub async fn day(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    Query(query): Query<DayQuery>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ManageSlots, Scope::Any)?;
+    let t = frame.t;
+    let catalog = state.store().catalog().await?;
+    let day = query
+        .day
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .unwrap_or_else(|| sesshu_domain::tokyo_day(state.clock().now()));
+    let venue = query
+        .venue
+        .map(VenueId)
+        .or_else(|| catalog.venues.first().map(|v| v.id));
+    let mut rows = Vec::new();
+    if let Some(venue) = venue {
+        let next = day.succ_opt().unwrap_or(day);
+        let slots = state
+            .store()
+            .slots(&SlotQuery {
+                venue: Some(venue),
+                include_closed: true,
+                ..SlotQuery::between(
+                    sesshu_domain::day_start(day),
+                    sesshu_domain::day_start(next),
+                )
+            })
+            .await?;
+        rows = slots
+            .iter()
+            .map(|s| SlotRow {
+                id: s.id.0,
+                time: s
+                    .starts_at
+                    .with_timezone(&TOKYO)
+                    .format("%H:%M")
+                    .to_string(),
+                lane: catalog
+                    .lane(s.lane)
+                    .map(|l| l.name(t.lang).to_owned())
+                    .unwrap_or_default(),
+                dose: s.dose.get(),
+                booked: s.booked,
+                capacity: s.capacity,
+                closed: s.closed,
+            })
+            .collect();
+    }
+    html(DayPage {
+        venues: catalog
+            .venues
+            .iter()
+            .map(|v| (v.id.0, v.name(t.lang).to_owned(), Some(v.id) == venue))
+            .collect(),
+        day: day.format("%Y-%m-%d").to_string(),
+        rows,
+        frame,
+        t,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "slot_edit.html")]
+struct EditPage {
+    frame: Frame,
+    t: &'static Texts,
+    id: i64,
+    when: String,
+    place: String,
+    booked: u32,
+    capacity: u32,
+    closed: bool,
+    institutions: Vec<(i64, String, bool)>,
+    user_types: Vec<(&'static str, &'static str, bool)>,
+    problem: Option<String>,
+    done: bool,
+    /// Back to the slot's day.
+    day_link: String,
+}
+
+#[derive(Deserialize)]
+pub struct EditQuery {
+    done: Option<String>,
+}
+
+async fn edit_page(
+    state: &OfficeState,
+    frame: Frame,
+    slot: sesshu_domain::SlotId,
+    problem: Option<String>,
+    done: bool,
+) -> Result<Response, OfficeError> {
+    let t = frame.t;
+    let slot = state
+        .store()
+        .slot(slot)
+        .await?
+        .ok_or(OfficeError::NotFound)?;
+    let catalog = state.store().catalog().await?;
+    let institutions = state.store().institutions().await?;
+    let venue = catalog
+        .venue(slot.venue)
+        .map(|v| v.name(t.lang))
+        .unwrap_or_default();
+    let lane = catalog
+        .lane(slot.lane)
+        .map(|l| l.name(t.lang))
+        .unwrap_or_default();
+    html(EditPage {
+        id: slot.id.0,
+        when: format!(
+            "{} – {}",
+            t.time(slot.starts_at),
+            slot.ends_at.with_timezone(&TOKYO).format("%H:%M")
+        ),
+        place: format!("{venue} {lane}（{}{}）", t.dose, slot.dose.get()),
+        booked: slot.booked,
+        capacity: slot.capacity,
+        closed: slot.closed,
+        institutions: institutions
+            .iter()
+            .map(|i| {
+                (
+                    i.id.0,
+                    i.name(t.lang).to_owned(),
+                    slot.eligibility.institutions.contains(&i.id),
+                )
+            })
+            .collect(),
+        user_types: UserType::ALL
+            .iter()
+            .map(|u| {
+                (
+                    u.as_str(),
+                    t.user_type(Some(*u)),
+                    slot.eligibility.user_types.contains(u),
+                )
+            })
+            .collect(),
+        problem,
+        done,
+        day_link: format!(
+            "/slots?day={}&venue={}",
+            sesshu_domain::tokyo_day(slot.starts_at).format("%Y-%m-%d"),
+            slot.venue
+        ),
+        frame,
+        t,
+    })
+}
+
+/// One slot: its places taken, and the form that changes it.
+pub async fn edit(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    axum::extract::Path(slot): axum::extract::Path<i64>,
+    Query(query): Query<EditQuery>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ManageSlots, Scope::Any)?;
+    edit_page(
+        &state,
+        frame,
+        sesshu_domain::SlotId(slot),
+        None,
+        query.done.is_some(),
+    )
+    .await
+}
+
+/// Changes capacity, closing and eligibility; never below the places
+/// booked, never closing a slot with bookings (its people move first).
+pub async fn update(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    axum::extract::Path(slot): axum::extract::Path<i64>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ManageSlots, Scope::Any)?;
+    let slot = sesshu_domain::SlotId(slot);
+    let t = frame.t;
+    fn field<'a>(pairs: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
+        pairs
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    let field = |name: &'static str| field(&pairs, name);
+    let Some(capacity) = field("capacity")
+        .next()
+        .and_then(|c| c.trim().parse::<u32>().ok())
+        .filter(|c| *c <= 1000)
+    else {
+        let problem = format!("{}{}{}", t.slots_capacity, t.colon, t.slots_bad_number);
+        return edit_page(&state, frame, slot, Some(problem), false).await;
+    };
+    let change = sesshu_store::SlotChange {
+        capacity,
+        closed: field("closed").next().is_some(),
+        eligibility: SlotEligibility {
+            institutions: field("institution")
+                .filter_map(|i| i.parse().ok().map(InstitutionId))
+                .collect(),
+            user_types: field("user_type")
+                .filter_map(|u| UserType::parse(u).ok())
+                .collect(),
+        },
+    };
+    let entry = staff.audit(
+        state.clock().now(),
+        "slot.change",
+        vec![format!("slot:{slot}")],
+        format!(
+            "capacity {}, {}, institutions {}, user types {}",
+            change.capacity,
+            if change.closed { "closed" } else { "open" },
+            change.eligibility.institutions.len(),
+            change.eligibility.user_types.len()
+        ),
+    );
+    match state.store().change_slot(slot, &change, &entry).await? {
+        sesshu_store::SlotChanged::Done => {
+            Ok(Redirect::to(&format!("/slots/{slot}?done=1")).into_response())
+        }
+        sesshu_store::SlotChanged::BelowBooked(n) => {
+            let problem = t.slot_below_booked.replace("{n}", &n.to_string());
+            edit_page(&state, frame, slot, Some(problem), false).await
+        }
+        sesshu_store::SlotChanged::HasBookings(n) => {
+            let problem = t.slot_has_bookings.replace("{n}", &n.to_string());
+            edit_page(&state, frame, slot, Some(problem), false).await
+        }
+    }
+}

@@ -210,6 +210,13 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         Open::Roles(&["system", "operator"]),
     ),
     ("POST", "/slots", Open::Roles(&["system", "operator"])),
+    ("GET", "/slots", Open::Roles(&["system", "operator"])),
+    ("GET", "/slots/{slot}", Open::Roles(&["system", "operator"])),
+    (
+        "POST",
+        "/slots/{slot}",
+        Open::Roles(&["system", "operator"]),
+    ),
     (
         "GET",
         "/lists/recipients",
@@ -284,6 +291,15 @@ on_both_databases! {
             .unwrap()[0]
             .id
             .to_string();
+        let slot = app
+            .store
+            .series_by_number(&sesshu_domain::ReservationNumber::parse(&number).unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .doses[0]
+            .slot
+            .to_string();
         std::fs::create_dir_all(office.outbox()).unwrap();
         std::fs::write(
             office.outbox().join("access.eml"),
@@ -294,6 +310,7 @@ on_both_databases! {
             let path = template
                 .replace("{number}", &number)
                 .replace("{job}", &job)
+                .replace("{slot}", &slot)
                 .replace("{name}", "access.eml")
                 .replace("{admin}", &target)
                 .replace("{tag}", "en")

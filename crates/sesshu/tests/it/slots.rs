@@ -82,4 +82,91 @@ on_both_databases! {
             assert!(text.contains(problem), "{problem} in {text}");
         }
     }
+
+    async fn a_slot_never_holds_fewer_places_than_it_has_booked(app) {
+        let f = app.fixture.clone();
+        let first = app.slot(1, "2026-12-10", "10:00", f.lane_a, 10).await;
+        app.slot(2, "2027-01-07", "10:00", f.lane_a, 10).await;
+        let empty = app.slot(1, "2026-12-10", "11:00", f.lane_a, 10).await;
+        for login in ["s1", "s2"] {
+            assert_eq!(app.student(login).await.book(first).await.0, StatusCode::CREATED);
+        }
+        let mut office = TestOffice::spawn(&app).await;
+        let operator = office.signed_in(&app, "op", Role::Operator).await;
+        let day = operator.get(&format!("/slots?day=2026-12-10&venue={}", f.venue)).await;
+        assert!(visible_text(&day.html).contains("2 / 10"), "{}", visible_text(&day.html));
+
+        let below = operator.post(&format!("/slots/{first}"), &[("capacity", "1")]).await;
+        assert_eq!(below.status, StatusCode::OK);
+        assert!(visible_text(&below.html).contains("2 人より少なく"), "{}", visible_text(&below.html));
+        let close = operator.post(&format!("/slots/{first}"), &[("capacity", "10"), ("closed", "1")]).await;
+        assert!(visible_text(&close.html).contains("停止できません"), "a slot with bookings stays open");
+        assert_eq!(app.store.slot(first).await.unwrap().unwrap().capacity, 10);
+
+        let ok = operator.post(&format!("/slots/{first}"), &[("capacity", "2"), ("user_type", "staff")]).await;
+        assert_eq!(ok.location, Some(format!("/slots/{first}?done=1")));
+        let changed = app.store.slot(first).await.unwrap().unwrap();
+        assert_eq!((changed.capacity, changed.booked), (2, 2));
+        assert_eq!(changed.eligibility.user_types, [UserType::Staff].into_iter().collect());
+        let closed = operator.post(&format!("/slots/{empty}"), &[("capacity", "10"), ("closed", "1")]).await;
+        assert_eq!(closed.location, Some(format!("/slots/{empty}?done=1")));
+        let (status, body) = app.student("s3").await.book(empty).await;
+        assert_eq!(status, StatusCode::CONFLICT, "closed: {body}");
+        let audited = app.store.audit_records(0, 100).await.unwrap().into_iter()
+            .filter(|r| r.entry.action == "slot.change").count();
+        assert_eq!(audited, 2, "only the changes made");
+    }
+
+    async fn cutting_capacity_while_people_book_never_overbooks(app) {
+        let f = app.fixture.clone();
+        let first = app.slot(1, "2026-12-10", "10:00", f.lane_a, 10).await;
+        app.slot(2, "2027-01-07", "10:00", f.lane_a, 10).await;
+        let mut people = Vec::new();
+        for i in 0..10 {
+            people.push(app.student(&format!("r{i}")).await);
+        }
+        let entry = sesshu_domain::AuditEntry {
+            at: crate::helpers::start_of_tests(),
+            actor: "test".into(),
+            role: "operator".into(),
+            action: "slot.change".into(),
+            objects: vec![],
+            detail: String::new(),
+            origin: "local".into(),
+        };
+        let store = app.store.clone();
+        let cut = tokio::spawn(async move {
+            let change = sesshu_store::SlotChange {
+                capacity: 4,
+                closed: false,
+                eligibility: Default::default(),
+            };
+            let mut outcomes = Vec::new();
+            for _ in 0..20 {
+                outcomes.push(store.change_slot(first, &change, &entry).await.unwrap());
+                tokio::task::yield_now().await;
+            }
+            outcomes
+        });
+        let bookings: Vec<_> = people
+            .into_iter()
+            .map(|p| tokio::spawn(async move { p.book(first).await.0 }))
+            .collect();
+        let mut created = 0;
+        for b in bookings {
+            if b.await.unwrap() == StatusCode::CREATED {
+                created += 1;
+            }
+        }
+        let outcomes = cut.await.unwrap();
+        let slot = app.store.slot(first).await.unwrap().unwrap();
+        assert!(slot.booked <= slot.capacity, "{slot:?}");
+        assert_eq!(slot.booked, created, "every 201 holds a place");
+        if outcomes.contains(&sesshu_store::SlotChanged::Done) {
+            assert_eq!(slot.capacity, 4);
+            assert!(created <= 4, "{created} booked into 4 places");
+        } else {
+            assert!(created > 4, "refused only because more were booked: {created}");
+        }
+    }
 }
