@@ -3,8 +3,8 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use sesshu_domain::booking::Booker;
 use sesshu_domain::{
-    Clock, DoseNumber, Language, Person, Rejection, ReservationNumber, Series, Slot, SlotId,
-    day_start, tokyo_day,
+    AuditEntry, Clock, DoseNumber, Language, Person, Rejection, ReservationNumber, Series, Slot,
+    SlotId, day_start, tokyo_day,
 };
 use sesshu_store::{
     Booked, DoseMove, DynStore, Idempotency, NewSeries, Reschedule, SlotQuery, StoreError,
@@ -193,6 +193,32 @@ impl Bookings {
         idempotency: Option<Idempotency>,
         language: Language,
     ) -> Result<Booked> {
+        self.book_with(who, slot, lanes, idempotency, language, None)
+            .await
+    }
+
+    /// Books for the person as the office (`who` is [`Booker::office`]),
+    /// with the office's audit entry in the booking's transaction.
+    pub async fn book_on_behalf(
+        &self,
+        who: Booker<'_>,
+        slot: SlotId,
+        language: Language,
+        audit: AuditEntry,
+    ) -> Result<Booked> {
+        self.book_with(who, slot, LaneChoice::AnyLane, None, language, Some(audit))
+            .await
+    }
+
+    async fn book_with(
+        &self,
+        who: Booker<'_>,
+        slot: SlotId,
+        lanes: LaneChoice,
+        idempotency: Option<Idempotency>,
+        language: Language,
+        audit: Option<AuditEntry>,
+    ) -> Result<Booked> {
         let now = self.now();
         let slot = self.store.slot(slot).await?.ok_or(BookingError::NotFound)?;
         let active = self.active_series(who.person).await?;
@@ -213,6 +239,7 @@ impl Bookings {
             second,
             idempotency,
             language,
+            audit,
             now,
         };
         Ok(self.store.book(&request).await?)
@@ -302,6 +329,41 @@ impl Bookings {
         lanes: LaneChoice,
         language: Language,
     ) -> Result<Series> {
+        self.change_with(who, number, slot, lanes, language, None)
+            .await
+    }
+
+    /// Moves the series as the office (`who` is [`Booker::office`]: after
+    /// the deadline too), with the office's audit entry in the same
+    /// transaction. The person gets the usual mail.
+    pub async fn change_on_behalf(
+        &self,
+        who: Booker<'_>,
+        number: &ReservationNumber,
+        slot: SlotId,
+        language: Language,
+        audit: AuditEntry,
+    ) -> Result<Series> {
+        self.change_with(
+            who,
+            number,
+            slot,
+            LaneChoice::AnyLane,
+            language,
+            Some(audit),
+        )
+        .await
+    }
+
+    async fn change_with(
+        &self,
+        who: Booker<'_>,
+        number: &ReservationNumber,
+        slot: SlotId,
+        lanes: LaneChoice,
+        language: Language,
+        audit: Option<AuditEntry>,
+    ) -> Result<Series> {
         let now = self.now();
         let series = self.own_series(who, number).await?;
         who.check_changeable(&series, now)?;
@@ -356,6 +418,7 @@ impl Bookings {
                 series: series.id,
                 moves,
                 language,
+                audit,
                 now,
             })
             .await?)

@@ -130,6 +130,30 @@ impl Rejection {
 pub struct Booker<'a> {
     pub person: &'a Person,
     pub institution: &'a Institution,
+    /// The office acts for the person (a phone call): the change deadline
+    /// and the slot's opening time do not hold it back. Eligibility, closed
+    /// slots and free places still do.
+    pub on_behalf: bool,
+}
+
+impl<'a> Booker<'a> {
+    /// The person themselves.
+    pub fn person(person: &'a Person, institution: &'a Institution) -> Self {
+        Self {
+            person,
+            institution,
+            on_behalf: false,
+        }
+    }
+
+    /// The office, for the person.
+    pub fn office(person: &'a Person, institution: &'a Institution) -> Self {
+        Self {
+            person,
+            institution,
+            on_behalf: true,
+        }
+    }
 }
 
 impl Booker<'_> {
@@ -144,7 +168,7 @@ impl Booker<'_> {
         if slot.closed || slot.starts_at <= now {
             return Err(Rejection::SlotClosed);
         }
-        if now < slot.opens_at {
+        if now < slot.opens_at && !self.on_behalf {
             return Err(Rejection::NotOpenYet);
         }
         if slot.free() == 0 {
@@ -160,7 +184,7 @@ impl Booker<'_> {
         first: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), Rejection> {
-        if self.institution.deadline.allows_change(first, now) {
+        if self.on_behalf || self.institution.deadline.allows_change(first, now) {
             Ok(())
         } else {
             Err(Rejection::DeadlinePassed)

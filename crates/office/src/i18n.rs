@@ -245,6 +245,14 @@ pub struct Texts {
     pub slot_saved: &'static str,
     pub slot_below_booked: &'static str,
     pub slot_has_bookings: &'static str,
+    pub office_move_title: &'static str,
+    pub office_move_hint: &'static str,
+    pub office_move_to: &'static str,
+    pub office_move_none: &'static str,
+    pub office_move_button: &'static str,
+    pub office_move_choose: &'static str,
+    pub office_move_refused: &'static str,
+    pub office_moved: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -484,6 +492,14 @@ pub static JA: Texts = Texts {
     slot_saved: "変更しました。",
     slot_below_booked: "定員は予約済みの {n} 人より少なくできません。",
     slot_has_bookings: "{n} 件の予約がある枠は停止できません。先に予約を別の枠へ移すか取り消してください。",
+    office_move_title: "予約の変更（事務局）",
+    office_move_hint: "変更期限後でも変更できます。1回目の日時を選ぶと、2回目は接種間隔に従って同じ時刻（なければ同じ日の近い時刻）に移ります。本人には変更のメールが届きます。",
+    office_move_to: "移動先（1回目）",
+    office_move_none: "この日に空きのある枠はありません。",
+    office_move_button: "この日時に変更する",
+    office_move_choose: "移動先を選んでください。",
+    office_move_refused: "この日時には変更できませんでした（満員、2回目の枠がない、対象外など）。別の日時を選んでください。",
+    office_moved: "予約を変更しました。本人に変更のメールを送ります。",
 };
 
 pub static EN: Texts = Texts {
@@ -723,6 +739,14 @@ pub static EN: Texts = Texts {
     slot_saved: "Saved.",
     slot_below_booked: "The capacity cannot be below the {n} places already booked.",
     slot_has_bookings: "A slot with {n} bookings cannot be closed: move or cancel them first.",
+    office_move_title: "Move for the person (office)",
+    office_move_hint: "Possible after the deadline too. Choose the first dose's time; the second dose follows the vaccine's interval (same time, else the nearest that day). The person gets the usual mail.",
+    office_move_to: "Move to (dose 1)",
+    office_move_none: "No time with free places on this day.",
+    office_move_button: "Move to this time",
+    office_move_choose: "Choose a time.",
+    office_move_refused: "It could not be moved there (full, no second-dose place, not eligible…). Choose another time.",
+    office_moved: "Moved. The person is mailed about it.",
 };
 
 impl Texts {

@@ -102,6 +102,11 @@ impl OfficeState {
         self.0.clock.as_ref()
     }
 
+    /// The booking use cases, for changes the office makes for a person.
+    pub fn bookings(&self) -> sesshu_core::Bookings {
+        sesshu_core::Bookings::new(self.0.store.clone(), self.0.clock.clone())
+    }
+
     pub fn keys(&self) -> &Keyring {
         &self.0.keys
     }

@@ -4,8 +4,8 @@
 use crate::{db, secs, time};
 use chrono::{DateTime, Utc};
 use sesshu_domain::{
-    DoseNumber, InstitutionId, PersonId, ReservationNumber, Series, SeriesId, SeriesState, SlotId,
-    VaccineId, VenueId,
+    AuditEntry, DoseNumber, InstitutionId, PersonId, ReservationNumber, Series, SeriesId,
+    SeriesState, SlotId, VaccineId, VenueId,
 };
 use sesshu_store::flows::WriteTx;
 use sesshu_store::{Idempotency, NewMailJob, SeriesDoseRow, StoreResult, group_series};
@@ -303,5 +303,9 @@ impl WriteTx for SqliteTx<'_> {
 
     async fn insert_mail_job(&mut self, job: &NewMailJob) -> StoreResult<()> {
         crate::mail::insert(self.conn(), job).await
+    }
+
+    async fn append_audit(&mut self, entry: &AuditEntry) -> StoreResult<()> {
+        crate::audit::append(self.0, entry).await.map(drop)
     }
 }

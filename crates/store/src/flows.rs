@@ -31,8 +31,8 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use sesshu_domain::{
-    DoseNumber, Language, MailKind, PersonId, Rejection, ReservationNumber, Series, SeriesId,
-    SeriesState, SlotId, VaccineId,
+    AuditEntry, DoseNumber, Language, MailKind, PersonId, Rejection, ReservationNumber, Series,
+    SeriesId, SeriesState, SlotId, VaccineId,
 };
 use std::future::Future;
 
@@ -130,6 +130,10 @@ pub trait WriteTx: Send {
     /// change it tells of commits.
     fn insert_mail_job(&mut self, job: &NewMailJob)
     -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Appends to the audit trail in this transaction (the office's
+    /// bookings and changes for a person).
+    fn append_audit(&mut self, entry: &AuditEntry) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// See [`crate::Store::book`].
@@ -175,6 +179,9 @@ pub async fn book<T: WriteTx>(tx: &mut T, req: &NewSeries) -> StoreResult<Booked
         req.now,
     ))
     .await?;
+    if let Some(entry) = &req.audit {
+        tx.append_audit(entry).await?;
+    }
     Ok(Booked::Created(created))
 }
 
@@ -224,6 +231,9 @@ pub async fn reschedule<T: WriteTx>(tx: &mut T, req: &Reschedule) -> StoreResult
         req.now,
     ))
     .await?;
+    if let Some(entry) = &req.audit {
+        tx.append_audit(entry).await?;
+    }
     Ok(moved)
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveTime, Utc};
 use sesshu_domain::{
-    AttributeMapping, ChangeDeadline, ConsentText, Contact, Department, DepartmentCode,
+    AttributeMapping, AuditEntry, ChangeDeadline, ConsentText, Contact, Department, DepartmentCode,
     DoseInterval, DoseNumber, InstitutionCode, InstitutionId, LaneId, Language, LoginMethod,
     MailJobId, MailKind, MailState, PersonId, Rejection, Role, Series, SeriesId, SlotEligibility,
     SlotId, StaffDirectory, Subject, UserType, VaccineId, VenueId,
@@ -222,6 +222,9 @@ pub struct NewSeries {
     pub idempotency: Option<Idempotency>,
     /// The language of the person's mails about it.
     pub language: Language,
+    /// When the office books for the person: its audit entry, written in
+    /// the booking's transaction.
+    pub audit: Option<AuditEntry>,
     pub now: DateTime<Utc>,
 }
 
@@ -248,6 +251,8 @@ pub struct Reschedule {
     pub moves: Vec<DoseMove>,
     /// The language of the person's mail about it.
     pub language: Language,
+    /// When the office moves it: its audit entry, in the same transaction.
+    pub audit: Option<AuditEntry>,
     pub now: DateTime<Utc>,
 }
 

@@ -27,10 +27,7 @@ pub struct SignedIn {
 
 impl SignedIn {
     pub fn booker(&self) -> Booker<'_> {
-        Booker {
-            person: &self.person,
-            institution: &self.institution,
-        }
+        Booker::person(&self.person, &self.institution)
     }
 
     async fn load(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, ApiError> {

@@ -95,10 +95,7 @@ fn series_at(first: &Slot, second: &Slot) -> Series {
 }
 
 fn with<'a>(person: &'a Person, institution: &'a Institution) -> Booker<'a> {
-    Booker {
-        person,
-        institution,
-    }
+    Booker::person(person, institution)
 }
 
 #[test]
@@ -353,4 +350,31 @@ fn every_rejection_has_a_distinct_code_and_both_languages() {
         assert_ne!(r.message(Language::Ja), r.message(Language::En));
     }
     assert_eq!(Rejection::from_code("nonsense"), None);
+}
+
+#[test]
+fn the_office_acts_after_the_deadline_and_before_opening_but_not_for_the_ineligible() {
+    let (p, i) = (student(), institution());
+    let office = Booker::office(&p, &i);
+    let mut s = slot(1, 1, tokyo(12, 10, 10, 0), 1);
+    s.opens_at = tokyo(12, 9, 0, 0);
+    let late = tokyo(12, 8, 18, 0);
+    assert_eq!(
+        with(&p, &i).check_new_series(&s, None, late),
+        Err(Rejection::NotOpenYet)
+    );
+    assert_eq!(
+        with(&p, &i).check_deadline(s.starts_at, late),
+        Err(Rejection::DeadlinePassed)
+    );
+    assert_eq!(office.check_new_series(&s, None, late), Ok(()));
+    s.eligibility.user_types = BTreeSet::from([UserType::Staff]);
+    assert_eq!(office.check_slot(&s, late), Err(Rejection::NotEligible));
+    s.eligibility = SlotEligibility::default();
+    s.closed = true;
+    assert_eq!(office.check_slot(&s, late), Err(Rejection::SlotClosed));
+    assert_eq!(
+        office.check_slot(&full(slot(2, 1, tokyo(12, 10, 10, 0), 1)), late),
+        Err(Rejection::SlotFull)
+    );
 }

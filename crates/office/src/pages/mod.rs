@@ -55,6 +55,16 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         ),
         (
             Method::GET,
+            "/reservations/{number}/move",
+            get(reservations::move_form),
+        ),
+        (
+            Method::POST,
+            "/reservations/{number}/move",
+            post(reservations::move_series),
+        ),
+        (
+            Method::GET,
             "/reservations/{number}/mail",
             get(mail::preview),
         ),

@@ -188,7 +188,11 @@ pub async fn show(
                     Scope::Institution(person.institution),
                 )
                 .is_ok(),
-        done: (query.done.as_deref() == Some("cancelled")).then_some(t.office_cancelled),
+        done: match query.done.as_deref() {
+            Some("cancelled") => Some(t.office_cancelled),
+            Some("moved") => Some(t.office_moved),
+            _ => None,
+        },
         error: (query.error.as_deref() == Some("reason")).then_some(t.office_cancel_reason_needed),
         frame,
         t,
@@ -223,16 +227,7 @@ pub async fn cancel(
     if !series.is_active() {
         return Ok(Redirect::to(&format!("/reservations/{number}")).into_response());
     }
-    let language = state
-        .store()
-        .mail_jobs(&sesshu_store::MailQuery {
-            state: None,
-            series: Some(series.id),
-            limit: 1,
-        })
-        .await?
-        .first()
-        .map_or(sesshu_domain::Language::Ja, |job| job.language);
+    let language = last_language(&state, series.id).await?;
     let entry = staff.audit(
         state.clock().now(),
         "reservation.cancel",
@@ -247,4 +242,203 @@ pub async fn cancel(
         .cancel_audited(series.id, language, &entry)
         .await?;
     Ok(Redirect::to(&format!("/reservations/{number}?done=cancelled")).into_response())
+}
+
+/// A time the office may move a reservation to: all lanes of a venue at
+/// that time, with the places left.
+#[derive(Debug)]
+pub struct TimeOption {
+    pub slot: i64,
+    pub label: String,
+    pub free: u32,
+}
+
+#[derive(Template)]
+#[template(path = "move.html")]
+struct MovePage {
+    frame: Frame,
+    t: &'static Texts,
+    number: String,
+    day: String,
+    doses: Vec<DoseRow>,
+    times: Vec<TimeOption>,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct MoveQuery {
+    day: Option<String>,
+    error: Option<String>,
+}
+
+/// The first-dose times of a day with free places (any venue, the series'
+/// vaccine), to move the whole series to; the second dose follows.
+pub async fn move_form(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    Path(number): Path<String>,
+    Query(query): Query<MoveQuery>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ChangeReservations, Scope::Any)?;
+    let (series, person) = find(&state, &number).await?;
+    staff.may(
+        Duty::ChangeReservations,
+        Scope::Institution(person.institution),
+    )?;
+    let t = frame.t;
+    let catalog = state.store().catalog().await?;
+    let day = query
+        .day
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .or_else(|| series.first_appointment().map(sesshu_domain::tokyo_day))
+        .unwrap_or_else(|| sesshu_domain::tokyo_day(state.clock().now()));
+    let next = day.succ_opt().unwrap_or(day);
+    let slots = state
+        .store()
+        .slots(&sesshu_store::SlotQuery {
+            dose: Some(sesshu_domain::DoseNumber::FIRST),
+            vaccine: Some(series.vaccine),
+            ..sesshu_store::SlotQuery::between(
+                sesshu_domain::day_start(day),
+                sesshu_domain::day_start(next),
+            )
+        })
+        .await?;
+    // One option per venue and time: its emptiest lane (the store tries the
+    // others at that time too).
+    let mut times: Vec<(
+        chrono::DateTime<chrono::Utc>,
+        sesshu_domain::VenueId,
+        &sesshu_domain::Slot,
+        u32,
+    )> = Vec::new();
+    for slot in slots
+        .iter()
+        .filter(|s| !s.closed && s.starts_at > state.clock().now())
+    {
+        match times
+            .iter_mut()
+            .find(|(at, venue, ..)| *at == slot.starts_at && *venue == slot.venue)
+        {
+            Some(entry) => {
+                entry.3 += slot.free();
+                if slot.free() > entry.2.free() {
+                    entry.2 = slot;
+                }
+            }
+            None => times.push((slot.starts_at, slot.venue, slot, slot.free())),
+        }
+    }
+    times.sort_by_key(|(at, venue, ..)| (*at, *venue));
+    let times = times
+        .into_iter()
+        .filter(|(.., free)| *free > 0)
+        .map(|(at, venue, slot, free)| TimeOption {
+            slot: slot.id.0,
+            label: format!(
+                "{} {}",
+                t.time(at),
+                catalog
+                    .venue(venue)
+                    .map(|v| v.name(t.lang))
+                    .unwrap_or_default()
+            ),
+            free,
+        })
+        .collect();
+    let doses = dose_rows(&state, t, &catalog, &series).await?;
+    html(MovePage {
+        number: series.number.to_string(),
+        day: day.format("%Y-%m-%d").to_string(),
+        doses,
+        times,
+        error: query.error.as_deref().map(|code| match code {
+            "reason" => t.office_cancel_reason_needed,
+            "slot" => t.office_move_choose,
+            _ => t.office_move_refused,
+        }),
+        frame,
+        t,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    slot: Option<i64>,
+    reason: String,
+}
+
+/// Moves the series for its person, after the deadline too, with a reason;
+/// the person gets the usual mail.
+pub async fn move_series(
+    State(state): State<OfficeState>,
+    staff: crate::signed_in::Staff,
+    Path(number): Path<String>,
+    CsrfForm(form): CsrfForm<MoveForm>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ChangeReservations, Scope::Any)?;
+    let (series, person) = find(&state, &number).await?;
+    staff.may(
+        Duty::ChangeReservations,
+        Scope::Institution(person.institution),
+    )?;
+    let number = series.number;
+    let reason: String = form.reason.trim().chars().take(300).collect();
+    let back = |error: &str| {
+        Ok(Redirect::to(&format!("/reservations/{number}/move?error={error}")).into_response())
+    };
+    if reason.is_empty() {
+        return back("reason");
+    }
+    let Some(slot) = form.slot else {
+        return back("slot");
+    };
+    let institution = state
+        .store()
+        .institution(person.institution)
+        .await?
+        .ok_or(OfficeError::NotFound)?;
+    let language = last_language(&state, series.id).await?;
+    let entry = staff.audit(
+        state.clock().now(),
+        "reservation.move",
+        vec![
+            format!("series:{}", series.id),
+            format!("slot:{slot}"),
+            format!("institution:{}", person.institution),
+        ],
+        format!("reason: {reason}"),
+    );
+    let who = sesshu_domain::booking::Booker::office(&person, &institution);
+    match state
+        .bookings()
+        .change_on_behalf(who, &number, sesshu_domain::SlotId(slot), language, entry)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/reservations/{number}?done=moved")).into_response()),
+        Err(sesshu_core::BookingError::Rejected(r)) => back(r.code()),
+        Err(sesshu_core::BookingError::NotFound) => Err(OfficeError::NotFound),
+        Err(e) => {
+            tracing::error!(error = %e, "a move by the office failed");
+            Err(OfficeError::Internal)
+        }
+    }
+}
+
+/// The language of the series' latest mail (the person's), else Japanese.
+async fn last_language(
+    state: &OfficeState,
+    series: sesshu_domain::SeriesId,
+) -> Result<sesshu_domain::Language, OfficeError> {
+    Ok(state
+        .store()
+        .mail_jobs(&sesshu_store::MailQuery {
+            state: None,
+            series: Some(series),
+            limit: 1,
+        })
+        .await?
+        .first()
+        .map_or(sesshu_domain::Language::Ja, |job| job.language))
 }

@@ -237,6 +237,16 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/lists/reservations.csv",
         Open::Roles(&["system", "operator", "staff_b"]),
     ),
+    (
+        "GET",
+        "/reservations/{number}/move",
+        Open::Roles(&["system", "operator", "staff_b"]),
+    ),
+    (
+        "POST",
+        "/reservations/{number}/move",
+        Open::Roles(&["system", "operator", "staff_b"]),
+    ),
     // Last: it cancels the reservation the routes above look at.
     (
         "POST",
@@ -333,6 +343,7 @@ on_both_databases! {
                 "/admins/{admin}" => vec![("role", "operator"), ("institution", ""), ("venue", "")],
                 "/login" => vec![("directory", "builtin"), ("login", "nobody"), ("password", "x")],
                 "/reservations/{number}/cancel" => vec![("reason", "access test")],
+                "/reservations/{number}/move" => vec![("reason", "access test")],
                 _ => Vec::new(),
             };
             match open {
@@ -439,6 +450,48 @@ on_both_databases! {
         assert_eq!(cancels[0].detail, "reason: phoned: fever");
         let page = staff.get(&format!("/reservations/{number}")).await;
         assert!(!page.html.contains("/cancel\""), "nothing left to cancel");
+    }
+
+    async fn the_office_moves_a_reservation_after_the_deadline_and_the_person_is_mailed(app) {
+        let number = reservation_of_the_other_institution(&app).await;
+        let f = app.fixture.clone();
+        let later = app.slot(1, "2026-12-17", "14:00", f.lane_b, 3).await;
+        let second = app.slot(2, "2027-01-14", "14:00", f.lane_b, 3).await;
+        let series = app
+            .store
+            .series_by_number(&sesshu_domain::ReservationNumber::parse(&number).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let old = series.doses[0].slot;
+        let mut office = TestOffice::spawn(&app).await;
+        let operator = office.signed_in(&app, "op", Role::Operator).await;
+        let page = operator.get(&format!("/reservations/{number}/move?day=2026-12-17")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.html.contains(&format!("value=\"{later}\"")), "the free time is offered");
+        let no_reason = operator
+            .post(&format!("/reservations/{number}/move"), &[("slot", &later.to_string()), ("reason", "")])
+            .await;
+        assert_eq!(no_reason.location, Some(format!("/reservations/{number}/move?error=reason")));
+
+        let moved = operator
+            .post(&format!("/reservations/{number}/move"), &[("slot", &later.to_string()), ("reason", "phoned: exam")])
+            .await;
+        assert_eq!(moved.location, Some(format!("/reservations/{number}?done=moved")));
+        let series = app.store.series(series.id).await.unwrap().unwrap();
+        assert_eq!(series.doses[0].slot, later);
+        assert_eq!(series.doses[1].slot, second, "the second dose follows");
+        assert_eq!(app.store.slot(old).await.unwrap().unwrap().booked, 0);
+        assert_eq!(app.store.slot(later).await.unwrap().unwrap().booked, 1);
+        let jobs = app
+            .store
+            .mail_jobs(&sesshu_store::MailQuery { series: Some(series.id), limit: 10, ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(jobs[0].kind, sesshu_domain::MailKind::Changed, "the person is mailed");
+        let moves = audited(&app, "reservation.move").await;
+        assert_eq!(moves.len(), 1);
+        assert_eq!(moves[0].detail, "reason: phoned: exam");
     }
 
     async fn venue_staff_check_people_in_once(app) {

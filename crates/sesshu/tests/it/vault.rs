@@ -219,6 +219,7 @@ async fn the_public_database_role_writes_personal_data_but_cannot_read_it() {
             second: Some(vec![second]),
             idempotency: None,
             language: sesshu_domain::Language::Ja,
+            audit: None,
             now: start_of_tests(),
         })
         .await
