@@ -225,26 +225,11 @@ pub async fn page(
     })
 }
 
-#[derive(Template)]
-#[template(path = "unmappable.html")]
-struct UnmappablePage {
-    frame: Frame,
+/// The list's columns and cells, as both file formats write them.
+fn recipient_table(
     t: &'static Texts,
-    cells: Vec<export::Unmappable>,
-    utf8: String,
-}
-
-/// The list as CSV (`encoding=cp932` for Shift_JIS), audited as an export.
-pub async fn csv(
-    State(state): State<OfficeState>,
-    StaffPage { staff, frame }: StaffPage,
-    Query(query): Query<ListQuery>,
-) -> Result<Response, OfficeError> {
-    staff.may(Duty::CheckIn, Scope::Any)?;
-    let scope = scoped(&staff, &query)?.ok_or(OfficeError::BadRequest)?;
-    let t = frame.t;
-    let encoding = Encoding::parse(query.encoding.as_deref());
-    let rows = recipients(&state, &staff, t, &scope, "recipient list export").await?;
+    rows: &[RecipientRow],
+) -> ([&'static str; 9], Vec<Vec<String>>) {
     let header = [
         t.list_time,
         t.reservation_number,
@@ -272,6 +257,83 @@ pub async fn csv(
             ]
         })
         .collect();
+    (header, cells)
+}
+
+/// The list as an Excel workbook, audited as an export.
+pub async fn xlsx(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::CheckIn, Scope::Any)?;
+    let scope = scoped(&staff, &query)?.ok_or(OfficeError::BadRequest)?;
+    let t = frame.t;
+    let rows = recipients(&state, &staff, t, &scope, "recipient list export").await?;
+    let (header, cells) = recipient_table(t, &rows);
+    let sheet = scope.day.format("%Y-%m-%d").to_string();
+    let bytes = export::xlsx(&sheet, &header, &cells).map_err(|e| {
+        tracing::error!(error = %e, "the workbook could not be written");
+        OfficeError::Internal
+    })?;
+    let mut objects = vec![
+        format!("venue:{}", scope.venue),
+        format!("day:{}", scope.day),
+    ];
+    if let Some(lane) = scope.lane {
+        objects.push(format!("lane:{lane}"));
+    }
+    let entry = staff.audit(
+        state.clock().now(),
+        "export.recipients",
+        objects,
+        format!("{} rows, xlsx", rows.len()),
+    );
+    state.store().audit(&entry).await?;
+    let file = format!(
+        "recipients_{}_venue{}{}.xlsx",
+        scope.day.format("%Y-%m-%d"),
+        scope.venue,
+        scope.lane.map(|l| format!("_lane{l}")).unwrap_or_default(),
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "unmappable.html")]
+struct UnmappablePage {
+    frame: Frame,
+    t: &'static Texts,
+    cells: Vec<export::Unmappable>,
+    utf8: String,
+}
+
+/// The list as CSV (`encoding=cp932` for Shift_JIS), audited as an export.
+pub async fn csv(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::CheckIn, Scope::Any)?;
+    let scope = scoped(&staff, &query)?.ok_or(OfficeError::BadRequest)?;
+    let t = frame.t;
+    let encoding = Encoding::parse(query.encoding.as_deref());
+    let rows = recipients(&state, &staff, t, &scope, "recipient list export").await?;
+    let (header, cells) = recipient_table(t, &rows);
     let bytes = match export::csv(&header, &cells, encoding) {
         Ok(bytes) => bytes,
         Err(cells) => {

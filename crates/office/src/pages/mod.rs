@@ -80,6 +80,7 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         (Method::POST, "/slots/{slot}", post(slots::update)),
         (Method::GET, "/lists/recipients", get(lists::page)),
         (Method::GET, "/lists/recipients.csv", get(lists::csv)),
+        (Method::GET, "/lists/recipients.xlsx", get(lists::xlsx)),
         (
             Method::GET,
             "/lists/reservations.csv",

@@ -82,6 +82,35 @@ fn python_reads(bytes: &[u8], encoding: &str) -> Vec<Vec<String>> {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// The cells of an XLSX workbook's first sheet as openpyxl reads them.
+fn openpyxl_reads(bytes: &[u8]) -> Vec<Vec<String>> {
+    static FILES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let file = std::env::temp_dir().join(format!(
+        "sesshu_list_{}_{}.xlsx",
+        std::process::id(),
+        FILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::write(&file, bytes).unwrap();
+    let output = std::process::Command::new(python())
+        .args([
+            "-c",
+            "import json, sys, openpyxl\n\
+             ws = openpyxl.load_workbook(sys.argv[1]).active\n\
+             print(json.dumps([[c if c is not None else '' for c in row] \
+             for row in ws.iter_rows(values_only=True)], ensure_ascii=False))",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 on_both_databases! {
     async fn the_venue_gets_its_days_list_on_screen_and_as_csv_for_excel(app) {
         let f = app.fixture.clone();
@@ -144,6 +173,15 @@ on_both_databases! {
             .filter(|r| r.entry.action == "export.recipients").collect();
         assert_eq!(exports.len(), 1);
         assert!(exports[0].entry.detail.contains("3 rows"));
+
+        // XLSX, as openpyxl reads it: every name as typed, 𠮷 too.
+        let xlsx = desk.http.get(desk.url(&format!("/lists/recipients.xlsx?{query}"))).send().await.unwrap();
+        assert_eq!(xlsx.status(), StatusCode::OK);
+        let cells = openpyxl_reads(&xlsx.bytes().await.unwrap());
+        assert_eq!(cells.len(), 4, "{cells:?}");
+        assert_eq!(cells[0][1], "予約番号");
+        assert_eq!(cells[3][2], "𠮷田 花子");
+        assert!(cells.iter().any(|r| r[2] == "=HYPERLINK(\"x\")"), "a string, not a formula: {cells:?}");
 
         // CP932: 𠮷 does not exist there, and the office is told where.
         let sjis = desk.get(&format!("/lists/recipients.csv?{query}&encoding=cp932")).await;

@@ -234,6 +234,11 @@ const EXPECTED: &[(&str, &str, Open)] = &[
     ),
     (
         "GET",
+        "/lists/recipients.xlsx",
+        Open::Roles(&["system", "operator", "venue_v"]),
+    ),
+    (
+        "GET",
         "/lists/reservations.csv",
         Open::Roles(&["system", "operator", "staff_b"]),
     ),
