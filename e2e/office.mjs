@@ -21,6 +21,8 @@
 //   PERSON_MAIL     the person's mail address
 //   FIRST_DOSE      "YYYY-MM-DD HH:MM" (Tokyo): the first dose, today at the venue
 //   NOW             "YYYY-MM-DD HH:MM" (Tokyo): the application clock, the check-in time
+//   MOVE_TO         "YYYY-MM-DD HH:MM" (Tokyo): the free time the staff move the reservation to
+//   LANE            the name of a lane of the venue (in UI_LANG), for the slot generator
 //   NEW_LOGIN       the operator account the system administrator adds
 //   NEW_PASSWORD    its password (12 characters or more)
 //   CHROMIUM        optional: the browser (default /usr/bin/chromium)
@@ -58,6 +60,8 @@ const PERSON_ROMAN = required('PERSON_ROMAN');
 const PERSON_MAIL = required('PERSON_MAIL');
 const FIRST_DOSE = required('FIRST_DOSE');
 const NOW = required('NOW');
+const MOVE_TO = required('MOVE_TO');
+const LANE = required('LANE');
 const NEW_LOGIN = required('NEW_LOGIN');
 const NEW_PASSWORD = required('NEW_PASSWORD');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -124,6 +128,18 @@ const TEXTS = {
     checkinTitle: '受付',
     checkinButton: '受付済みにする',
     checkinDone: '受付しました。',
+    navLists: '接種者リスト',
+    listShow: '表示',
+    listCsv: 'CSV（UTF-8）',
+    navSlots: '予約枠登録',
+    slotsTitle: '予約枠の一括登録',
+    slotsPreview: '確認する',
+    slotsCreate: 'この内容で登録する',
+    slotsCreated: '件の予約枠を登録しました。',
+    moveTitle: '予約の変更（事務局）',
+    reason: '理由',
+    moveButton: 'この日時に変更する',
+    moved: '予約を変更しました。本人に変更のメールを送ります。',
   },
   en: {
     locale: 'en-US',
@@ -171,6 +187,18 @@ const TEXTS = {
     checkinTitle: 'Check-in',
     checkinButton: 'Check in',
     checkinDone: 'Checked in.',
+    navLists: 'Recipient lists',
+    listShow: 'Show',
+    listCsv: 'CSV (UTF-8)',
+    navSlots: 'Slots',
+    slotsTitle: 'Register slots',
+    slotsPreview: 'Preview',
+    slotsCreate: 'Create these slots',
+    slotsCreated: 'slots created.',
+    moveTitle: 'Move for the person (office)',
+    reason: 'Reason',
+    moveButton: 'Move to this time',
+    moved: 'Moved. The person is mailed about it.',
   },
 };
 const T = TEXTS[UI_LANG];
@@ -310,8 +338,12 @@ async function newContext({ certificate = true } = {}) {
   // Chromium asks for /favicon.ico on its own; the office has none (a 404), which is not a
   // problem of the pages.
   const favicon = (url) => new URL(url, BASE_URL).pathname === '/favicon.ico';
+  // A file download ends its navigation with net::ERR_ABORTED: the file arrived, the page
+  // stays. Only for the office's exports.
+  const download = (r) =>
+    /\.(csv|xlsx)$/.test(new URL(r.url()).pathname) && r.failure()?.errorText === 'net::ERR_ABORTED';
   context.on('requestfailed', (r) => {
-    problems.push(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
+    if (!download(r)) problems.push(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
   });
   context.on('response', (r) => {
     if (r.status() >= 400 && !favicon(r.url())) problems.push(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
@@ -401,6 +433,21 @@ async function institutionStaff(context) {
     await screenshot(`reservation-in-${OTHER_LANG}`, OTHER_LANG);
   });
 
+  await step('institution staff: move the reservation after the deadline, with a reason', async () => {
+    await page.getByRole('link', { name: OTHER.moveTitle, exact: true }).click();
+    await expectPath(new RegExp(`^/reservations/${NUMBER}/move$`), 'the move page');
+    const time = MOVE_TO.split(' ')[1];
+    await page.locator('input[name="slot"]').locator('xpath=..').filter({ hasText: time }).first().locator('input').check();
+    await page.getByLabel(OTHER.reason, { exact: true }).fill('phone call');
+    await screenshot('move', OTHER_LANG);
+    await page.getByRole('button', { name: OTHER.moveButton, exact: true }).click();
+    await expectPath(new RegExp(`^/reservations/${NUMBER}\\?done=moved$`), 'the reservation page after moving');
+    await expectText(page.getByRole('status'), OTHER.moved, 'the notice that it moved');
+    const firstDose = page.locator('main table.list tbody tr').first();
+    await expectText(firstDose.locator('td').nth(1), MOVE_TO, 'the new time of the first dose');
+    await screenshot('moved', OTHER_LANG);
+  });
+
   await step('institution staff: log out', async () => {
     await page.locator('header').getByRole('button', { name: OTHER.logoutButton, exact: true }).click();
     await expectPath(/^\/login\?bye=1$/, 'the login page after logging out');
@@ -456,6 +503,25 @@ async function venueStaff(context) {
     const firstDose = page.locator('main table.list tbody tr').first();
     await expectText(firstDose.locator('td').last(), NOW, 'the check-in time of the first dose');
     await screenshot('checked-in');
+  });
+
+  await step("venue staff: today's recipient list, and its CSV for Excel", async () => {
+    await page.locator('header nav').getByRole('link', { name: T.navLists, exact: true }).click();
+    await expectPath(/^\/lists\/recipients$/, 'the recipient list form');
+    await page.getByRole('button', { name: T.listShow, exact: true }).click();
+    await expectPath(/^\/lists\/recipients\?/, 'the recipient list');
+    const row = page.locator('main table.list tbody tr').filter({ hasText: NUMBER });
+    await expectText(row.locator('td').nth(2), PERSON_NAME, "the person's name in the list");
+    await screenshot('recipients');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: T.listCsv, exact: true }).click(),
+    ]);
+    const bytes = fs.readFileSync(await download.path());
+    if (bytes[0] !== 0xef || bytes[1] !== 0xbb || bytes[2] !== 0xbf) fail('expected the CSV to start with a UTF-8 byte order mark');
+    const text = bytes.toString('utf8');
+    if (!text.includes(NUMBER) || !text.includes(PERSON_NAME)) fail(`expected the CSV to hold ${NUMBER} and ${PERSON_NAME}, got: ${text.slice(0, 300)}`);
+    if (!/^recipients_\d{4}-\d{2}-\d{2}_venue\d+\.csv$/.test(download.suggestedFilename())) fail(`unexpected file name ${download.suggestedFilename()}`);
   });
 }
 
@@ -515,6 +581,27 @@ async function systemAdmin(context) {
     await expectText(page.getByRole('status'), T.adminCreated, 'the outcome notice');
     await expectText(countsCell(T.adminRole), T.roleOperator, 'the role of the new account');
     await screenshot('admin-added');
+  });
+
+  await generateSlots();
+}
+
+async function generateSlots() {
+  await step('system administrator: generate next week\'s slots after a preview', async () => {
+    await page.locator('header nav').getByRole('link', { name: T.navSlots, exact: true }).click();
+    await expectPath(/^\/slots$/, 'the slots of a day');
+    await page.getByRole('link', { name: T.slotsTitle, exact: true }).click();
+    await expectPath(/^\/slots\/new$/, 'the slot generator');
+    await expectHeading(T.slotsTitle);
+    await page.locator('input[name="lane"]').locator('xpath=..').filter({ hasText: LANE }).first().locator('input').check();
+    await page.getByRole('button', { name: T.slotsPreview, exact: true }).click();
+    await expectPath(/^\/slots\/preview$/, 'the preview');
+    const total = await expectText(page.locator('#slots-total'), /^[1-9]\d*$/, 'the number of slots to create');
+    await screenshot('slots-preview');
+    await page.getByRole('button', { name: T.slotsCreate, exact: true }).click();
+    await expectPath(new RegExp(`^/slots/new\\?created=${total}$`), 'the generator again, with the outcome');
+    await expectText(page.getByRole('status'), new RegExp(`${total}\\s*${escapeRegExp(T.slotsCreated)}|${total} ${escapeRegExp(T.slotsCreated)}`), 'the notice of the slots created');
+    await screenshot('slots-created');
   });
 }
 

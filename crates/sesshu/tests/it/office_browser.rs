@@ -1,8 +1,9 @@
 //! The back-office journey in a real headless Chromium at desktop size, with
 //! the client certificate the office's handshake requires, in Japanese and in
 //! English: `e2e/office.mjs` drives the browser (institution staff look a
-//! reservation up, venue staff check the person in, a system administrator
-//! verifies the audit chain and adds an account); then the audit trail the
+//! reservation up and move it after the deadline, venue staff check the
+//! person in and download the day's list, a system administrator verifies the
+//! audit chain, adds an account and generates slots); then the audit trail the
 //! journey left is checked here. Screenshots are kept under
 //! `$SESSHU_TEST_ARTIFACTS/browser/office` (else
 //! `target/test-artifacts/browser/office`).
@@ -56,6 +57,10 @@ async fn office_journey(lang: &'static str) {
     let number = reservation_of_the_other_institution(&app).await;
     let mut office = TestOffice::spawn(&app).await;
     let f = app.fixture.clone();
+    // A free time later that day (and its second dose) to move the
+    // reservation to, after the person's deadline.
+    app.slot(1, "2026-12-10", "14:00", f.lane_b, 4).await;
+    app.slot(2, "2027-01-07", "14:00", f.lane_b, 4).await;
     let accounts = Accounts {
         staff: office
             .account(
@@ -91,6 +96,11 @@ async fn office_journey(lang: &'static str) {
         ("FIRST_DOSE", "2026-12-10 10:00".to_owned()),
         // The application clock: reservation_of_the_other_institution's.
         ("NOW", "2026-12-10 08:30".to_owned()),
+        ("MOVE_TO", "2026-12-10 14:00".to_owned()),
+        (
+            "LANE",
+            if lang == "ja" { "レーンA" } else { "Lane A" }.to_owned(),
+        ),
         ("NEW_LOGIN", NEW_LOGIN.to_owned()),
         ("NEW_PASSWORD", NEW_PASSWORD.to_owned()),
     ];
@@ -148,8 +158,8 @@ async fn the_audit_trail_holds_the_journey(app: &TestApp, accounts: &Accounts) {
 
     let views = audited(app, "personal.view").await;
     let staff_views = by(&views, accounts.staff);
-    // The reservation page, once in each language.
-    assert_eq!(staff_views.len(), 2, "{views:?}");
+    // The reservation page, once in each language and once after moving it.
+    assert_eq!(staff_views.len(), 3, "{views:?}");
     for view in &staff_views {
         assert_eq!(view.role, "institution_staff");
         assert!(view.detail.starts_with("reservation:"), "{view:?}");
@@ -166,9 +176,16 @@ async fn the_audit_trail_holds_the_journey(app: &TestApp, accounts: &Accounts) {
     assert!(
         by(&views, accounts.desk)
             .iter()
-            .all(|v| v.detail.starts_with("check-in:")),
-        "venue staff open the name for the check-in only: {views:?}"
+            .all(|v| v.detail.starts_with("check-in:") || v.detail.starts_with("recipient list")),
+        "venue staff open names for the check-in and the day's list only: {views:?}"
     );
+    let moves = by(&audited(app, "reservation.move").await, accounts.staff);
+    assert_eq!(moves.len(), 1, "{moves:?}");
+    assert_eq!(moves[0].detail, "reason: phone call");
+    let exports = by(&audited(app, "export.recipients").await, accounts.desk);
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    let generated = by(&audited(app, "slots.create").await, accounts.root);
+    assert_eq!(generated.len(), 1, "{generated:?}");
     assert!(by(&views, accounts.root).is_empty(), "{views:?}");
 
     let checkins = audited(app, "checkin").await;
