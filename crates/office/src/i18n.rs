@@ -253,6 +253,11 @@ pub struct Texts {
     pub office_move_choose: &'static str,
     pub office_move_refused: &'static str,
     pub office_moved: &'static str,
+    pub slot_move_people: &'static str,
+    pub slot_move_hint: &'static str,
+    pub slot_move_button: &'static str,
+    pub slot_moved: &'static str,
+    pub slot_not_moved: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -500,6 +505,11 @@ pub static JA: Texts = Texts {
     office_move_choose: "移動先を選んでください。",
     office_move_refused: "この日時には変更できませんでした（満員、2回目の枠がない、対象外など）。別の日時を選んでください。",
     office_moved: "予約を変更しました。本人に変更のメールを送ります。",
+    slot_move_people: "予約者を別の枠へ移す",
+    slot_move_hint: "この枠を停止・削除する前に、予約している人を別の日時へ移します。1人ずつ変更し、それぞれに変更のメールが届きます。移せなかった人は一覧で示します。",
+    slot_move_button: "全員を移す",
+    slot_moved: "{n} 件の予約を移しました。",
+    slot_not_moved: "移せなかった予約",
 };
 
 pub static EN: Texts = Texts {
@@ -747,6 +757,11 @@ pub static EN: Texts = Texts {
     office_move_choose: "Choose a time.",
     office_move_refused: "It could not be moved there (full, no second-dose place, not eligible…). Choose another time.",
     office_moved: "Moved. The person is mailed about it.",
+    slot_move_people: "Move its people to another slot",
+    slot_move_hint: "Before closing this slot, move the people booked in it. Each reservation moves on its own and each person gets the usual mail; those that could not move are listed.",
+    slot_move_button: "Move them all",
+    slot_moved: "{n} reservations moved.",
+    slot_not_moved: "Not moved",
 };
 
 impl Texts {

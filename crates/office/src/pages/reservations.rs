@@ -293,60 +293,16 @@ pub async fn move_form(
         .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
         .or_else(|| series.first_appointment().map(sesshu_domain::tokyo_day))
         .unwrap_or_else(|| sesshu_domain::tokyo_day(state.clock().now()));
-    let next = day.succ_opt().unwrap_or(day);
-    let slots = state
-        .store()
-        .slots(&sesshu_store::SlotQuery {
-            dose: Some(sesshu_domain::DoseNumber::FIRST),
-            vaccine: Some(series.vaccine),
-            ..sesshu_store::SlotQuery::between(
-                sesshu_domain::day_start(day),
-                sesshu_domain::day_start(next),
-            )
-        })
-        .await?;
-    // One option per venue and time: its emptiest lane (the store tries the
-    // others at that time too).
-    let mut times: Vec<(
-        chrono::DateTime<chrono::Utc>,
-        sesshu_domain::VenueId,
-        &sesshu_domain::Slot,
-        u32,
-    )> = Vec::new();
-    for slot in slots
-        .iter()
-        .filter(|s| !s.closed && s.starts_at > state.clock().now())
-    {
-        match times
-            .iter_mut()
-            .find(|(at, venue, ..)| *at == slot.starts_at && *venue == slot.venue)
-        {
-            Some(entry) => {
-                entry.3 += slot.free();
-                if slot.free() > entry.2.free() {
-                    entry.2 = slot;
-                }
-            }
-            None => times.push((slot.starts_at, slot.venue, slot, slot.free())),
-        }
-    }
-    times.sort_by_key(|(at, venue, ..)| (*at, *venue));
-    let times = times
-        .into_iter()
-        .filter(|(.., free)| *free > 0)
-        .map(|(at, venue, slot, free)| TimeOption {
-            slot: slot.id.0,
-            label: format!(
-                "{} {}",
-                t.time(at),
-                catalog
-                    .venue(venue)
-                    .map(|v| v.name(t.lang))
-                    .unwrap_or_default()
-            ),
-            free,
-        })
-        .collect();
+    let times = time_options(
+        &state,
+        t,
+        &catalog,
+        series.vaccine,
+        sesshu_domain::DoseNumber::FIRST,
+        day,
+        None,
+    )
+    .await?;
     let doses = dose_rows(&state, t, &catalog, &series).await?;
     html(MovePage {
         number: series.number.to_string(),
@@ -426,8 +382,76 @@ pub async fn move_series(
     }
 }
 
+/// The times of `day` with free places for `dose` of `vaccine` (any venue),
+/// one per venue and time, `except` a slot being emptied.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn time_options(
+    state: &OfficeState,
+    t: &Texts,
+    catalog: &Catalog,
+    vaccine: sesshu_domain::VaccineId,
+    dose: sesshu_domain::DoseNumber,
+    day: chrono::NaiveDate,
+    except: Option<sesshu_domain::SlotId>,
+) -> Result<Vec<TimeOption>, OfficeError> {
+    let next = day.succ_opt().unwrap_or(day);
+    let slots = state
+        .store()
+        .slots(&sesshu_store::SlotQuery {
+            dose: Some(dose),
+            vaccine: Some(vaccine),
+            ..sesshu_store::SlotQuery::between(
+                sesshu_domain::day_start(day),
+                sesshu_domain::day_start(next),
+            )
+        })
+        .await?;
+    // One option per venue and time: its emptiest lane (the store tries the
+    // others at that time too).
+    let mut times: Vec<(
+        chrono::DateTime<chrono::Utc>,
+        sesshu_domain::VenueId,
+        &sesshu_domain::Slot,
+        u32,
+    )> = Vec::new();
+    for slot in slots
+        .iter()
+        .filter(|s| !s.closed && s.starts_at > state.clock().now() && Some(s.id) != except)
+    {
+        match times
+            .iter_mut()
+            .find(|(at, venue, ..)| *at == slot.starts_at && *venue == slot.venue)
+        {
+            Some(entry) => {
+                entry.3 += slot.free();
+                if slot.free() > entry.2.free() {
+                    entry.2 = slot;
+                }
+            }
+            None => times.push((slot.starts_at, slot.venue, slot, slot.free())),
+        }
+    }
+    times.sort_by_key(|(at, venue, ..)| (*at, *venue));
+    Ok(times
+        .into_iter()
+        .filter(|(.., free)| *free > 0)
+        .map(|(at, venue, slot, free)| TimeOption {
+            slot: slot.id.0,
+            label: format!(
+                "{} {}",
+                t.time(at),
+                catalog
+                    .venue(venue)
+                    .map(|v| v.name(t.lang))
+                    .unwrap_or_default()
+            ),
+            free,
+        })
+        .collect())
+}
+
 /// The language of the series' latest mail (the person's), else Japanese.
-async fn last_language(
+pub(super) async fn last_language(
     state: &OfficeState,
     series: sesshu_domain::SeriesId,
 ) -> Result<sesshu_domain::Language, OfficeError> {

@@ -630,11 +630,19 @@ struct EditPage {
     done: bool,
     /// Back to the slot's day.
     day_link: String,
+    /// Where its people may move (when it has any): the day shown, the times.
+    move_day: String,
+    times: Vec<super::reservations::TimeOption>,
+    /// What moving them did.
+    report: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct EditQuery {
     done: Option<String>,
+    day: Option<String>,
+    moved: Option<usize>,
+    failed: Option<String>,
 }
 
 async fn edit_page(
@@ -642,7 +650,7 @@ async fn edit_page(
     frame: Frame,
     slot: sesshu_domain::SlotId,
     problem: Option<String>,
-    done: bool,
+    query: &EditQuery,
 ) -> Result<Response, OfficeError> {
     let t = frame.t;
     let slot = state
@@ -651,6 +659,38 @@ async fn edit_page(
         .await?
         .ok_or(OfficeError::NotFound)?;
     let catalog = state.store().catalog().await?;
+    let move_day = query
+        .day
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .unwrap_or_else(|| sesshu_domain::tokyo_day(slot.starts_at));
+    let times = if slot.booked > 0 {
+        super::reservations::time_options(
+            state,
+            t,
+            &catalog,
+            slot.vaccine,
+            slot.dose,
+            move_day,
+            Some(slot.id),
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let report = query.moved.map(|n| {
+        let failed = query.failed.clone().unwrap_or_default();
+        if failed.is_empty() {
+            t.slot_moved.replace("{n}", &n.to_string())
+        } else {
+            format!(
+                "{} {}{}{failed}",
+                t.slot_moved.replace("{n}", &n.to_string()),
+                t.slot_not_moved,
+                t.colon
+            )
+        }
+    });
     let institutions = state.store().institutions().await?;
     let venue = catalog
         .venue(slot.venue)
@@ -692,7 +732,10 @@ async fn edit_page(
             })
             .collect(),
         problem,
-        done,
+        done: query.done.is_some(),
+        move_day: move_day.format("%Y-%m-%d").to_string(),
+        times,
+        report,
         day_link: format!(
             "/slots?day={}&venue={}",
             sesshu_domain::tokyo_day(slot.starts_at).format("%Y-%m-%d"),
@@ -711,14 +754,7 @@ pub async fn edit(
     Query(query): Query<EditQuery>,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageSlots, Scope::Any)?;
-    edit_page(
-        &state,
-        frame,
-        sesshu_domain::SlotId(slot),
-        None,
-        query.done.is_some(),
-    )
-    .await
+    edit_page(&state, frame, sesshu_domain::SlotId(slot), None, &query).await
 }
 
 /// Changes capacity, closing and eligibility; never below the places
@@ -745,7 +781,7 @@ pub async fn update(
         .filter(|c| *c <= 1000)
     else {
         let problem = format!("{}{}{}", t.slots_capacity, t.colon, t.slots_bad_number);
-        return edit_page(&state, frame, slot, Some(problem), false).await;
+        return edit_page(&state, frame, slot, Some(problem), &no_query()).await;
     };
     let change = sesshu_store::SlotChange {
         capacity,
@@ -777,11 +813,100 @@ pub async fn update(
         }
         sesshu_store::SlotChanged::BelowBooked(n) => {
             let problem = t.slot_below_booked.replace("{n}", &n.to_string());
-            edit_page(&state, frame, slot, Some(problem), false).await
+            edit_page(&state, frame, slot, Some(problem), &no_query()).await
         }
         sesshu_store::SlotChanged::HasBookings(n) => {
             let problem = t.slot_has_bookings.replace("{n}", &n.to_string());
-            edit_page(&state, frame, slot, Some(problem), false).await
+            edit_page(&state, frame, slot, Some(problem), &no_query()).await
         }
     }
+}
+
+fn no_query() -> EditQuery {
+    EditQuery {
+        done: None,
+        day: None,
+        moved: None,
+        failed: None,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MovePeopleForm {
+    target: Option<i64>,
+    reason: String,
+}
+
+/// Moves everyone holding this slot to `target` (the same dose), one
+/// reservation at a time, each with its audit entry and the usual mail;
+/// says how many moved and which could not (the slot can then be closed).
+pub async fn move_people(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    axum::extract::Path(slot): axum::extract::Path<i64>,
+    CsrfForm(form): CsrfForm<MovePeopleForm>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ManageSlots, Scope::Any)?;
+    staff.may(Duty::ChangeReservations, Scope::Any)?;
+    let t = frame.t;
+    let slot = state
+        .store()
+        .slot(sesshu_domain::SlotId(slot))
+        .await?
+        .ok_or(OfficeError::NotFound)?;
+    let reason: String = form.reason.trim().chars().take(300).collect();
+    let Some(target) = form.target.map(sesshu_domain::SlotId) else {
+        let problem = t.office_move_choose.to_owned();
+        return edit_page(&state, frame, slot.id, Some(problem), &no_query()).await;
+    };
+    if reason.is_empty() {
+        let problem = t.office_cancel_reason_needed.to_owned();
+        return edit_page(&state, frame, slot.id, Some(problem), &no_query()).await;
+    }
+    let holders: Vec<sesshu_domain::Series> = state
+        .store()
+        .series_at(slot.venue, slot.starts_at, slot.ends_at)
+        .await?
+        .into_iter()
+        .filter(|s| s.doses.iter().any(|d| d.slot == slot.id))
+        .collect();
+    let (mut moved, mut failed) = (0, Vec::new());
+    for series in holders {
+        let Some(person) = state.store().person(series.person).await? else {
+            continue;
+        };
+        let Some(institution) = state.store().institution(person.institution).await? else {
+            continue;
+        };
+        let language = super::reservations::last_language(&state, series.id).await?;
+        let entry = staff.audit(
+            state.clock().now(),
+            "reservation.move",
+            vec![
+                format!("series:{}", series.id),
+                format!("slot:{target}"),
+                format!("institution:{}", person.institution),
+            ],
+            format!("reason: slot {} emptied: {reason}", slot.id),
+        );
+        let who = sesshu_domain::booking::Booker::office(&person, &institution);
+        match state
+            .bookings()
+            .change_on_behalf(who, &series.number, target, language, entry)
+            .await
+        {
+            Ok(_) => moved += 1,
+            Err(sesshu_core::BookingError::Rejected(r)) => {
+                failed.push(format!("{} ({})", series.number, r.message(t.lang)));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "moving a slot's people failed");
+                failed.push(series.number.to_string());
+            }
+        }
+    }
+    let query =
+        serde_urlencoded::to_string([("moved", moved.to_string()), ("failed", failed.join(", "))])
+            .unwrap_or_default();
+    Ok(Redirect::to(&format!("/slots/{}?{query}", slot.id)).into_response())
 }

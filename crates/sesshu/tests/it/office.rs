@@ -218,6 +218,11 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         Open::Roles(&["system", "operator"]),
     ),
     (
+        "POST",
+        "/slots/{slot}/move",
+        Open::Roles(&["system", "operator"]),
+    ),
+    (
         "GET",
         "/lists/recipients",
         Open::Roles(&["system", "operator", "venue_v"]),
@@ -349,6 +354,7 @@ on_both_databases! {
                 "/login" => vec![("directory", "builtin"), ("login", "nobody"), ("password", "x")],
                 "/reservations/{number}/cancel" => vec![("reason", "access test")],
                 "/reservations/{number}/move" => vec![("reason", "access test")],
+                "/slots/{slot}/move" => vec![("reason", "access test")],
                 _ => Vec::new(),
             };
             match open {

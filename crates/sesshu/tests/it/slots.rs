@@ -169,4 +169,44 @@ on_both_databases! {
             assert!(created > 4, "refused only because more were booked: {created}");
         }
     }
+
+    async fn a_slots_people_move_elsewhere_so_that_it_can_close(app) {
+        let f = app.fixture.clone();
+        let full = app.slot(1, "2026-12-10", "10:00", f.lane_a, 5).await;
+        app.slot(2, "2027-01-07", "10:00", f.lane_a, 5).await;
+        let one_place = app.slot(1, "2026-12-10", "11:00", f.lane_b, 1).await;
+        app.slot(2, "2027-01-07", "11:00", f.lane_b, 5).await;
+        let roomy = app.slot(1, "2026-12-11", "11:00", f.lane_b, 5).await;
+        app.slot(2, "2027-01-08", "11:00", f.lane_b, 5).await;
+        for login in ["m1", "m2"] {
+            assert_eq!(app.student(login).await.book(full).await.0, StatusCode::CREATED);
+        }
+        let mut office = TestOffice::spawn(&app).await;
+        let operator = office.signed_in(&app, "op", Role::Operator).await;
+        let page = operator.get(&format!("/slots/{full}")).await;
+        assert!(page.html.contains(&format!("value=\"{one_place}\"")), "the free time that day is offered");
+
+        let first = operator
+            .post(&format!("/slots/{full}/move"), &[("target", &one_place.to_string()), ("reason", "lane closed")])
+            .await;
+        let report = operator.get(first.location.as_deref().unwrap()).await;
+        let text = visible_text(&report.html);
+        assert!(text.contains("1 件の予約を移しました"), "{text}");
+        assert!(text.contains("移せなかった予約"), "the one that found no place: {text}");
+        assert_eq!(app.store.slot(full).await.unwrap().unwrap().booked, 1);
+
+        let second = operator
+            .post(&format!("/slots/{full}/move"), &[("target", &roomy.to_string()), ("reason", "lane closed")])
+            .await;
+        assert!(second.location.as_deref().unwrap().contains("moved=1"), "{:?}", second.location);
+        assert_eq!(app.store.slot(full).await.unwrap().unwrap().booked, 0);
+        let changed = app.store.mail_jobs(&sesshu_store::MailQuery { limit: 100, ..Default::default() }).await.unwrap()
+            .into_iter().filter(|j| j.kind == sesshu_domain::MailKind::Changed).count();
+        assert_eq!(changed, 2, "both people are mailed");
+        let moves = app.store.audit_records(0, 1000).await.unwrap().into_iter()
+            .filter(|r| r.entry.action == "reservation.move").count();
+        assert_eq!(moves, 2);
+        let closed = operator.post(&format!("/slots/{full}"), &[("capacity", "5"), ("closed", "1")]).await;
+        assert_eq!(closed.location, Some(format!("/slots/{full}?done=1")), "empty now: it closes");
+    }
 }
