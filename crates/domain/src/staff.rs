@@ -50,6 +50,8 @@ pub enum Duty {
     ManageSlots,
     /// Changing or cancelling a reservation for its person, at any time.
     ChangeReservations,
+    /// The prefecture's list of everyone vaccinated (operators).
+    PrefectureList,
 }
 
 /// The object a duty is done to, as far as scope is concerned.
@@ -251,7 +253,7 @@ mod tests {
     const HALL: VenueId = VenueId(1);
     const GYM: VenueId = VenueId(2);
 
-    const ALL_DUTIES: [Duty; 8] = [
+    const ALL_DUTIES: [Duty; 9] = [
         Duty::Overview,
         Duty::ReadAudit,
         Duty::ManageAdmins,
@@ -260,6 +262,7 @@ mod tests {
         Duty::ManageMail,
         Duty::ManageSlots,
         Duty::ChangeReservations,
+        Duty::PrefectureList,
     ];
 
     #[test]

@@ -258,6 +258,10 @@ pub struct Texts {
     pub slot_move_button: &'static str,
     pub slot_moved: &'static str,
     pub slot_not_moved: &'static str,
+    pub nav_prefecture: &'static str,
+    pub prefecture_title: &'static str,
+    pub prefecture_intro: &'static str,
+    pub prefecture_columns: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -510,6 +514,10 @@ pub static JA: Texts = Texts {
     slot_move_button: "全員を移す",
     slot_moved: "{n} 件の予約を移しました。",
     slot_not_moved: "移せなかった予約",
+    nav_prefecture: "県への報告",
+    prefecture_title: "県に提出する接種者一覧",
+    prefecture_intro: "期間内に受付（接種）した人を、接種1回につき1行で出力します。列は設定ファイルで県の様式に合わせられます（docs/prefecture.md）。出力は監査ログに記録されます。",
+    prefecture_columns: "列",
 };
 
 pub static EN: Texts = Texts {
@@ -762,6 +770,10 @@ pub static EN: Texts = Texts {
     slot_move_button: "Move them all",
     slot_moved: "{n} reservations moved.",
     slot_not_moved: "Not moved",
+    nav_prefecture: "Prefecture",
+    prefecture_title: "Vaccinations for the prefecture",
+    prefecture_intro: "Everyone checked in (vaccinated) in the period, one row per dose given. The columns follow the prefecture's form through a settings file (docs/prefecture.md). Each download is recorded in the audit trail.",
+    prefecture_columns: "Columns",
 };
 
 impl Texts {

@@ -17,6 +17,7 @@ pub mod export;
 pub mod i18n;
 mod pages;
 mod personal;
+pub mod prefecture;
 pub mod signed_in;
 mod state;
 pub mod tls;

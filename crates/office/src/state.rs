@@ -13,6 +13,8 @@ pub struct OfficeConfig {
     pub session_idle_minutes: i64,
     /// Mail, if the office sends it: previews and the outbox folder.
     pub mail: Option<OfficeMail>,
+    /// The columns of the prefecture's list.
+    pub prefecture: crate::prefecture::PrefectureColumns,
 }
 
 /// What the office's mail pages need to know.
@@ -29,6 +31,7 @@ impl Default for OfficeConfig {
         Self {
             session_idle_minutes: 30,
             mail: None,
+            prefecture: crate::prefecture::PrefectureColumns::standard(),
         }
     }
 }

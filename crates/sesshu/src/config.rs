@@ -157,6 +157,10 @@ pub struct OfficeSettings {
     /// GakuNin.
     #[serde(default)]
     pub public_origin: Option<String>,
+    /// The columns of the prefecture's list (docs/prefecture.md); default:
+    /// the standard ones.
+    #[serde(default)]
+    pub prefecture_columns: Option<std::path::PathBuf>,
 }
 
 impl OfficeSettings {
@@ -192,11 +196,23 @@ impl OfficeSettings {
         }
     }
 
-    pub fn office_config(&self) -> sesshu_office::OfficeConfig {
-        sesshu_office::OfficeConfig {
+    pub fn office_config(&self) -> anyhow::Result<sesshu_office::OfficeConfig> {
+        use anyhow::Context;
+        let prefecture = match &self.prefecture_columns {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("[office] prefecture_columns {}", path.display()))?;
+                sesshu_office::prefecture::PrefectureColumns::parse(&text).map_err(|e| {
+                    anyhow::anyhow!("[office] prefecture_columns {}: {e}", path.display())
+                })?
+            }
+            None => sesshu_office::prefecture::PrefectureColumns::standard(),
+        };
+        Ok(sesshu_office::OfficeConfig {
             session_idle_minutes: self.session_idle_minutes,
             mail: None,
-        }
+            prefecture,
+        })
     }
 }
 

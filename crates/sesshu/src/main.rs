@@ -277,7 +277,7 @@ async fn main() -> anyhow::Result<()> {
                 throttle: config.login_throttle.limits(),
                 config: sesshu_office::OfficeConfig {
                     mail: office_mail(&config),
-                    ..office.office_config()
+                    ..office.office_config()?
                 },
                 mail,
             };

@@ -456,6 +456,14 @@ impl Store for PgStore {
         staff::check_ins(&self.pool, series).await
     }
 
+    async fn checked_in_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(SeriesId, DoseNumber, DateTime<Utc>)>> {
+        staff::checked_in_between(&self.pool, from, to).await
+    }
+
     async fn check_in(
         &self,
         series: SeriesId,

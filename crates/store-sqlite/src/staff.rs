@@ -241,6 +241,25 @@ pub(crate) async fn check_ins(
         .collect()
 }
 
+pub(crate) async fn checked_in_between(
+    pool: &SqlitePool,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> StoreResult<Vec<(SeriesId, DoseNumber, DateTime<Utc>)>> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT series_id, dose, checked_in_at FROM check_ins \
+         WHERE checked_in_at >= $1 AND checked_in_at < $2 ORDER BY checked_in_at, series_id, dose",
+    )
+    .bind(secs(from))
+    .bind(secs(to))
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
+    rows.into_iter()
+        .map(|(series, dose, at)| Ok((SeriesId(series), columns::dose(dose)?, time(at)?)))
+        .collect()
+}
+
 pub(crate) async fn check_in(
     tx: &mut Transaction<'static, Sqlite>,
     series: SeriesId,

@@ -15,6 +15,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chrono::Datelike;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use sesshu_domain::{Duty, LaneId, Scope, VenueId, day_start, tokyo_day};
@@ -543,4 +544,184 @@ fn download(file: &str, encoding: Encoding, bytes: Vec<u8>) -> Response {
         bytes,
     )
         .into_response()
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PeriodQuery {
+    from: Option<String>,
+    to: Option<String>,
+    encoding: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "prefecture.html")]
+struct PrefecturePage {
+    frame: Frame,
+    t: &'static Texts,
+    from: String,
+    to: String,
+    headers: Vec<String>,
+}
+
+/// The form of the prefecture's list: a period, the columns it will have.
+pub async fn prefecture(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::PrefectureList, Scope::Any)?;
+    let t = frame.t;
+    let today = tokyo_day(state.clock().now());
+    let first = today.with_day(1).unwrap_or(today);
+    html(PrefecturePage {
+        from: first.format("%Y-%m-%d").to_string(),
+        to: today.format("%Y-%m-%d").to_string(),
+        headers: state
+            .config()
+            .prefecture
+            .columns
+            .iter()
+            .map(|c| c.header.clone())
+            .collect(),
+        frame,
+        t,
+    })
+}
+
+/// Everyone checked in during the period (both days included), one row per
+/// dose given, in the configured columns; audited as an export.
+pub async fn prefecture_csv(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Response, OfficeError> {
+    use crate::prefecture::Value;
+    staff.may(Duty::PrefectureList, Scope::Any)?;
+    let t = frame.t;
+    let day = |s: Option<&str>| {
+        s.and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .ok_or(OfficeError::BadRequest)
+    };
+    let (from, to) = (day(query.from.as_deref())?, day(query.to.as_deref())?);
+    if to < from {
+        return Err(OfficeError::BadRequest);
+    }
+    let encoding = Encoding::parse(query.encoding.as_deref());
+    let given = state
+        .store()
+        .checked_in_between(day_start(from), day_start(to.succ_opt().unwrap_or(to)))
+        .await?;
+    let catalog = state.store().catalog().await?;
+    let institutions = state.store().institutions().await?;
+    let mut doses = Vec::with_capacity(given.len());
+    let mut people = Vec::with_capacity(given.len());
+    for (series, dose, at) in given {
+        let Some(series) = state.store().series(series).await? else {
+            continue;
+        };
+        let Some(person) = state.store().person(series.person).await? else {
+            continue;
+        };
+        doses.push((series, dose, at));
+        people.push(person);
+    }
+    let opened = personal::open_list(
+        &state,
+        &staff,
+        &people.iter().collect::<Vec<_>>(),
+        &[Field::NameKanji, Field::NameKana, Field::NameRoman],
+        "prefecture list export",
+        vec![format!("period:{from}..{to}")],
+    )
+    .await?;
+    let columns = &state.config().prefecture.columns;
+    let rows: Vec<Vec<String>> = doses
+        .iter()
+        .zip(&people)
+        .zip(&opened)
+        .map(|(((series, dose, at), person), fields)| {
+            let held = series.dose(*dose);
+            columns
+                .iter()
+                .map(|c| match (&c.text, c.value) {
+                    (Some(text), _) => text.clone(),
+                    (None, Some(value)) => match value {
+                        Value::Date => at
+                            .with_timezone(&sesshu_domain::TOKYO)
+                            .format("%Y-%m-%d")
+                            .to_string(),
+                        Value::Time => at
+                            .with_timezone(&sesshu_domain::TOKYO)
+                            .format("%H:%M")
+                            .to_string(),
+                        Value::Dose => dose.get().to_string(),
+                        Value::Number => series.number.to_string(),
+                        Value::NameKanji => {
+                            fields.get(&Field::NameKanji).cloned().unwrap_or_default()
+                        }
+                        Value::NameKana => {
+                            fields.get(&Field::NameKana).cloned().unwrap_or_default()
+                        }
+                        Value::NameRoman => {
+                            fields.get(&Field::NameRoman).cloned().unwrap_or_default()
+                        }
+                        Value::Institution => institutions
+                            .iter()
+                            .find(|i| i.id == person.institution)
+                            .map(|i| i.name(t.lang).to_owned())
+                            .unwrap_or_default(),
+                        Value::UserType => t.user_type(person.user_type).to_owned(),
+                        Value::Department => person
+                            .department
+                            .as_ref()
+                            .map(|d| d.as_str().to_owned())
+                            .unwrap_or_default(),
+                        Value::Venue => held
+                            .and_then(|d| catalog.venue(d.venue))
+                            .map(|v| v.name(t.lang).to_owned())
+                            .unwrap_or_default(),
+                        Value::Lane => held
+                            .and_then(|d| catalog.lane(d.lane))
+                            .map(|l| l.name(t.lang).to_owned())
+                            .unwrap_or_default(),
+                        Value::Vaccine => catalog
+                            .vaccine(series.vaccine)
+                            .map(|v| v.name(t.lang).to_owned())
+                            .unwrap_or_default(),
+                    },
+                    (None, None) => String::new(),
+                })
+                .collect()
+        })
+        .collect();
+    let header: Vec<&str> = columns.iter().map(|c| c.header.as_str()).collect();
+    let bytes = match export::csv(&header, &rows, encoding) {
+        Ok(bytes) => bytes,
+        Err(cells) => {
+            let utf8 = format!("/lists/prefecture.csv?from={from}&to={to}");
+            let mut response = html(UnmappablePage {
+                frame,
+                t,
+                cells,
+                utf8,
+            })?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(response);
+        }
+    };
+    let entry = staff.audit(
+        state.clock().now(),
+        "export.prefecture",
+        vec![format!("period:{from}..{to}")],
+        format!("{} rows, {}", rows.len(), encoding.code()),
+    );
+    state.store().audit(&entry).await?;
+    let file = format!(
+        "prefecture_{from}_{to}{}.csv",
+        if encoding == Encoding::Cp932 {
+            "_sjis"
+        } else {
+            ""
+        },
+    );
+    Ok(download(&file, encoding, bytes))
 }

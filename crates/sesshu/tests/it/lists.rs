@@ -233,4 +233,58 @@ on_both_databases! {
         let other = office.signed_in(&app, "gymdesk", Role::VenueStaff { venue: gym }).await;
         assert_eq!(other.get(&format!("/lists/recipients?{query}")).await.status, StatusCode::NOT_FOUND);
     }
+
+    async fn operators_export_the_vaccinated_for_the_prefecture(app) {
+        let f = app.fixture.clone();
+        let first = app.slot(1, "2026-12-10", "09:00", f.lane_a, 5).await;
+        app.slot(2, "2027-01-07", "09:00", f.lane_a, 5).await;
+        let takahashi = member(&app, "takahashi", "髙橋 一郎", "たかはし いちろう").await;
+        let (_, body) = takahashi.book(first).await;
+        let yoshida = member(&app, "yoshida", "吉田 花子", "よしだ はなこ").await;
+        yoshida.book(first).await;
+        let series = app
+            .store
+            .series_by_number(&sesshu_domain::ReservationNumber::parse(body["id"].as_str().unwrap()).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let mut office = TestOffice::spawn(&app).await;
+        let desk = office.account(&app, "desk", Role::VenueStaff { venue: f.venue }).await;
+        app.clock.set(crate::helpers::tokyo("2026-12-10", "09:05"));
+        let entry = sesshu_domain::AuditEntry {
+            at: crate::helpers::tokyo("2026-12-10", "09:05"),
+            actor: format!("admin:{desk}"),
+            role: "venue_staff".into(),
+            action: "checkin".into(),
+            objects: vec![],
+            detail: "dose 1".into(),
+            origin: "local".into(),
+        };
+        app.store.check_in(series.id, sesshu_domain::DoseNumber::FIRST, desk, &entry).await.unwrap();
+
+        let operator = office.signed_in(&app, "op", Role::Operator).await;
+        let form = operator.get("/lists/prefecture").await;
+        assert!(visible_text(&form.html).contains("接種日"), "the columns are shown");
+        let csv = operator
+            .http
+            .get(operator.url("/lists/prefecture.csv?from=2026-12-01&to=2026-12-10"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.status(), StatusCode::OK);
+        let rows = python_reads(&csv.bytes().await.unwrap(), "utf-8-sig");
+        assert_eq!(rows.len(), 2, "only who was vaccinated: {rows:?}");
+        assert_eq!(rows[0][..4], ["接種日", "接種時刻", "接種回数", "氏名"]);
+        assert_eq!(rows[1][..5], ["2026-12-10", "09:05", "1", "髙橋 一郎", "たかはし いちろう"]);
+        let before = operator.get("/lists/prefecture.csv?from=2026-12-01&to=2026-12-09").await;
+        let rows = python_reads(before.html.as_bytes(), "utf-8-sig");
+        assert_eq!(rows.len(), 1, "none before the 10th: {rows:?}");
+        let exports = app.store.audit_records(0, 1000).await.unwrap().into_iter()
+            .filter(|r| r.entry.action == "export.prefecture").count();
+        assert_eq!(exports, 2);
+        let staff = office
+            .signed_in(&app, "uni_staff", Role::InstitutionStaff { institution: f.uni })
+            .await;
+        assert_eq!(staff.get("/lists/prefecture").await.status, StatusCode::FORBIDDEN, "operators only");
+    }
 }

@@ -257,6 +257,16 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/reservations/{number}/move",
         Open::Roles(&["system", "operator", "staff_b"]),
     ),
+    (
+        "GET",
+        "/lists/prefecture",
+        Open::Roles(&["system", "operator"]),
+    ),
+    (
+        "GET",
+        "/lists/prefecture.csv",
+        Open::Roles(&["system", "operator"]),
+    ),
     // Last: it cancels the reservation the routes above look at.
     (
         "POST",
@@ -338,6 +348,8 @@ on_both_databases! {
             // The lists of the fixture's venue (venue_w's is another).
             let path = if template.starts_with("/lists/recipients") {
                 format!("{path}?day=2026-12-10&venue={}", f.venue)
+            } else if template.starts_with("/lists/prefecture.csv") {
+                format!("{path}?from=2026-12-01&to=2026-12-31")
             } else if template.starts_with("/lists/reservations") {
                 format!("{path}?institution={}", f.staff_only)
             } else {
