@@ -50,6 +50,37 @@ struct Scoped {
     lane: Option<LaneId>,
 }
 
+impl Scoped {
+    /// What the audit trail names: the venue, the day, the lane.
+    fn objects(&self) -> Vec<String> {
+        let mut objects = vec![format!("venue:{}", self.venue), format!("day:{}", self.day)];
+        if let Some(lane) = self.lane {
+            objects.push(format!("lane:{lane}"));
+        }
+        objects
+    }
+
+    /// `day=…&venue=…&lane=…`, for links to the same list.
+    fn query(&self) -> String {
+        serde_urlencoded::to_string([
+            ("day", self.day.format("%Y-%m-%d").to_string()),
+            ("venue", self.venue.to_string()),
+            ("lane", self.lane.map(|l| l.to_string()).unwrap_or_default()),
+        ])
+        .unwrap_or_default()
+    }
+
+    /// `recipients_2026-12-10_venue1[_lane2]`.
+    fn file_stem(&self) -> String {
+        format!(
+            "recipients_{}_venue{}{}",
+            self.day.format("%Y-%m-%d"),
+            self.venue,
+            self.lane.map(|l| format!("_lane{l}")).unwrap_or_default(),
+        )
+    }
+}
+
 fn scoped(staff: &Staff, query: &ListQuery) -> Result<Option<Scoped>, OfficeError> {
     let (Some(day), Some(venue)) = (query.day.as_deref(), query.venue) else {
         return Ok(None);
@@ -101,20 +132,13 @@ async fn recipients(
                 .ok_or(OfficeError::NotFound)?,
         );
     }
-    let mut objects = vec![
-        format!("venue:{}", scope.venue),
-        format!("day:{}", scope.day),
-    ];
-    if let Some(lane) = scope.lane {
-        objects.push(format!("lane:{lane}"));
-    }
     let opened = personal::open_list(
         state,
         staff,
         &people.iter().collect::<Vec<_>>(),
         &[Field::NameKanji, Field::NameKana],
         purpose,
-        objects,
+        scope.objects(),
     )
     .await?;
     let institutions = state.store().institutions().await?;
@@ -277,41 +301,19 @@ pub async fn xlsx(
         tracing::error!(error = %e, "the workbook could not be written");
         OfficeError::Internal
     })?;
-    let mut objects = vec![
-        format!("venue:{}", scope.venue),
-        format!("day:{}", scope.day),
-    ];
-    if let Some(lane) = scope.lane {
-        objects.push(format!("lane:{lane}"));
-    }
-    let entry = staff.audit(
-        state.clock().now(),
+    audit_export(
+        &state,
+        &staff,
         "export.recipients",
-        objects,
+        scope.objects(),
         format!("{} rows, xlsx", rows.len()),
-    );
-    state.store().audit(&entry).await?;
-    let file = format!(
-        "recipients_{}_venue{}{}.xlsx",
-        scope.day.format("%Y-%m-%d"),
-        scope.venue,
-        scope.lane.map(|l| format!("_lane{l}")).unwrap_or_default(),
-    );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        bytes,
     )
-        .into_response())
+    .await?;
+    Ok(attachment(
+        &format!("{}.xlsx", scope.file_stem()),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    ))
 }
 
 #[derive(Template)]
@@ -335,58 +337,14 @@ pub async fn csv(
     let encoding = Encoding::parse(query.encoding.as_deref());
     let rows = recipients(&state, &staff, t, &scope, "recipient list export").await?;
     let (header, cells) = recipient_table(t, &rows);
-    let bytes = match export::csv(&header, &cells, encoding) {
-        Ok(bytes) => bytes,
-        Err(cells) => {
-            let utf8 = format!(
-                "/lists/recipients.csv?{}",
-                serde_urlencoded::to_string([
-                    ("day", scope.day.format("%Y-%m-%d").to_string()),
-                    ("venue", scope.venue.to_string()),
-                    (
-                        "lane",
-                        scope.lane.map(|l| l.to_string()).unwrap_or_default()
-                    ),
-                ])
-                .unwrap_or_default()
-            );
-            let page = UnmappablePage {
-                frame,
-                t,
-                cells,
-                utf8,
-            };
-            let mut response = html(page)?;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(response);
-        }
+    let utf8 = format!("/lists/recipients.csv?{}", scope.query());
+    let export = CsvExport {
+        action: "export.recipients",
+        objects: scope.objects(),
+        stem: scope.file_stem(),
+        utf8,
     };
-    let mut objects = vec![
-        format!("venue:{}", scope.venue),
-        format!("day:{}", scope.day),
-    ];
-    if let Some(lane) = scope.lane {
-        objects.push(format!("lane:{lane}"));
-    }
-    let entry = staff.audit(
-        state.clock().now(),
-        "export.recipients",
-        objects,
-        format!("{} rows, {}", rows.len(), encoding.code()),
-    );
-    state.store().audit(&entry).await?;
-    let file = format!(
-        "recipients_{}_venue{}{}{}.csv",
-        scope.day.format("%Y-%m-%d"),
-        scope.venue,
-        scope.lane.map(|l| format!("_lane{l}")).unwrap_or_default(),
-        if encoding == Encoding::Cp932 {
-            "_sjis"
-        } else {
-            ""
-        },
-    );
-    Ok(download(&file, encoding, bytes))
+    csv_download(&state, &staff, frame, &header, &cells, encoding, export).await
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -493,48 +451,91 @@ pub async fn reservations_csv(
         t.list_second_dose,
         t.venue,
     ];
-    let bytes = match export::csv(&header, &rows, encoding) {
+    let export = CsvExport {
+        action: "export.reservations",
+        objects: vec![format!("institution:{institution}")],
+        stem: format!(
+            "reservations_{}_{}",
+            code.as_str(),
+            tokyo_day(state.clock().now()).format("%Y-%m-%d")
+        ),
+        utf8: format!("/lists/reservations.csv?institution={institution}"),
+    };
+    csv_download(&state, &staff, frame, &header, &rows, encoding, export).await
+}
+
+/// A CSV file to hand out: how its download is audited and named.
+struct CsvExport {
+    /// The audit action, e.g. `export.recipients`.
+    action: &'static str,
+    objects: Vec<String>,
+    /// The file name without `_sjis.csv` / `.csv`.
+    stem: String,
+    /// The same download in UTF-8, offered when CP932 cannot hold a cell.
+    utf8: String,
+}
+
+/// Encodes `rows` as CSV and hands the file out, audited; or, when CP932
+/// cannot hold a cell, the page that says which (422).
+async fn csv_download(
+    state: &OfficeState,
+    staff: &Staff,
+    frame: Frame,
+    header: &[&str],
+    rows: &[Vec<String>],
+    encoding: Encoding,
+    export: CsvExport,
+) -> Result<Response, OfficeError> {
+    let bytes = match export::csv(header, rows, encoding) {
         Ok(bytes) => bytes,
         Err(cells) => {
-            let utf8 = format!("/lists/reservations.csv?institution={institution}");
+            let t = frame.t;
             let mut response = html(UnmappablePage {
                 frame,
                 t,
                 cells,
-                utf8,
+                utf8: export.utf8,
             })?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(response);
         }
     };
-    let entry = staff.audit(
-        state.clock().now(),
-        "export.reservations",
-        vec![format!("institution:{institution}")],
+    audit_export(
+        state,
+        staff,
+        export.action,
+        export.objects,
         format!("{} rows, {}", rows.len(), encoding.code()),
-    );
-    state.store().audit(&entry).await?;
-    let file = format!(
-        "reservations_{}_{}{}.csv",
-        code.as_str(),
-        tokyo_day(state.clock().now()).format("%Y-%m-%d"),
-        if encoding == Encoding::Cp932 {
-            "_sjis"
-        } else {
-            ""
-        },
-    );
-    Ok(download(&file, encoding, bytes))
+    )
+    .await?;
+    let (suffix, charset) = match encoding {
+        Encoding::Utf8Bom => ("", "utf-8"),
+        Encoding::Cp932 => ("_sjis", "shift_jis"),
+    };
+    Ok(attachment(
+        &format!("{}{suffix}.csv", export.stem),
+        &format!("text/csv; charset={charset}"),
+        bytes,
+    ))
 }
 
-fn download(file: &str, encoding: Encoding, bytes: Vec<u8>) -> Response {
-    let charset = match encoding {
-        Encoding::Utf8Bom => "utf-8",
-        Encoding::Cp932 => "shift_jis",
-    };
+async fn audit_export(
+    state: &OfficeState,
+    staff: &Staff,
+    action: &str,
+    objects: Vec<String>,
+    detail: String,
+) -> Result<(), OfficeError> {
+    let entry = staff.audit(state.clock().now(), action, objects, detail);
+    state.store().audit(&entry).await?;
+    Ok(())
+}
+
+/// A file download that no cache keeps.
+fn attachment(file: &str, content_type: &str, bytes: Vec<u8>) -> Response {
     (
         [
-            (header::CONTENT_TYPE, format!("text/csv; charset={charset}")),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{file}\""),
@@ -694,34 +695,11 @@ pub async fn prefecture_csv(
         })
         .collect();
     let header: Vec<&str> = columns.iter().map(|c| c.header.as_str()).collect();
-    let bytes = match export::csv(&header, &rows, encoding) {
-        Ok(bytes) => bytes,
-        Err(cells) => {
-            let utf8 = format!("/lists/prefecture.csv?from={from}&to={to}");
-            let mut response = html(UnmappablePage {
-                frame,
-                t,
-                cells,
-                utf8,
-            })?;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(response);
-        }
+    let export = CsvExport {
+        action: "export.prefecture",
+        objects: vec![format!("period:{from}..{to}")],
+        stem: format!("prefecture_{from}_{to}"),
+        utf8: format!("/lists/prefecture.csv?from={from}&to={to}"),
     };
-    let entry = staff.audit(
-        state.clock().now(),
-        "export.prefecture",
-        vec![format!("period:{from}..{to}")],
-        format!("{} rows, {}", rows.len(), encoding.code()),
-    );
-    state.store().audit(&entry).await?;
-    let file = format!(
-        "prefecture_{from}_{to}{}.csv",
-        if encoding == Encoding::Cp932 {
-            "_sjis"
-        } else {
-            ""
-        },
-    );
-    Ok(download(&file, encoding, bytes))
+    csv_download(&state, &staff, frame, &header, &rows, encoding, export).await
 }

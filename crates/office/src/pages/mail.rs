@@ -3,7 +3,7 @@
 //! embedded default, and a preview of every mail of a reservation (what it
 //! says, without the address).
 
-use super::reservations::find;
+use super::reservations::find_for;
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
@@ -298,12 +298,7 @@ pub async fn preview(
     Path(number): Path<String>,
     Query(query): Query<PreviewQuery>,
 ) -> Result<Response, OfficeError> {
-    staff.may(Duty::ViewReservations, Scope::Any)?;
-    let (series, person) = find(&state, &number).await?;
-    staff.may(
-        Duty::ViewReservations,
-        Scope::Institution(person.institution),
-    )?;
+    let (series, _) = find_for(&state, &staff, Duty::ViewReservations, &number).await?;
     let t = frame.t;
     let kind = query
         .kind

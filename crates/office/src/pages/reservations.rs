@@ -117,6 +117,27 @@ pub async fn find(state: &OfficeState, number: &str) -> Result<(Series, Person),
     Ok((series, person))
 }
 
+/// [`find`], for a `duty` the role must have for that person's
+/// institution (else as if absent).
+pub async fn find_for(
+    state: &OfficeState,
+    staff: &crate::signed_in::Staff,
+    duty: Duty,
+    number: &str,
+) -> Result<(Series, Person), OfficeError> {
+    staff.may(duty, Scope::Any)?;
+    let (series, person) = find(state, number).await?;
+    staff.may(duty, Scope::Institution(person.institution))?;
+    Ok((series, person))
+}
+
+/// The reason the office gives for a change, as kept in the audit trail:
+/// trimmed, at most 300 characters; `None` if there is none.
+pub fn reason(text: &str) -> Option<String> {
+    let reason: String = text.trim().chars().take(300).collect();
+    (!reason.is_empty()).then_some(reason)
+}
+
 pub async fn dose_rows(
     state: &OfficeState,
     t: &Texts,
@@ -150,12 +171,7 @@ pub async fn show(
     Path(number): Path<String>,
     Query(query): Query<ShowQuery>,
 ) -> Result<Response, OfficeError> {
-    staff.may(Duty::ViewReservations, Scope::Any)?;
-    let (series, person) = find(&state, &number).await?;
-    staff.may(
-        Duty::ViewReservations,
-        Scope::Institution(person.institution),
-    )?;
+    let (series, person) = find_for(&state, &staff, Duty::ViewReservations, &number).await?;
     let t = frame.t;
     let catalog = state.store().catalog().await?;
     let institution = state
@@ -213,17 +229,11 @@ pub async fn cancel(
     Path(number): Path<String>,
     CsrfForm(form): CsrfForm<CancelForm>,
 ) -> Result<Response, OfficeError> {
-    staff.may(Duty::ChangeReservations, Scope::Any)?;
-    let (series, person) = find(&state, &number).await?;
-    staff.may(
-        Duty::ChangeReservations,
-        Scope::Institution(person.institution),
-    )?;
+    let (series, person) = find_for(&state, &staff, Duty::ChangeReservations, &number).await?;
     let number = series.number.to_string();
-    let reason: String = form.reason.trim().chars().take(300).collect();
-    if reason.is_empty() {
+    let Some(reason) = reason(&form.reason) else {
         return Ok(Redirect::to(&format!("/reservations/{number}?error=reason")).into_response());
-    }
+    };
     if !series.is_active() {
         return Ok(Redirect::to(&format!("/reservations/{number}")).into_response());
     }
@@ -279,12 +289,7 @@ pub async fn move_form(
     Path(number): Path<String>,
     Query(query): Query<MoveQuery>,
 ) -> Result<Response, OfficeError> {
-    staff.may(Duty::ChangeReservations, Scope::Any)?;
-    let (series, person) = find(&state, &number).await?;
-    staff.may(
-        Duty::ChangeReservations,
-        Scope::Institution(person.institution),
-    )?;
+    let (series, _) = find_for(&state, &staff, Duty::ChangeReservations, &number).await?;
     let t = frame.t;
     let catalog = state.store().catalog().await?;
     let day = query
@@ -333,20 +338,14 @@ pub async fn move_series(
     Path(number): Path<String>,
     CsrfForm(form): CsrfForm<MoveForm>,
 ) -> Result<Response, OfficeError> {
-    staff.may(Duty::ChangeReservations, Scope::Any)?;
-    let (series, person) = find(&state, &number).await?;
-    staff.may(
-        Duty::ChangeReservations,
-        Scope::Institution(person.institution),
-    )?;
+    let (series, person) = find_for(&state, &staff, Duty::ChangeReservations, &number).await?;
     let number = series.number;
-    let reason: String = form.reason.trim().chars().take(300).collect();
     let back = |error: &str| {
         Ok(Redirect::to(&format!("/reservations/{number}/move?error={error}")).into_response())
     };
-    if reason.is_empty() {
+    let Some(reason) = reason(&form.reason) else {
         return back("reason");
-    }
+    };
     let Some(slot) = form.slot else {
         return back("slot");
     };

@@ -854,15 +854,14 @@ pub async fn move_people(
         .slot(sesshu_domain::SlotId(slot))
         .await?
         .ok_or(OfficeError::NotFound)?;
-    let reason: String = form.reason.trim().chars().take(300).collect();
     let Some(target) = form.target.map(sesshu_domain::SlotId) else {
         let problem = t.office_move_choose.to_owned();
         return edit_page(&state, frame, slot.id, Some(problem), &no_query()).await;
     };
-    if reason.is_empty() {
+    let Some(reason) = super::reservations::reason(&form.reason) else {
         let problem = t.office_cancel_reason_needed.to_owned();
         return edit_page(&state, frame, slot.id, Some(problem), &no_query()).await;
-    }
+    };
     let holders: Vec<sesshu_domain::Series> = state
         .store()
         .series_at(slot.venue, slot.starts_at, slot.ends_at)
