@@ -17,31 +17,14 @@
 //! Excel saves it in Japan). Every problem is reported with its line and
 //! column; a file with any problem changes nothing.
 
+use sesshu_domain::Language;
+use sesshu_domain::upload;
 use sesshu_domain::{DepartmentCode, MailAddress, Profile, Subject, UserType};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 /// A problem in the file, at a line (1 = the header) and maybe a column.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RosterError {
-    pub line: usize,
-    /// 1-based column number and its name.
-    pub column: Option<(usize, String)>,
-    pub message: String,
-}
-
-impl fmt::Display for RosterError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.column {
-            Some((n, name)) => write!(
-                f,
-                "line {}, column {n} ({name}): {}",
-                self.line, self.message
-            ),
-            None => write!(f, "line {}: {}", self.line, self.message),
-        }
-    }
-}
+pub use sesshu_domain::upload::UploadError as RosterError;
 
 /// The password column of a row.
 #[derive(Clone, PartialEq, Eq)]
@@ -130,22 +113,7 @@ const COLUMNS: [&str; 8] = [
 
 /// Decodes an upload: UTF-8 (a BOM is dropped), else CP932.
 pub fn decode(bytes: &[u8]) -> Result<String, RosterError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(text.to_owned());
-    }
-    let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
-    if had_errors {
-        // Find the line of the first byte neither encoding accepts.
-        let valid = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), |s| s.len());
-        let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
-        return Err(RosterError {
-            line,
-            column: None,
-            message: "the file is neither UTF-8 nor CP932 (Shift_JIS); save it as CSV UTF-8".into(),
-        });
-    }
-    Ok(text.into_owned())
+    upload::decode(bytes, Language::En)
 }
 
 fn user_type(value: &str) -> Option<UserType> {
@@ -158,99 +126,16 @@ fn user_type(value: &str) -> Option<UserType> {
 
 /// Parses and checks a whole upload; every problem is reported.
 pub fn parse(text: &str) -> Result<Vec<RosterRow>, Vec<RosterError>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .trim(csv::Trim::Fields)
-        .from_reader(text.as_bytes());
-    let mut errors = Vec::new();
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            return Err(vec![RosterError {
-                line: 1,
-                column: None,
-                message: format!("cannot read the header row: {e}"),
-            }]);
-        }
-    };
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for (i, name) in headers.iter().enumerate() {
-        if !COLUMNS.contains(&name) {
-            errors.push(RosterError {
-                line: 1,
-                column: Some((i + 1, name.to_owned())),
-                message: format!("unknown column; the columns are {}", COLUMNS.join(", ")),
-            });
-        } else if index
-            .insert(
-                COLUMNS[COLUMNS.iter().position(|c| *c == name).unwrap_or(0)],
-                i,
-            )
-            .is_some()
-        {
-            errors.push(RosterError {
-                line: 1,
-                column: Some((i + 1, name.to_owned())),
-                message: "this column appears twice".into(),
-            });
-        }
-    }
-    for required in ["login", "user_type"] {
-        if !index.contains_key(required) {
-            errors.push(RosterError {
-                line: 1,
-                column: None,
-                message: format!("the column {required} is missing"),
-            });
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-
+    let (records, mut errors) =
+        upload::table(text, &COLUMNS, &["login", "user_type"], Language::En);
     let mut rows = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                errors.push(RosterError {
-                    line,
-                    column: None,
-                    message: match e.kind() {
-                        csv::ErrorKind::UnequalLengths {
-                            expected_len, len, ..
-                        } => {
-                            format!("{len} fields where the header has {expected_len}")
-                        }
-                        _ => e.to_string(),
-                    },
-                });
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        let field = |name: &str| -> Option<(usize, &str)> {
-            index
-                .get(name)
-                .and_then(|&i| record.get(i).map(|v| (i + 1, v)))
-                .filter(|(_, v)| !v.is_empty())
-        };
-        let mut problem = |name: &str, message: String| {
-            let column = index.get(name).map(|&i| (i + 1, name.to_owned()));
-            errors.push(RosterError {
-                line,
-                column,
-                message,
-            });
-        };
+    for record in records {
+        let line = record.line;
+        let field = |name: &str| record.get(name);
+        let mut problem = |name: &str, message: String| errors.push(record.problem(name, message));
 
-        let login = match field("login").map(|(_, v)| Subject::parse(v)) {
+        let login = match field("login").map(Subject::parse) {
             Some(Ok(login)) => Some(login),
             Some(Err(e)) => {
                 problem("login", e.reason);
@@ -267,7 +152,7 @@ pub fn parse(text: &str) -> Result<Vec<RosterRow>, Vec<RosterError>> {
             problem("login", format!("also on line {first}"));
         }
         let kind = match field("user_type") {
-            Some((_, v)) => {
+            Some(v) => {
                 let t = user_type(v);
                 if t.is_none() {
                     problem(
@@ -283,7 +168,7 @@ pub fn parse(text: &str) -> Result<Vec<RosterRow>, Vec<RosterError>> {
             }
         };
         let department = match field("department") {
-            Some((_, v)) => match DepartmentCode::parse(v) {
+            Some(v) => match DepartmentCode::parse(v) {
                 Ok(d) => Some(d),
                 Err(e) => {
                     problem("department", e.reason);
@@ -293,7 +178,7 @@ pub fn parse(text: &str) -> Result<Vec<RosterRow>, Vec<RosterError>> {
             None => None,
         };
         let mail = match field("mail") {
-            Some((_, v)) => match MailAddress::parse(v) {
+            Some(v) => match MailAddress::parse(v) {
                 Ok(m) => Some(m),
                 Err(e) => {
                     problem("mail", e.reason);
@@ -303,18 +188,18 @@ pub fn parse(text: &str) -> Result<Vec<RosterRow>, Vec<RosterError>> {
             None => None,
         };
         let password = match field("password") {
-            Some((_, v)) if v.starts_with("$argon2id$") => Some(Password::Hash(v.to_owned())),
-            Some((_, v)) if v.chars().count() < 8 => {
+            Some(v) if v.starts_with("$argon2id$") => Some(Password::Hash(v.to_owned())),
+            Some(v) if v.chars().count() < 8 => {
                 problem(
                     "password",
                     "an initial password needs at least 8 characters".into(),
                 );
                 None
             }
-            Some((_, v)) => Some(Password::Plain(v.to_owned())),
+            Some(v) => Some(Password::Plain(v.to_owned())),
             None => None,
         };
-        let text = |name: &str| field(name).map(|(_, v)| v.to_owned());
+        let text = |name: &str| field(name).map(str::to_owned);
         if let (Some(login), Some(user_type)) = (login, kind) {
             rows.push(RosterRow {
                 line,

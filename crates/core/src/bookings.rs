@@ -3,11 +3,12 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use sesshu_domain::booking::Booker;
 use sesshu_domain::{
-    AuditEntry, Clock, DoseNumber, Language, Person, Rejection, ReservationNumber, Series, Slot,
-    SlotId, day_start, tokyo_day,
+    AuditEntry, Clock, DoseNumber, Language, Person, Rejection, ReservationNumber, Series,
+    SeriesId, Slot, SlotId, day_start, tokyo_day,
 };
 use sesshu_store::{
-    Booked, DoseMove, DynStore, Idempotency, NewSeries, Reschedule, SlotQuery, StoreError,
+    Booked, DoseMove, DynStore, Idempotency, MailQuery, NewSeries, Reschedule, SlotQuery,
+    StoreError,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -86,6 +87,25 @@ impl Bookings {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    pub(crate) fn store(&self) -> &DynStore {
+        &self.store
+    }
+
+    /// The language of the series' latest mail (its person's), else
+    /// Japanese: the office's changes are told in it.
+    pub async fn last_language(&self, series: SeriesId) -> Result<Language> {
+        Ok(self
+            .store
+            .mail_jobs(&MailQuery {
+                state: None,
+                series: Some(series),
+                limit: 1,
+            })
+            .await?
+            .first()
+            .map_or(Language::Ja, |job| job.language))
     }
 
     /// All open slots starting on the Tokyo days `from..=to`.
@@ -219,10 +239,37 @@ impl Bookings {
         language: Language,
         audit: Option<AuditEntry>,
     ) -> Result<Booked> {
+        let active = self.active_series(who.person).await?;
+        let request = self
+            .prepare_book(
+                who,
+                slot,
+                lanes,
+                active.as_ref(),
+                idempotency,
+                language,
+                audit,
+            )
+            .await?;
+        Ok(self.store.book(&request).await?)
+    }
+
+    /// What booking `slot` for the person takes, decided by the rules but
+    /// not yet made; `active` is the series the person holds now.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn prepare_book(
+        &self,
+        who: Booker<'_>,
+        slot: SlotId,
+        lanes: LaneChoice,
+        active: Option<&Series>,
+        idempotency: Option<Idempotency>,
+        language: Language,
+        audit: Option<AuditEntry>,
+    ) -> Result<NewSeries> {
         let now = self.now();
         let slot = self.store.slot(slot).await?.ok_or(BookingError::NotFound)?;
-        let active = self.active_series(who.person).await?;
-        match who.check_new_series(&slot, active.as_ref(), now) {
+        match who.check_new_series(&slot, active, now) {
             Ok(()) => {}
             Err(Rejection::SlotFull) if lanes == LaneChoice::AnyLane => {}
             // With a key, this may be the same request again: the store
@@ -232,7 +279,7 @@ impl Bookings {
         }
         let first = self.lanes_for(who, &slot, lanes, now).await?;
         let second = self.second_dose_candidates(who, &slot, &[]).await?;
-        let request = NewSeries {
+        Ok(NewSeries {
             person: who.person.id,
             vaccine: slot.vaccine,
             first,
@@ -241,8 +288,7 @@ impl Bookings {
             language,
             audit,
             now,
-        };
-        Ok(self.store.book(&request).await?)
+        })
     }
 
     /// The slots to try for a choice of `slot`, best first.
@@ -270,7 +316,14 @@ impl Bookings {
             .slots(&query)
             .await?
             .into_iter()
-            .filter(|s| s.starts_at == slot.starts_at && who.check_slot(s, now).is_ok())
+            .filter(|s| s.starts_at == slot.starts_at)
+            .filter(|s| match who.check_slot(s, now) {
+                Ok(()) => true,
+                // The office leaves the count of places to the transaction:
+                // a bulk fix may free a place before it takes one.
+                Err(Rejection::SlotFull) => who.on_behalf,
+                Err(_) => false,
+            })
             .collect();
         if same_time.is_empty() {
             return Err(Rejection::SlotFull.into());
@@ -364,14 +417,34 @@ impl Bookings {
         language: Language,
         audit: Option<AuditEntry>,
     ) -> Result<Series> {
-        let now = self.now();
         let series = self.own_series(who, number).await?;
-        who.check_changeable(&series, now)?;
+        match self
+            .prepare_change(who, &series, slot, lanes, language, audit)
+            .await?
+        {
+            Some(request) => Ok(self.store.reschedule(&request).await?),
+            None => Ok(series),
+        }
+    }
+
+    /// What moving `series` to `slot` takes, decided by the rules but not
+    /// yet made; `None` when it is there already.
+    pub(crate) async fn prepare_change(
+        &self,
+        who: Booker<'_>,
+        series: &Series,
+        slot: SlotId,
+        lanes: LaneChoice,
+        language: Language,
+        audit: Option<AuditEntry>,
+    ) -> Result<Option<Reschedule>> {
+        let now = self.now();
+        who.check_changeable(series, now)?;
         let target = self.store.slot(slot).await?.ok_or(BookingError::NotFound)?;
         if let Some(held) = series.doses.iter().find(|d| d.number == target.dose) {
             let same_time = held.starts_at == target.starts_at && held.venue == target.venue;
             if held.slot == target.id || (lanes == LaneChoice::AnyLane && same_time) {
-                return Ok(series);
+                return Ok(None);
             }
         }
         if target.vaccine != series.vaccine {
@@ -402,7 +475,7 @@ impl Bookings {
             let vaccine = catalog
                 .vaccine(series.vaccine)
                 .ok_or(BookingError::NotFound)?;
-            match who.check_second_dose_slot(&series, vaccine, &target, now) {
+            match who.check_second_dose_slot(series, vaccine, &target, now) {
                 Err(Rejection::SlotFull) if lanes == LaneChoice::AnyLane => {}
                 other => other?,
             }
@@ -412,16 +485,13 @@ impl Bookings {
                 when_full: Rejection::SlotFull,
             }]
         };
-        Ok(self
-            .store
-            .reschedule(&Reschedule {
-                series: series.id,
-                moves,
-                language,
-                audit,
-                now,
-            })
-            .await?)
+        Ok(Some(Reschedule {
+            series: series.id,
+            moves,
+            language,
+            audit,
+            now,
+        }))
     }
 
     /// Cancels the person's series and frees its places. Cancelling again

@@ -5,5 +5,6 @@
 //! the decision to the store's transaction. It knows nothing of HTTP.
 
 pub mod bookings;
+pub mod fixes;
 
 pub use bookings::{BookingError, Bookings, DayOffer, LaneChoice, SlotOffer};

@@ -231,7 +231,9 @@ impl Booker<'_> {
     ///
     /// `day_slots` are the second-dose slots of the due day as last read;
     /// `own` are slots where this person already holds a place that the
-    /// booking will release (when changing), counted as free.
+    /// booking will release (when changing), counted as free. For the
+    /// office every slot counts as free: its bulk fixes may free places
+    /// before they take them, and the transaction has the last word.
     pub fn second_dose_candidates(
         &self,
         first: &Slot,
@@ -258,7 +260,7 @@ impl Booker<'_> {
                     && s.day() == due_day
                     && !s.closed
                     && s.admits(self.person, self.institution)
-                    && (s.free() > 0 || own.contains(&s.id))
+                    && (s.free() > 0 || own.contains(&s.id) || self.on_behalf)
             })
             .collect();
         candidates.sort_by_key(|s| {

@@ -23,6 +23,7 @@ pub mod series;
 pub mod slot;
 pub mod slot_plan;
 pub mod staff;
+pub mod upload;
 
 pub use audit::{AuditEntry, AuditRecord};
 pub use booking::Rejection;

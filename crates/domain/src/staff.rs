@@ -52,6 +52,9 @@ pub enum Duty {
     ChangeReservations,
     /// The prefecture's list of everyone vaccinated (operators).
     PrefectureList,
+    /// Moving, cancelling and booking many reservations from one file
+    /// (system administrators).
+    BulkFixes,
 }
 
 /// The object a duty is done to, as far as scope is concerned.
@@ -136,7 +139,7 @@ impl Role {
         use Duty::*;
         let does = match self {
             Role::SystemAdmin => true,
-            Role::Operator => duty != ManageAdmins,
+            Role::Operator => !matches!(duty, ManageAdmins | BulkFixes),
             Role::InstitutionStaff { .. } => {
                 matches!(duty, Overview | ViewReservations | ChangeReservations)
             }
@@ -253,7 +256,7 @@ mod tests {
     const HALL: VenueId = VenueId(1);
     const GYM: VenueId = VenueId(2);
 
-    const ALL_DUTIES: [Duty; 9] = [
+    const ALL_DUTIES: [Duty; 10] = [
         Duty::Overview,
         Duty::ReadAudit,
         Duty::ManageAdmins,
@@ -263,6 +266,7 @@ mod tests {
         Duty::ManageSlots,
         Duty::ChangeReservations,
         Duty::PrefectureList,
+        Duty::BulkFixes,
     ];
 
     #[test]
@@ -275,10 +279,15 @@ mod tests {
     }
 
     #[test]
-    fn operators_do_everything_but_accounts() {
+    fn operators_do_everything_but_accounts_and_bulk_fixes() {
         assert_eq!(
             Role::Operator.may(Duty::ManageAdmins, Scope::Any),
             Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            Role::Operator.may(Duty::BulkFixes, Scope::Any),
+            Err(Denied::Forbidden),
+            "システム管理者による予約修正"
         );
         assert_eq!(
             Role::Operator.may(Duty::ViewReservations, Scope::Institution(B)),

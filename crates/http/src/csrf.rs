@@ -152,3 +152,53 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CsrfForm<T> {
             .map_err(|_| CsrfRefusal::Malformed)
     }
 }
+
+/// A `multipart/form-data` upload (a file and its form) whose `csrf` field
+/// must match the browser's token cookie: its text fields and its files,
+/// each read whole (the listener's body limit applies).
+#[derive(Debug, Default)]
+pub struct CsrfUpload {
+    pub fields: std::collections::HashMap<String, String>,
+    /// Files by field name: their bytes (the browser's file name is not
+    /// kept; it may say who a roster is about).
+    pub files: std::collections::HashMap<String, Vec<u8>>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for CsrfUpload {
+    type Rejection = CsrfRefusal;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, CsrfRefusal> {
+        let cookie = request
+            .extensions()
+            .get::<CsrfCookie>()
+            .copied()
+            .ok_or(CsrfRefusal::NotIssued)?;
+        let (parts, body) = request.into_parts();
+        let expected = from_cookie(&parts, cookie.name).ok_or(CsrfRefusal::Forbidden)?;
+        let mut multipart =
+            axum::extract::Multipart::from_request(Request::from_parts(parts, body), state)
+                .await
+                .map_err(|_| CsrfRefusal::Malformed)?;
+        let mut upload = CsrfUpload::default();
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|_| CsrfRefusal::Malformed)?
+        {
+            let name = field.name().unwrap_or_default().to_owned();
+            let is_file = field.file_name().is_some();
+            let bytes = field.bytes().await.map_err(|_| CsrfRefusal::Malformed)?;
+            if is_file {
+                upload.files.insert(name, bytes.to_vec());
+            } else {
+                let text = String::from_utf8(bytes.to_vec()).map_err(|_| CsrfRefusal::Malformed)?;
+                upload.fields.insert(name, text);
+            }
+        }
+        let csrf = upload.fields.get("csrf").ok_or(CsrfRefusal::Forbidden)?;
+        if !bool::from(csrf.as_bytes().ct_eq(expected.as_bytes())) {
+            return Err(CsrfRefusal::Forbidden);
+        }
+        Ok(upload)
+    }
+}

@@ -13,7 +13,7 @@ pub mod lang;
 pub mod origin;
 pub mod sessions;
 
-pub use csrf::{CsrfForm, CsrfRefusal, CsrfToken};
+pub use csrf::{CsrfForm, CsrfRefusal, CsrfToken, CsrfUpload};
 pub use sessions::DbSessionStore;
 
 use axum::extract::MatchedPath;

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod logging;
 pub mod master;
 pub mod members;
+pub mod reservations;
 
 pub use app::{Application, open_store};
 pub use config::Config;

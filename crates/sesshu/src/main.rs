@@ -75,6 +75,11 @@ enum Command {
         #[command(subcommand)]
         command: MembersCommand,
     },
+    /// Bulk reservation fixes (docs/reservations.md).
+    Reservations {
+        #[command(subcommand)]
+        command: ReservationsCommand,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -178,6 +183,20 @@ enum MembersCommand {
         #[arg(long, value_enum, default_value_t = Missing::Disable)]
         missing: Missing,
         /// Check and show the changes; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReservationsCommand {
+    /// Check a CSV of moves, cancellations and bookings whole, show every
+    /// change, then make them all in one transaction (or none).
+    Apply {
+        file: PathBuf,
+        /// Check and show the changes; change nothing.
         #[arg(long)]
         dry_run: bool,
         #[arg(long)]
@@ -377,6 +396,25 @@ async fn main() -> anyhow::Result<()> {
                 &file,
                 missing,
                 dry_run,
+            )
+            .await
+        }
+        Command::Reservations {
+            command:
+                ReservationsCommand::Apply {
+                    file,
+                    dry_run,
+                    config,
+                },
+        } => {
+            let config = load(config)?;
+            logging::init(&config.log_format);
+            let store = open_store(database_url(&config), 2).await?;
+            sesshu::reservations::apply(
+                &store,
+                &file,
+                dry_run,
+                sesshu::reservations::language_of_locale(),
             )
             .await
         }

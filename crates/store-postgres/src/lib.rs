@@ -25,9 +25,9 @@ use sesshu_domain::{
 };
 use sesshu_store::flows;
 use sesshu_store::{
-    AdminChange, Booked, CheckedIn, MailJob, MailQuery, MailSent, Member, NewAdmin, NewInstitution,
-    NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts, PersonLogin,
-    Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
+    AdminChange, BatchOp, Booked, CheckedIn, MailJob, MailQuery, MailSent, Member, NewAdmin,
+    NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts,
+    PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
 };
 use sesshu_store::{Field, KeyId, Owner, Sealed, SlotChange, SlotChanged};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -359,6 +359,10 @@ impl Store for PgStore {
             audit::append(tx, audit).await?;
             Ok(series)
         })
+    }
+
+    async fn apply_batch(&self, batch: &[BatchOp], audit: &AuditEntry) -> StoreResult<Vec<Series>> {
+        write_tx!(self, |tx| flows::batch(&mut PgTx(tx), batch, audit))
     }
 
     async fn saml_request_issued(

@@ -24,9 +24,9 @@ use sesshu_domain::{
 };
 use sesshu_store::flows;
 use sesshu_store::{
-    AdminChange, Booked, CheckedIn, MailJob, MailQuery, MailSent, Member, NewAdmin, NewInstitution,
-    NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts, PersonLogin,
-    Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
+    AdminChange, BatchOp, Booked, CheckedIn, MailJob, MailQuery, MailSent, Member, NewAdmin,
+    NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts,
+    PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
 };
 use sesshu_store::{Field, KeyId, Owner, Sealed, SlotChange, SlotChanged};
 use sqlx::sqlite::{
@@ -371,6 +371,13 @@ impl Store for SqliteStore {
         audit::append(&mut tx.tx, audit).await?;
         tx.commit().await?;
         Ok(series)
+    }
+
+    async fn apply_batch(&self, batch: &[BatchOp], audit: &AuditEntry) -> StoreResult<Vec<Series>> {
+        let mut tx = self.write().await?;
+        let done = flows::batch(&mut SqliteTx(&mut tx.tx), batch, audit).await?;
+        tx.commit().await?;
+        Ok(done)
     }
 
     async fn saml_request_issued(

@@ -33,6 +33,15 @@ pub enum StoreError {
     #[error("transaction contention")]
     Contention,
 
+    /// The change at `index` of a batch failed, so none of the batch was
+    /// made.
+    #[error("change {index} of the batch: {source}")]
+    InBatch {
+        index: usize,
+        #[source]
+        source: Box<StoreError>,
+    },
+
     /// A stored value does not parse into its domain type.
     #[error("corrupt row: {0}")]
     Corrupt(String),

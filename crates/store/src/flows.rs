@@ -27,7 +27,8 @@
 //!   job is written by [`WriteTx::insert_mail_job`] in the same transaction.
 
 use crate::{
-    Booked, DoseMove, Idempotency, NewMailJob, NewSeries, Reschedule, StoreError, StoreResult,
+    BatchOp, Booked, DoseMove, Idempotency, NewMailJob, NewSeries, Reschedule, StoreError,
+    StoreResult,
 };
 use chrono::{DateTime, Utc};
 use sesshu_domain::{
@@ -263,6 +264,92 @@ pub async fn cancel<T: WriteTx>(
     ))
     .await?;
     Ok(cancelled)
+}
+
+/// See [`crate::Store::apply_batch`].
+///
+/// Every series the batch changes is locked first, in id order, and then
+/// every slot it may touch, in the one global order (first-dose slots, then
+/// second-dose slots, by id) — a single change locks a series before its
+/// slots too, so a batch and the rush it runs into never wait in a cycle.
+/// Then the changes are made one after the other, each seeing the places
+/// the ones before it freed or took.
+pub async fn batch<T: WriteTx>(
+    tx: &mut T,
+    batch: &[BatchOp],
+    audit: &AuditEntry,
+) -> StoreResult<Vec<Series>> {
+    let mut series: Vec<SeriesId> = batch
+        .iter()
+        .filter_map(|op| match op {
+            BatchOp::Book(_) => None,
+            BatchOp::Move(r) => Some(r.series),
+            BatchOp::Cancel { series, .. } => Some(*series),
+        })
+        .collect();
+    series.sort_unstable();
+    series.dedup();
+    let mut slots: [Vec<SlotId>; 2] = [Vec::new(), Vec::new()];
+    let mut add = |dose: DoseNumber, more: &[SlotId]| {
+        slots[usize::from(dose != DoseNumber::FIRST)].extend_from_slice(more);
+    };
+    for id in series {
+        let held = tx.lock_series(id).await?.ok_or(StoreError::NotFound)?;
+        for dose in &held.doses {
+            add(dose.number, &[dose.slot]);
+        }
+    }
+    for op in batch {
+        match op {
+            BatchOp::Book(req) => {
+                add(DoseNumber::FIRST, &req.first);
+                add(
+                    DoseNumber::SECOND,
+                    req.second.as_deref().unwrap_or_default(),
+                );
+            }
+            BatchOp::Move(req) => {
+                for m in &req.moves {
+                    add(m.dose, &m.candidates);
+                }
+            }
+            BatchOp::Cancel { .. } => {}
+        }
+    }
+    for mut set in slots {
+        set.sort_unstable();
+        set.dedup();
+        tx.lock_slots(&set).await?;
+    }
+
+    let mut done = Vec::with_capacity(batch.len());
+    for (index, op) in batch.iter().enumerate() {
+        let outcome = match op {
+            BatchOp::Book(req) => book(tx, req).await.map(|b| b.series().clone()),
+            BatchOp::Move(req) => reschedule(tx, req).await,
+            BatchOp::Cancel {
+                series,
+                language,
+                audit,
+            } => match cancel(tx, *series, *language, audit.at).await {
+                Ok(s) => tx.append_audit(audit).await.map(|()| s),
+                Err(e) => Err(e),
+            },
+        };
+        match outcome {
+            Ok(series) => done.push(series),
+            // The whole batch is tried again: no change of it is to blame.
+            Err(StoreError::Contention) => return Err(StoreError::Contention),
+            Err(e) => {
+                return Err(StoreError::InBatch {
+                    index,
+                    source: Box::new(e),
+                });
+            }
+        }
+    }
+    tx.append_audit(audit).await?;
+    Ok(done)
 }
 
 async fn replay<T: WriteTx>(

@@ -210,6 +210,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         audit: &AuditEntry,
     ) -> StoreResult<Series>;
 
+    /// Makes every change of `batch`, then appends `audit`, in one
+    /// transaction; the first change that fails undoes them all and comes
+    /// back as [`StoreError::InBatch`] with its index.
+    async fn apply_batch(&self, batch: &[BatchOp], audit: &AuditEntry) -> StoreResult<Vec<Series>>;
+
     // --- SAML ---------------------------------------------------------------
 
     /// Remembers an AuthnRequest sent for `institution` until `expires_at`

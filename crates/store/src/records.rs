@@ -244,6 +244,19 @@ impl Booked {
     }
 }
 
+/// One change of a batch that [`crate::Store::apply_batch`] makes in one
+/// transaction (the office's bulk fixes). Each carries its audit entry.
+#[derive(Clone, Debug)]
+pub enum BatchOp {
+    Book(NewSeries),
+    Move(Reschedule),
+    Cancel {
+        series: SeriesId,
+        language: Language,
+        audit: AuditEntry,
+    },
+}
+
 /// Moves doses of a series to new slots.
 #[derive(Clone, Debug)]
 pub struct Reschedule {

@@ -7,6 +7,7 @@
 mod admins;
 mod audit;
 mod checkin;
+mod fixes;
 mod home;
 mod lists;
 mod login;
@@ -43,6 +44,13 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         (Method::GET, "/admins/{admin}", get(admins::edit)),
         (Method::POST, "/admins/{admin}", post(admins::update)),
         (Method::GET, "/reservations", get(reservations::search)),
+        (Method::GET, "/reservations/fixes", get(fixes::form)),
+        (Method::POST, "/reservations/fixes", post(fixes::apply)),
+        (
+            Method::POST,
+            "/reservations/fixes/preview",
+            post(fixes::preview),
+        ),
         (
             Method::GET,
             "/reservations/{number}",
@@ -167,6 +175,7 @@ impl Frame {
                     (Duty::CheckIn, "/lists/recipients", t.nav_lists),
                     (Duty::ManageSlots, "/slots", t.nav_slots),
                     (Duty::PrefectureList, "/lists/prefecture", t.nav_prefecture),
+                    (Duty::BulkFixes, "/reservations/fixes", t.nav_fixes),
                     (Duty::ManageMail, "/mail", t.nav_mail),
                     (Duty::ReadAudit, "/audit", t.nav_audit),
                     (Duty::ManageAdmins, "/admins", t.nav_admins),

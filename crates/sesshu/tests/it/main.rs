@@ -15,6 +15,7 @@ mod api_reservations;
 mod audit;
 mod browser;
 mod consent;
+mod fixes;
 mod institutions;
 mod ldap;
 mod lists;

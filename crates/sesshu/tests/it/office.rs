@@ -115,6 +115,11 @@ async fn the_handshake_refuses_browsers_without_a_valid_certificate() {
 async fn send(browser: &OfficeClient, method: &str, path: &str, body: &[(&str, &str)]) -> Answer {
     match method {
         "GET" => browser.get(path).await,
+        _ if path.ends_with("/fixes/preview") => {
+            browser
+                .upload(path, "fixes.csv", b"action,reason\n".to_vec())
+                .await
+        }
         _ => browser.post(path, body).await,
     }
 }
@@ -267,6 +272,13 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/lists/prefecture.csv",
         Open::Roles(&["system", "operator"]),
     ),
+    ("GET", "/reservations/fixes", Open::Roles(&["system"])),
+    (
+        "POST",
+        "/reservations/fixes/preview",
+        Open::Roles(&["system"]),
+    ),
+    ("POST", "/reservations/fixes", Open::Roles(&["system"])),
     // Last: it cancels the reservation the routes above look at.
     (
         "POST",
@@ -367,6 +379,7 @@ on_both_databases! {
                 "/reservations/{number}/cancel" => vec![("reason", "access test")],
                 "/reservations/{number}/move" => vec![("reason", "access test")],
                 "/slots/{slot}/move" => vec![("reason", "access test")],
+                "/reservations/fixes" => vec![("text", "action,reason\n")],
                 _ => Vec::new(),
             };
             match open {

@@ -312,6 +312,27 @@ impl OfficeClient {
         self.answer(response).await
     }
 
+    /// Posts a file (`multipart/form-data`, field `file`) with this
+    /// browser's CSRF token.
+    pub async fn upload(&self, path: &str, name: &str, bytes: Vec<u8>) -> Answer {
+        if self.csrf.lock().unwrap().is_none() {
+            self.get("/login").await;
+        }
+        let token = self.csrf.lock().unwrap().clone().expect("a CSRF token");
+        let form = reqwest::multipart::Form::new().text("csrf", token).part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST");
+        self.answer(response).await
+    }
+
     pub async fn log_in(&self, directory: &str, login: &str, password: &str) {
         let answer = self
             .post(

@@ -1,0 +1,250 @@
+//! Bulk reservation fixes from a CSV (システム管理者による予約修正): upload,
+//! every problem with its line and column or a preview of every change,
+//! then all of them in one transaction. The rules are `sesshu_core::fixes`;
+//! `sesshu reservations apply` is the same from the command line.
+
+use super::{Frame, StaffPage, html};
+use crate::error::OfficeError;
+use crate::i18n::Texts;
+use crate::signed_in::Staff;
+use crate::state::OfficeState;
+use askama::Template;
+use axum::extract::{FromRequest, Request, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use sesshu_core::fixes::{self, Appointment, FixAuditor, FixError, FixPlan};
+use sesshu_domain::upload::UploadError;
+use sesshu_domain::{AuditEntry, Catalog, Duty, Scope, Series};
+use sesshu_http::{CsrfForm, CsrfUpload};
+
+/// A problem as shown.
+#[derive(Debug)]
+pub struct ProblemRow {
+    pub line: usize,
+    pub column: String,
+    pub message: String,
+}
+
+/// A line of the preview (or of what was done).
+#[derive(Debug)]
+pub struct FixRow {
+    pub line: usize,
+    pub action: &'static str,
+    pub whom: String,
+    pub before: Vec<String>,
+    pub after: String,
+    pub reason: String,
+    pub unchanged: bool,
+}
+
+#[derive(Template)]
+#[template(path = "fixes.html")]
+struct FixesPage {
+    frame: Frame,
+    t: &'static Texts,
+    problems: Vec<ProblemRow>,
+    rows: Vec<FixRow>,
+    /// The file, decoded, for the confirmation to send back.
+    text: String,
+    counts: (usize, usize, usize),
+    applied: Option<(usize, usize, usize)>,
+}
+
+impl FixesPage {
+    fn new(frame: Frame) -> Self {
+        let t = frame.t;
+        Self {
+            frame,
+            t,
+            problems: Vec::new(),
+            rows: Vec::new(),
+            text: String::new(),
+            counts: (0, 0, 0),
+            applied: None,
+        }
+    }
+}
+
+pub async fn form(StaffPage { staff, frame }: StaffPage) -> Result<Response, OfficeError> {
+    staff.may(Duty::BulkFixes, Scope::Any)?;
+    html(FixesPage::new(frame))
+}
+
+/// Reads and plans an uploaded file: its problems, or what it would change.
+pub async fn preview(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    request: Request,
+) -> Result<Response, OfficeError> {
+    // The role first: a refused role's upload is not read at all.
+    staff.may(Duty::BulkFixes, Scope::Any)?;
+    let upload = match CsrfUpload::from_request(request, &state).await {
+        Ok(upload) => upload,
+        Err(refusal) => return Ok(refusal.into_response()),
+    };
+    let bytes = upload.files.get("file").map_or(&[][..], Vec::as_slice);
+    let mut page = FixesPage::new(frame);
+    let lang = page.t.lang;
+    // What the confirmation sends back is the decoded text: UTF-8 whatever
+    // the file was.
+    match sesshu_domain::upload::decode(bytes, lang) {
+        Ok(text) => page.text = text,
+        Err(e) => {
+            page.problems = problem_rows(vec![e]);
+            return html(page);
+        }
+    }
+    match plan(&state, &page.text, lang).await? {
+        Ok(plan) => {
+            page.counts = plan.counts();
+            page.rows = rows(&state, page.t, &plan, &[]).await?;
+        }
+        Err(problems) => page.problems = problem_rows(problems),
+    }
+    html(page)
+}
+
+#[derive(Deserialize)]
+pub struct ApplyForm {
+    text: String,
+}
+
+/// Plans the confirmed file again (things may have changed since the
+/// preview) and applies it in one transaction.
+pub async fn apply(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    CsrfForm(form): CsrfForm<ApplyForm>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::BulkFixes, Scope::Any)?;
+    let mut page = FixesPage::new(frame);
+    let lang = page.t.lang;
+    let plan = match plan(&state, &form.text, lang).await? {
+        Ok(plan) => plan,
+        Err(problems) => {
+            page.problems = problem_rows(problems);
+            return html(page);
+        }
+    };
+    let auditor = StaffAuditor {
+        staff: &staff,
+        at: state.clock().now(),
+    };
+    match state.bookings().apply_fixes(&plan, lang, &auditor).await {
+        Ok(done) => {
+            page.applied = Some(plan.counts());
+            page.rows = rows(&state, page.t, &plan, &done).await?;
+        }
+        Err(FixError::Invalid(problems)) => page.problems = problem_rows(problems),
+        Err(FixError::Failed(e)) => {
+            tracing::error!(error = %e, "applying bulk fixes failed");
+            return Err(OfficeError::Internal);
+        }
+    }
+    html(page)
+}
+
+async fn plan(
+    state: &OfficeState,
+    text: &str,
+    lang: sesshu_domain::Language,
+) -> Result<Result<FixPlan, Vec<UploadError>>, OfficeError> {
+    let file = match fixes::parse(text.as_bytes(), lang) {
+        Ok(file) => file,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    match state.bookings().plan_fixes(&file, lang, &|_| {}).await {
+        Ok(plan) => Ok(Ok(plan)),
+        Err(FixError::Invalid(problems)) => Ok(Err(problems)),
+        Err(FixError::Failed(e)) => {
+            tracing::error!(error = %e, "planning bulk fixes failed");
+            Err(OfficeError::Internal)
+        }
+    }
+}
+
+/// The signed-in administrator, for the audit entries of each change.
+struct StaffAuditor<'a> {
+    staff: &'a Staff,
+    at: DateTime<Utc>,
+}
+
+impl FixAuditor for StaffAuditor<'_> {
+    fn entry(&self, action: &str, objects: Vec<String>, detail: String) -> AuditEntry {
+        self.staff.audit(self.at, action, objects, detail)
+    }
+}
+
+fn problem_rows(problems: Vec<UploadError>) -> Vec<ProblemRow> {
+    problems
+        .into_iter()
+        .map(|p| ProblemRow {
+            line: p.line,
+            column: p.column.map(|(_, name)| name).unwrap_or_default(),
+            message: p.message,
+        })
+        .collect()
+}
+
+/// The preview's rows; once applied, `done` holds the series made or
+/// changed (in the order of the lines that changed something), whose
+/// numbers are shown for bookings.
+async fn rows(
+    state: &OfficeState,
+    t: &Texts,
+    plan: &FixPlan,
+    done: &[Series],
+) -> Result<Vec<FixRow>, OfficeError> {
+    let catalog = state.store().catalog().await?;
+    let mut made = done.iter();
+    Ok(plan
+        .fixes
+        .iter()
+        .map(|fix| {
+            let result = if fix.unchanged { None } else { made.next() };
+            let whom = match (&fix.number, &fix.member, result) {
+                (Some(number), _, _) => number.to_string(),
+                (None, Some(member), Some(series)) => {
+                    format!(
+                        "{} {} → {}",
+                        fix.institution,
+                        member.as_str(),
+                        series.number
+                    )
+                }
+                (None, Some(member), None) => format!("{} {}", fix.institution, member.as_str()),
+                (None, None, _) => String::new(),
+            };
+            FixRow {
+                line: fix.line,
+                action: fix.kind.label(t.lang),
+                whom,
+                before: fix
+                    .before
+                    .iter()
+                    .map(|a| appointment(t, &catalog, a))
+                    .collect(),
+                after: fix
+                    .to
+                    .as_ref()
+                    .map(|a| appointment(t, &catalog, a))
+                    .unwrap_or_else(|| "—".into()),
+                reason: fix.reason.clone(),
+                unchanged: fix.unchanged,
+            }
+        })
+        .collect())
+}
+
+fn appointment(t: &Texts, catalog: &Catalog, a: &Appointment) -> String {
+    format!(
+        "{} {} {}",
+        a.dose.get(),
+        t.time(a.starts_at),
+        catalog
+            .venue(a.venue)
+            .map(|v| v.name(t.lang))
+            .unwrap_or_default()
+    )
+}
