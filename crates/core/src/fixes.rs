@@ -688,58 +688,56 @@ impl Bookings {
     }
 
     /// The person of an institution's member: the one who signed in, or
-    /// — for the built-in directory, whose roster Sesshu holds — one made
-    /// from the roster when the file is applied.
+    /// — for the built-in directory, whose roster Sesshu holds — one to be
+    /// made from the roster (with the login that makes it; its id is 0
+    /// until then). `None`: a member Sesshu has never seen.
+    pub async fn member_person(
+        &self,
+        institution: &Institution,
+        member: &Subject,
+    ) -> Result<Option<(Person, Option<PersonLogin>)>, BookingError> {
+        let store = self.store();
+        if let Some(person) = store.person_by_subject(institution.id, member).await? {
+            return Ok(Some((person, None)));
+        }
+        let rostered = match institution.login {
+            sesshu_domain::LoginMethod::Builtin => store
+                .member(institution.id, member)
+                .await?
+                .filter(|m| !m.disabled),
+            _ => None,
+        };
+        Ok(rostered.map(|m| {
+            let person = Person {
+                id: PersonId(0),
+                institution: institution.id,
+                user_type: Some(m.user_type),
+                department: m.department.clone(),
+            };
+            let login = PersonLogin {
+                institution: institution.id,
+                subject: m.login,
+                user_type: Some(m.user_type),
+                department: m.department,
+                at: self.now(),
+                personal: None,
+                consented: None,
+                reassignable: false,
+            };
+            (person, Some(login))
+        }))
+    }
+
     async fn person_of(
         &self,
         institution: &Institution,
         member: &Subject,
         lang: Language,
     ) -> Result<(Person, Option<PersonLogin>), LineProblem> {
-        let store = self.store();
-        if let Some(person) = store
-            .person_by_subject(institution.id, member)
+        self.member_person(institution, member)
             .await
-            .map_err(LineProblem::store)?
-        {
-            return Ok((person, None));
-        }
-        let rostered = match institution.login {
-            sesshu_domain::LoginMethod::Builtin => store
-                .member(institution.id, member)
-                .await
-                .map_err(LineProblem::store)?
-                .filter(|m| !m.disabled),
-            _ => None,
-        };
-        let Some(m) = rostered else {
-            return Err(LineProblem::At(
-                "member",
-                say(
-                    lang,
-                    "この利用者はまだ一度もログインしていません (名簿のない機関では、一度ログインしてもらう必要があります)",
-                    "this member has never signed in (for an institution whose roster Sesshu does not hold, they must sign in once)",
-                ),
-            ));
-        };
-        // Checked as the person will be; the id comes when it is made.
-        let person = Person {
-            id: PersonId(0),
-            institution: institution.id,
-            user_type: Some(m.user_type),
-            department: m.department.clone(),
-        };
-        let login = PersonLogin {
-            institution: institution.id,
-            subject: m.login,
-            user_type: Some(m.user_type),
-            department: m.department,
-            at: self.now(),
-            personal: None,
-            consented: None,
-            reassignable: false,
-        };
-        Ok((person, Some(login)))
+            .map_err(LineProblem::Failed)?
+            .ok_or_else(|| LineProblem::At("member", never_signed_in(lang).to_owned()))
     }
 
     /// Applies a planned file in one transaction: every change with its own
@@ -835,6 +833,18 @@ impl Bookings {
                 }]))
             }
             Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Why the office cannot book for a member yet.
+pub fn never_signed_in(lang: Language) -> &'static str {
+    match lang {
+        Language::Ja => {
+            "この利用者はまだ一度もログインしていません (名簿を Sesshu に置いていない機関では、一度ログインしてもらう必要があります)"
+        }
+        Language::En => {
+            "this member has never signed in (for an institution whose roster Sesshu does not hold, they must sign in once)"
         }
     }
 }

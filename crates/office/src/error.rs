@@ -55,6 +55,19 @@ impl From<StoreError> for OfficeError {
     }
 }
 
+impl From<sesshu_core::BookingError> for OfficeError {
+    fn from(e: sesshu_core::BookingError) -> Self {
+        match e {
+            sesshu_core::BookingError::Store(e) => e.into(),
+            sesshu_core::BookingError::NotFound => OfficeError::NotFound,
+            other => {
+                tracing::error!(error = %other, "a use case failed where no refusal was expected");
+                OfficeError::Internal
+            }
+        }
+    }
+}
+
 impl From<CsrfRefusal> for OfficeError {
     fn from(e: CsrfRefusal) -> Self {
         match e {

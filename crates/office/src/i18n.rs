@@ -289,6 +289,14 @@ pub struct Texts {
     pub fixes_counts_cancelled: &'static str,
     pub fixes_counts_booked: &'static str,
     pub fixes_result_number: &'static str,
+    pub book_title: &'static str,
+    pub book_intro: &'static str,
+    pub book_member: &'static str,
+    pub book_find: &'static str,
+    pub book_has_reservation: &'static str,
+    pub book_button: &'static str,
+    pub book_booked: &'static str,
+    pub book_link: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -572,6 +580,14 @@ pub static JA: Texts = Texts {
     fixes_counts_cancelled: "取消",
     fixes_counts_booked: "予約",
     fixes_result_number: "予約番号",
+    book_title: "代理予約 (電話などで)",
+    book_intro: "機関の利用者IDで本人を探し、1回目の時間を選んで予約します。締切や受付開始前でも予約できます。本人には通常どおりメールが届きます。名簿を Sesshu に置いている機関では、まだログインしたことのない人も予約できます。",
+    book_member: "利用者ID",
+    book_find: "探す",
+    book_has_reservation: "この人にはすでに予約があります",
+    book_button: "予約する",
+    book_booked: "予約しました。本人にメールを送ります。",
+    book_link: "代理予約",
 };
 
 pub static EN: Texts = Texts {
@@ -855,6 +871,14 @@ pub static EN: Texts = Texts {
     fixes_counts_cancelled: "cancelled",
     fixes_counts_booked: "booked",
     fixes_result_number: "Reservation number",
+    book_title: "Book for a person (a phone call)",
+    book_intro: "Find the person by their institution and login id, choose the first dose's time and book. The deadline and the opening time do not apply. They get the usual mail. For an institution whose roster Sesshu holds, people who never signed in can be booked too.",
+    book_member: "Login id",
+    book_find: "Find",
+    book_has_reservation: "This person already has a reservation",
+    book_button: "Book",
+    book_booked: "Booked. The person will be mailed.",
+    book_link: "Book for a person",
 };
 
 impl Texts {

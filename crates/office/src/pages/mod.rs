@@ -6,6 +6,7 @@
 
 mod admins;
 mod audit;
+mod book;
 mod checkin;
 mod fixes;
 mod home;
@@ -44,6 +45,8 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         (Method::GET, "/admins/{admin}", get(admins::edit)),
         (Method::POST, "/admins/{admin}", post(admins::update)),
         (Method::GET, "/reservations", get(reservations::search)),
+        (Method::GET, "/reservations/book", get(book::form)),
+        (Method::POST, "/reservations/book", post(book::book)),
         (Method::GET, "/reservations/fixes", get(fixes::form)),
         (Method::POST, "/reservations/fixes", post(fixes::apply)),
         (

@@ -23,6 +23,8 @@ struct SearchPage {
     not_found: bool,
     /// The institutions whose list the role may download.
     institutions: Vec<(i64, String)>,
+    /// The role may book for people.
+    can_book: bool,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +61,7 @@ pub async fn search(
         not_found: !number.trim().is_empty(),
         number,
         institutions,
+        can_book: staff.may(Duty::ChangeReservations, Scope::Any).is_ok(),
     })
 }
 
@@ -207,6 +210,7 @@ pub async fn show(
         done: match query.done.as_deref() {
             Some("cancelled") => Some(t.office_cancelled),
             Some("moved") => Some(t.office_moved),
+            Some("booked") => Some(t.book_booked),
             _ => None,
         },
         error: (query.error.as_deref() == Some("reason")).then_some(t.office_cancel_reason_needed),

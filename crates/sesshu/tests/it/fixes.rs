@@ -245,6 +245,58 @@ on_both_databases! {
         );
     }
 
+    async fn the_office_books_by_phone_for_a_member_who_never_signed_in(app) {
+        let f = app.fixture.clone();
+        let monday = app.slot(1, "2026-12-10", "10:00", f.lane_a, 10).await;
+        app.slot(2, "2027-01-07", "10:00", f.lane_a, 10).await;
+        app.member(f.uni, "caller", UserType::Student).await;
+        // After the deadline for the 10th: the office still books.
+        app.clock.set(tokyo("2026-12-10", "08:30"));
+        let mut office = TestOffice::spawn(&app).await;
+        let staff = office
+            .signed_in(&app, "desk", Role::InstitutionStaff { institution: f.uni })
+            .await;
+        let uni = f.uni.to_string();
+        let unknown = staff
+            .get(&format!("/reservations/book?institution={uni}&member=stranger&day=2026-12-10"))
+            .await;
+        assert!(visible_text(&unknown.html).contains("一度もログインしていません"));
+        let page = staff
+            .get(&format!("/reservations/book?institution={uni}&member=caller&day=2026-12-10"))
+            .await;
+        assert!(page.html.contains(&format!("value=\"{monday}\"")), "{}", visible_text(&page.html));
+        let no_reason = staff
+            .post("/reservations/book", &[
+                ("institution", &uni), ("member", "caller"), ("day", "2026-12-10"),
+                ("slot", &monday.to_string()), ("reason", " "),
+            ])
+            .await;
+        assert!(no_reason.location.unwrap().contains("error=reason"));
+        let booked = staff
+            .post("/reservations/book", &[
+                ("institution", &uni), ("member", "caller"), ("day", "2026-12-10"),
+                ("slot", &monday.to_string()), ("reason", "phoned the office"),
+            ])
+            .await;
+        let location = booked.location.expect("a redirect");
+        assert!(location.ends_with("?done=booked"), "{location}");
+        let number = location.trim_start_matches("/reservations/").trim_end_matches("?done=booked");
+        let made = series(&app, number).await;
+        assert_eq!(made.doses[0].slot, monday);
+        let entries = audited(&app, "reservation.book").await;
+        assert_eq!(entries.len(), 1);
+        assert!(entries[0].detail.contains("phoned the office"));
+        let mails = app.store.mail_jobs(&MailQuery { series: Some(made.id), limit: 5, ..Default::default() })
+            .await.unwrap();
+        assert_eq!(mails.len(), 1, "the person is mailed");
+        // A second time: they have a reservation, shown, not a second one.
+        let again = staff
+            .get(&format!("/reservations/book?institution={uni}&member=caller&day=2026-12-10"))
+            .await;
+        assert!(again.html.contains(&format!("/reservations/{number}")));
+        assert!(!again.html.contains("action=\"/reservations/book\" class=\"stack\""));
+    }
+
     async fn the_command_previews_with_dry_run_then_applies(app) {
         let f = app.fixture.clone();
         let monday = app.slot(1, "2026-12-10", "10:00", f.lane_a, 10).await;

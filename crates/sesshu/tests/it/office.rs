@@ -272,6 +272,16 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/lists/prefecture.csv",
         Open::Roles(&["system", "operator"]),
     ),
+    (
+        "GET",
+        "/reservations/book",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
+    (
+        "POST",
+        "/reservations/book",
+        Open::Roles(&["system", "operator", "staff_b"]),
+    ),
     ("GET", "/reservations/fixes", Open::Roles(&["system"])),
     (
         "POST",
@@ -326,6 +336,7 @@ on_both_databases! {
 
         let target = target.to_string();
         let uni = f.uni.to_string();
+        let staff_only = f.staff_only.to_string();
         let job = app
             .store
             .mail_jobs(&sesshu_store::MailQuery { limit: 1, ..Default::default() })
@@ -380,6 +391,10 @@ on_both_databases! {
                 "/reservations/{number}/move" => vec![("reason", "access test")],
                 "/slots/{slot}/move" => vec![("reason", "access test")],
                 "/reservations/fixes" => vec![("text", "action,reason\n")],
+                "/reservations/book" => vec![
+                    ("institution", &staff_only), ("member", "nobody"), ("day", "2026-12-10"),
+                    ("reason", "access test"),
+                ],
                 _ => Vec::new(),
             };
             match open {
