@@ -21,6 +21,7 @@ pub mod mail;
 pub mod person;
 pub mod series;
 pub mod slot;
+pub mod slot_csv;
 pub mod slot_plan;
 pub mod staff;
 pub mod upload;

@@ -297,6 +297,11 @@ pub struct Texts {
     pub book_button: &'static str,
     pub book_booked: &'static str,
     pub book_link: &'static str,
+    pub slots_csv_title: &'static str,
+    pub slots_csv_intro: &'static str,
+    pub slots_csv_columns: &'static str,
+    pub slots_csv_check: &'static str,
+    pub slots_csv_create: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -588,6 +593,11 @@ pub static JA: Texts = Texts {
     book_button: "予約する",
     book_booked: "予約しました。本人にメールを送ります。",
     book_link: "代理予約",
+    slots_csv_title: "CSV で登録",
+    slots_csv_intro: "一行が一つの枠です。ファイル全体を検査し (重なりも含めて)、件数を確認してから、一つのトランザクションで全部を登録します。一行でも誤りがあれば何も登録しません。",
+    slots_csv_columns: "列: date, start, end, venue, lane, capacity, vaccine, dose (必須)、institutions, user_types, opens_at (任意)。会場・レーン・ワクチンは名前で、機関はコードで書きます。",
+    slots_csv_check: "検査する",
+    slots_csv_create: "この枠をすべて登録する",
 };
 
 pub static EN: Texts = Texts {
@@ -879,6 +889,11 @@ pub static EN: Texts = Texts {
     book_button: "Book",
     book_booked: "Booked. The person will be mailed.",
     book_link: "Book for a person",
+    slots_csv_title: "Register from a CSV",
+    slots_csv_intro: "One row per slot. The whole file is checked (overlaps too); after you confirm the count, all slots are created in one transaction. With any error, nothing is created.",
+    slots_csv_columns: "Columns: date, start, end, venue, lane, capacity, vaccine, dose (required); institutions, user_types, opens_at (optional). Venues, lanes and vaccines by name, institutions by code.",
+    slots_csv_check: "Check",
+    slots_csv_create: "Create all these slots",
 };
 
 impl Texts {

@@ -176,7 +176,7 @@ impl FixAuditor for StaffAuditor<'_> {
     }
 }
 
-fn problem_rows(problems: Vec<UploadError>) -> Vec<ProblemRow> {
+pub(super) fn problem_rows(problems: Vec<UploadError>) -> Vec<ProblemRow> {
     problems
         .into_iter()
         .map(|p| ProblemRow {

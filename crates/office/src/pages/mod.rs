@@ -16,6 +16,7 @@ mod mail;
 mod reservations;
 #[cfg(feature = "saml")]
 mod saml;
+mod slot_import;
 mod slots;
 
 use crate::error::OfficeError;
@@ -87,6 +88,13 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         (Method::POST, "/slots/preview", post(slots::preview)),
         (Method::POST, "/slots", post(slots::create)),
         (Method::GET, "/slots", get(slots::day)),
+        (Method::GET, "/slots/import", get(slot_import::form)),
+        (
+            Method::POST,
+            "/slots/import/preview",
+            post(slot_import::preview),
+        ),
+        (Method::POST, "/slots/import", post(slot_import::create)),
         (Method::GET, "/slots/{slot}", get(slots::edit)),
         (Method::POST, "/slots/{slot}", post(slots::update)),
         (Method::POST, "/slots/{slot}/move", post(slots::move_people)),

@@ -115,7 +115,7 @@ async fn the_handshake_refuses_browsers_without_a_valid_certificate() {
 async fn send(browser: &OfficeClient, method: &str, path: &str, body: &[(&str, &str)]) -> Answer {
     match method {
         "GET" => browser.get(path).await,
-        _ if path.ends_with("/fixes/preview") => {
+        _ if path.ends_with("/fixes/preview") || path.ends_with("/import/preview") => {
             browser
                 .upload(path, "fixes.csv", b"action,reason\n".to_vec())
                 .await
@@ -282,6 +282,17 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/reservations/book",
         Open::Roles(&["system", "operator", "staff_b"]),
     ),
+    ("GET", "/slots/import", Open::Roles(&["system", "operator"])),
+    (
+        "POST",
+        "/slots/import/preview",
+        Open::Roles(&["system", "operator"]),
+    ),
+    (
+        "POST",
+        "/slots/import",
+        Open::Roles(&["system", "operator"]),
+    ),
     ("GET", "/reservations/fixes", Open::Roles(&["system"])),
     (
         "POST",
@@ -391,6 +402,7 @@ on_both_databases! {
                 "/reservations/{number}/move" => vec![("reason", "access test")],
                 "/slots/{slot}/move" => vec![("reason", "access test")],
                 "/reservations/fixes" => vec![("text", "action,reason\n")],
+                "/slots/import" => vec![("text", "date\n")],
                 "/reservations/book" => vec![
                     ("institution", &staff_only), ("member", "nobody"), ("day", "2026-12-10"),
                     ("reason", "access test"),

@@ -83,6 +83,56 @@ on_both_databases! {
         }
     }
 
+    async fn slots_come_from_a_csv_whole_or_not_at_all(app) {
+        let f = app.fixture.clone();
+        let existing = app.slot(1, "2026-12-14", "09:00", f.lane_a, 10).await;
+        let mut office = TestOffice::spawn(&app).await;
+        let operator = office.signed_in(&app, "op", Role::Operator).await;
+        let header = "date,start,end,venue,lane,capacity,vaccine,dose,institutions,user_types,opens_at\n";
+        let good = format!(
+            "{header}2026-12-14,10:00,10:30,駅前会場,レーンA,6,モデルナ,1,uni,学生,2026-12-01 10:00\n\
+             2026/12/15,09:00,09:30,Station Venue,Lane B,8,Moderna,1,,,\n"
+        );
+        // Excel in Japan saves CP932; one row overlaps the existing slot.
+        let bad = format!("{good}2026-12-14,09:15,09:45,駅前会場,レーンA,6,モデルナ,1,,,\n");
+        let (bad_cp932, _, _) = encoding_rs::SHIFT_JIS.encode(&bad);
+        let refused = operator
+            .upload("/slots/import/preview", "slots.csv", bad_cp932.into_owned())
+            .await;
+        let text = visible_text(&refused.html);
+        assert!(text.contains(&format!("4 start 同じレーンの既存の枠 (#{existing})")), "{text}");
+        assert!(!refused.html.contains("id=\"slots-import\""));
+        let forced = operator.post("/slots/import", &[("text", &bad)]).await;
+        assert!(visible_text(&forced.html).contains("4 start"));
+        let window = || SlotQuery::between(
+            crate::helpers::tokyo("2026-12-14", "00:00"),
+            crate::helpers::tokyo("2026-12-16", "00:00"),
+        );
+        assert_eq!(app.store.slots(&window()).await.unwrap().len(), 1, "nothing created");
+
+        let preview = operator
+            .upload("/slots/import/preview", "slots.csv", good.clone().into_bytes())
+            .await;
+        assert!(preview.html.contains("<td id=\"slots-total\">2</td>"), "{}", visible_text(&preview.html));
+        let created = operator.post("/slots/import", &[("text", &good)]).await;
+        assert_eq!(created.location.as_deref(), Some("/slots/import?created=2"));
+        let slots = app.store.slots(&window()).await.unwrap();
+        assert_eq!(slots.len(), 3);
+        let made = slots.iter().find(|s| s.starts_at == crate::helpers::tokyo("2026-12-14", "10:00")).unwrap();
+        assert_eq!((made.lane, made.capacity), (f.lane_a, 6));
+        assert_eq!(made.eligibility.institutions, [f.uni].into_iter().collect());
+        assert_eq!(made.eligibility.user_types, [UserType::Student].into_iter().collect());
+        assert_eq!(made.opens_at, crate::helpers::tokyo("2026-12-01", "10:00"));
+        let audited: Vec<_> = app.store.audit_records(0, 100).await.unwrap().into_iter()
+            .filter(|r| r.entry.action == "slots.import").collect();
+        assert_eq!(audited.len(), 1);
+        assert!(audited[0].entry.detail.starts_with("2 slots"), "{:?}", audited[0].entry);
+        // The same file again overlaps what it made.
+        let again = operator.post("/slots/import", &[("text", &good)]).await;
+        assert!(visible_text(&again.html).contains("2 start"), "{}", visible_text(&again.html));
+        assert_eq!(app.store.slots(&window()).await.unwrap().len(), 3);
+    }
+
     async fn a_slot_never_holds_fewer_places_than_it_has_booked(app) {
         let f = app.fixture.clone();
         let first = app.slot(1, "2026-12-10", "10:00", f.lane_a, 10).await;
