@@ -302,6 +302,11 @@ pub struct Texts {
     pub slots_csv_columns: &'static str,
     pub slots_csv_check: &'static str,
     pub slots_csv_create: &'static str,
+    pub slot_delete: &'static str,
+    pub slot_delete_hint: &'static str,
+    pub slot_deleted: &'static str,
+    pub slot_delete_has_bookings: &'static str,
+    pub slot_delete_has_history: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -598,6 +603,11 @@ pub static JA: Texts = Texts {
     slots_csv_columns: "列: date, start, end, venue, lane, capacity, vaccine, dose (必須)、institutions, user_types, opens_at (任意)。会場・レーン・ワクチンは名前で、機関はコードで書きます。",
     slots_csv_check: "検査する",
     slots_csv_create: "この枠をすべて登録する",
+    slot_delete: "この枠を削除する",
+    slot_delete_hint: "予約のない枠だけ削除できます。予約がある枠は、先に上で予約を移してください。",
+    slot_deleted: "枠を削除しました。",
+    slot_delete_has_bookings: "{n} 人の予約があるため削除できません。先に予約を移してください。",
+    slot_delete_has_history: "取り消し・変更済みの予約 {n} 件の記録がこの枠を指しているため削除できません。受付を停止してください。",
 };
 
 pub static EN: Texts = Texts {
@@ -894,6 +904,11 @@ pub static EN: Texts = Texts {
     slots_csv_columns: "Columns: date, start, end, venue, lane, capacity, vaccine, dose (required); institutions, user_types, opens_at (optional). Venues, lanes and vaccines by name, institutions by code.",
     slots_csv_check: "Check",
     slots_csv_create: "Create all these slots",
+    slot_delete: "Delete this slot",
+    slot_delete_hint: "Only a slot without reservations can be deleted. Move its people first (above).",
+    slot_deleted: "The slot was deleted.",
+    slot_delete_has_bookings: "{n} people hold places in it: move them first.",
+    slot_delete_has_history: "{n} cancelled or moved reservations still name this slot in their history: it cannot be deleted; close it instead.",
 };
 
 impl Texts {

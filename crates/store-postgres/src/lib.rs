@@ -29,7 +29,7 @@ use sesshu_store::{
     NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts,
     PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
 };
-use sesshu_store::{Field, KeyId, Owner, Sealed, SlotChange, SlotChanged};
+use sesshu_store::{Field, KeyId, Owner, Sealed, SlotChange, SlotChanged, SlotDeleted};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::collections::BTreeSet;
 use std::str::FromStr;
@@ -191,6 +191,16 @@ impl Store for PgStore {
                 audit::append(tx, audit).await?;
             }
             Ok(changed)
+        })
+    }
+
+    async fn delete_slot(&self, slot: SlotId, audit: &AuditEntry) -> StoreResult<SlotDeleted> {
+        write_tx!(self, |tx| async {
+            let deleted = slots::delete(tx, slot).await?;
+            if deleted == SlotDeleted::Deleted {
+                audit::append(tx, audit).await?;
+            }
+            Ok(deleted)
         })
     }
 

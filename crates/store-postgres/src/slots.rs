@@ -2,7 +2,9 @@
 
 use crate::db;
 use sesshu_domain::{InstitutionId, LaneId, Slot, SlotEligibility, SlotId, VaccineId, VenueId};
-use sesshu_store::{NewSlot, SlotChange, SlotChanged, SlotQuery, StoreError, StoreResult, columns};
+use sesshu_store::{
+    NewSlot, SlotChange, SlotChanged, SlotDeleted, SlotQuery, StoreError, StoreResult, columns,
+};
 use sqlx::postgres::{PgPool, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
@@ -154,4 +156,38 @@ pub(crate) async fn change(
             .map_err(db)?;
     }
     Ok(SlotChanged::Done)
+}
+
+/// Deletes a slot in the caller's transaction, unless a place in it is
+/// held or a reservation's dose still names it (the row is locked first).
+pub(crate) async fn delete(
+    tx: &mut Transaction<'static, Postgres>,
+    slot: SlotId,
+) -> StoreResult<SlotDeleted> {
+    let booked: Option<i32> =
+        sqlx::query_scalar("SELECT booked FROM slots WHERE id = $1 FOR UPDATE")
+            .bind(slot.0)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db)?;
+    let booked = u32::try_from(booked.ok_or(StoreError::NotFound)?).unwrap_or(0);
+    if booked > 0 {
+        return Ok(SlotDeleted::HasBookings(booked));
+    }
+    let named: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM series_doses WHERE slot_id = $1")
+        .bind(slot.0)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)?;
+    if named > 0 {
+        return Ok(SlotDeleted::HasHistory(
+            u32::try_from(named).unwrap_or(u32::MAX),
+        ));
+    }
+    sqlx::query("DELETE FROM slots WHERE id = $1")
+        .bind(slot.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(SlotDeleted::Deleted)
 }

@@ -28,7 +28,7 @@ use sesshu_store::{
     NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts,
     PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
 };
-use sesshu_store::{Field, KeyId, Owner, Sealed, SlotChange, SlotChanged};
+use sesshu_store::{Field, KeyId, Owner, Sealed, SlotChange, SlotChanged, SlotDeleted};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -196,6 +196,16 @@ impl Store for SqliteStore {
             tx.commit().await?;
         }
         Ok(changed)
+    }
+
+    async fn delete_slot(&self, slot: SlotId, audit: &AuditEntry) -> StoreResult<SlotDeleted> {
+        let mut tx = self.write().await?;
+        let deleted = slots::delete(&mut tx.tx, slot).await?;
+        if deleted == SlotDeleted::Deleted {
+            audit::append(&mut tx.tx, audit).await?;
+            tx.commit().await?;
+        }
+        Ok(deleted)
     }
 
     async fn create_slots(&self, new: &[NewSlot], audit: &AuditEntry) -> StoreResult<Vec<SlotId>> {

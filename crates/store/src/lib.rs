@@ -82,6 +82,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         change: &SlotChange,
         audit: &AuditEntry,
     ) -> StoreResult<SlotChanged>;
+    /// Deletes a slot nobody holds or held a place in, with its audit entry,
+    /// under the slot row's lock (a booking cannot slip in).
+    async fn delete_slot(&self, slot: SlotId, audit: &AuditEntry) -> StoreResult<SlotDeleted>;
     /// Inserts slots and their audit entry in one transaction (the office's
     /// slot generator): all of them, or none.
     async fn create_slots(&self, new: &[NewSlot], audit: &AuditEntry) -> StoreResult<Vec<SlotId>>;

@@ -105,6 +105,17 @@ pub enum SlotChanged {
     HasBookings(u32),
 }
 
+/// The outcome of [`crate::Store::delete_slot`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotDeleted {
+    Deleted,
+    /// People hold places in it (that many): they are moved first.
+    HasBookings(u32),
+    /// Cancelled or moved-away reservations still name it (that many
+    /// doses): their history keeps it; it can be closed instead.
+    HasHistory(u32),
+}
+
 /// Which slots to list.
 #[derive(Clone, Debug)]
 pub struct SlotQuery {

@@ -98,6 +98,7 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         (Method::GET, "/slots/{slot}", get(slots::edit)),
         (Method::POST, "/slots/{slot}", post(slots::update)),
         (Method::POST, "/slots/{slot}/move", post(slots::move_people)),
+        (Method::POST, "/slots/{slot}/delete", post(slots::delete)),
         (Method::GET, "/lists/recipients", get(lists::page)),
         (Method::GET, "/lists/recipients.csv", get(lists::csv)),
         (Method::GET, "/lists/recipients.xlsx", get(lists::xlsx)),

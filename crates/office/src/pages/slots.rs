@@ -540,12 +540,15 @@ struct DayPage {
     day: String,
     venues: Vec<(i64, String, bool)>,
     rows: Vec<SlotRow>,
+    /// A slot of it was just deleted.
+    deleted: bool,
 }
 
 #[derive(Deserialize)]
 pub struct DayQuery {
     day: Option<String>,
     venue: Option<i64>,
+    deleted: Option<u8>,
 }
 
 /// The slots of a day at a venue, with their places taken.
@@ -601,6 +604,7 @@ pub async fn day(
             .collect();
     }
     html(DayPage {
+        deleted: query.deleted.is_some(),
         venues: catalog
             .venues
             .iter()
@@ -755,6 +759,49 @@ pub async fn edit(
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageSlots, Scope::Any)?;
     edit_page(&state, frame, sesshu_domain::SlotId(slot), None, &query).await
+}
+
+/// Deletes a slot nobody holds or held a place in (checked under its row
+/// lock); otherwise says why, and the slot stays.
+pub async fn delete(
+    State(state): State<OfficeState>,
+    StaffPage { staff, frame }: StaffPage,
+    axum::extract::Path(slot): axum::extract::Path<i64>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ManageSlots, Scope::Any)?;
+    let t = frame.t;
+    let slot = state
+        .store()
+        .slot(sesshu_domain::SlotId(slot))
+        .await?
+        .ok_or(OfficeError::NotFound)?;
+    let entry = staff.audit(
+        state.clock().now(),
+        "slot.delete",
+        vec![format!("slot:{}", slot.id), format!("venue:{}", slot.venue)],
+        format!(
+            "{}, dose {}, capacity {}",
+            t.time(slot.starts_at),
+            slot.dose.get(),
+            slot.capacity
+        ),
+    );
+    let problem = match state.store().delete_slot(slot.id, &entry).await? {
+        sesshu_store::SlotDeleted::Deleted => {
+            let day = sesshu_domain::tokyo_day(slot.starts_at);
+            return Ok(
+                Redirect::to(&format!("/slots?day={day}&venue={}&deleted=1", slot.venue))
+                    .into_response(),
+            );
+        }
+        sesshu_store::SlotDeleted::HasBookings(n) => {
+            t.slot_delete_has_bookings.replace("{n}", &n.to_string())
+        }
+        sesshu_store::SlotDeleted::HasHistory(n) => {
+            t.slot_delete_has_history.replace("{n}", &n.to_string())
+        }
+    };
+    edit_page(&state, frame, slot.id, Some(problem), &no_query()).await
 }
 
 /// Changes capacity, closing and eligibility; never below the places

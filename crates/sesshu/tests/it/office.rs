@@ -282,6 +282,11 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/reservations/book",
         Open::Roles(&["system", "operator", "staff_b"]),
     ),
+    (
+        "POST",
+        "/slots/{slot}/delete",
+        Open::Roles(&["system", "operator"]),
+    ),
     ("GET", "/slots/import", Open::Roles(&["system", "operator"])),
     (
         "POST",

@@ -133,6 +133,75 @@ on_both_databases! {
         assert_eq!(app.store.slots(&window()).await.unwrap().len(), 3);
     }
 
+    async fn a_slot_is_deleted_only_when_nobody_holds_or_held_a_place_in_it(app) {
+        let f = app.fixture.clone();
+        let empty = app.slot(1, "2026-12-10", "09:00", f.lane_a, 10).await;
+        let booked = app.slot(1, "2026-12-10", "10:00", f.lane_a, 10).await;
+        let history = app.slot(1, "2026-12-10", "11:00", f.lane_a, 10).await;
+        app.slot(2, "2027-01-07", "10:00", f.lane_a, 10).await;
+        app.slot(2, "2027-01-07", "11:00", f.lane_a, 10).await;
+        assert_eq!(app.student("s1").await.book(booked).await.0, StatusCode::CREATED);
+        let s2 = app.student("s2").await;
+        let (status, body) = s2.book(history).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let number = body["id"].as_str().unwrap();
+        assert!(s2.delete(&format!("/api/v1/me/reservations/{number}")).await.0.is_success());
+
+        let mut office = TestOffice::spawn(&app).await;
+        let operator = office.signed_in(&app, "op", Role::Operator).await;
+        let page = operator.get(&format!("/slots/{empty}")).await;
+        assert!(page.html.contains("id=\"slot-delete\""));
+        let gone = operator.post(&format!("/slots/{empty}/delete"), &[]).await;
+        assert_eq!(gone.location, Some(format!("/slots?day=2026-12-10&venue={}&deleted=1", f.venue)));
+        assert!(app.store.slot(empty).await.unwrap().is_none());
+        let kept = operator.post(&format!("/slots/{booked}/delete"), &[]).await;
+        assert!(visible_text(&kept.html).contains("1 人の予約があるため削除できません"), "{}", visible_text(&kept.html));
+        assert!(app.store.slot(booked).await.unwrap().is_some());
+        let kept = operator.post(&format!("/slots/{history}/delete"), &[]).await;
+        assert!(visible_text(&kept.html).contains("記録がこの枠を指している"), "{}", visible_text(&kept.html));
+        assert!(app.store.slot(history).await.unwrap().is_some());
+        let entries: Vec<_> = app.store.audit_records(0, 100).await.unwrap().into_iter()
+            .filter(|r| r.entry.action == "slot.delete").collect();
+        assert_eq!(entries.len(), 1, "only the deletion made");
+        assert_eq!(entries[0].entry.objects[0], format!("slot:{empty}"));
+    }
+
+    async fn deleting_a_slot_while_people_book_it_leaves_no_reservation_without_its_slot(app) {
+        let f = app.fixture.clone();
+        let contested = app.slot(1, "2026-12-10", "09:00", f.lane_a, 10).await;
+        app.slot(2, "2027-01-07", "09:00", f.lane_a, 40).await;
+        let mut people = Vec::new();
+        for i in 0..8 {
+            people.push(app.student(&format!("d{i}")).await);
+        }
+        let entry = sesshu_domain::AuditEntry {
+            at: crate::helpers::start_of_tests(),
+            actor: "test".into(),
+            role: "operator".into(),
+            action: "slot.delete".into(),
+            objects: vec![],
+            detail: String::new(),
+            origin: "local".into(),
+        };
+        let store = app.store.clone();
+        let delete = tokio::spawn(async move { store.delete_slot(contested, &entry).await.unwrap() });
+        let answers = futures::future::join_all(people.iter().map(|p| p.book(contested))).await;
+        let deleted = delete.await.unwrap();
+        let created = answers.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+        match deleted {
+            sesshu_store::SlotDeleted::Deleted => {
+                assert_eq!(created, 0, "nobody holds a place in a deleted slot");
+                assert!(app.store.slot(contested).await.unwrap().is_none());
+            }
+            sesshu_store::SlotDeleted::HasBookings(n) => {
+                assert!(n >= 1);
+                assert_eq!(app.store.slot(contested).await.unwrap().unwrap().booked as usize, created);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(answers.iter().all(|(s, _)| !s.is_server_error()), "{answers:?}");
+    }
+
     async fn a_slot_never_holds_fewer_places_than_it_has_booked(app) {
         let f = app.fixture.clone();
         let first = app.slot(1, "2026-12-10", "10:00", f.lane_a, 10).await;
