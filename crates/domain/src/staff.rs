@@ -55,6 +55,8 @@ pub enum Duty {
     /// Moving, cancelling and booking many reservations from one file
     /// (system administrators).
     BulkFixes,
+    /// Uploading an institution's member roster, and its counts.
+    ManageMembers,
 }
 
 /// The object a duty is done to, as far as scope is concerned.
@@ -141,7 +143,10 @@ impl Role {
             Role::SystemAdmin => true,
             Role::Operator => !matches!(duty, ManageAdmins | BulkFixes),
             Role::InstitutionStaff { .. } => {
-                matches!(duty, Overview | ViewReservations | ChangeReservations)
+                matches!(
+                    duty,
+                    Overview | ViewReservations | ChangeReservations | ManageMembers
+                )
             }
             Role::VenueStaff { .. } => duty == CheckIn,
         };
@@ -256,7 +261,7 @@ mod tests {
     const HALL: VenueId = VenueId(1);
     const GYM: VenueId = VenueId(2);
 
-    const ALL_DUTIES: [Duty; 10] = [
+    const ALL_DUTIES: [Duty; 11] = [
         Duty::Overview,
         Duty::ReadAudit,
         Duty::ManageAdmins,
@@ -267,6 +272,7 @@ mod tests {
         Duty::ChangeReservations,
         Duty::PrefectureList,
         Duty::BulkFixes,
+        Duty::ManageMembers,
     ];
 
     #[test]

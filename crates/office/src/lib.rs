@@ -18,6 +18,7 @@ pub mod i18n;
 mod pages;
 mod personal;
 pub mod prefecture;
+pub mod roster;
 pub mod signed_in;
 mod state;
 pub mod tls;

@@ -159,13 +159,27 @@ fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[derive(Debug, Default, Clone)]
 pub struct Keyring {
     keys: HashMap<KeyId, OpeningKey>,
+    /// The first key given: new values are sealed to its public half.
+    current: Option<KeyId>,
 }
 
 impl Keyring {
+    /// The current key first, then older ones.
     pub fn new(keys: impl IntoIterator<Item = OpeningKey>) -> Self {
+        let keys: Vec<OpeningKey> = keys.into_iter().collect();
         Self {
+            current: keys.first().map(|k| k.id().clone()),
             keys: keys.into_iter().map(|k| (k.id().clone(), k)).collect(),
         }
+    }
+
+    /// The public half of the current key, to seal new values to (the
+    /// office writing a member upload).
+    pub fn sealing_key(&self) -> Option<&SealingKey> {
+        self.current
+            .as_ref()
+            .and_then(|id| self.keys.get(id))
+            .map(OpeningKey::sealing_key)
     }
 
     pub fn open(&self, owner: &Owner, field: Field, sealed: &Sealed) -> Result<String, VaultError> {

@@ -13,6 +13,7 @@ mod home;
 mod lists;
 mod login;
 mod mail;
+mod members;
 mod reservations;
 #[cfg(feature = "saml")]
 mod saml;
@@ -113,6 +114,9 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
             "/lists/prefecture.csv",
             get(lists::prefecture_csv),
         ),
+        (Method::GET, "/members", get(members::show)),
+        (Method::POST, "/members/preview", post(members::preview)),
+        (Method::POST, "/members", post(members::apply)),
         (Method::GET, "/checkin", get(checkin::form)),
         (Method::GET, "/checkin/{number}", get(checkin::show)),
         (Method::POST, "/checkin/{number}", post(checkin::check_in)),
@@ -186,6 +190,7 @@ impl Frame {
                     (Duty::CheckIn, "/checkin", t.nav_checkin),
                     (Duty::CheckIn, "/lists/recipients", t.nav_lists),
                     (Duty::ManageSlots, "/slots", t.nav_slots),
+                    (Duty::ManageMembers, "/members", t.nav_members),
                     (Duty::PrefectureList, "/lists/prefecture", t.nav_prefecture),
                     (Duty::BulkFixes, "/reservations/fixes", t.nav_fixes),
                     (Duty::ManageMail, "/mail", t.nav_mail),

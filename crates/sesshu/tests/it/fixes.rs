@@ -36,7 +36,7 @@ async fn mail_count(app: &TestApp) -> usize {
 }
 
 /// The hidden text the preview's confirmation sends back.
-fn confirmation_text(html: &str) -> String {
+pub(crate) fn confirmation_text(html: &str) -> String {
     let start = html
         .find("<textarea name=\"text\" hidden>")
         .expect("a confirmation")

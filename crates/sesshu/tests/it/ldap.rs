@@ -259,6 +259,42 @@ on_both_databases! {
         let home = taro.get("/").await;
         assert_eq!(home.status, StatusCode::OK);
         assert!(visible_text(&home.html).contains("ホスト大学"), "their institution's overview");
+
+        // Their roster, from the office: the counts, then an upload into
+        // the hosted directory, previewed and written.
+        let roster = taro.get("/members").await;
+        let text = visible_text(&roster.html);
+        assert!(roster.html.contains("id=\"member-counts\""), "{text}");
+        assert!(text.contains("adm 1 1") && text.contains("eng 1 1"), "per department: {text}");
+        let more = format!("{MEMBERS}jiro,学生,青葉 次郎,あおば じろう,Jiro Aoba,,eng,Initial-pass-3\n");
+        let (cp932, _, _) = encoding_rs::SHIFT_JIS.encode(&more);
+        let id_text = id.to_string();
+        let preview = taro
+            .upload_with(
+                "/members/preview",
+                &[("institution", &id_text), ("missing", "disable")],
+                "members.csv",
+                cp932.into_owned(),
+            )
+            .await;
+        let text = visible_text(&preview.html);
+        assert!(preview.html.contains("id=\"members-apply\""), "{text}");
+        assert!(text.contains("jiro"), "{text}");
+        assert_eq!(login(&app, "hosted", "jiro", "Initial-pass-3").await.0, StatusCode::UNAUTHORIZED);
+        let confirmation = crate::fixes::confirmation_text(&preview.html);
+        let applied = taro
+            .post("/members", &[("institution", &id_text), ("missing", "disable"), ("text", &confirmation)])
+            .await;
+        let text = visible_text(&applied.html);
+        assert!(text.contains("反映しました"), "{text}");
+        assert!(text.contains("eng 2 2"), "the counts after: {text}");
+        let (status, body, _) = login(&app, "hosted", "jiro", "Initial-pass-3").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let entries = crate::office_kit::audited(&app, "members.import").await;
+        assert!(entries.iter().any(|e| e.actor.starts_with("admin:") && e.detail.starts_with("1 added")),
+            "{entries:?}");
+        assert!(!crate::office_kit::audited(&app, "personal.view").await.is_empty(),
+            "comparing opened the directory's entries: audited");
     }
 
     async fn members_uploaded_into_a_hosted_directory_log_in_with_their_names(app) {

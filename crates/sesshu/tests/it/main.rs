@@ -29,6 +29,7 @@ mod pages;
 mod persons;
 mod privacy;
 mod races;
+mod roster;
 #[cfg(feature = "saml")]
 mod saml;
 mod slots;

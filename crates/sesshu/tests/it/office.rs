@@ -115,6 +115,11 @@ async fn the_handshake_refuses_browsers_without_a_valid_certificate() {
 async fn send(browser: &OfficeClient, method: &str, path: &str, body: &[(&str, &str)]) -> Answer {
     match method {
         "GET" => browser.get(path).await,
+        _ if path.ends_with("/members/preview") => {
+            browser
+                .upload_with(path, body, "members.csv", b"nonsense\n".to_vec())
+                .await
+        }
         _ if path.ends_with("/fixes/preview") || path.ends_with("/import/preview") => {
             browser
                 .upload(path, "fixes.csv", b"action,reason\n".to_vec())
@@ -298,6 +303,21 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/slots/import",
         Open::Roles(&["system", "operator"]),
     ),
+    (
+        "GET",
+        "/members",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
+    (
+        "POST",
+        "/members/preview",
+        Open::Roles(&["system", "operator", "staff_b"]),
+    ),
+    (
+        "POST",
+        "/members",
+        Open::Roles(&["system", "operator", "staff_b"]),
+    ),
     ("GET", "/reservations/fixes", Open::Roles(&["system"])),
     (
         "POST",
@@ -408,6 +428,11 @@ on_both_databases! {
                 "/slots/{slot}/move" => vec![("reason", "access test")],
                 "/reservations/fixes" => vec![("text", "action,reason\n")],
                 "/slots/import" => vec![("text", "date\n")],
+                // A file that does not parse: nothing is written.
+                "/members/preview" => vec![("institution", &staff_only), ("missing", "keep")],
+                "/members" => vec![
+                    ("institution", &staff_only), ("missing", "keep"), ("text", "nonsense\n"),
+                ],
                 "/reservations/book" => vec![
                     ("institution", &staff_only), ("member", "nobody"), ("day", "2026-12-10"),
                     ("reason", "access test"),

@@ -315,11 +315,26 @@ impl OfficeClient {
     /// Posts a file (`multipart/form-data`, field `file`) with this
     /// browser's CSRF token.
     pub async fn upload(&self, path: &str, name: &str, bytes: Vec<u8>) -> Answer {
+        self.upload_with(path, &[], name, bytes).await
+    }
+
+    /// [`OfficeClient::upload`] with more form fields.
+    pub async fn upload_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> Answer {
         if self.csrf.lock().unwrap().is_none() {
             self.get("/login").await;
         }
         let token = self.csrf.lock().unwrap().clone().expect("a CSRF token");
-        let form = reqwest::multipart::Form::new().text("csrf", token).part(
+        let mut form = reqwest::multipart::Form::new().text("csrf", token);
+        for (name, value) in fields {
+            form = form.text((*name).to_owned(), (*value).to_owned());
+        }
+        let form = form.part(
             "file",
             reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
         );
