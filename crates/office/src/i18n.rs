@@ -330,6 +330,16 @@ pub struct Texts {
     pub members_apply: &'static str,
     pub members_applied: &'static str,
     pub members_partial: &'static str,
+    pub search_filters: &'static str,
+    pub search_any: &'static str,
+    pub search_state: &'static str,
+    pub search_slot: &'static str,
+    pub search_name: &'static str,
+    pub search_name_hint: &'static str,
+    pub search_results: &'static str,
+    pub search_none: &'static str,
+    pub search_more: &'static str,
+    pub search_name_col: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -418,7 +428,7 @@ pub static JA: Texts = Texts {
     none_label: "（なし）",
     never: "なし",
     reservations_title: "予約検索",
-    reservations_intro: "予約番号で検索します。予約者の個人情報の表示は監査ログに記録されます。",
+    reservations_intro: "予約番号、または機関・日・枠・状態で探します。予約者の個人情報の表示は監査ログに記録されます。",
     search_button: "検索",
     reservation_number: "予約番号",
     reservation_state: "状態",
@@ -654,6 +664,16 @@ pub static JA: Texts = Texts {
     members_apply: "反映する",
     members_applied: "反映しました",
     members_partial: "ディレクトリへの書き込みが途中で失敗しました。次の変更は書き込み済みです。原因を直して、同じファイルをもう一度アップロードしてください (書き込み済みの分はそのままです)。",
+    search_filters: "条件で探す",
+    search_any: "(すべて)",
+    search_state: "状態",
+    search_slot: "枠番号",
+    search_name: "氏名・メール (一部)",
+    search_name_hint: "氏名・メールでの検索は候補者の個人情報を開くため、監査ログに記録されます。",
+    search_results: "検索結果",
+    search_none: "該当する予約はありません。",
+    search_more: "{n} 件まで表示しています。条件を絞ってください。",
+    search_name_col: "氏名",
 };
 
 pub static EN: Texts = Texts {
@@ -742,7 +762,7 @@ pub static EN: Texts = Texts {
     none_label: "(none)",
     never: "never",
     reservations_title: "Reservations",
-    reservations_intro: "Search by reservation number. Showing a person's personal data is recorded in the audit log.",
+    reservations_intro: "Search by reservation number, or by institution, day, slot and state. Showing a person's personal data is recorded in the audit log.",
     search_button: "Search",
     reservation_number: "Reservation number",
     reservation_state: "State",
@@ -978,6 +998,16 @@ pub static EN: Texts = Texts {
     members_apply: "Apply",
     members_applied: "Applied",
     members_partial: "Writing to the directory failed part way. These changes were written; fix the cause and upload the same file again (what is written stays as it is).",
+    search_filters: "Search by",
+    search_any: "(any)",
+    search_state: "State",
+    search_slot: "Slot #",
+    search_name: "Name or mail (part)",
+    search_name_hint: "Searching by name or mail opens the candidates' personal data: it is recorded in the audit trail.",
+    search_results: "Results",
+    search_none: "No reservation matches.",
+    search_more: "Showing the first {n}; narrow the search.",
+    search_name_col: "Name",
 };
 
 impl Texts {

@@ -27,7 +27,8 @@ use sesshu_store::flows;
 use sesshu_store::{
     AdminChange, BatchOp, Booked, CheckedIn, MailJob, MailQuery, MailSent, Member, NewAdmin,
     NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts,
-    PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
+    PersonLogin, Reschedule, SeriesSearch, SessionRecord, SlotQuery, Store, StoreError,
+    StoreResult, Upserted,
 };
 use sesshu_store::{Field, KeyId, Owner, Sealed, SlotChange, SlotChanged, SlotDeleted};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -329,6 +330,11 @@ impl Store for PgStore {
     ) -> StoreResult<Vec<Series>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         reservations::series_where(&mut conn, reservations::By::AtVenue(venue, from, to)).await
+    }
+
+    async fn search_series(&self, search: &SeriesSearch) -> StoreResult<Vec<Series>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        reservations::series_where(&mut conn, reservations::By::Search(search)).await
     }
 
     async fn series_of_institution(&self, institution: InstitutionId) -> StoreResult<Vec<Series>> {

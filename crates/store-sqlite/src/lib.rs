@@ -26,7 +26,8 @@ use sesshu_store::flows;
 use sesshu_store::{
     AdminChange, BatchOp, Booked, CheckedIn, MailJob, MailQuery, MailSent, Member, NewAdmin,
     NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts,
-    PersonLogin, Reschedule, SessionRecord, SlotQuery, Store, StoreError, StoreResult, Upserted,
+    PersonLogin, Reschedule, SeriesSearch, SessionRecord, SlotQuery, Store, StoreError,
+    StoreResult, Upserted,
 };
 use sesshu_store::{Field, KeyId, Owner, Sealed, SlotChange, SlotChanged, SlotDeleted};
 use sqlx::sqlite::{
@@ -334,6 +335,10 @@ impl Store for SqliteStore {
             reservations::By::AtVenue(venue, from, to),
         )
         .await
+    }
+
+    async fn search_series(&self, search: &SeriesSearch) -> StoreResult<Vec<Series>> {
+        reservations::series_where(&mut *self.read().await?, reservations::By::Search(search)).await
     }
 
     async fn series_of_institution(&self, institution: InstitutionId) -> StoreResult<Vec<Series>> {

@@ -8,7 +8,9 @@ use sesshu_domain::{
     SeriesState, SlotId, VaccineId, VenueId,
 };
 use sesshu_store::flows::WriteTx;
-use sesshu_store::{Idempotency, NewMailJob, SeriesDoseRow, StoreResult, group_series};
+use sesshu_store::{
+    Idempotency, NewMailJob, SeriesDoseRow, SeriesSearch, StoreResult, group_series,
+};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
 
@@ -20,6 +22,7 @@ pub(crate) enum By<'a> {
     AtVenue(VenueId, DateTime<Utc>, DateTime<Utc>),
     /// Active series of an institution's people.
     OfInstitution(InstitutionId),
+    Search(&'a SeriesSearch),
 }
 
 const SERIES_COLUMNS: &str = "SELECT se.id, se.number, se.person_id, se.vaccine_id, se.state, \
@@ -91,6 +94,25 @@ pub(crate) async fn series_where(
                  (SELECT id FROM persons WHERE institution_id = $1) {order}"
             )))
             .bind(institution.0)
+            .fetch_all(&mut *conn)
+            .await
+        }
+        By::Search(q) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{SERIES_COLUMNS} WHERE se.id IN (SELECT s2.id FROM series s2 \
+                 JOIN persons p ON p.id = s2.person_id \
+                 WHERE ($1 IS NULL OR p.institution_id = $1) AND ($2 IS NULL OR s2.state = $2) \
+                 AND ($3 IS NULL OR s2.id IN (SELECT series_id FROM series_doses WHERE slot_id = $3)) \
+                 AND ($4 IS NULL OR s2.id IN (SELECT d3.series_id FROM series_doses d3 \
+                 JOIN slots s3 ON s3.id = d3.slot_id WHERE s3.starts_at >= $4 AND s3.starts_at < $5)) \
+                 ORDER BY s2.created_at DESC, s2.id DESC LIMIT $6) {order}"
+            )))
+            .bind(q.institution.map(|i| i.0))
+            .bind(q.state.map(SeriesState::as_str))
+            .bind(q.slot.map(|s| s.0))
+            .bind(q.between.map(|(from, _)| secs(from)))
+            .bind(q.between.map(|(_, to)| secs(to)))
+            .bind(i64::from(q.limit))
             .fetch_all(&mut *conn)
             .await
         }

@@ -171,6 +171,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn series_by_number(&self, number: &ReservationNumber) -> StoreResult<Option<Series>>;
     /// The active series of an institution's people (its reservation list).
     async fn series_of_institution(&self, institution: InstitutionId) -> StoreResult<Vec<Series>>;
+    /// Series matching every filter of `search`, newest first (the office's
+    /// reservation search).
+    async fn search_series(&self, search: &SeriesSearch) -> StoreResult<Vec<Series>>;
     /// Active series with a dose at `venue` starting in `[from, to)` (both
     /// doses each): a day's recipients.
     async fn series_at(

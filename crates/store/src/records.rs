@@ -105,6 +105,19 @@ pub enum SlotChanged {
     HasBookings(u32),
 }
 
+/// What the office searches reservations by; every given filter holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SeriesSearch {
+    pub institution: Option<InstitutionId>,
+    /// A dose starting in `[from, to)` (a day, in Tokyo, by the caller).
+    pub between: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// A dose in this slot.
+    pub slot: Option<SlotId>,
+    pub state: Option<sesshu_domain::SeriesState>,
+    /// At most this many series, the newest first.
+    pub limit: u32,
+}
+
 /// The outcome of [`crate::Store::delete_slot`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SlotDeleted {

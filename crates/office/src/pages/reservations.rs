@@ -10,9 +10,20 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sesshu_domain::{Catalog, Duty, Person, ReservationNumber, Scope, Series};
+use sesshu_domain::{Catalog, Duty, InstitutionId, Person, ReservationNumber, Scope, Series};
 use sesshu_http::CsrfForm;
 use sesshu_vault::Field;
+
+/// A reservation found by a search.
+#[derive(Debug)]
+pub struct FoundRow {
+    pub number: String,
+    pub institution: String,
+    pub state: &'static str,
+    pub doses: Vec<String>,
+    /// Only when searched by name (then opened, and audited).
+    pub name: String,
+}
 
 #[derive(Template)]
 #[template(path = "search.html")]
@@ -25,12 +36,31 @@ struct SearchPage {
     institutions: Vec<(i64, String)>,
     /// The role may book for people.
     can_book: bool,
+    /// The search form: the role's institutions, and whether "any" is one.
+    filter_institutions: Vec<(i64, String, bool)>,
+    all_institutions: bool,
+    day: String,
+    slot: String,
+    states: Vec<(&'static str, &'static str, bool)>,
+    name: String,
+    results: Option<Vec<FoundRow>>,
+    more: Option<String>,
+    show_names: bool,
 }
 
 #[derive(Deserialize)]
 pub struct SearchQuery {
     number: Option<String>,
+    institution: Option<String>,
+    day: Option<String>,
+    slot: Option<String>,
+    state: Option<String>,
+    name: Option<String>,
+    search: Option<String>,
 }
+
+/// At most this many reservations in one search.
+const SEARCH_LIMIT: u32 = 200;
 
 pub async fn search(
     State(state): State<OfficeState>,
@@ -39,11 +69,11 @@ pub async fn search(
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ViewReservations, Scope::Any)?;
     let t = frame.t;
-    let number = query.number.unwrap_or_default();
+    let number = query.number.clone().unwrap_or_default();
     if let Ok(parsed) = ReservationNumber::parse(number.trim()) {
         return Ok(Redirect::to(&format!("/reservations/{parsed}")).into_response());
     }
-    let institutions = state
+    let visible: Vec<sesshu_domain::Institution> = state
         .store()
         .institutions()
         .await?
@@ -53,16 +83,205 @@ pub async fn search(
                 .may(Duty::ViewReservations, Scope::Institution(i.id))
                 .is_ok()
         })
-        .map(|i| (i.id.0, i.name(t.lang).to_owned()))
         .collect();
+    // Roles bound to no institution (operators, system administrators)
+    // may search them all at once; institution staff search their own.
+    let all_institutions = staff.account.role.institution().is_none();
+    let chosen = query
+        .institution
+        .as_deref()
+        .and_then(|i| i.parse::<i64>().ok())
+        .map(InstitutionId);
+    if let Some(id) = chosen {
+        staff.may(Duty::ViewReservations, Scope::Institution(id))?;
+    }
+    let institution = match (chosen, all_institutions) {
+        (Some(id), _) => Some(id),
+        (None, true) => None,
+        // Institution staff search their own.
+        (None, false) => visible.first().map(|i| i.id),
+    };
+    let day = query
+        .day
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let slot = query
+        .slot
+        .as_deref()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .map(sesshu_domain::SlotId);
+    let series_state = query
+        .state
+        .as_deref()
+        .and_then(|s| sesshu_domain::SeriesState::parse(s).ok());
+    let name = query.name.clone().unwrap_or_default().trim().to_owned();
+    let (results, more, show_names) = if query.search.is_some() {
+        let found = state
+            .store()
+            .search_series(&sesshu_store::SeriesSearch {
+                institution,
+                between: day.map(|d| {
+                    (
+                        sesshu_domain::day_start(d),
+                        sesshu_domain::day_start(d.succ_opt().unwrap_or(d)),
+                    )
+                }),
+                slot,
+                state: series_state,
+                limit: SEARCH_LIMIT,
+            })
+            .await?;
+        let more = (found.len() >= SEARCH_LIMIT as usize)
+            .then(|| t.search_more.replace("{n}", &SEARCH_LIMIT.to_string()));
+        let rows = found_rows(&state, &staff, t, &visible, found, &name).await?;
+        (Some(rows), more, !name.is_empty())
+    } else {
+        (None, None, false)
+    };
     html(SearchPage {
-        frame,
-        t,
+        institutions: visible
+            .iter()
+            .map(|i| (i.id.0, i.name(t.lang).to_owned()))
+            .collect(),
+        filter_institutions: visible
+            .iter()
+            .map(|i| (i.id.0, i.name(t.lang).to_owned(), Some(i.id) == chosen))
+            .collect(),
+        all_institutions,
+        day: day
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        slot: slot.map(|s| s.0.to_string()).unwrap_or_default(),
+        states: [
+            sesshu_domain::SeriesState::Booked,
+            sesshu_domain::SeriesState::Cancelled,
+        ]
+        .into_iter()
+        .map(|s| (s.as_str(), t.state(s), Some(s) == series_state))
+        .collect(),
+        name,
+        results,
+        more,
+        show_names,
+        can_book: staff.may(Duty::ChangeReservations, Scope::Any).is_ok(),
         not_found: !number.trim().is_empty(),
         number,
-        institutions,
-        can_book: staff.may(Duty::ChangeReservations, Scope::Any).is_ok(),
+        frame,
+        t,
     })
+}
+
+/// The rows of a search; with a name, the candidates' names and mail are
+/// opened (one audit entry, first) and only those that match are kept.
+async fn found_rows(
+    state: &OfficeState,
+    staff: &crate::signed_in::Staff,
+    t: &Texts,
+    visible: &[sesshu_domain::Institution],
+    found: Vec<Series>,
+    name: &str,
+) -> Result<Vec<FoundRow>, OfficeError> {
+    let catalog = state.store().catalog().await?;
+    let mut people = Vec::with_capacity(found.len());
+    for series in &found {
+        let person = state
+            .store()
+            .person(series.person)
+            .await?
+            .ok_or(OfficeError::NotFound)?;
+        people.push(person);
+    }
+    // The store's filter named the institution; this keeps a role within
+    // its own whatever was asked.
+    let keep: Vec<bool> = people
+        .iter()
+        .map(|p| {
+            staff
+                .may(Duty::ViewReservations, Scope::Institution(p.institution))
+                .is_ok()
+        })
+        .collect();
+    let names: Vec<Option<String>> = if name.is_empty() {
+        vec![None; found.len()]
+    } else {
+        let candidates: Vec<&Person> = people
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(p, _)| p)
+            .collect();
+        let opened = personal::open_list(
+            state,
+            staff,
+            &candidates,
+            &[
+                Field::NameKanji,
+                Field::NameKana,
+                Field::NameRoman,
+                Field::Mail,
+            ],
+            "reservation search by name",
+            vec!["reservations:search".into()],
+        )
+        .await?;
+        let wanted = fold(name);
+        let mut opened = opened.into_iter();
+        keep.iter()
+            .map(|k| {
+                if !*k {
+                    return None;
+                }
+                let fields = opened.next().unwrap_or_default();
+                fields.values().any(|v| fold(v).contains(&wanted)).then(|| {
+                    [Field::NameKanji, Field::NameRoman, Field::Mail]
+                        .iter()
+                        .find_map(|f| fields.get(f).cloned())
+                        .unwrap_or_default()
+                })
+            })
+            .collect()
+    };
+    Ok(found
+        .into_iter()
+        .zip(people)
+        .zip(keep)
+        .zip(names)
+        .filter(|(((_, _), k), n)| *k && (name.is_empty() || n.is_some()))
+        .map(|(((series, person), _), n)| FoundRow {
+            number: series.number.to_string(),
+            institution: visible
+                .iter()
+                .find(|i| i.id == person.institution)
+                .map(|i| i.name(t.lang).to_owned())
+                .unwrap_or_default(),
+            state: t.state(series.state),
+            doses: series
+                .doses
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}: {} {}",
+                        d.number.get(),
+                        t.time(d.starts_at),
+                        catalog
+                            .venue(d.venue)
+                            .map(|v| v.name(t.lang))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect(),
+            name: n.unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// For matching a name however it was typed: lower case, no spaces
+/// (Japanese names are written with or without the space).
+fn fold(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// A dose as shown.

@@ -281,7 +281,7 @@ on_both_databases! {
         assert!(preview.html.contains("id=\"members-apply\""), "{text}");
         assert!(text.contains("jiro"), "{text}");
         assert_eq!(login(&app, "hosted", "jiro", "Initial-pass-3").await.0, StatusCode::UNAUTHORIZED);
-        let confirmation = crate::fixes::confirmation_text(&preview.html);
+        let confirmation = crate::office_reservations::confirmation_text(&preview.html);
         let applied = taro
             .post("/members", &[("institution", &id_text), ("missing", "disable"), ("text", &confirmation)])
             .await;

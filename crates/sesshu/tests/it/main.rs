@@ -15,7 +15,7 @@ mod api_reservations;
 mod audit;
 mod browser;
 mod consent;
-mod fixes;
+
 mod institutions;
 mod ldap;
 mod lists;
@@ -25,6 +25,7 @@ mod office;
 mod office_browser;
 mod office_kit;
 mod office_proxy;
+mod office_reservations;
 mod pages;
 mod persons;
 mod privacy;

@@ -2,9 +2,9 @@
 //! the built-in directory, every problem at its line and column, a preview,
 //! then one transaction; and the members per department.
 
-use crate::fixes::confirmation_text;
 use crate::helpers::{on_both_databases, visible_text};
 use crate::office_kit::{TestOffice, audited};
+use crate::office_reservations::confirmation_text;
 use reqwest::StatusCode;
 use sesshu_domain::{Role, Subject, UserType};
 

@@ -1,6 +1,8 @@
-//! Bulk reservation fixes (システム管理者による予約修正): a CSV of moves,
+//! The office's work on reservations: searching them (by institution, day,
+//! slot, state; by name with an audit entry), booking for a person by
+//! phone, and bulk fixes (システム管理者による予約修正) — a CSV of moves,
 //! cancellations and bookings, checked whole with every problem at its line
-//! and column, previewed, then applied in one transaction — a file that
+//! and column, previewed, then applied in one transaction: a file that
 //! cannot be applied whole changes nothing.
 
 use crate::helpers::{TestApp, on_both_databases, tokyo, visible_text};
@@ -295,6 +297,57 @@ on_both_databases! {
             .await;
         assert!(again.html.contains(&format!("/reservations/{number}")));
         assert!(!again.html.contains("action=\"/reservations/book\" class=\"stack\""));
+    }
+
+    async fn reservations_are_found_by_institution_day_slot_state_and_by_name_with_an_audit(app) {
+        let f = app.fixture.clone();
+        let monday = app.slot(1, "2026-12-10", "10:00", f.lane_a, 10).await;
+        app.slot(2, "2027-01-07", "10:00", f.lane_a, 10).await;
+        let tuesday = app.slot(1, "2026-12-11", "10:00", f.lane_a, 10).await;
+        app.slot(2, "2027-01-08", "10:00", f.lane_a, 10).await;
+        let aoba = booked(&app, "aoba", monday).await;
+        let kita = booked(&app, "kita", tuesday).await;
+        let gone = app.student("minami").await;
+        let (_, body) = gone.book(monday).await;
+        let cancelled = body["id"].as_str().unwrap().to_owned();
+        assert!(gone.delete(&format!("/api/v1/me/reservations/{cancelled}")).await.0.is_success());
+
+        let mut office = TestOffice::spawn(&app).await;
+        let staff = office
+            .signed_in(&app, "desk", Role::InstitutionStaff { institution: f.uni })
+            .await;
+        let found = |html: &str| -> Vec<String> {
+            [&aoba, &kita, &cancelled]
+                .into_iter()
+                .filter(|n| html.contains(&format!("/reservations/{n}\"")))
+                .cloned()
+                .collect()
+        };
+        let by_day = staff.get("/reservations?search=1&day=2026-12-10").await;
+        assert_eq!(found(&by_day.html), [aoba.clone(), cancelled.clone()], "{}", visible_text(&by_day.html));
+        let booked_only = staff.get("/reservations?search=1&day=2026-12-10&state=booked").await;
+        assert_eq!(found(&booked_only.html), vec![aoba.clone()]);
+        let by_slot = staff.get(&format!("/reservations?search=1&slot={tuesday}")).await;
+        assert_eq!(found(&by_slot.html), vec![kita.clone()]);
+        assert!(!by_slot.html.contains("kita 例"), "no name without a name search");
+        assert!(audited(&app, "personal.view").await.is_empty(), "nothing opened yet");
+
+        let by_name = staff.get("/reservations?search=1&name=KITA%20").await;
+        assert_eq!(found(&by_name.html), vec![kita.clone()]);
+        assert!(visible_text(&by_name.html).contains("kita 例"), "{}", visible_text(&by_name.html));
+        let views = audited(&app, "personal.view").await;
+        assert_eq!(views.len(), 1, "{views:?}");
+        assert!(views[0].detail.contains("reservation search by name: 3 people"), "{views:?}");
+        assert!(!views[0].detail.contains("kita"), "the audit trail holds no name");
+
+        // Another institution's staff find none of them, whatever they ask.
+        let other = office
+            .signed_in(&app, "other", Role::InstitutionStaff { institution: f.staff_only })
+            .await;
+        let mine = other.get("/reservations?search=1&day=2026-12-10").await;
+        assert!(found(&mine.html).is_empty());
+        let theirs = other.get(&format!("/reservations?search=1&institution={}", f.uni)).await;
+        assert_eq!(theirs.status, StatusCode::NOT_FOUND);
     }
 
     async fn the_command_previews_with_dry_run_then_applies(app) {
