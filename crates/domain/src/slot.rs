@@ -5,7 +5,7 @@ use crate::{
     VenueId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Which people a slot is for. An empty set means "no restriction".
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -42,6 +42,10 @@ pub struct Slot {
     /// Closed by the office: nobody books it.
     pub closed: bool,
     pub eligibility: SlotEligibility,
+    /// Places an institution's people may hold at most (an allocation as
+    /// the supply arrives); institutions without a quota are capped only by
+    /// the capacity. The booking transaction enforces it.
+    pub quotas: BTreeMap<InstitutionId, u32>,
 }
 
 impl Slot {

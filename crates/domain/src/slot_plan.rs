@@ -306,6 +306,7 @@ mod tests {
             opens_at: tokyo(date("2026-12-01"), time("00:00")).unwrap(),
             closed: false,
             eligibility: Default::default(),
+            quotas: Default::default(),
         };
         let conflicts = plan.conflicts(&[existing]);
         assert_eq!(

@@ -340,6 +340,8 @@ pub struct Texts {
     pub search_none: &'static str,
     pub search_more: &'static str,
     pub search_name_col: &'static str,
+    pub slot_quotas: &'static str,
+    pub slot_quota_below: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -674,6 +676,8 @@ pub static JA: Texts = Texts {
     search_none: "該当する予約はありません。",
     search_more: "{n} 件まで表示しています。条件を絞ってください。",
     search_name_col: "氏名",
+    slot_quotas: "機関ごとの上限 (割り当て。空欄は上限なし)",
+    slot_quota_below: "{institution} の人がすでに {n} 人予約しています。上限をそれより小さくはできません。",
 };
 
 pub static EN: Texts = Texts {
@@ -1008,6 +1012,8 @@ pub static EN: Texts = Texts {
     search_none: "No reservation matches.",
     search_more: "Showing the first {n}; narrow the search.",
     search_name_col: "Name",
+    slot_quotas: "Places per institution at most (allocation; empty: no limit)",
+    slot_quota_below: "{institution}'s people already hold {n} places: the quota cannot be below that.",
 };
 
 impl Texts {

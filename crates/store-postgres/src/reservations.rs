@@ -272,7 +272,30 @@ impl WriteTx for PgTx<'_> {
         Ok(())
     }
 
-    async fn take_place(&mut self, slot: SlotId, now: DateTime<Utc>) -> StoreResult<bool> {
+    async fn take_place(
+        &mut self,
+        slot: SlotId,
+        person: PersonId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        // Under the slot's row lock (taken by the flow): every change of a
+        // place in this slot waits for it, so the count cannot move.
+        let quota: Option<(i32, i64)> = sqlx::query_as(
+            "SELECT q.places, (SELECT COUNT(*) FROM series_doses d \
+             JOIN series se ON se.id = d.series_id JOIN persons p ON p.id = se.person_id \
+             WHERE d.slot_id = q.slot_id AND se.state = 'booked' \
+             AND p.institution_id = q.institution_id) \
+             FROM slot_quotas q JOIN persons pp ON pp.institution_id = q.institution_id \
+             WHERE q.slot_id = $1 AND pp.id = $2",
+        )
+        .bind(slot.0)
+        .bind(person.0)
+        .fetch_optional(self.conn())
+        .await
+        .map_err(db)?;
+        if quota.is_some_and(|(places, held)| i64::from(places) <= held) {
+            return Ok(false);
+        }
         let result = sqlx::query(
             "UPDATE slots SET booked = booked + 1 \
              WHERE id = $1 AND booked < capacity AND NOT closed AND starts_at > $2",

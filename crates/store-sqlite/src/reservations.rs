@@ -121,6 +121,14 @@ pub(crate) async fn series_where(
     group_series(rows.iter().map(row).collect::<StoreResult<Vec<_>>>()?)
 }
 
+/// A quota of the person's institution in the slot, and the places its
+/// people hold there now (active series).
+const QUOTA_HELD: &str = "SELECT q.places, (SELECT COUNT(*) FROM series_doses d \
+     JOIN series se ON se.id = d.series_id JOIN persons p ON p.id = se.person_id \
+     WHERE d.slot_id = q.slot_id AND se.state = 'booked' AND p.institution_id = q.institution_id) \
+     FROM slot_quotas q JOIN persons pp ON pp.institution_id = q.institution_id \
+     WHERE q.slot_id = $1 AND pp.id = $2";
+
 /// An open `BEGIN IMMEDIATE` transaction: SQLite has already serialised it
 /// against every other writer, so no statement here needs a row lock.
 pub(crate) struct SqliteTx<'t>(pub(crate) &'t mut Transaction<'static, Sqlite>);
@@ -260,7 +268,21 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
-    async fn take_place(&mut self, slot: SlotId, now: DateTime<Utc>) -> StoreResult<bool> {
+    async fn take_place(
+        &mut self,
+        slot: SlotId,
+        person: PersonId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let quota: Option<(i64, i64)> = sqlx::query_as(QUOTA_HELD)
+            .bind(slot.0)
+            .bind(person.0)
+            .fetch_optional(self.conn())
+            .await
+            .map_err(db)?;
+        if quota.is_some_and(|(places, held)| held >= places) {
+            return Ok(false);
+        }
         let result = sqlx::query(
             "UPDATE slots SET booked = booked + 1 \
              WHERE id = $1 AND booked < capacity AND closed = 0 AND starts_at > $2",

@@ -1,7 +1,7 @@
 //! Slots: listing for availability, inserting in bulk, the office's changes.
 
 use crate::{db, secs, time};
-use sesshu_domain::{InstitutionId, LaneId, Slot, SlotEligibility, SlotId, VaccineId, VenueId};
+use sesshu_domain::{LaneId, Slot, SlotEligibility, SlotId, VaccineId, VenueId};
 use sesshu_store::{
     NewSlot, SlotChange, SlotChanged, SlotDeleted, SlotQuery, StoreError, StoreResult, columns,
 };
@@ -11,20 +11,13 @@ use sqlx::{Row, Sqlite, Transaction};
 const SLOT_COLUMNS: &str = "SELECT s.id, s.venue_id, s.lane_id, s.vaccine_id, s.dose, \
      s.starts_at, s.ends_at, s.capacity, s.booked, s.opens_at, s.closed, s.eligible_user_types, \
      (SELECT group_concat(institution_id) FROM slot_institutions i WHERE i.slot_id = s.id) \
-     AS institutions FROM slots s";
+     AS institutions, \
+     (SELECT group_concat(institution_id || ':' || places) FROM slot_quotas q WHERE q.slot_id = s.id) \
+     AS quotas FROM slots s";
 
 fn slot(row: &SqliteRow) -> StoreResult<Slot> {
-    let institutions: Option<String> = row.try_get("institutions").map_err(db)?;
-    let institutions = institutions
-        .unwrap_or_default()
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse::<i64>()
-                .map(InstitutionId)
-                .map_err(sesshu_store::StoreError::corrupt)
-        })
-        .collect::<StoreResult<_>>()?;
+    let institutions = columns::institution_ids(row.try_get("institutions").map_err(db)?)?;
+    let quotas = columns::quotas(row.try_get("quotas").map_err(db)?)?;
     Ok(Slot {
         id: SlotId(row.try_get("id").map_err(db)?),
         venue: VenueId(row.try_get("venue_id").map_err(db)?),
@@ -41,6 +34,7 @@ fn slot(row: &SqliteRow) -> StoreResult<Slot> {
             institutions,
             user_types: columns::user_types(row.try_get("eligible_user_types").map_err(db)?)?,
         },
+        quotas,
     })
 }
 
@@ -130,6 +124,38 @@ pub(crate) async fn change(
     }
     if change.closed && booked > 0 {
         return Ok(SlotChanged::HasBookings(booked));
+    }
+    for (institution, places) in &change.quotas {
+        let held: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM series_doses d JOIN series se ON se.id = d.series_id \
+             JOIN persons p ON p.id = se.person_id \
+             WHERE d.slot_id = $1 AND se.state = 'booked' AND p.institution_id = $2",
+        )
+        .bind(slot.0)
+        .bind(institution.0)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)?;
+        let held = u32::try_from(held).unwrap_or(u32::MAX);
+        if *places < held {
+            return Ok(SlotChanged::QuotaBelowHeld(*institution, held));
+        }
+    }
+    sqlx::query("DELETE FROM slot_quotas WHERE slot_id = $1")
+        .bind(slot.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    for (institution, places) in &change.quotas {
+        sqlx::query(
+            "INSERT INTO slot_quotas (slot_id, institution_id, places) VALUES ($1, $2, $3)",
+        )
+        .bind(slot.0)
+        .bind(institution.0)
+        .bind(i32::try_from(*places).unwrap_or(i32::MAX))
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
     }
     sqlx::query(
         "UPDATE slots SET capacity = $2, closed = $3, eligible_user_types = $4 WHERE id = $1",

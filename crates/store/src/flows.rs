@@ -11,6 +11,10 @@
 //!   [`WriteTx::take_place`], a single conditional update
 //!   (`booked = booked + 1 WHERE booked < capacity`), atomic on both
 //!   databases; a `CHECK (booked <= capacity)` backs it.
+//! - **No institution goes past its quota in a slot.** `take_place` counts
+//!   the places the institution's people hold there while the slot's row is
+//!   locked (every change of a place takes that lock first), so two
+//!   bookings cannot both see the last place of a quota.
 //! - **One active series per person.** Checked first for a clean answer, and
 //!   enforced by a partial unique index, so concurrent requests that both
 //!   pass the check still cannot both commit.
@@ -96,10 +100,13 @@ pub trait WriteTx: Send {
     /// slots, before taking or releasing places in them.
     fn lock_slots(&mut self, slots: &[SlotId]) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Takes one place if the slot is open, not started and not full.
+    /// Takes one place for `person` if the slot is open, not started, not
+    /// full, and the quota of the person's institution in it (if it has
+    /// one) is not reached. Call it with the slot locked.
     fn take_place(
         &mut self,
         slot: SlotId,
+        person: PersonId,
         now: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
 
@@ -153,7 +160,7 @@ pub async fn book<T: WriteTx>(tx: &mut T, req: &NewSeries) -> StoreResult<Booked
     if let Some(candidates) = &req.second {
         tx.lock_slots(candidates).await?;
     }
-    let first = match take_first_free(tx, &req.first, req.now).await? {
+    let first = match take_first_free(tx, &req.first, req.person, req.now).await? {
         Some(slot) => slot,
         None => match req.first.as_slice() {
             [only] => return Err(why_not(tx, *only, req.now).await?.into()),
@@ -163,7 +170,7 @@ pub async fn book<T: WriteTx>(tx: &mut T, req: &NewSeries) -> StoreResult<Booked
     tx.insert_dose(series, DoseNumber::FIRST, first).await?;
 
     if let Some(candidates) = &req.second {
-        let slot = take_first_free(tx, candidates, req.now)
+        let slot = take_first_free(tx, candidates, req.person, req.now)
             .await?
             .ok_or(Rejection::NoSecondDoseSlot)?;
         tx.insert_dose(series, DoseNumber::SECOND, slot).await?;
@@ -214,7 +221,7 @@ pub async fn reschedule<T: WriteTx>(tx: &mut T, req: &Reschedule) -> StoreResult
         when_full,
     } in &req.moves
     {
-        let slot = take_first_free(tx, candidates, req.now)
+        let slot = take_first_free(tx, candidates, series.person, req.now)
             .await?
             .ok_or(*when_full)?;
         tx.set_dose_slot(series.id, *dose, slot).await?;
@@ -386,10 +393,11 @@ async fn insert_series<T: WriteTx>(tx: &mut T, req: &NewSeries) -> StoreResult<S
 async fn take_first_free<T: WriteTx>(
     tx: &mut T,
     candidates: &[SlotId],
+    person: PersonId,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<SlotId>> {
     for &slot in candidates {
-        if tx.take_place(slot, now).await? {
+        if tx.take_place(slot, person, now).await? {
             return Ok(Some(slot));
         }
     }

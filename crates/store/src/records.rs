@@ -93,6 +93,8 @@ pub struct SlotChange {
     pub capacity: u32,
     pub closed: bool,
     pub eligibility: SlotEligibility,
+    /// Replaces the slot's quotas (none: no institution is capped).
+    pub quotas: std::collections::BTreeMap<sesshu_domain::InstitutionId, u32>,
 }
 
 /// How a slot change ended.
@@ -103,6 +105,9 @@ pub enum SlotChanged {
     BelowBooked(u32),
     /// A slot with bookings is not closed: its people are moved first.
     HasBookings(u32),
+    /// A quota not below the places the institution's people hold (that
+    /// many).
+    QuotaBelowHeld(sesshu_domain::InstitutionId, u32),
 }
 
 /// What the office searches reservations by; every given filter holds.
@@ -503,6 +508,40 @@ pub mod columns {
         s.split(',')
             .filter(|t| !t.is_empty())
             .map(|t| UserType::parse(t).map_err(StoreError::from))
+            .collect()
+    }
+
+    /// Institution ids as `1,2,3` (an aggregate of a slot's rows).
+    pub fn institution_ids(
+        s: Option<String>,
+    ) -> Result<BTreeSet<sesshu_domain::InstitutionId>, StoreError> {
+        s.unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<i64>()
+                    .map(sesshu_domain::InstitutionId)
+                    .map_err(StoreError::corrupt)
+            })
+            .collect()
+    }
+
+    /// A slot's quotas as `institution:places,…`.
+    pub fn quotas(
+        s: Option<String>,
+    ) -> Result<std::collections::BTreeMap<sesshu_domain::InstitutionId, u32>, StoreError> {
+        s.unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|pair| {
+                let (institution, places) = pair
+                    .split_once(':')
+                    .ok_or_else(|| StoreError::corrupt(format!("quota {pair:?}")))?;
+                Ok((
+                    sesshu_domain::InstitutionId(institution.parse().map_err(StoreError::corrupt)?),
+                    places.parse().map_err(StoreError::corrupt)?,
+                ))
+            })
             .collect()
     }
 

@@ -63,6 +63,7 @@ fn slot(id: i64, dose: u8, starts_at: DateTime<Utc>, lane: i64) -> Slot {
         opens_at: tokyo(11, 1, 0, 0),
         closed: false,
         eligibility: SlotEligibility::default(),
+        quotas: Default::default(),
     }
 }
 

@@ -630,6 +630,8 @@ struct EditPage {
     closed: bool,
     institutions: Vec<(i64, String, bool)>,
     user_types: Vec<(&'static str, &'static str, bool)>,
+    /// Each institution's quota field: id, name, value (empty: none).
+    quotas: Vec<(i64, String, String)>,
     problem: Option<String>,
     done: bool,
     /// Back to the slot's day.
@@ -735,6 +737,19 @@ async fn edit_page(
                 )
             })
             .collect(),
+        quotas: institutions
+            .iter()
+            .map(|i| {
+                (
+                    i.id.0,
+                    i.name(t.lang).to_owned(),
+                    slot.quotas
+                        .get(&i.id)
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                )
+            })
+            .collect(),
         problem,
         done: query.done.is_some(),
         move_day: move_day.format("%Y-%m-%d").to_string(),
@@ -830,7 +845,26 @@ pub async fn update(
         let problem = format!("{}{}{}", t.slots_capacity, t.colon, t.slots_bad_number);
         return edit_page(&state, frame, slot, Some(problem), &no_query()).await;
     };
+    let mut quotas = std::collections::BTreeMap::new();
+    for (key, value) in &pairs {
+        let Some(id) = key.strip_prefix("quota_") else {
+            continue;
+        };
+        if value.trim().is_empty() {
+            continue;
+        }
+        match (id.parse::<i64>(), value.trim().parse::<u32>()) {
+            (Ok(id), Ok(places)) if places <= 1000 => {
+                quotas.insert(InstitutionId(id), places);
+            }
+            _ => {
+                let problem = format!("{}{}{}", t.slot_quotas, t.colon, t.slots_bad_number);
+                return edit_page(&state, frame, slot, Some(problem), &no_query()).await;
+            }
+        }
+    }
     let change = sesshu_store::SlotChange {
+        quotas,
         capacity,
         closed: field("closed").next().is_some(),
         eligibility: SlotEligibility {
@@ -847,11 +881,17 @@ pub async fn update(
         "slot.change",
         vec![format!("slot:{slot}")],
         format!(
-            "capacity {}, {}, institutions {}, user types {}",
+            "capacity {}, {}, institutions {}, user types {}, quotas {}",
             change.capacity,
             if change.closed { "closed" } else { "open" },
             change.eligibility.institutions.len(),
-            change.eligibility.user_types.len()
+            change.eligibility.user_types.len(),
+            change
+                .quotas
+                .iter()
+                .map(|(i, n)| format!("{i}:{n}"))
+                .collect::<Vec<_>>()
+                .join(" ")
         ),
     );
     match state.store().change_slot(slot, &change, &entry).await? {
@@ -864,6 +904,19 @@ pub async fn update(
         }
         sesshu_store::SlotChanged::HasBookings(n) => {
             let problem = t.slot_has_bookings.replace("{n}", &n.to_string());
+            edit_page(&state, frame, slot, Some(problem), &no_query()).await
+        }
+        sesshu_store::SlotChanged::QuotaBelowHeld(institution, n) => {
+            let name = state
+                .store()
+                .institution(institution)
+                .await?
+                .map(|i| i.name(t.lang).to_owned())
+                .unwrap_or_default();
+            let problem = t
+                .slot_quota_below
+                .replace("{institution}", &name)
+                .replace("{n}", &n.to_string());
             edit_page(&state, frame, slot, Some(problem), &no_query()).await
         }
     }

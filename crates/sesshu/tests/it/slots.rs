@@ -202,6 +202,56 @@ on_both_databases! {
         assert!(answers.iter().all(|(s, _)| !s.is_server_error()), "{answers:?}");
     }
 
+    async fn an_institutions_quota_caps_its_people_under_a_rush_and_no_one_else(app) {
+        let f = app.fixture.clone();
+        let slot = app.slot(1, "2026-12-10", "10:00", f.lane_a, 10).await;
+        app.slot(2, "2027-01-07", "10:00", f.lane_a, 40).await;
+        let mut office = TestOffice::spawn(&app).await;
+        let operator = office.signed_in(&app, "op", Role::Operator).await;
+        let page = operator.get(&format!("/slots/{slot}")).await;
+        assert!(page.html.contains(&format!("name=\"quota_{}\"", f.uni)), "a quota field per institution");
+        let uni_quota = format!("quota_{}", f.uni);
+        let set = operator
+            .post(&format!("/slots/{slot}"), &[("capacity", "10"), (&uni_quota, "3")])
+            .await;
+        assert_eq!(set.location, Some(format!("/slots/{slot}?done=1")), "{}", visible_text(&set.html));
+        assert_eq!(app.store.slot(slot).await.unwrap().unwrap().quotas.get(&f.uni), Some(&3));
+
+        let mut students = Vec::new();
+        for i in 0..10 {
+            students.push(app.student(&format!("q{i}")).await);
+        }
+        let mut staff = Vec::new();
+        for i in 0..2 {
+            let login = format!("t{i}");
+            app.member(f.staff_only, &login, UserType::Staff).await;
+            let client = app.client();
+            client.login("staffonly", &login, "secret").await;
+            staff.push(client);
+        }
+        let rush = students.iter().chain(&staff).map(|c| c.book(slot));
+        let answers = futures::future::join_all(rush).await;
+        let (uni_answers, other_answers) = answers.split_at(10);
+        let created = |a: &[(StatusCode, serde_json::Value)]| {
+            a.iter().filter(|(s, _)| *s == StatusCode::CREATED).count()
+        };
+        assert_eq!(created(uni_answers), 3, "the quota: {uni_answers:?}");
+        assert!(uni_answers.iter().all(|(s, b)| *s == StatusCode::CREATED || b["code"] == "slot_full"));
+        assert_eq!(created(other_answers), 2, "no quota for them: {other_answers:?}");
+        assert_eq!(app.store.slot(slot).await.unwrap().unwrap().booked, 5);
+
+        let below = operator
+            .post(&format!("/slots/{slot}"), &[("capacity", "10"), (&uni_quota, "2")])
+            .await;
+        assert!(visible_text(&below.html).contains("すでに 3 人"), "{}", visible_text(&below.html));
+        assert_eq!(app.store.slot(slot).await.unwrap().unwrap().quotas.get(&f.uni), Some(&3));
+        // Lifting the quota lets the next one in.
+        let lifted = operator.post(&format!("/slots/{slot}"), &[("capacity", "10")]).await;
+        assert_eq!(lifted.location, Some(format!("/slots/{slot}?done=1")));
+        assert!(app.store.slot(slot).await.unwrap().unwrap().quotas.is_empty());
+        assert_eq!(app.student("q-late").await.book(slot).await.0, StatusCode::CREATED);
+    }
+
     async fn a_slot_never_holds_fewer_places_than_it_has_booked(app) {
         let f = app.fixture.clone();
         let first = app.slot(1, "2026-12-10", "10:00", f.lane_a, 10).await;
@@ -259,6 +309,7 @@ on_both_databases! {
                 capacity: 4,
                 closed: false,
                 eligibility: Default::default(),
+                quotas: Default::default(),
             };
             let mut outcomes = Vec::new();
             for _ in 0..20 {
