@@ -57,6 +57,11 @@ pub enum Duty {
     BulkFixes,
     /// Uploading an institution's member roster, and its counts.
     ManageMembers,
+    /// The institution master: names, contact, notices, consent, deadline,
+    /// eligibility, attribute mapping.
+    ManageInstitutions,
+    /// An institution's login settings (system administrators).
+    ManageLogins,
 }
 
 /// The object a duty is done to, as far as scope is concerned.
@@ -141,7 +146,7 @@ impl Role {
         use Duty::*;
         let does = match self {
             Role::SystemAdmin => true,
-            Role::Operator => !matches!(duty, ManageAdmins | BulkFixes),
+            Role::Operator => !matches!(duty, ManageAdmins | BulkFixes | ManageLogins),
             Role::InstitutionStaff { .. } => {
                 matches!(
                     duty,
@@ -261,7 +266,7 @@ mod tests {
     const HALL: VenueId = VenueId(1);
     const GYM: VenueId = VenueId(2);
 
-    const ALL_DUTIES: [Duty; 11] = [
+    const ALL_DUTIES: [Duty; 13] = [
         Duty::Overview,
         Duty::ReadAudit,
         Duty::ManageAdmins,
@@ -273,6 +278,8 @@ mod tests {
         Duty::PrefectureList,
         Duty::BulkFixes,
         Duty::ManageMembers,
+        Duty::ManageInstitutions,
+        Duty::ManageLogins,
     ];
 
     #[test]
@@ -294,6 +301,15 @@ mod tests {
             Role::Operator.may(Duty::BulkFixes, Scope::Any),
             Err(Denied::Forbidden),
             "システム管理者による予約修正"
+        );
+        assert_eq!(
+            Role::Operator.may(Duty::ManageLogins, Scope::Any),
+            Err(Denied::Forbidden),
+            "login settings are the system administrators'"
+        );
+        assert_eq!(
+            Role::Operator.may(Duty::ManageInstitutions, Scope::Any),
+            Ok(())
         );
         assert_eq!(
             Role::Operator.may(Duty::ViewReservations, Scope::Institution(B)),

@@ -15,6 +15,7 @@ pub mod behind_proxy;
 mod error;
 pub mod export;
 pub mod i18n;
+pub mod master;
 mod pages;
 mod personal;
 pub mod prefecture;

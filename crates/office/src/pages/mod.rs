@@ -10,6 +10,7 @@ mod book;
 mod checkin;
 mod fixes;
 mod home;
+mod institutions;
 mod lists;
 mod login;
 mod mail;
@@ -114,6 +115,23 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
             "/lists/prefecture.csv",
             get(lists::prefecture_csv),
         ),
+        (Method::GET, "/institutions", get(institutions::list)),
+        (
+            Method::GET,
+            "/institutions/new",
+            get(institutions::new_form),
+        ),
+        (
+            Method::POST,
+            "/institutions/new",
+            post(institutions::create),
+        ),
+        (Method::GET, "/institutions/{code}", get(institutions::edit)),
+        (
+            Method::POST,
+            "/institutions/{code}",
+            post(institutions::update),
+        ),
         (Method::GET, "/members", get(members::show)),
         (Method::POST, "/members/preview", post(members::preview)),
         (Method::POST, "/members", post(members::apply)),
@@ -191,6 +209,11 @@ impl Frame {
                     (Duty::CheckIn, "/lists/recipients", t.nav_lists),
                     (Duty::ManageSlots, "/slots", t.nav_slots),
                     (Duty::ManageMembers, "/members", t.nav_members),
+                    (
+                        Duty::ManageInstitutions,
+                        "/institutions",
+                        t.nav_institutions,
+                    ),
                     (Duty::PrefectureList, "/lists/prefecture", t.nav_prefecture),
                     (Duty::BulkFixes, "/reservations/fixes", t.nav_fixes),
                     (Duty::ManageMail, "/mail", t.nav_mail),

@@ -169,3 +169,130 @@ fn the_import_command_checks_the_whole_file_then_writes_it() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The fields of an institution's page as it shows them: what a browser
+/// posts back when nothing is touched.
+fn page_fields(html: &str) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    for name in [
+        "name_ja",
+        "name_en",
+        "office_ja",
+        "office_en",
+        "contact_mail",
+        "phone",
+        "url",
+        "from",
+        "days_before",
+        "at",
+        "consent_version",
+    ] {
+        fields.push((name.to_owned(), crate::helpers::form_value(html, name)));
+    }
+    for name in [
+        "notice_ja",
+        "notice_en",
+        "consent_ja",
+        "consent_en",
+        "attributes",
+        "login",
+    ] {
+        fields.push((name.to_owned(), textarea(html, name)));
+    }
+    for kind in ["staff", "student"] {
+        if html.contains(&format!("name=\"user_type\" value=\"{kind}\" checked")) {
+            fields.push(("user_type".into(), kind.into()));
+        }
+    }
+    if html.contains("name=\"consent\" value=\"1\" checked") {
+        fields.push(("consent".into(), "1".into()));
+    }
+    fields
+}
+
+fn textarea(html: &str, name: &str) -> String {
+    let open = html
+        .find(&format!("<textarea name=\"{name}\""))
+        .expect(name);
+    let start = open + html[open..].find('>').unwrap() + 1;
+    let end = start + html[start..].find("</textarea>").unwrap();
+    html[start..end]
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+    fields.retain(|(k, _)| k != name);
+    fields.push((name.to_owned(), value.to_owned()));
+}
+
+on_both_databases! {
+    async fn the_master_is_edited_on_its_page_checked_and_audited(app) {
+        use crate::office_kit::{TestOffice, audited};
+        use sesshu_domain::Role;
+        let mut office = TestOffice::spawn(&app).await;
+        let operator = office.signed_in(&app, "op", Role::Operator).await;
+        let list = operator.get("/institutions").await;
+        assert!(list.html.contains("href=\"/institutions/uni\""), "{}", list.html);
+        let page = operator.get("/institutions/uni").await;
+        assert!(page.html.contains("readonly"), "login settings are read-only for operators");
+        let mut fields = page_fields(&page.html);
+
+        // Wrong TOML and a rule broken: every problem said, nothing saved.
+        set(&mut fields, "attributes", "[attributes]\nuser_type = \n");
+        set(&mut fields, "name_en", " ");
+        let body: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let refused = operator.post("/institutions/uni", &body).await;
+        let text = crate::helpers::visible_text(&refused.html);
+        assert!(text.contains("attributes:") && text.contains("line 2"), "{text}");
+
+        let mut fields = page_fields(&page.html);
+        set(&mut fields, "notice_ja", "学生証を持ってきてください。");
+        set(&mut fields, "consent", "1");
+        set(&mut fields, "consent_version", "2026-12");
+        set(&mut fields, "consent_ja", "同意します。");
+        set(&mut fields, "consent_en", "I agree.");
+        set(&mut fields, "attributes", &format!("{}\n[[department]]\ncode = \"eng\"\nname_ja = \"工学部\"\nname_en = \"Engineering\"\n", textarea(&page.html, "attributes")));
+        // An operator's login settings are ignored.
+        set(&mut fields, "login", "method = \"saml\"\n");
+        let body: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let saved = operator.post("/institutions/uni", &body).await;
+        assert_eq!(saved.location.as_deref(), Some("/institutions/uni?done=1"), "{}", crate::helpers::visible_text(&saved.html));
+        let uni = app.store.institution_by_code(&InstitutionCode::parse("uni").unwrap()).await.unwrap().unwrap();
+        assert_eq!(uni.mail.notice_ja, "学生証を持ってきてください。");
+        assert_eq!(uni.consent.as_ref().unwrap().version, "2026-12");
+        assert_eq!(uni.departments.len(), 1);
+        assert_eq!(uni.login, LoginMethod::Builtin, "unchanged");
+        let entries = audited(&app, "institution.change").await;
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].detail, "mail notice, consent, departments", "{entries:?}");
+
+        // A system administrator changes login settings; the rules hold.
+        let admin = office.signed_in(&app, "root", Role::SystemAdmin).await;
+        let page = admin.get("/institutions/uni").await;
+        assert!(!page.html.contains("readonly"));
+        let mut fields = page_fields(&page.html);
+        set(&mut fields, "login", "method = \"ldap\"\nurl = \"ldap://ldap.uni.example.ac.jp\"\nbase = \"\"\n");
+        let body: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let refused = admin.post("/institutions/uni", &body).await;
+        assert!(refused.html.contains("id=\"institution-problems\""), "{}", crate::helpers::visible_text(&refused.html));
+        assert_eq!(app.store.institution(uni.id).await.unwrap().unwrap().login, LoginMethod::Builtin);
+
+        // A new institution.
+        let new = admin.get("/institutions/new").await;
+        let mut fields = page_fields(&new.html);
+        set(&mut fields, "code", "minami");
+        set(&mut fields, "name_ja", "南大学");
+        set(&mut fields, "name_en", "Minami University");
+        let body: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let created = admin.post("/institutions/new", &body).await;
+        assert_eq!(created.location.as_deref(), Some("/institutions/minami?done=1"), "{}", crate::helpers::visible_text(&created.html));
+        let again = admin.post("/institutions/new", &body).await;
+        assert!(crate::helpers::visible_text(&again.html).contains("minami exists"));
+        assert_eq!(audited(&app, "institution.create").await.len(), 1);
+    }
+}

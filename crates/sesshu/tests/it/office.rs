@@ -318,6 +318,27 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/members",
         Open::Roles(&["system", "operator", "staff_b"]),
     ),
+    ("GET", "/institutions", Open::Roles(&["system", "operator"])),
+    (
+        "GET",
+        "/institutions/new",
+        Open::Roles(&["system", "operator"]),
+    ),
+    (
+        "POST",
+        "/institutions/new",
+        Open::Roles(&["system", "operator"]),
+    ),
+    (
+        "GET",
+        "/institutions/{code}",
+        Open::Roles(&["system", "operator"]),
+    ),
+    (
+        "POST",
+        "/institutions/{code}",
+        Open::Roles(&["system", "operator"]),
+    ),
     ("GET", "/reservations/fixes", Open::Roles(&["system"])),
     (
         "POST",

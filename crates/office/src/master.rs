@@ -94,90 +94,17 @@ pub fn parse(text: &str) -> Result<Vec<NewInstitution>, MasterErrors> {
     let mut out = Vec::new();
     for (i, entry) in file.institution.into_iter().enumerate() {
         let at = format!("institution #{} ({})", i + 1, entry.code);
-        let mut problem = |field: &str, message: String| {
-            errors.push(format!("{at}: {field}: {message}"));
-        };
         if !seen.insert(entry.code.clone()) {
-            problem("code", "appears twice in the file".into());
+            errors.push(format!("{at}: code: appears twice in the file"));
         }
-        for (field, value) in [("name_ja", &entry.name_ja), ("name_en", &entry.name_en)] {
-            if value.trim().is_empty() {
-                problem(field, "must not be empty".into());
-            }
+        match check(entry) {
+            Ok(new) => out.push(new),
+            Err(problems) => errors.extend(
+                problems
+                    .into_iter()
+                    .map(|(field, message)| format!("{at}: {field}: {message}")),
+            ),
         }
-        if entry.eligible_user_types.is_empty() {
-            problem(
-                "eligible_user_types",
-                "name at least one of \"staff\", \"student\"".into(),
-            );
-        }
-        let at_time = NaiveTime::parse_from_str(&entry.deadline.at, "%H:%M");
-        if at_time.is_err() {
-            problem(
-                "deadline.at",
-                format!("{:?} is not a time like \"12:00\"", entry.deadline.at),
-            );
-        }
-        if entry.deadline.days_before > 60 {
-            problem("deadline.days_before", "must be 60 or less".into());
-        }
-        match &entry.login {
-            LoginMethod::Builtin => {}
-            LoginMethod::Ldap(ldap) => {
-                if let Err(e) = ldap.check() {
-                    problem("login", e.reason);
-                }
-            }
-            LoginMethod::Saml(saml) => {
-                if let Err(e) = saml.check() {
-                    problem("login", e.reason);
-                }
-            }
-        }
-        if entry.attributes.user_type.trim().is_empty() {
-            problem("attributes.user_type", "must name an attribute".into());
-        }
-        if let Some(consent) = &entry.consent {
-            for (field, value) in [
-                ("consent.version", &consent.version),
-                ("consent.text_ja", &consent.text_ja),
-                ("consent.text_en", &consent.text_en),
-            ] {
-                if value.trim().is_empty() {
-                    problem(field, "must not be empty".into());
-                }
-            }
-        }
-        let mut codes = HashSet::new();
-        for d in &entry.departments {
-            if !codes.insert(d.code.clone()) {
-                problem("department", format!("code {} appears twice", d.code));
-            }
-        }
-        for (value, code) in &entry.attributes.departments {
-            if !entry.departments.iter().any(|d| &d.code == code) {
-                problem(
-                    "attributes.departments",
-                    format!("{value:?} maps to {code}, which is not a [[institution.department]]"),
-                );
-            }
-        }
-        out.push(NewInstitution {
-            code: entry.code,
-            name_ja: entry.name_ja,
-            name_en: entry.name_en,
-            contact: entry.contact,
-            mail: entry.mail,
-            eligible_user_types: entry.eligible_user_types,
-            deadline: ChangeDeadline {
-                days_before: entry.deadline.days_before,
-                at: at_time.unwrap_or(NaiveTime::MIN),
-            },
-            login: entry.login,
-            attributes: entry.attributes,
-            consent: entry.consent,
-            departments: entry.departments,
-        });
     }
     if errors.is_empty() {
         Ok(out)
@@ -186,30 +113,134 @@ pub fn parse(text: &str) -> Result<Vec<NewInstitution>, MasterErrors> {
     }
 }
 
-/// Writes institutions as a master file that [`parse`] reads back.
+/// Checks one institution's record: every rule the types cannot express,
+/// each problem as (field, message).
+pub fn check(entry: Entry) -> Result<NewInstitution, Vec<(&'static str, String)>> {
+    let mut errors: Vec<(&'static str, String)> = Vec::new();
+    let mut problem = |field: &'static str, message: String| errors.push((field, message));
+    for (field, value) in [("name_ja", &entry.name_ja), ("name_en", &entry.name_en)] {
+        if value.trim().is_empty() {
+            problem(field, "must not be empty".into());
+        }
+    }
+    if entry.eligible_user_types.is_empty() {
+        problem(
+            "eligible_user_types",
+            "name at least one of \"staff\", \"student\"".into(),
+        );
+    }
+    let at_time = NaiveTime::parse_from_str(&entry.deadline.at, "%H:%M");
+    if at_time.is_err() {
+        problem(
+            "deadline.at",
+            format!("{:?} is not a time like \"12:00\"", entry.deadline.at),
+        );
+    }
+    if entry.deadline.days_before > 60 {
+        problem("deadline.days_before", "must be 60 or less".into());
+    }
+    match &entry.login {
+        LoginMethod::Builtin => {}
+        LoginMethod::Ldap(ldap) => {
+            if let Err(e) = ldap.check() {
+                problem("login", e.reason);
+            }
+        }
+        LoginMethod::Saml(saml) => {
+            if let Err(e) = saml.check() {
+                problem("login", e.reason);
+            }
+        }
+    }
+    if entry.attributes.user_type.trim().is_empty() {
+        problem("attributes.user_type", "must name an attribute".into());
+    }
+    if let Some(consent) = &entry.consent {
+        for (field, value) in [
+            ("consent.version", &consent.version),
+            ("consent.text_ja", &consent.text_ja),
+            ("consent.text_en", &consent.text_en),
+        ] {
+            if value.trim().is_empty() {
+                problem(field, "must not be empty".into());
+            }
+        }
+    }
+    let mut codes = HashSet::new();
+    for d in &entry.departments {
+        if !codes.insert(d.code.clone()) {
+            problem("department", format!("code {} appears twice", d.code));
+        }
+    }
+    for (value, code) in &entry.attributes.departments {
+        if !entry.departments.iter().any(|d| &d.code == code) {
+            problem(
+                "attributes.departments",
+                format!("{value:?} maps to {code}, which is not a [[institution.department]]"),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let new = NewInstitution {
+        code: entry.code,
+        name_ja: entry.name_ja,
+        name_en: entry.name_en,
+        contact: entry.contact,
+        mail: entry.mail,
+        eligible_user_types: entry.eligible_user_types,
+        deadline: ChangeDeadline {
+            days_before: entry.deadline.days_before,
+            at: at_time.unwrap_or(NaiveTime::MIN),
+        },
+        login: entry.login,
+        attributes: entry.attributes,
+        consent: entry.consent,
+        departments: entry.departments,
+    };
+    Ok(new)
+}
+
+/// Writes the master file of `institutions`.
 pub fn render(institutions: &[Institution]) -> Result<String, toml::ser::Error> {
     let file = MasterFile {
-        institution: institutions
-            .iter()
-            .map(|i| Entry {
-                code: i.code.clone(),
-                name_ja: i.name_ja.clone(),
-                name_en: i.name_en.clone(),
-                eligible_user_types: i.eligible_user_types.clone(),
-                contact: i.contact.clone(),
-                mail: i.mail.clone(),
-                deadline: Deadline {
-                    days_before: i.deadline.days_before,
-                    at: i.deadline.at.format("%H:%M").to_string(),
-                },
-                login: i.login.clone(),
-                attributes: i.attributes.clone(),
-                consent: i.consent.clone(),
-                departments: i.departments.clone(),
-            })
-            .collect(),
+        institution: institutions.iter().map(entry).collect(),
     };
     toml::to_string_pretty(&file)
+}
+
+/// An institution's record as the file writes it.
+pub fn entry(i: &Institution) -> Entry {
+    Entry {
+        code: i.code.clone(),
+        name_ja: i.name_ja.clone(),
+        name_en: i.name_en.clone(),
+        eligible_user_types: i.eligible_user_types.clone(),
+        contact: i.contact.clone(),
+        mail: i.mail.clone(),
+        deadline: Deadline {
+            days_before: i.deadline.days_before,
+            at: i.deadline.at.format("%H:%M").to_string(),
+        },
+        login: i.login.clone(),
+        attributes: i.attributes.clone(),
+        consent: i.consent.clone(),
+        departments: i.departments.clone(),
+    }
+}
+
+/// The attribute mapping and the departments, as the office's page edits
+/// them in one TOML text: `[attributes]` and `[[department]]`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    #[serde(default)]
+    pub attributes: AttributeMapping,
+    // Absent when empty: a person adding the first `[[department]]` would
+    // otherwise meet `department = []` above it.
+    #[serde(default, rename = "department", skip_serializing_if = "Vec::is_empty")]
+    pub departments: Vec<Department>,
 }
 
 #[cfg(test)]
