@@ -376,6 +376,7 @@ pub struct Texts {
     pub inst_save: &'static str,
     pub inst_saved: &'static str,
     pub inst_problems: &'static str,
+    pub search_filter_button: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -746,6 +747,7 @@ pub static JA: Texts = Texts {
     inst_save: "検査して保存",
     inst_saved: "保存しました。",
     inst_problems: "保存できません。次を直してください (何も変わっていません)。",
+    search_filter_button: "この条件で探す",
 };
 
 pub static EN: Texts = Texts {
@@ -1116,6 +1118,7 @@ pub static EN: Texts = Texts {
     inst_save: "Check and save",
     inst_saved: "Saved.",
     inst_problems: "Not saved; fix these (nothing has changed).",
+    search_filter_button: "Find",
 };
 
 impl Texts {
