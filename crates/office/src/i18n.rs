@@ -377,6 +377,10 @@ pub struct Texts {
     pub inst_saved: &'static str,
     pub inst_problems: &'static str,
     pub search_filter_button: &'static str,
+    pub day_quotas: &'static str,
+    pub day_quotas_held: &'static str,
+    pub day_quotas_save: &'static str,
+    pub day_quotas_saved: &'static str,
 }
 
 pub static JA: Texts = Texts {
@@ -748,6 +752,10 @@ pub static JA: Texts = Texts {
     inst_saved: "保存しました。",
     inst_problems: "保存できません。次を直してください (何も変わっていません)。",
     search_filter_button: "この条件で探す",
+    day_quotas: "この日この会場の機関ごとの上限 (割り当て。空欄は上限なし。1回目・2回目の合計)",
+    day_quotas_held: "予約済み",
+    day_quotas_save: "上限を保存",
+    day_quotas_saved: "上限を保存しました。",
 };
 
 pub static EN: Texts = Texts {
@@ -1119,6 +1127,10 @@ pub static EN: Texts = Texts {
     inst_saved: "Saved.",
     inst_problems: "Not saved; fix these (nothing has changed).",
     search_filter_button: "Find",
+    day_quotas: "Places per institution this day at this venue (allocation; empty: no limit; both doses)",
+    day_quotas_held: "held",
+    day_quotas_save: "Save the quotas",
+    day_quotas_saved: "Quotas saved.",
 };
 
 impl Texts {

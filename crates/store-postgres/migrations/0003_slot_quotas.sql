@@ -8,6 +8,19 @@ CREATE TABLE slot_quotas (
     PRIMARY KEY (slot_id, institution_id)
 );
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON slot_quotas TO sesshu_office;
--- The public process books: it reads the quotas (and changes none).
-GRANT SELECT ON slot_quotas TO sesshu_public;
+-- Quotas per institution for a day at a venue: at most `places` of the
+-- places of that day's slots there (any dose) for the institution's people.
+-- `day` is the Asia/Tokyo date. A booking takes a transaction-scoped
+-- advisory lock on (venue, day, institution) before counting, so that
+-- institution's bookings of that day take turns (no privilege needed).
+CREATE TABLE day_quotas (
+    venue_id       BIGINT  NOT NULL REFERENCES venues (id),
+    day            DATE    NOT NULL,
+    institution_id BIGINT  NOT NULL REFERENCES institutions (id),
+    places         INTEGER NOT NULL CHECK (places >= 0),
+    PRIMARY KEY (venue_id, day, institution_id)
+);
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON slot_quotas, day_quotas TO sesshu_office;
+-- The public process books: it reads the quotas and changes none.
+GRANT SELECT ON slot_quotas, day_quotas TO sesshu_public;

@@ -195,6 +195,30 @@ impl Store for PgStore {
         })
     }
 
+    async fn day_quotas(
+        &self,
+        venue: VenueId,
+        day: NaiveDate,
+    ) -> StoreResult<Vec<(InstitutionId, u32, u32)>> {
+        slots::day_quotas(&self.pool, venue, day).await
+    }
+
+    async fn set_day_quotas(
+        &self,
+        venue: VenueId,
+        day: NaiveDate,
+        quotas: &std::collections::BTreeMap<InstitutionId, u32>,
+        audit: &AuditEntry,
+    ) -> StoreResult<SlotChanged> {
+        write_tx!(self, |tx| async {
+            let changed = slots::set_day_quotas(tx, venue, day, quotas).await?;
+            if changed == SlotChanged::Done {
+                audit::append(tx, audit).await?;
+            }
+            Ok(changed)
+        })
+    }
+
     async fn delete_slot(&self, slot: SlotId, audit: &AuditEntry) -> StoreResult<SlotDeleted> {
         write_tx!(self, |tx| async {
             let deleted = slots::delete(tx, slot).await?;

@@ -296,6 +296,10 @@ impl WriteTx for PgTx<'_> {
         if quota.is_some_and(|(places, held)| i64::from(places) <= held) {
             return Ok(false);
         }
+        let day = crate::slots::day_quota_for(self.conn(), slot, person).await?;
+        if day.is_some_and(|(places, held)| held >= places) {
+            return Ok(false);
+        }
         let result = sqlx::query(
             "UPDATE slots SET booked = booked + 1 \
              WHERE id = $1 AND booked < capacity AND NOT closed AND starts_at > $2",

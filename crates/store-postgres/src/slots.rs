@@ -217,3 +217,166 @@ pub(crate) async fn delete(
         .map_err(db)?;
     Ok(SlotDeleted::Deleted)
 }
+
+/// The Asia/Tokyo date of a slot's start, as `day_quotas.day` stores it.
+const TOKYO_DAY: &str = "(s.starts_at AT TIME ZONE 'Asia/Tokyo')::date";
+
+/// Waits for, then holds until the transaction ends, the turn of an
+/// institution's bookings on a day at a venue (a transaction-scoped
+/// advisory lock: no table privilege needed).
+async fn day_turn(
+    conn: &mut sqlx::PgConnection,
+    venue: VenueId,
+    day: chrono::NaiveDate,
+    institution: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtextextended(format('day_quota:%s:%s:%s', $1::BIGINT, \
+         $2::DATE, $3::BIGINT), 0))",
+    )
+    .bind(venue.0)
+    .bind(day)
+    .bind(institution)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Places the institution's people hold at a venue on a Tokyo day.
+async fn day_held(
+    conn: &mut sqlx::PgConnection,
+    venue: VenueId,
+    day: chrono::NaiveDate,
+    institution: i64,
+) -> StoreResult<u32> {
+    let held: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM series_doses d JOIN series se ON se.id = d.series_id \
+         JOIN persons p ON p.id = se.person_id JOIN slots s ON s.id = d.slot_id \
+         WHERE se.state = 'booked' AND p.institution_id = $1 AND s.venue_id = $2 \
+         AND {TOKYO_DAY} = $3"
+    )))
+    .bind(institution)
+    .bind(venue.0)
+    .bind(day)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(u32::try_from(held).unwrap_or(u32::MAX))
+}
+
+/// The quota of the person's institution on the slot's day at its venue,
+/// and the places its people hold there that day, counted in the
+/// institution's turn for that day (held until the transaction ends).
+pub(crate) async fn day_quota_for(
+    conn: &mut sqlx::PgConnection,
+    slot: SlotId,
+    person: sesshu_domain::PersonId,
+) -> StoreResult<Option<(u32, u32)>> {
+    let quota: Option<(i32, chrono::NaiveDate, i64, i64)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT q.places, q.day, q.venue_id, q.institution_id FROM day_quotas q \
+             JOIN slots s ON s.venue_id = q.venue_id AND q.day = {TOKYO_DAY} \
+             JOIN persons p ON p.institution_id = q.institution_id \
+             WHERE s.id = $1 AND p.id = $2"
+        )))
+        .bind(slot.0)
+        .bind(person.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+    let Some((places, day, venue, institution)) = quota else {
+        return Ok(None);
+    };
+    day_turn(conn, VenueId(venue), day, institution).await?;
+    let held = day_held(conn, VenueId(venue), day, institution).await?;
+    Ok(Some((u32::try_from(places).unwrap_or(0), held)))
+}
+
+pub(crate) async fn day_quotas(
+    pool: &PgPool,
+    venue: VenueId,
+    day: chrono::NaiveDate,
+) -> StoreResult<Vec<(sesshu_domain::InstitutionId, u32, u32)>> {
+    let mut conn = pool.acquire().await.map_err(db)?;
+    let rows: Vec<(i64, i32)> = sqlx::query_as(
+        "SELECT institution_id, places FROM day_quotas WHERE venue_id = $1 AND day = $2 \
+         ORDER BY institution_id",
+    )
+    .bind(venue.0)
+    .bind(day)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (institution, places) in rows {
+        let held = day_held(&mut conn, venue, day, institution).await?;
+        out.push((
+            sesshu_domain::InstitutionId(institution),
+            u32::try_from(places).unwrap_or(0),
+            held,
+        ));
+    }
+    Ok(out)
+}
+
+/// Replaces a day's quotas in the caller's transaction. It first locks
+/// every slot of that day at the venue (in the bookings' order: first-dose
+/// slots, then second-dose ones, by id), so that bookings in flight finish
+/// before it counts and later ones see the new quotas; then each
+/// institution's turn.
+pub(crate) async fn set_day_quotas(
+    tx: &mut Transaction<'static, Postgres>,
+    venue: VenueId,
+    day: chrono::NaiveDate,
+    quotas: &std::collections::BTreeMap<sesshu_domain::InstitutionId, u32>,
+) -> StoreResult<SlotChanged> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT s.id FROM slots s WHERE s.venue_id = $1 AND {TOKYO_DAY} = $2 \
+         ORDER BY s.dose, s.id FOR UPDATE"
+    )))
+    .bind(venue.0)
+    .bind(day)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db)?;
+    let current: Vec<i64> = sqlx::query_scalar(
+        "SELECT institution_id FROM day_quotas WHERE venue_id = $1 AND day = $2",
+    )
+    .bind(venue.0)
+    .bind(day)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db)?;
+    let mut turns: Vec<i64> = quotas.keys().map(|i| i.0).chain(current).collect();
+    turns.sort_unstable();
+    turns.dedup();
+    for institution in turns {
+        day_turn(&mut **tx, venue, day, institution).await?;
+    }
+    for (institution, places) in quotas {
+        let held = day_held(&mut **tx, venue, day, institution.0).await?;
+        if *places < held {
+            return Ok(SlotChanged::QuotaBelowHeld(*institution, held));
+        }
+    }
+    sqlx::query("DELETE FROM day_quotas WHERE venue_id = $1 AND day = $2")
+        .bind(venue.0)
+        .bind(day)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    for (institution, places) in quotas {
+        sqlx::query(
+            "INSERT INTO day_quotas (venue_id, day, institution_id, places) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(venue.0)
+        .bind(day)
+        .bind(institution.0)
+        .bind(i32::try_from(*places).unwrap_or(i32::MAX))
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    }
+    Ok(SlotChanged::Done)
+}

@@ -7,3 +7,14 @@ CREATE TABLE slot_quotas (
     places         INTEGER NOT NULL CHECK (places >= 0),
     PRIMARY KEY (slot_id, institution_id)
 );
+
+-- Quotas per institution for a day at a venue: at most `places` of the
+-- places of that day's slots there (any dose) for the institution's people.
+-- `day` is the Asia/Tokyo date, YYYY-MM-DD.
+CREATE TABLE day_quotas (
+    venue_id       INTEGER NOT NULL REFERENCES venues (id),
+    day            TEXT    NOT NULL,
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    places         INTEGER NOT NULL CHECK (places >= 0),
+    PRIMARY KEY (venue_id, day, institution_id)
+);

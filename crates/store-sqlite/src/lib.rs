@@ -199,6 +199,30 @@ impl Store for SqliteStore {
         Ok(changed)
     }
 
+    async fn day_quotas(
+        &self,
+        venue: VenueId,
+        day: NaiveDate,
+    ) -> StoreResult<Vec<(InstitutionId, u32, u32)>> {
+        slots::day_quotas(&mut *self.read().await?, venue, day).await
+    }
+
+    async fn set_day_quotas(
+        &self,
+        venue: VenueId,
+        day: NaiveDate,
+        quotas: &std::collections::BTreeMap<InstitutionId, u32>,
+        audit: &AuditEntry,
+    ) -> StoreResult<SlotChanged> {
+        let mut tx = self.write().await?;
+        let changed = slots::set_day_quotas(&mut tx.tx, venue, day, quotas).await?;
+        if changed == SlotChanged::Done {
+            audit::append(&mut tx.tx, audit).await?;
+            tx.commit().await?;
+        }
+        Ok(changed)
+    }
+
     async fn delete_slot(&self, slot: SlotId, audit: &AuditEntry) -> StoreResult<SlotDeleted> {
         let mut tx = self.write().await?;
         let deleted = slots::delete(&mut tx.tx, slot).await?;

@@ -283,6 +283,10 @@ impl WriteTx for SqliteTx<'_> {
         if quota.is_some_and(|(places, held)| held >= places) {
             return Ok(false);
         }
+        let day = crate::slots::day_quota_for(self.conn(), slot, person).await?;
+        if day.is_some_and(|(places, held)| held >= places) {
+            return Ok(false);
+        }
         let result = sqlx::query(
             "UPDATE slots SET booked = booked + 1 \
              WHERE id = $1 AND booked < capacity AND closed = 0 AND starts_at > $2",

@@ -215,3 +215,116 @@ pub(crate) async fn delete(
         .map_err(db)?;
     Ok(SlotDeleted::Deleted)
 }
+
+/// The Asia/Tokyo date of a slot's start, as `day_quotas.day` stores it
+/// (Tokyo has no daylight saving time: UTC+9 all year).
+const TOKYO_DAY: &str = "date(s.starts_at + 32400, 'unixepoch')";
+
+/// Places the institution's people hold at a venue on a Tokyo day.
+pub(crate) async fn day_held(
+    conn: &mut sqlx::SqliteConnection,
+    venue: VenueId,
+    day: &str,
+    institution: i64,
+) -> StoreResult<u32> {
+    let held: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM series_doses d JOIN series se ON se.id = d.series_id \
+         JOIN persons p ON p.id = se.person_id JOIN slots s ON s.id = d.slot_id \
+         WHERE se.state = 'booked' AND p.institution_id = $1 AND s.venue_id = $2 \
+         AND {TOKYO_DAY} = $3"
+    )))
+    .bind(institution)
+    .bind(venue.0)
+    .bind(day)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(u32::try_from(held).unwrap_or(u32::MAX))
+}
+
+/// The quota of the person's institution on the slot's day at its venue,
+/// and the places its people hold there that day.
+pub(crate) async fn day_quota_for(
+    conn: &mut sqlx::SqliteConnection,
+    slot: SlotId,
+    person: sesshu_domain::PersonId,
+) -> StoreResult<Option<(u32, u32)>> {
+    let quota: Option<(i64, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT q.places, q.day, q.venue_id, q.institution_id FROM day_quotas q \
+         JOIN slots s ON s.venue_id = q.venue_id AND q.day = {TOKYO_DAY} \
+         JOIN persons p ON p.institution_id = q.institution_id \
+         WHERE s.id = $1 AND p.id = $2"
+    )))
+    .bind(slot.0)
+    .bind(person.0)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
+    let Some((places, day, venue, institution)) = quota else {
+        return Ok(None);
+    };
+    let held = day_held(conn, VenueId(venue), &day, institution).await?;
+    Ok(Some((u32::try_from(places).unwrap_or(0), held)))
+}
+
+pub(crate) async fn day_quotas(
+    conn: &mut sqlx::SqliteConnection,
+    venue: VenueId,
+    day: chrono::NaiveDate,
+) -> StoreResult<Vec<(sesshu_domain::InstitutionId, u32, u32)>> {
+    let day = day.format("%Y-%m-%d").to_string();
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT institution_id, places FROM day_quotas WHERE venue_id = $1 AND day = $2 \
+         ORDER BY institution_id",
+    )
+    .bind(venue.0)
+    .bind(&day)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (institution, places) in rows {
+        let held = day_held(conn, venue, &day, institution).await?;
+        out.push((
+            sesshu_domain::InstitutionId(institution),
+            u32::try_from(places).unwrap_or(0),
+            held,
+        ));
+    }
+    Ok(out)
+}
+
+/// Replaces a day's quotas in the caller's (serialised) transaction.
+pub(crate) async fn set_day_quotas(
+    tx: &mut Transaction<'static, Sqlite>,
+    venue: VenueId,
+    day: chrono::NaiveDate,
+    quotas: &std::collections::BTreeMap<sesshu_domain::InstitutionId, u32>,
+) -> StoreResult<SlotChanged> {
+    let text = day.format("%Y-%m-%d").to_string();
+    for (institution, places) in quotas {
+        let held = day_held(&mut *tx, venue, &text, institution.0).await?;
+        if *places < held {
+            return Ok(SlotChanged::QuotaBelowHeld(*institution, held));
+        }
+    }
+    sqlx::query("DELETE FROM day_quotas WHERE venue_id = $1 AND day = $2")
+        .bind(venue.0)
+        .bind(&text)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    for (institution, places) in quotas {
+        sqlx::query(
+            "INSERT INTO day_quotas (venue_id, day, institution_id, places) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(venue.0)
+        .bind(&text)
+        .bind(institution.0)
+        .bind(i64::from(*places))
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    }
+    Ok(SlotChanged::Done)
+}

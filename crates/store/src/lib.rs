@@ -82,6 +82,23 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         change: &SlotChange,
         audit: &AuditEntry,
     ) -> StoreResult<SlotChanged>;
+    /// The quotas of a day at a venue: per institution, its places and how
+    /// many its people hold there that day (any dose).
+    async fn day_quotas(
+        &self,
+        venue: VenueId,
+        day: NaiveDate,
+    ) -> StoreResult<Vec<(InstitutionId, u32, u32)>>;
+    /// Replaces a day's quotas at a venue with their audit entry, unless a
+    /// quota would fall below what the institution's people hold (then
+    /// nothing changes). Waits for bookings of that day in flight.
+    async fn set_day_quotas(
+        &self,
+        venue: VenueId,
+        day: NaiveDate,
+        quotas: &std::collections::BTreeMap<InstitutionId, u32>,
+        audit: &AuditEntry,
+    ) -> StoreResult<SlotChanged>;
     /// Deletes a slot nobody holds or held a place in, with its audit entry,
     /// under the slot row's lock (a booking cannot slip in).
     async fn delete_slot(&self, slot: SlotId, audit: &AuditEntry) -> StoreResult<SlotDeleted>;

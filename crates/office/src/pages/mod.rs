@@ -90,6 +90,7 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         (Method::POST, "/slots/preview", post(slots::preview)),
         (Method::POST, "/slots", post(slots::create)),
         (Method::GET, "/slots", get(slots::day)),
+        (Method::POST, "/slots/day-quotas", post(slots::day_quotas)),
         (Method::GET, "/slots/import", get(slot_import::form)),
         (
             Method::POST,

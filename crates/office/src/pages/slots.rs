@@ -542,6 +542,12 @@ struct DayPage {
     rows: Vec<SlotRow>,
     /// A slot of it was just deleted.
     deleted: bool,
+    venue: Option<i64>,
+    /// Each institution's quota that day: id, name, value (empty: none),
+    /// places its people hold.
+    quotas: Vec<(i64, String, String, u32)>,
+    quotas_saved: bool,
+    quota_problem: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -549,6 +555,9 @@ pub struct DayQuery {
     day: Option<String>,
     venue: Option<i64>,
     deleted: Option<u8>,
+    quotas: Option<u8>,
+    /// A quota refused: the institution, and what its people hold.
+    below: Option<String>,
 }
 
 /// The slots of a day at a venue, with their places taken.
@@ -603,7 +612,36 @@ pub async fn day(
             })
             .collect();
     }
+    let mut quotas = Vec::new();
+    let mut quota_problem = None;
+    if let Some(venue) = venue {
+        let set = state.store().day_quotas(venue, day).await?;
+        for institution in state.store().institutions().await? {
+            let current = set.iter().find(|(i, ..)| *i == institution.id);
+            quotas.push((
+                institution.id.0,
+                institution.name(t.lang).to_owned(),
+                current
+                    .map(|(_, places, _)| places.to_string())
+                    .unwrap_or_default(),
+                current.map_or(0, |(.., held)| *held),
+            ));
+            if let Some((id, held)) = query.below.as_deref().and_then(|b| b.split_once(':'))
+                && id == institution.id.0.to_string()
+            {
+                quota_problem = Some(
+                    t.slot_quota_below
+                        .replace("{institution}", institution.name(t.lang))
+                        .replace("{n}", held),
+                );
+            }
+        }
+    }
     html(DayPage {
+        venue: venue.map(|v| v.0),
+        quotas,
+        quotas_saved: query.quotas.is_some(),
+        quota_problem,
         deleted: query.deleted.is_some(),
         venues: catalog
             .venues
@@ -774,6 +812,67 @@ pub async fn edit(
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageSlots, Scope::Any)?;
     edit_page(&state, frame, sesshu_domain::SlotId(slot), None, &query).await
+}
+
+/// Sets the quotas of a day at a venue (never below what an institution's
+/// people hold there that day), audited.
+pub async fn day_quotas(
+    State(state): State<OfficeState>,
+    staff: crate::signed_in::Staff,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, OfficeError> {
+    staff.may(Duty::ManageSlots, Scope::Any)?;
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let venue = VenueId(
+        value("venue")
+            .parse()
+            .map_err(|_| OfficeError::BadRequest)?,
+    );
+    let day = NaiveDate::parse_from_str(&value("day"), "%Y-%m-%d")
+        .map_err(|_| OfficeError::BadRequest)?;
+    let mut quotas = std::collections::BTreeMap::new();
+    for (key, value) in &pairs {
+        let Some(id) = key.strip_prefix("quota_") else {
+            continue;
+        };
+        if value.trim().is_empty() {
+            continue;
+        }
+        let (Ok(id), Ok(places)) = (id.parse::<i64>(), value.trim().parse::<u32>()) else {
+            return Err(OfficeError::BadRequest);
+        };
+        quotas.insert(InstitutionId(id), places);
+    }
+    let entry = staff.audit(
+        state.clock().now(),
+        "slots.day_quotas",
+        vec![format!("venue:{venue}")],
+        format!(
+            "{day}: {}",
+            quotas
+                .iter()
+                .map(|(i, n)| format!("{i}:{n}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    );
+    let back = format!("/slots?day={day}&venue={venue}");
+    match state
+        .store()
+        .set_day_quotas(venue, day, &quotas, &entry)
+        .await?
+    {
+        sesshu_store::SlotChanged::QuotaBelowHeld(institution, held) => {
+            Ok(Redirect::to(&format!("{back}&below={institution}:{held}")).into_response())
+        }
+        _ => Ok(Redirect::to(&format!("{back}&quotas=1")).into_response()),
+    }
 }
 
 /// Deletes a slot nobody holds or held a place in (checked under its row

@@ -292,6 +292,11 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/slots/{slot}/delete",
         Open::Roles(&["system", "operator"]),
     ),
+    (
+        "POST",
+        "/slots/day-quotas",
+        Open::Roles(&["system", "operator"]),
+    ),
     ("GET", "/slots/import", Open::Roles(&["system", "operator"])),
     (
         "POST",
@@ -394,6 +399,7 @@ on_both_databases! {
         let target = target.to_string();
         let uni = f.uni.to_string();
         let staff_only = f.staff_only.to_string();
+        let venue = f.venue.to_string();
         let job = app
             .store
             .mail_jobs(&sesshu_store::MailQuery { limit: 1, ..Default::default() })
@@ -449,6 +455,7 @@ on_both_databases! {
                 "/slots/{slot}/move" => vec![("reason", "access test")],
                 "/reservations/fixes" => vec![("text", "action,reason\n")],
                 "/slots/import" => vec![("text", "date\n")],
+                "/slots/day-quotas" => vec![("venue", &venue), ("day", "2026-12-20")],
                 // A file that does not parse: nothing is written.
                 "/members/preview" => vec![("institution", &staff_only), ("missing", "keep")],
                 "/members" => vec![

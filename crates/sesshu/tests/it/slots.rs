@@ -252,6 +252,118 @@ on_both_databases! {
         assert_eq!(app.student("q-late").await.book(slot).await.0, StatusCode::CREATED);
     }
 
+    async fn a_days_quota_caps_an_institution_across_its_slots_under_a_rush(app) {
+        let f = app.fixture.clone();
+        // A single-dose vaccine: no second-dose slots that every booking of
+        // the day would lock, so bookings of the two slots really meet.
+        let single = app
+            .store
+            .insert_vaccine(&sesshu_store::NewVaccine {
+                name_ja: "単回".into(),
+                name_en: "Single".into(),
+                second_dose_after: None,
+            })
+            .await
+            .unwrap();
+        let slot = |time: &str, lane| sesshu_store::NewSlot {
+            venue: f.venue,
+            lane,
+            vaccine: single,
+            dose: sesshu_domain::DoseNumber::FIRST,
+            starts_at: crate::helpers::tokyo("2026-12-10", time),
+            ends_at: crate::helpers::tokyo("2026-12-10", time) + chrono::Duration::minutes(30),
+            capacity: 20,
+            opens_at: crate::helpers::start_of_tests() - chrono::Duration::days(1),
+            eligibility: Default::default(),
+        };
+        let made = app
+            .store
+            .insert_slots(&[slot("10:00", f.lane_a), slot("11:00", f.lane_b)])
+            .await
+            .unwrap();
+        let (ten, eleven) = (made[0], made[1]);
+        let mut office = TestOffice::spawn(&app).await;
+        let operator = office.signed_in(&app, "op", Role::Operator).await;
+        let page = operator.get(&format!("/slots?day=2026-12-10&venue={}", f.venue)).await;
+        assert!(page.html.contains("id=\"day-quotas\""));
+        let venue = f.venue.to_string();
+        let uni_quota = format!("quota_{}", f.uni);
+        let set = operator
+            .post("/slots/day-quotas", &[("venue", &venue), ("day", "2026-12-10"), (&uni_quota, "3")])
+            .await;
+        assert_eq!(set.location, Some(format!("/slots?day=2026-12-10&venue={venue}&quotas=1")));
+
+        // The race at the use case, no HTTP in between: tight enough to
+        // meet in the database.
+        let people = |institution, prefix: &'static str, kind, n: usize| {
+            let app = &app;
+            async move {
+                let mut out = Vec::new();
+                for i in 0..n {
+                    let login = format!("{prefix}{i}");
+                    app.member(institution, &login, kind).await;
+                    let person = app
+                        .store
+                        .person_for_login(&sesshu_store::PersonLogin {
+                            institution,
+                            subject: sesshu_domain::Subject::parse(&login).unwrap(),
+                            user_type: Some(kind),
+                            department: None,
+                            at: crate::helpers::start_of_tests(),
+                            personal: None,
+                            consented: None,
+                            reassignable: false,
+                        })
+                        .await
+                        .unwrap();
+                    out.push(person);
+                }
+                out
+            }
+        };
+        let students = people(f.uni, "d", UserType::Student, 40).await;
+        let staff = people(f.staff_only, "u", UserType::Staff, 2).await;
+        let uni = app.store.institution(f.uni).await.unwrap().unwrap();
+        let other = app.store.institution(f.staff_only).await.unwrap().unwrap();
+        let bookings = sesshu_core::Bookings::new(app.store.clone(), app.clock.clone());
+        let book = |person: &sesshu_domain::Person, institution, slot| {
+            let bookings = bookings.clone();
+            let person = person.clone();
+            async move {
+                let who = sesshu_domain::booking::Booker::person(&person, institution);
+                bookings
+                    .book(who, slot, sesshu_core::LaneChoice::Exact, None, sesshu_domain::Language::Ja)
+                    .await
+                    .is_ok()
+            }
+        };
+        let rush = students
+            .iter()
+            .enumerate()
+            .map(|(i, p)| book(p, &uni, if i % 2 == 0 { ten } else { eleven }))
+            .collect::<Vec<_>>();
+        let others = staff.iter().map(|p| book(p, &other, ten)).collect::<Vec<_>>();
+        let (answers, other_answers) =
+            tokio::join!(futures::future::join_all(rush), futures::future::join_all(others));
+        let created = |a: &[bool]| a.iter().filter(|ok| **ok).count();
+        assert_eq!(created(&answers), 3, "the day's quota across both slots");
+        assert_eq!(created(&other_answers), 2, "another institution is not capped");
+        let booked = app.store.slot(ten).await.unwrap().unwrap().booked
+            + app.store.slot(eleven).await.unwrap().unwrap().booked;
+        assert_eq!(booked, 5);
+        let held = app.store.day_quotas(f.venue, chrono::NaiveDate::from_ymd_opt(2026, 12, 10).unwrap()).await.unwrap();
+        assert_eq!(held, vec![(f.uni, 3, 3)]);
+
+        let below = operator
+            .post("/slots/day-quotas", &[("venue", &venue), ("day", "2026-12-10"), (&uni_quota, "2")])
+            .await;
+        let back = operator.get(below.location.as_deref().unwrap()).await;
+        assert!(visible_text(&back.html).contains("すでに 3 人"), "{}", visible_text(&back.html));
+        let entries: Vec<_> = app.store.audit_records(0, 200).await.unwrap().into_iter()
+            .filter(|r| r.entry.action == "slots.day_quotas").collect();
+        assert_eq!(entries.len(), 1, "only the quota saved");
+    }
+
     async fn a_slot_never_holds_fewer_places_than_it_has_booked(app) {
         let f = app.fixture.clone();
         let first = app.slot(1, "2026-12-10", "10:00", f.lane_a, 10).await;
