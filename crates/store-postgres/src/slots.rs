@@ -352,10 +352,10 @@ pub(crate) async fn set_day_quotas(
     turns.sort_unstable();
     turns.dedup();
     for institution in turns {
-        day_turn(&mut **tx, venue, day, institution).await?;
+        day_turn(tx, venue, day, institution).await?;
     }
     for (institution, places) in quotas {
-        let held = day_held(&mut **tx, venue, day, institution.0).await?;
+        let held = day_held(tx, venue, day, institution.0).await?;
         if *places < held {
             return Ok(SlotChanged::QuotaBelowHeld(*institution, held));
         }
