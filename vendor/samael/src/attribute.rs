@@ -11,8 +11,57 @@ pub struct AttributeValue {
     #[serde(rename = "@xsi:type")]
     #[serde(alias = "@type")]
     pub attribute_type: Option<String>,
-    #[serde(rename = "$value")]
+    // SESSHU PATCH (vendor/samael/SESSHU-PATCHES.md): the text only (`$text`, was `$value`,
+    // which failed on any child element), and a `saml2:NameID` child read on its own: the
+    // SAML 2.0 form of eduPersonTargetedID (OID 1.3.6.1.4.1.5923.1.1.1.10). Other child
+    // elements are ignored.
+    #[serde(rename = "$text")]
     pub value: Option<String>,
+    #[serde(rename = "NameID")]
+    pub name_id: Option<AttributeValueNameID>,
+}
+
+// SESSHU PATCH: a `saml2:NameID` inside an `AttributeValue` (eduPersonTargetedID).
+const ATTRIBUTE_VALUE_NAME_ID_NAME: &str = "saml2:NameID";
+
+/// A `saml2:NameID` that is the value of an attribute, as eduPersonTargetedID is released
+/// in SAML 2.0: `<AttributeValue><NameID Format="…persistent" NameQualifier="IdP"
+/// SPNameQualifier="SP">opaque</NameID></AttributeValue>`.
+#[derive(Clone, Debug, Default, Deserialize, Hash, Eq, PartialEq, Ord, PartialOrd)]
+pub struct AttributeValueNameID {
+    #[serde(rename = "@Format")]
+    pub format: Option<String>,
+    #[serde(rename = "@NameQualifier")]
+    pub name_qualifier: Option<String>,
+    #[serde(rename = "@SPNameQualifier")]
+    pub sp_name_qualifier: Option<String>,
+    #[serde(rename = "$text", default)]
+    pub value: String,
+}
+
+impl TryFrom<&AttributeValueNameID> for Event<'_> {
+    type Error = Box<dyn std::error::Error>;
+
+    fn try_from(value: &AttributeValueNameID) -> Result<Self, Self::Error> {
+        let mut write_buf = Vec::new();
+        let mut writer = Writer::new(Cursor::new(&mut write_buf));
+        let mut root = BytesStart::new(ATTRIBUTE_VALUE_NAME_ID_NAME);
+        if let Some(format) = &value.format {
+            root.push_attribute(("Format", format.as_ref()));
+        }
+        if let Some(qualifier) = &value.name_qualifier {
+            root.push_attribute(("NameQualifier", qualifier.as_ref()));
+        }
+        if let Some(qualifier) = &value.sp_name_qualifier {
+            root.push_attribute(("SPNameQualifier", qualifier.as_ref()));
+        }
+        writer.write_event(Event::Start(root))?;
+        writer.write_event(Event::Text(BytesText::new(&value.value)))?;
+        writer.write_event(Event::End(BytesEnd::new(ATTRIBUTE_VALUE_NAME_ID_NAME)))?;
+        Ok(Event::Text(BytesText::from_escaped(String::from_utf8(
+            write_buf,
+        )?)))
+    }
 }
 
 impl AttributeValue {
@@ -52,6 +101,11 @@ impl TryFrom<&AttributeValue> for Event<'_> {
 
         if let Some(value) = &value.value {
             writer.write_event(Event::Text(BytesText::from_escaped(value)))?;
+        }
+
+        if let Some(name_id) = &value.name_id {
+            let event: Event<'_> = name_id.try_into()?;
+            writer.write_event(event)?;
         }
 
         writer.write_event(Event::End(BytesEnd::new(ATTRIBUTE_VALUE_NAME)))?;

@@ -5,7 +5,7 @@ mod url_verification;
 #[cfg(feature = "xmlsec")]
 mod xmlsec;
 
-use crate::schema::CipherValue;
+use crate::schema::{CipherValue, EncryptionMethod};
 pub use cert_encoding::*;
 pub use ids::*;
 use thiserror::Error;
@@ -188,6 +188,18 @@ pub trait CryptoProvider {
         method: &str,
         decryption_key: &Self::PrivateKey,
     ) -> Result<Vec<u8>, CryptoError>;
+
+    /// SESSHU PATCH: decrypts an `EncryptedKey` with its whole `EncryptionMethod`, so that
+    /// RSA-OAEP's `DigestMethod` and `MGF` are honoured. By default, only the algorithm is
+    /// used ([`Self::decrypt_assertion_key_info`]).
+    fn decrypt_assertion_key(
+        cipher_value: &CipherValue,
+        method: &EncryptionMethod,
+        decryption_key: &Self::PrivateKey,
+    ) -> Result<Vec<u8>, CryptoError> {
+        let algorithm = method.algorithm.as_deref().unwrap_or_default();
+        Self::decrypt_assertion_key_info(cipher_value, algorithm, decryption_key)
+    }
 
     fn decrypt_assertion_value_info(
         cipher_value: &CipherValue,

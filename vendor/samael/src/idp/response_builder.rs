@@ -52,6 +52,7 @@ fn build_attributes(formats_names_values: &[ResponseAttribute]) -> Vec<Attribute
             values: vec![AttributeValue {
                 attribute_type: Some("xs:string".to_string()),
                 value: Some(attr.value.to_string()),
+                name_id: None,
             }],
         })
         .collect()

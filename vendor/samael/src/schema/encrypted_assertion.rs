@@ -34,14 +34,32 @@ impl EncryptedAssertion {
         self.data.as_ref().and_then(|ed| ed.value_info())
     }
 
+    /// SESSHU PATCH: like [`Self::encrypted_key_info`], with the whole `EncryptionMethod`
+    /// (RSA-OAEP's `DigestMethod` and `MGF` matter).
+    pub fn encrypted_key_method(&self) -> Option<(&CipherValue, &EncryptionMethod)> {
+        fn key(e: &EncryptedKey) -> Option<(&CipherValue, &EncryptionMethod)> {
+            e.cipher_data
+                .as_ref()
+                .and_then(|cd| cd.cipher_value.as_ref())
+                .zip(e.encryption_method.as_ref())
+        }
+        self.data
+            .as_ref()
+            .and_then(|ed| ed.key_info.as_ref())
+            .and_then(|k| k.encrypted_key.as_ref())
+            .and_then(key)
+            .or_else(|| self.encrypted_key.as_ref().and_then(key))
+    }
+
     pub fn decrypt(
         &self,
         decryption_key: &<Crypto as CryptoProvider>::PrivateKey,
     ) -> Result<Assertion, Error> {
+        // SESSHU PATCH: the key transport's parameters (RSA-OAEP digest and MGF) are used.
         let (ekey, method) = self
-            .encrypted_key_info()
+            .encrypted_key_method()
             .ok_or(Error::MissingEncryptedKeyInfo)?;
-        let decrypted_key = Crypto::decrypt_assertion_key_info(ekey, method, decryption_key)?;
+        let decrypted_key = Crypto::decrypt_assertion_key(ekey, method, decryption_key)?;
 
         let (evalue, method) = self
             .encrypted_value_info()
@@ -56,12 +74,39 @@ impl EncryptedAssertion {
                 plaintext.truncate(i);
                 let s =
                     String::from_utf8(plaintext).map_err(|_| Error::EncryptedAssertionInvalid)?;
-                let fi = s.find("<").unwrap();
-                let li = s.rfind(">").unwrap();
+                // SESSHU PATCH: no panic on a plaintext without markup.
+                let fi = s.find('<').ok_or(Error::EncryptedAssertionInvalid)?;
+                let li = s.rfind('>').ok_or(Error::EncryptedAssertionInvalid)?;
                 s[fi..li + 1].to_owned()
             }
         };
+        refuse_hidden_markup(&assertion_string)?;
         quick_xml::de::from_str(&assertion_string).map_err(|_e| Error::FailedToDecryptAssertion)
+    }
+}
+
+/// SESSHU PATCH: refuses a decrypted assertion that holds a comment, a processing instruction
+/// or a DTD. The response's checks before decryption only saw the ciphertext. A comment inside
+/// a text value (`admin@example.ac.jp<!---->.evil.test`) is dropped by canonicalisation, so a
+/// signature does not see it, while XML readers disagree on the value around it (some stop at
+/// the comment): no honest IdP sends one.
+fn refuse_hidden_markup(xml: &str) -> Result<(), Error> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Comment(_)) => {
+                return Err(Error::DecryptedAssertionHiddenMarkup("a comment"))
+            }
+            Ok(Event::PI(_)) => {
+                return Err(Error::DecryptedAssertionHiddenMarkup(
+                    "a processing instruction",
+                ))
+            }
+            Ok(Event::DocType(_)) => return Err(Error::DecryptedAssertionHiddenMarkup("a DTD")),
+            Ok(Event::Eof) => return Ok(()),
+            Ok(_) => {}
+            Err(_) => return Err(Error::FailedToDecryptAssertion),
+        }
     }
 }
 
@@ -184,6 +229,39 @@ pub struct EncryptionMethod {
     pub algorithm: Option<String>,
     #[serde(rename = "DigestMethod")]
     pub digest_method: Option<DigestMethod>,
+    /// SESSHU PATCH: `xenc11:MGF` (the mask generation function of
+    /// `http://www.w3.org/2009/xmlenc11#rsa-oaep`).
+    #[serde(rename = "MGF")]
+    pub mgf: Option<Mgf>,
+}
+
+// SESSHU PATCH: `xenc11:MGF`.
+const MGF_NAME: &str = "xenc11:MGF";
+const MGF_SCHEMA: (&str, &str) = ("xmlns:xenc11", "http://www.w3.org/2009/xmlenc11#");
+
+/// The `xenc11:MGF` of an RSA-OAEP `EncryptionMethod`: `http://www.w3.org/2009/xmlenc11#mgf1sha256`…
+#[derive(Clone, Debug, Deserialize, Hash, Eq, PartialEq, Ord, PartialOrd)]
+pub struct Mgf {
+    #[serde(rename = "@Algorithm")]
+    pub algorithm: Option<String>,
+}
+
+impl TryFrom<&Mgf> for Event<'_> {
+    type Error = Box<dyn std::error::Error>;
+
+    fn try_from(value: &Mgf) -> Result<Self, Self::Error> {
+        let mut write_buf = Vec::new();
+        let mut writer = Writer::new(Cursor::new(&mut write_buf));
+        let mut root = BytesStart::from_content(MGF_NAME, MGF_NAME.len());
+        root.push_attribute(MGF_SCHEMA);
+        if let Some(algorithm) = &value.algorithm {
+            root.push_attribute(("Algorithm", algorithm.as_ref()));
+        }
+        writer.write_event(Event::Empty(root))?;
+        Ok(Event::Text(BytesText::from_escaped(String::from_utf8(
+            write_buf,
+        )?)))
+    }
 }
 
 impl TryFrom<EncryptionMethod> for Event<'_> {
@@ -210,6 +288,11 @@ impl TryFrom<&EncryptionMethod> for Event<'_> {
 
         if let Some(digest_method) = &value.digest_method {
             let event: Event<'_> = digest_method.try_into()?;
+            writer.write_event(event)?;
+        }
+
+        if let Some(mgf) = &value.mgf {
+            let event: Event<'_> = mgf.try_into()?;
             writer.write_event(event)?;
         }
 

@@ -9,7 +9,9 @@ mod subject;
 
 pub use authn_request::AuthnRequest;
 pub use conditions::*;
-pub use encrypted_assertion::{CipherValue, EncryptedAssertion, EncryptedKey};
+pub use encrypted_assertion::{
+    CipherValue, EncryptedAssertion, EncryptedKey, EncryptionMethod, Mgf,
+};
 pub use issuer::Issuer;
 pub use name_id_policy::NameIdPolicy;
 pub use requested_authn_context::{AuthnContextComparison, RequestedAuthnContext};

@@ -134,6 +134,9 @@ pub enum Error {
     CryptoProviderError(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("Failed to decrypt assertion")]
     FailedToDecryptAssertion,
+    /// SESSHU PATCH: see `refuse_hidden_markup` in `schema/encrypted_assertion.rs`.
+    #[error("Decrypted assertion contains {0}")]
+    DecryptedAssertionHiddenMarkup(&'static str),
     #[error("Tried to use an unsupported key format")]
     UnsupportedKey,
 

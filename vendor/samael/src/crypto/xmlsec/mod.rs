@@ -2,11 +2,12 @@ use super::{CertificateDer, CryptoError, ReduceMode};
 use std::collections::{HashMap, HashSet};
 use thiserror::Error;
 
-use crate::schema::CipherValue;
+use crate::schema::{CipherValue, EncryptionMethod};
 use libxml::parser::Parser as XmlParser;
 use libxml::parser::XmlParseError;
 use libxml::tree::NodeType;
 use openssl::error::ErrorStack;
+use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Private};
 use openssl::symm::{Cipher, Crypter, Mode};
 use std::ffi::{CStr, CString};
@@ -69,6 +70,10 @@ pub enum XmlSecProviderError {
 
     #[error("verified pre-digest fragment could not be matched back to the source document")]
     XmlPredigestFragmentInvalid,
+
+    /// SESSHU PATCH: a `CipherValue` too short for its algorithm, or a key of the wrong size.
+    #[error("invalid encrypted value: {0}")]
+    InvalidEncryptedValue(&'static str),
 
     #[error("OpenSSL error stack: {}", error)]
     OpenSSLError {
@@ -354,6 +359,48 @@ impl super::CryptoProvider for XmlSec {
         Ok(decrypted_key[0..i].to_vec())
     }
 
+    /// SESSHU PATCH: RSA-OAEP with the digest of its `DigestMethod` (SHA-1 by default) and,
+    /// for `xmlenc11#rsa-oaep`, the mask generation function of its `MGF` (MGF1 with SHA-1 by
+    /// default); `xmlenc#rsa-oaep-mgf1p` always uses MGF1 with SHA-1. Other algorithms as
+    /// [`CryptoProvider::decrypt_assertion_key_info`].
+    fn decrypt_assertion_key(
+        cipher_value: &CipherValue,
+        method: &EncryptionMethod,
+        decryption_key: &Self::PrivateKey,
+    ) -> Result<Vec<u8>, CryptoError> {
+        use openssl::encrypt::Decrypter;
+        use openssl::rsa::Padding;
+
+        let algorithm = method.algorithm.as_deref().unwrap_or_default();
+        let digest = method
+            .digest_method
+            .as_ref()
+            .map(|d| d.algorithm.value())
+            .unwrap_or(SHA1_URI);
+        let (digest, mgf) = match algorithm {
+            RSA_OAEP_MGF1P_URI => (oaep_digest(digest)?, MessageDigest::sha1()),
+            RSA_OAEP_URI => {
+                let mgf = method
+                    .mgf
+                    .as_ref()
+                    .and_then(|m| m.algorithm.as_deref())
+                    .unwrap_or(MGF1_SHA1_URI);
+                (oaep_digest(digest)?, oaep_mgf(mgf)?)
+            }
+            _ => return Self::decrypt_assertion_key_info(cipher_value, algorithm, decryption_key),
+        };
+        let encrypted_key =
+            openssl::base64::decode_block(&cipher_value.value.lines().collect::<String>())?;
+        let mut decrypter = Decrypter::new(decryption_key)?;
+        decrypter.set_rsa_padding(Padding::PKCS1_OAEP)?;
+        decrypter.set_rsa_oaep_md(digest)?;
+        decrypter.set_rsa_mgf1_md(mgf)?;
+        let mut key = vec![0u8; decrypter.decrypt_len(&encrypted_key)?];
+        let len = decrypter.decrypt(&encrypted_key, &mut key)?;
+        key.truncate(len);
+        Ok(key)
+    }
+
     fn decrypt_assertion_value_info(
         cipher_value: &CipherValue,
         method: &str,
@@ -375,19 +422,12 @@ impl super::CryptoProvider for XmlSec {
                     &encoded_value[iv_len..],
                 )?
             }
+            // SESSHU PATCH: AES-256-GCM too; both with length checks.
             "http://www.w3.org/2009/xmlenc11#aes128-gcm" => {
-                let cipher = Cipher::aes_128_gcm();
-                let iv_len = cipher.iv_len().unwrap();
-                let tag_len = 16usize;
-                let data_end = encoded_value.len() - tag_len;
-                decrypt_aead(
-                    cipher,
-                    decryption_key,
-                    Some(&encoded_value[0..iv_len]),
-                    &[],
-                    &encoded_value[iv_len..data_end],
-                    &encoded_value[data_end..],
-                )?
+                decrypt_gcm(Cipher::aes_128_gcm(), decryption_key, &encoded_value)?
+            }
+            "http://www.w3.org/2009/xmlenc11#aes256-gcm" => {
+                decrypt_gcm(Cipher::aes_256_gcm(), decryption_key, &encoded_value)?
             }
             _ => {
                 return Err(CryptoError::EncryptedAssertionValueMethodUnsupported {
@@ -1378,6 +1418,72 @@ fn decrypt(
 
     out.truncate(count + rest);
     Ok(out)
+}
+
+// SESSHU PATCH: RSA-OAEP parameters (XML Encryption 1.1, section 5.5.2).
+const RSA_OAEP_MGF1P_URI: &str = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p";
+const RSA_OAEP_URI: &str = "http://www.w3.org/2009/xmlenc11#rsa-oaep";
+const SHA1_URI: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
+const MGF1_SHA1_URI: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha1";
+
+fn oaep_digest(uri: &str) -> Result<MessageDigest, CryptoError> {
+    Ok(match uri {
+        SHA1_URI => MessageDigest::sha1(),
+        "http://www.w3.org/2001/04/xmldsig-more#sha224" => MessageDigest::sha224(),
+        "http://www.w3.org/2001/04/xmlenc#sha256" => MessageDigest::sha256(),
+        "http://www.w3.org/2001/04/xmldsig-more#sha384" => MessageDigest::sha384(),
+        "http://www.w3.org/2001/04/xmlenc#sha512" => MessageDigest::sha512(),
+        _ => {
+            return Err(CryptoError::EncryptedAssertionKeyMethodUnsupported {
+                method: format!("RSA-OAEP with digest {uri}"),
+            })
+        }
+    })
+}
+
+fn oaep_mgf(uri: &str) -> Result<MessageDigest, CryptoError> {
+    Ok(match uri {
+        MGF1_SHA1_URI => MessageDigest::sha1(),
+        "http://www.w3.org/2009/xmlenc11#mgf1sha224" => MessageDigest::sha224(),
+        "http://www.w3.org/2009/xmlenc11#mgf1sha256" => MessageDigest::sha256(),
+        "http://www.w3.org/2009/xmlenc11#mgf1sha384" => MessageDigest::sha384(),
+        "http://www.w3.org/2009/xmlenc11#mgf1sha512" => MessageDigest::sha512(),
+        _ => {
+            return Err(CryptoError::EncryptedAssertionKeyMethodUnsupported {
+                method: format!("RSA-OAEP with MGF {uri}"),
+            })
+        }
+    })
+}
+
+/// SESSHU PATCH: AES-GCM as XML Encryption 1.1 lays it out: a 96-bit IV, the ciphertext, a
+/// 128-bit tag. Checks the lengths instead of panicking on a short value.
+fn decrypt_gcm(
+    cipher: Cipher,
+    key: &[u8],
+    encoded_value: &[u8],
+) -> Result<Vec<u8>, XmlSecProviderError> {
+    const TAG_LEN: usize = 16;
+    if key.len() != cipher.key_len() {
+        return Err(XmlSecProviderError::InvalidEncryptedValue(
+            "the key's length does not fit the algorithm",
+        ));
+    }
+    let iv_len = cipher.iv_len().unwrap_or(12);
+    if encoded_value.len() < iv_len + TAG_LEN {
+        return Err(XmlSecProviderError::InvalidEncryptedValue(
+            "shorter than an IV and a tag",
+        ));
+    }
+    let data_end = encoded_value.len() - TAG_LEN;
+    decrypt_aead(
+        cipher,
+        key,
+        Some(&encoded_value[0..iv_len]),
+        &[],
+        &encoded_value[iv_len..data_end],
+        &encoded_value[data_end..],
+    )
 }
 
 fn decrypt_aead(
