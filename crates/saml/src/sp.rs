@@ -371,8 +371,8 @@ impl SamlSp {
         }
 
         let eppn = released.first("eduPersonPrincipalName").map(str::to_owned);
-        // The persistent NameID, else eduPersonTargetedID (Shibboleth derives both from the
-        // same stored or computed ID: they are equal when both come).
+        // The persistent NameID, else eduPersonTargetedID (a Shibboleth IdP usually derives
+        // both from the same computed or stored ID: equal when both come).
         let targeted = verified
             .persistent_name_id
             .clone()
