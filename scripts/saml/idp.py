@@ -13,7 +13,7 @@ stay valid) or after signing (to break or wrap them). See scripts/saml/README.md
                     [--name-id VALUE] [--name-id-format transient|persistent|...]
                     [--variant NAME] [--sign both|response|assertion|none]
                     [--encrypt] [--enc-alg aes128-gcm|aes256-gcm|aes128-cbc]
-                    [--key-alg rsa-oaep-mgf1p|rsa-1_5] [--destination URL] [--xml]
+                    [--key-alg rsa-oaep-mgf1p|rsa-1_5|rsa-oaep] [--destination URL] [--xml]
     idp.py batch DIR --sp-metadata FILE --in-response-to-file FILE.json
     idp.py serve DIR --sp-metadata FILE [--port PORT] [--attrs JSON]
                     [--login hanako] [--password secret] [--encrypt] [--variant NAME]
@@ -85,11 +85,16 @@ ENC_ALGS = {
     "aes256-gcm": ("http://www.w3.org/2009/xmlenc11#aes256-gcm", "aes-256"),
     "aes128-cbc": ("http://www.w3.org/2001/04/xmlenc#aes128-cbc", "aes-128"),
 }
-# Key transport.
+# Key transport. xmlsec1 1.2.x knows only rsa-oaep-mgf1p with SHA-1 and rsa-1_5: "rsa-oaep"
+# (XML Encryption 1.1's RSA-OAEP with SHA-256 and MGF1-SHA-256, which Shibboleth IdP v4/v5 may
+# use) is done with the `cryptography` package (a pysaml2 dependency) instead; see
+# encrypt_with_cryptography.
 KEY_ALGS = {
     "rsa-oaep-mgf1p": "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p",
     "rsa-1_5": "http://www.w3.org/2001/04/xmlenc#rsa-1_5",
+    "rsa-oaep": "http://www.w3.org/2009/xmlenc11#rsa-oaep",
 }
+XENC11 = "http://www.w3.org/2009/xmlenc11#"
 
 # The GakuNin attributes this IdP releases (friendly name -> OID); see attributemaps/.
 ATTRIBUTES = {
@@ -645,9 +650,10 @@ class Idp:
         s = self.scope
         return {
             "eduPersonPrincipalName": f"{user}@{s}",
-            # No eduPersonTargetedID by default: its standard SAML 2.0 form (a NameID inside
-            # the AttributeValue) makes samael 0.0.22 refuse the whole assertion. Ask for it
-            # with --attrs '{"eduPersonTargetedID": "..."}'.
+            # No eduPersonTargetedID by default (an SP preferring it would then identify
+            # people by it, not by the ePPN the tests look for). Ask for it with
+            # --attrs '{"eduPersonTargetedID": "..."}': its standard SAML 2.0 form, a NameID
+            # inside the AttributeValue.
             "eduPersonAffiliation": ["member", "student"],
             "eduPersonScopedAffiliation": [f"member@{s}", f"student@{s}"],
             "jaDisplayName": "山田 花子",
@@ -944,6 +950,12 @@ class Idp:
         sp_pem = pem_from_b64(self.sp.enc_cert_b64).encode("ascii")
         for assertion in list(root.findall(q("saml2", "Assertion"))):
             plaintext = E.tostring(assertion, encoding="UTF-8", xml_declaration=False)
+            if key_alg == "rsa-oaep":
+                ea = E.Element(q("saml2", "EncryptedAssertion"))
+                ea.append(E.fromstring(self.encrypt_with_cryptography(plaintext, enc_alg), own_parser()))
+                assertion.addprevious(ea)
+                root.remove(assertion)
+                continue
             digest = (
                 f'<ds:DigestMethod Algorithm="{SIG_ALGS["sha1"][1]}"/>' if key_alg == "rsa-oaep-mgf1p" else ""
             )
@@ -977,6 +989,32 @@ class Idp:
         if len(want.findall(data)) != data.count(b"<xenc:EncryptedData"):
             raise Failure("internal: an EncryptedData's ds:KeyInfo does not declare xmlns:ds")
         return E.fromstring(data, own_parser())
+
+
+    def encrypt_with_cryptography(self, plaintext: bytes, enc_alg: str) -> bytes:
+        """An xenc:EncryptedData as encrypt_assertions makes it, for key transport
+        xmlenc11#rsa-oaep with a SHA-256 digest and MGF1 with SHA-256 (Shibboleth IdP v4/v5's
+        choice when an SP's metadata offers it), which xmlsec1 1.2 cannot make. The
+        `cryptography` package does the same operations: AES-GCM (IV(12) || ciphertext ||
+        tag(16)) with a fresh key, RSA-OAEP of that key for the SP's certificate."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        enc_uri, session_key = ENC_ALGS[enc_alg]
+        if not enc_alg.endswith("-gcm"):
+            raise Failure(f"--key-alg rsa-oaep is made for GCM content only, not {enc_alg}")
+        key = AESGCM.generate_key(bit_length=int(session_key.split("-")[1]))
+        iv = os.urandom(12)
+        data = iv + AESGCM(key).encrypt(iv, plaintext, None)
+        cert = x509.load_pem_x509_certificate(pem_from_b64(self.sp.enc_cert_b64).encode("ascii"))
+        wrapped = cert.public_key().encrypt(
+            key,
+            padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None),
+        )
+        b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
+        return f"""<xenc:EncryptedData xmlns:xenc="{NS['xenc']}" Id="{new_id()}" Type="http://www.w3.org/2001/04/xmlenc#Element"><xenc:EncryptionMethod Algorithm="{enc_uri}"/><ds:KeyInfo xmlns:ds="{NS['ds']}"><xenc:EncryptedKey Id="{new_id()}" Recipient="{html.escape(self.sp.entity_id, quote=True)}"><xenc:EncryptionMethod Algorithm="{KEY_ALGS['rsa-oaep']}"><ds:DigestMethod Algorithm="{SIG_ALGS['sha256'][1]}"/><xenc11:MGF xmlns:xenc11="{XENC11}" Algorithm="{XENC11}mgf1sha256"/></xenc:EncryptionMethod><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{self.sp.enc_cert_b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo><xenc:CipherData><xenc:CipherValue>{b64(wrapped)}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo><xenc:CipherData><xenc:CipherValue>{b64(data)}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>""".encode("utf-8")
 
 
 def split_with_comment(el, before: str, after: str):

@@ -16,7 +16,13 @@
 //!   database) and accepts only `InResponseTo` of a request it issued;
 //! - attributes are read only from the assertion samael verified, never
 //!   from the raw XML; scoped values must carry a scope the IdP's metadata
-//!   declares (`shibmd:Scope`).
+//!   declares (`shibmd:Scope`); eduPersonTargetedID is its NameID's value,
+//!   if qualified for this IdP and SP.
+//!
+//! samael is vendored with patches (`vendor/samael/SESSHU-PATCHES.md`):
+//! AES-256-GCM and RSA-OAEP's digest and MGF, eduPersonTargetedID's NameID
+//! inside an AttributeValue, and a decrypted assertion with a comment or
+//! processing instruction refused (the precheck only sees ciphertext).
 
 mod attributes;
 mod credentials;

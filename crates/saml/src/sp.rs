@@ -151,17 +151,24 @@ impl SamlSp {
 "#
             )
         };
-        // What samael 0.0.22 decrypts: AES-128-GCM content, RSA-OAEP (MGF1,
-        // SHA-1) key transport. Advertising AES-256-GCM would invite
-        // responses it cannot open.
+        // What samael (0.0.22 with vendor/samael's patches) decrypts: AES-128-GCM and
+        // AES-256-GCM content; RSA-OAEP key transport, as `xmlenc#rsa-oaep-mgf1p` (MGF1 with
+        // SHA-1; SHA-1 or SHA-256 digest) or `xmlenc11#rsa-oaep` (offered here with SHA-256 and
+        // MGF1 with SHA-256, as Shibboleth IdP v4/v5 may choose). Not CBC: GCM is Shibboleth's
+        // default since v4, and XML Encryption's CBC mode has known attacks.
         let encryption = r#"
       <md:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes128-gcm"/>
-      <md:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/>"#;
-        // eduPersonTargetedID is not requested: its value is a NameID inside
-        // the AttributeValue, which samael cannot read (the assertion fails
-        // to parse). A persistent NameID carries the same identifier.
+      <md:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/>
+      <md:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/>
+      <md:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#rsa-oaep">
+        <ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>
+        <xenc11:MGF xmlns:xenc11="http://www.w3.org/2009/xmlenc11#" Algorithm="http://www.w3.org/2009/xmlenc11#mgf1sha256"/>
+      </md:EncryptionMethod>"#;
+        // eduPersonTargetedID's value is a NameID inside the AttributeValue: samael reads it
+        // since vendor/samael's patch (it used to refuse the whole assertion).
         let requested = [
             (oid::EPPN, true),
+            (oid::TARGETED_ID, false),
             (oid::AFFILIATION, true),
             (oid::SCOPED_AFFILIATION, false),
             (oid::JA_DISPLAY_NAME, false),
@@ -240,11 +247,16 @@ impl SamlSp {
             .sp
             .parse_xml_response(xml, Some(&[pre.in_response_to.as_str()]))
             .map_err(|e| SamlError::Refused(e.to_string()))?;
-        self.after_samael(&assertion)
+        let idp_entity_id = idp.metadata.entity.entity_id.as_deref().unwrap_or_default();
+        self.after_samael(&assertion, idp_entity_id)
     }
 
     /// What samael leaves to the caller.
-    fn after_samael(&self, assertion: &Assertion) -> Result<Verified, SamlError> {
+    fn after_samael(
+        &self,
+        assertion: &Assertion,
+        idp_entity_id: &str,
+    ) -> Result<Verified, SamlError> {
         let conditions = assertion
             .conditions
             .as_ref()
@@ -284,7 +296,27 @@ impl SamlSp {
                 let values = attribute
                     .values
                     .iter()
-                    .filter_map(|v| v.value.clone())
+                    .filter_map(|v| match &v.name_id {
+                        // eduPersonTargetedID: a NameID for this SP from this IdP.
+                        Some(name_id) => {
+                            let for_us = name_id
+                                .name_qualifier
+                                .as_deref()
+                                .is_none_or(|q| q == idp_entity_id)
+                                && name_id
+                                    .sp_name_qualifier
+                                    .as_deref()
+                                    .is_none_or(|q| q == self.entity_id);
+                            if !for_us {
+                                tracing::warn!(
+                                    attribute = friendly,
+                                    "a NameID value qualified for another IdP or SP dropped"
+                                );
+                            }
+                            for_us.then(|| name_id.value.clone())
+                        }
+                        None => v.value.clone(),
+                    })
                     .map(|v| v.trim().to_owned())
                     .filter(|v| !v.is_empty());
                 released
@@ -339,10 +371,12 @@ impl SamlSp {
         }
 
         let eppn = released.first("eduPersonPrincipalName").map(str::to_owned);
-        let targeted = released
-            .first("eduPersonTargetedID")
-            .map(str::to_owned)
-            .or_else(|| verified.persistent_name_id.clone());
+        // The persistent NameID, else eduPersonTargetedID (a Shibboleth IdP usually derives
+        // both from the same computed or stored ID: equal when both come).
+        let targeted = verified
+            .persistent_name_id
+            .clone()
+            .or_else(|| released.first("eduPersonTargetedID").map(str::to_owned));
         let (subject, reassignable) = match (idp.settings.subject, targeted, eppn) {
             (SubjectAttribute::TargetedId, Some(id), _) => (id, false),
             (SubjectAttribute::TargetedId, None, Some(eppn))
@@ -400,5 +434,73 @@ impl SamlSp {
             profile: Some(profile),
             missing,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IDP: &str = "https://idp.example.ac.jp/idp/shibboleth";
+
+    fn assertion(targeted_id: &str) -> Assertion {
+        format!(
+            r#"<saml2:Assertion xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a1" IssueInstant="2026-01-01T00:00:00Z" Version="2.0"><saml2:Issuer>{IDP}</saml2:Issuer><saml2:Conditions NotOnOrAfter="2026-01-01T00:05:00Z"><saml2:AudienceRestriction><saml2:Audience>https://sesshu.example/saml/metadata</saml2:Audience></saml2:AudienceRestriction></saml2:Conditions><saml2:AttributeStatement><saml2:Attribute Name="{}">{targeted_id}</saml2:Attribute></saml2:AttributeStatement></saml2:Assertion>"#,
+            oid::TARGETED_ID
+        )
+        .parse()
+        .unwrap()
+    }
+
+    fn released(sp: &SamlSp, targeted_id: &str) -> Vec<String> {
+        let verified = sp.after_samael(&assertion(targeted_id), IDP).unwrap();
+        verified
+            .released
+            .values("eduPersonTargetedID")
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn eduperson_targeted_id_is_the_value_of_its_name_id_when_qualified_for_us() {
+        let sp = SamlSp::new(
+            "https://sesshu.example",
+            SpCredentials::generate("test").unwrap(),
+        );
+        let value = |qualifiers: &str| {
+            format!(
+                r#"<saml2:AttributeValue><saml2:NameID Format="{PERSISTENT}" {qualifiers}> Ab+3/xyz= </saml2:NameID></saml2:AttributeValue>"#
+            )
+        };
+        let ours = format!(
+            r#"NameQualifier="{IDP}" SPNameQualifier="https://sesshu.example/saml/metadata""#
+        );
+        assert_eq!(released(&sp, &value(&ours)), ["Ab+3/xyz="]);
+        assert_eq!(released(&sp, &value("")), ["Ab+3/xyz="], "unqualified");
+        assert!(
+            released(
+                &sp,
+                &value(r#"SPNameQualifier="https://other-sp.example/shibboleth""#)
+            )
+            .is_empty(),
+            "for another SP"
+        );
+        assert!(
+            released(
+                &sp,
+                &value(r#"NameQualifier="https://other-idp.example/idp""#)
+            )
+            .is_empty(),
+            "from another IdP"
+        );
+        // The older string form still reads as text.
+        assert_eq!(
+            released(
+                &sp,
+                "<saml2:AttributeValue>legacy-id</saml2:AttributeValue>"
+            ),
+            ["legacy-id"]
+        );
     }
 }

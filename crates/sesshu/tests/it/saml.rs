@@ -312,6 +312,165 @@ on_both_databases! {
             .is_some());
     }
 
+    async fn an_aes256_gcm_encrypted_assertion_logs_in_with_either_rsa_oaep(app) {
+        let Some((app, sp)) = saml_app(app.backend).await else { return };
+        let metadata = std::fs::read_to_string(&sp).unwrap();
+        for offered in [
+            "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+            "http://www.w3.org/2009/xmlenc11#aes128-gcm",
+            "http://www.w3.org/2009/xmlenc11#rsa-oaep",
+        ] {
+            assert!(metadata.contains(&format!("Algorithm=\"{offered}\"")), "SP metadata offers {offered}");
+        }
+        let institution = app
+            .store
+            .institution_by_code(&InstitutionCode::parse("gakunin").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        // xmlsec1's RSA-OAEP (MGF1 and digest SHA-1), and XML Encryption 1.1's with SHA-256
+        // and MGF1-SHA-256 (Shibboleth IdP v4/v5).
+        for (key_alg, name_id) in [("rsa-oaep-mgf1p", "opaque-aes256-1"), ("rsa-oaep", "opaque-aes256-2")] {
+            let client = app.client();
+            let request = start_login(&app, &client).await;
+            let b64 = response(
+                &sp,
+                &request,
+                "good",
+                &["--encrypt", "--enc-alg", "aes256-gcm", "--key-alg", key_alg,
+                  "--name-id-format", "persistent", "--name-id", name_id],
+            );
+            let xml = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(&b64).unwrap()).unwrap();
+            assert!(xml.contains("xmlenc11#aes256-gcm") && !xml.contains("<saml2:Assertion"), "{key_alg}: encrypted with AES-256-GCM");
+            let answer = post(&app, &client, &b64).await;
+            assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{key_alg}");
+            assert_eq!(answer.headers()["location"], "/days", "{key_alg}");
+            assert!(signed_in(&client).await, "{key_alg}");
+            assert!(
+                app.store
+                    .person_by_subject(institution.id, &sesshu_domain::Subject::parse(name_id).unwrap())
+                    .await
+                    .unwrap()
+                    .is_some(),
+                "{key_alg}: the persistent NameID identifies"
+            );
+        }
+    }
+
+    async fn eduperson_targeted_id_identifies_when_there_is_no_persistent_name_id(app) {
+        let Some((app, sp)) = saml_app(app.backend).await else { return };
+        let metadata = std::fs::read_to_string(&sp).unwrap();
+        assert!(
+            metadata.contains(r#"FriendlyName="eduPersonTargetedID" Name="urn:oid:1.3.6.1.4.1.5923.1.1.1.10" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri" isRequired="false""#),
+            "SP metadata requests ePTID (optional)"
+        );
+        let institution = app
+            .store
+            .institution_by_code(&InstitutionCode::parse("gakunin").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let person = |subject: &'static str| {
+            let store = app.store.clone();
+            async move {
+                store
+                    .person_by_subject(institution.id, &sesshu_domain::Subject::parse(subject).unwrap())
+                    .await
+                    .unwrap()
+            }
+        };
+        // ePTID in its SAML 2.0 form (a NameID in the AttributeValue), plain and encrypted;
+        // the NameID is transient.
+        for (encrypt, eppn, targeted) in [
+            (false, "hanako@example.ac.jp", "eptid-Hk3+q/7w=="),
+            (true, "taro@example.ac.jp", "eptid-Tr9+z/1x=="),
+        ] {
+            let client = app.client();
+            let request = start_login(&app, &client).await;
+            let attrs = json!({
+                "eduPersonPrincipalName": eppn,
+                "eduPersonTargetedID": targeted,
+                "eduPersonAffiliation": ["member", "student"],
+                "mail": eppn,
+            })
+            .to_string();
+            let mut extra = vec!["--attrs", attrs.as_str()];
+            if encrypt {
+                extra.extend(["--encrypt", "--enc-alg", "aes256-gcm"]);
+            }
+            let b64 = response(&sp, &request, "good", &extra);
+            let xml = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(&b64).unwrap()).unwrap();
+            if !encrypt {
+                assert!(
+                    xml.contains(r#"<saml2:AttributeValue><saml2:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent""#),
+                    "ePTID in its SAML 2.0 form: {xml}"
+                );
+            }
+            let answer = post(&app, &client, &b64).await;
+            assert_eq!(answer.status(), StatusCode::SEE_OTHER, "encrypted: {encrypt}");
+            assert_eq!(answer.headers()["location"], "/days");
+            assert!(signed_in(&client).await);
+            let found = person(targeted).await.expect("ePTID identifies the person");
+            assert_eq!(found.user_type, Some(sesshu_domain::UserType::Student));
+            assert!(person(eppn).await.is_none(), "not the ePPN");
+        }
+
+        // A persistent NameID, when there is one, comes first.
+        let client = app.client();
+        let request = start_login(&app, &client).await;
+        let attrs = json!({"eduPersonPrincipalName": "jiro@example.ac.jp", "eduPersonTargetedID": "eptid-other"}).to_string();
+        let b64 = response(&sp, &request, "good", &["--attrs", &attrs, "--name-id-format", "persistent", "--name-id", "pid-jiro"]);
+        assert_eq!(post(&app, &client, &b64).await.status(), StatusCode::SEE_OTHER);
+        assert!(person("pid-jiro").await.is_some());
+        assert!(person("eptid-other").await.is_none());
+    }
+
+    async fn a_comment_inside_an_encrypted_assertion_is_refused(app) {
+        let Some((app, sp)) = saml_app(app.backend).await else { return };
+        let institution = app
+            .store
+            .institution_by_code(&InstitutionCode::parse("gakunin").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        // The IdP splits the value with a comment before encrypting: the checks before
+        // decryption see only ciphertext. A persistent NameID is the subject (no scope
+        // check), so without the check after decryption
+        // `admin@example.ac.jp<!---->.evil.test` would log someone in.
+        for (variant, enc_alg, key_alg) in [
+            ("comment-in-nameid", "aes256-gcm", "rsa-oaep-mgf1p"),
+            ("comment-in-nameid", "aes128-gcm", "rsa-oaep-mgf1p"),
+            ("comment-in-nameid", "aes256-gcm", "rsa-oaep"),
+            ("comment-in-attribute", "aes256-gcm", "rsa-oaep-mgf1p"),
+        ] {
+            let what = format!("{variant} {enc_alg} {key_alg}");
+            let client = app.client();
+            let request = start_login(&app, &client).await;
+            let mut extra = vec!["--encrypt", "--enc-alg", enc_alg, "--key-alg", key_alg];
+            if variant == "comment-in-nameid" {
+                extra.extend(["--name-id-format", "persistent"]);
+            }
+            let b64 = response(&sp, &request, variant, &extra);
+            let xml = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(&b64).unwrap()).unwrap();
+            assert!(!xml.contains("<!--") && xml.contains("EncryptedAssertion"), "{what}: the comment is inside the ciphertext");
+            let answer = post(&app, &client, &b64).await;
+            assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{what} was not refused");
+            let page = answer.text().await.unwrap();
+            assert!(page.contains("ログインできませんでした"), "{what}: {page:.300}");
+            assert!(!signed_in(&client).await, "{what} signed in");
+        }
+        for subject in ["admin@example.ac.jp.evil.test", "admin@example.ac.jp"] {
+            assert!(
+                app.store
+                    .person_by_subject(institution.id, &sesshu_domain::Subject::parse(subject).unwrap())
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "{subject}"
+            );
+        }
+    }
+
     async fn every_forged_or_stale_response_is_refused(app) {
         let Some((app, sp)) = saml_app(app.backend).await else { return };
         let variants = [
