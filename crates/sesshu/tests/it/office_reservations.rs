@@ -82,7 +82,14 @@ on_both_databases! {
              cancel,,uni,s2,,本人から電話\r\n\
              book,,uni,s9,{tuesday},電話で予約\r\n"
         );
-        let bad = format!("{good}move,{s3},,,999999,typo\r\n");
+        // One bad line in the middle of good ones.
+        let bad = format!(
+            "action,reservation,institution,member,slot,reason\r\n\
+             move,{s1},,,{tuesday},会場の都合\r\n\
+             move,{s3},,,999999,typo\r\n\
+             cancel,,uni,s2,,本人から電話\r\n\
+             book,,uni,s9,{tuesday},電話で予約\r\n"
+        );
         // Saved by Excel in Japan: CP932.
         let (bad_cp932, _, _) = encoding_rs::SHIFT_JIS.encode(&bad);
         let preview = admin
@@ -90,11 +97,11 @@ on_both_databases! {
             .await;
         assert_eq!(preview.status, StatusCode::OK);
         let text = visible_text(&preview.html);
-        assert!(text.contains("5 slot この番号の枠はありません"), "{text}");
+        assert!(text.contains("3 slot この番号の枠はありません"), "{text}");
         assert!(!preview.html.contains("id=\"fixes-apply\""), "no apply button");
         // Sent anyway: refused whole, nothing changed.
         let forced = admin.post("/reservations/fixes", &[("text", &bad)]).await;
-        assert!(visible_text(&forced.html).contains("5 slot"), "{}", visible_text(&forced.html));
+        assert!(visible_text(&forced.html).contains("3 slot"), "{}", visible_text(&forced.html));
         assert_eq!(series(&app, &s1).await.doses[0].slot, monday);
         assert!(series(&app, &s2).await.is_active());
         assert!(app.store.person_by_subject(f.uni, &sesshu_domain::Subject::parse("s9").unwrap()).await.unwrap().is_none());
