@@ -525,24 +525,24 @@ async fn institutions(command: InstitutionsCommand) -> anyhow::Result<()> {
                 );
                 return Ok(());
             }
-            let done = store.upsert_institutions(&all).await?;
+            let mut created = 0;
+            for new in &all {
+                if store.institution_by_code(&new.code).await?.is_none() {
+                    created += 1;
+                }
+            }
+            let entry = sesshu::audit::command_entry(
+                "institutions.import",
+                all.iter()
+                    .map(|new| format!("institution:{}", new.code))
+                    .collect(),
+                format!("{created} created, {} updated", all.len() - created),
+            );
+            let done = store.save_institutions(&all, &entry).await?;
             for d in &done {
                 let verb = if d.created { "created" } else { "updated" };
                 println!("{verb} {}", d.code);
             }
-            sesshu::audit::record_command(
-                &store,
-                "institutions.import",
-                done.iter()
-                    .map(|d| format!("institution:{}", d.code))
-                    .collect(),
-                format!(
-                    "{} created, {} updated",
-                    done.iter().filter(|d| d.created).count(),
-                    done.iter().filter(|d| !d.created).count()
-                ),
-            )
-            .await?;
             println!("{} institutions imported", all.len());
             Ok(())
         }

@@ -156,6 +156,18 @@ impl Store for PgStore {
         write_tx!(self, |tx| reference::upsert_institutions(tx, all))
     }
 
+    async fn save_institutions(
+        &self,
+        all: &[NewInstitution],
+        audit: &AuditEntry,
+    ) -> StoreResult<Vec<Upserted>> {
+        write_tx!(self, |tx| async {
+            let done = reference::upsert_institutions(tx, all).await?;
+            audit::append(tx, audit).await?;
+            Ok(done)
+        })
+    }
+
     async fn insert_venue(&self, new: &NewVenue) -> StoreResult<VenueId> {
         reference::insert_venue(&self.pool, new).await
     }

@@ -157,6 +157,18 @@ impl Store for SqliteStore {
         Ok(done)
     }
 
+    async fn save_institutions(
+        &self,
+        all: &[NewInstitution],
+        audit: &AuditEntry,
+    ) -> StoreResult<Vec<Upserted>> {
+        let mut tx = self.write().await?;
+        let done = reference::upsert_institutions(&mut tx.tx, all).await?;
+        audit::append(&mut tx.tx, audit).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
     async fn insert_venue(&self, new: &NewVenue) -> StoreResult<VenueId> {
         reference::insert_venue(&self.pool, new).await
     }

@@ -49,6 +49,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// in one transaction.
     async fn upsert_institutions(&self, all: &[NewInstitution]) -> StoreResult<Vec<Upserted>>;
 
+    /// [`Store::upsert_institutions`] with its audit entry, in the same
+    /// transaction (the master page, `sesshu institutions import`).
+    async fn save_institutions(
+        &self,
+        all: &[NewInstitution],
+        audit: &AuditEntry,
+    ) -> StoreResult<Vec<Upserted>>;
+
     /// Creates one institution; a taken code is a conflict.
     async fn insert_institution(&self, new: &NewInstitution) -> StoreResult<InstitutionId> {
         if self.institution_by_code(&new.code).await?.is_some() {

@@ -400,7 +400,6 @@ async fn save(
         }
     };
     let code = new.code.clone();
-    state.store().upsert_institutions(&[new]).await?;
     let entry = staff.audit(
         state.clock().now(),
         if is_new {
@@ -411,7 +410,7 @@ async fn save(
         vec![format!("institution:{code}")],
         changed.join(", "),
     );
-    state.store().audit(&entry).await?;
+    state.store().save_institutions(&[new], &entry).await?;
     Ok(Redirect::to(&format!("/institutions/{code}?done=1")).into_response())
 }
 
