@@ -46,6 +46,9 @@ pub type Result<T, E = BookingError> = std::result::Result<T, E>;
 #[derive(Clone, Debug)]
 pub struct SlotOffer {
     pub slot: Slot,
+    /// The places this person may take there (fewer than the slot's when
+    /// their institution's quota is nearly used).
+    pub free: u32,
     /// Why the person cannot book it now, if they cannot.
     pub refusal: Option<Rejection>,
 }
@@ -130,7 +133,11 @@ impl Bookings {
                     .check_slot(&slot, now)
                     .and_then(|()| who.check_deadline(slot.starts_at, now))
                     .err();
-                SlotOffer { slot, refusal }
+                SlotOffer {
+                    free: slot.free_for(who.person.institution),
+                    slot,
+                    refusal,
+                }
             })
             .collect())
     }
@@ -157,7 +164,7 @@ impl Bookings {
                 .check_slot(&slot, now)
                 .and_then(|()| who.check_deadline(slot.starts_at, now))
             {
-                Ok(()) => day.bookable += slot.free(),
+                Ok(()) => day.bookable += slot.free_for(who.person.institution),
                 Err(refusal) => {
                     let rank = |r: Option<Rejection>| match r {
                         Some(Rejection::DeadlinePassed) => 0,
@@ -328,7 +335,8 @@ impl Bookings {
         if same_time.is_empty() {
             return Err(Rejection::SlotFull.into());
         }
-        same_time.sort_by_key(|s| (std::cmp::Reverse(s.free()), s.lane));
+        let institution = who.person.institution;
+        same_time.sort_by_key(|s| (std::cmp::Reverse(s.free_for(institution)), s.lane));
         Ok(same_time.into_iter().map(|s| s.id).collect())
     }
 

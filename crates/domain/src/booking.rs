@@ -171,7 +171,7 @@ impl Booker<'_> {
         if now < slot.opens_at && !self.on_behalf {
             return Err(Rejection::NotOpenYet);
         }
-        if slot.free() == 0 {
+        if slot.free_for(self.person.institution) == 0 {
             return Err(Rejection::SlotFull);
         }
         Ok(())

@@ -43,7 +43,7 @@ pub use login::{
 pub use mail::{MailJobId, MailKind, MailState};
 pub use person::{MailAddress, Person, Profile, Subject};
 pub use series::{Dose, DoseNumber, ReservationNumber, Series, SeriesState};
-pub use slot::{Slot, SlotEligibility};
+pub use slot::{Quota, Slot, SlotEligibility};
 pub use staff::{AdminAccount, AdminId, Denied, Duty, Role, Scope, StaffDirectory};
 
 /// A value that failed to parse into one of the domain's validated types.

@@ -45,12 +45,28 @@ pub struct Slot {
     /// Places an institution's people may hold at most (an allocation as
     /// the supply arrives); institutions without a quota are capped only by
     /// the capacity. The booking transaction enforces it.
-    pub quotas: BTreeMap<InstitutionId, u32>,
+    pub quotas: BTreeMap<InstitutionId, Quota>,
+}
+
+/// An institution's quota in a slot, and the places its people hold there.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Quota {
+    pub places: u32,
+    pub held: u32,
 }
 
 impl Slot {
     pub fn free(&self) -> u32 {
         self.capacity.saturating_sub(self.booked)
+    }
+
+    /// The free places a person of `institution` may take: the slot's, or
+    /// fewer when the institution's quota there is nearly used.
+    pub fn free_for(&self, institution: InstitutionId) -> u32 {
+        match self.quotas.get(&institution) {
+            Some(q) => self.free().min(q.places.saturating_sub(q.held)),
+            None => self.free(),
+        }
     }
 
     /// The Asia/Tokyo date of the slot.

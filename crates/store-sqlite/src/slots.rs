@@ -12,7 +12,9 @@ const SLOT_COLUMNS: &str = "SELECT s.id, s.venue_id, s.lane_id, s.vaccine_id, s.
      s.starts_at, s.ends_at, s.capacity, s.booked, s.opens_at, s.closed, s.eligible_user_types, \
      (SELECT group_concat(institution_id) FROM slot_institutions i WHERE i.slot_id = s.id) \
      AS institutions, \
-     (SELECT group_concat(institution_id || ':' || places) FROM slot_quotas q WHERE q.slot_id = s.id) \
+     (SELECT group_concat(q.institution_id || ':' || q.places || ':' || \
+     (SELECT COUNT(*) FROM series_doses d JOIN series se ON se.id = d.series_id JOIN persons p ON p.id = se.person_id WHERE d.slot_id = q.slot_id AND se.state = 'booked' AND p.institution_id = q.institution_id)) \
+     FROM slot_quotas q WHERE q.slot_id = s.id) \
      AS quotas FROM slots s";
 
 fn slot(row: &SqliteRow) -> StoreResult<Slot> {

@@ -526,21 +526,28 @@ pub mod columns {
             .collect()
     }
 
-    /// A slot's quotas as `institution:places,…`.
+    /// A slot's quotas as `institution:places:held,…`.
     pub fn quotas(
         s: Option<String>,
-    ) -> Result<std::collections::BTreeMap<sesshu_domain::InstitutionId, u32>, StoreError> {
+    ) -> Result<
+        std::collections::BTreeMap<sesshu_domain::InstitutionId, sesshu_domain::Quota>,
+        StoreError,
+    > {
         s.unwrap_or_default()
             .split(',')
             .filter(|s| !s.is_empty())
-            .map(|pair| {
-                let (institution, places) = pair
-                    .split_once(':')
-                    .ok_or_else(|| StoreError::corrupt(format!("quota {pair:?}")))?;
-                Ok((
-                    sesshu_domain::InstitutionId(institution.parse().map_err(StoreError::corrupt)?),
-                    places.parse().map_err(StoreError::corrupt)?,
-                ))
+            .map(|triple| {
+                let mut parts = triple.split(':').map(|p| p.parse::<i64>());
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(Ok(institution)), Some(Ok(places)), Some(Ok(held))) => Ok((
+                        sesshu_domain::InstitutionId(institution),
+                        sesshu_domain::Quota {
+                            places: count(places)?,
+                            held: count(held)?,
+                        },
+                    )),
+                    _ => Err(StoreError::corrupt(format!("quota {triple:?}"))),
+                }
             })
             .collect()
     }

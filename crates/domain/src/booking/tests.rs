@@ -379,3 +379,23 @@ fn the_office_acts_after_the_deadline_and_before_opening_but_not_for_the_ineligi
         Err(Rejection::SlotFull)
     );
 }
+
+#[test]
+fn an_institution_whose_quota_is_used_sees_the_slot_full_and_others_do_not() {
+    let (p, i) = (student(), institution());
+    let now = tokyo(12, 1, 9, 0);
+    let mut s = slot(1, 1, tokyo(12, 10, 10, 0), 1);
+    s.booked = 4;
+    s.quotas
+        .insert(p.institution, crate::Quota { places: 4, held: 3 });
+    assert_eq!(s.free(), 6);
+    assert_eq!(s.free_for(p.institution), 1, "one left of the quota");
+    assert_eq!(
+        s.free_for(crate::InstitutionId(2)),
+        6,
+        "no quota: the slot's places"
+    );
+    assert_eq!(with(&p, &i).check_slot(&s, now), Ok(()));
+    s.quotas.get_mut(&p.institution).unwrap().held = 4;
+    assert_eq!(with(&p, &i).check_slot(&s, now), Err(Rejection::SlotFull));
+}

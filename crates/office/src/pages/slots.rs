@@ -783,7 +783,7 @@ async fn edit_page(
                     i.name(t.lang).to_owned(),
                     slot.quotas
                         .get(&i.id)
-                        .map(ToString::to_string)
+                        .map(|q| q.places.to_string())
                         .unwrap_or_default(),
                 )
             })

@@ -215,7 +215,7 @@ on_both_databases! {
             .post(&format!("/slots/{slot}"), &[("capacity", "10"), (&uni_quota, "3")])
             .await;
         assert_eq!(set.location, Some(format!("/slots/{slot}?done=1")), "{}", visible_text(&set.html));
-        assert_eq!(app.store.slot(slot).await.unwrap().unwrap().quotas.get(&f.uni), Some(&3));
+        assert_eq!(app.store.slot(slot).await.unwrap().unwrap().quotas.get(&f.uni).map(|q| q.places), Some(3));
 
         let mut students = Vec::new();
         for i in 0..10 {
@@ -238,13 +238,40 @@ on_both_databases! {
         assert_eq!(created(uni_answers), 3, "the quota: {uni_answers:?}");
         assert!(uni_answers.iter().all(|(s, b)| *s == StatusCode::CREATED || b["code"] == "slot_full"));
         assert_eq!(created(other_answers), 2, "no quota for them: {other_answers:?}");
-        assert_eq!(app.store.slot(slot).await.unwrap().unwrap().booked, 5);
+        let after = app.store.slot(slot).await.unwrap().unwrap();
+        assert_eq!(after.booked, 5);
+        assert_eq!(after.quotas.get(&f.uni).map(|q| q.held), Some(3));
+        // What a latecomer of each institution is offered.
+        let app = &app;
+        let day = |person: sesshu_domain::Person, institution| {
+            let bookings = sesshu_core::Bookings::new(app.store.clone(), app.clock.clone());
+            async move {
+                let institution = app.store.institution(institution).await.unwrap().unwrap();
+                bookings
+                    .days(sesshu_domain::booking::Booker::person(&person, &institution))
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .find(|d| d.day == chrono::NaiveDate::from_ymd_opt(2026, 12, 10).unwrap())
+                    .map(|d| (d.bookable, d.refusal))
+            }
+        };
+        let late = sesshu_domain::Person {
+            id: sesshu_domain::PersonId(0),
+            institution: f.uni,
+            user_type: Some(UserType::Student),
+            department: None,
+        };
+        assert_eq!(day(late.clone(), f.uni).await, Some((0, Some(sesshu_domain::Rejection::SlotFull))),
+            "their institution's quota is used");
+        let other = sesshu_domain::Person { institution: f.staff_only, user_type: Some(UserType::Staff), ..late };
+        assert_eq!(day(other, f.staff_only).await, Some((5, None)), "the slot's places for others");
 
         let below = operator
             .post(&format!("/slots/{slot}"), &[("capacity", "10"), (&uni_quota, "2")])
             .await;
         assert!(visible_text(&below.html).contains("すでに 3 人"), "{}", visible_text(&below.html));
-        assert_eq!(app.store.slot(slot).await.unwrap().unwrap().quotas.get(&f.uni), Some(&3));
+        assert_eq!(app.store.slot(slot).await.unwrap().unwrap().quotas.get(&f.uni).map(|q| q.places), Some(3));
         // Lifting the quota lets the next one in.
         let lifted = operator.post(&format!("/slots/{slot}"), &[("capacity", "10")]).await;
         assert_eq!(lifted.location, Some(format!("/slots/{slot}?done=1")));

@@ -123,8 +123,8 @@ fn time_row(t: &Texts, offers: &[&SlotOffer]) -> TimeRow {
         t.time(first.slot.ends_at)
     );
     let bookable: Vec<&&SlotOffer> = offers.iter().filter(|o| o.refusal.is_none()).collect();
-    let free: u32 = bookable.iter().map(|o| o.slot.free()).sum();
-    if let Some(best) = bookable.iter().max_by_key(|o| o.slot.free()) {
+    let free: u32 = bookable.iter().map(|o| o.free).sum();
+    if let Some(best) = bookable.iter().max_by_key(|o| o.free) {
         return TimeRow {
             label,
             free: t.places_left(free),
