@@ -278,27 +278,46 @@ impl WriteTx for PgTx<'_> {
         person: PersonId,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        // Under the slot's row lock (taken by the flow): every change of a
-        // place in this slot waits for it, so the count cannot move.
-        let quota: Option<(i32, i64)> = sqlx::query_as(
-            "SELECT q.places, (SELECT COUNT(*) FROM series_doses d \
-             JOIN series se ON se.id = d.series_id JOIN persons p ON p.id = se.person_id \
-             WHERE d.slot_id = q.slot_id AND se.state = 'booked' \
-             AND p.institution_id = q.institution_id) \
-             FROM slot_quotas q JOIN persons pp ON pp.institution_id = q.institution_id \
-             WHERE q.slot_id = $1 AND pp.id = $2",
+        // Most places have no quota: one question first, the counting only
+        // where one applies. Under the slot's row lock (taken by the flow):
+        // every change of a place in this slot waits for it, so the count
+        // cannot move.
+        let (slot_quota, day_quota): (bool, bool) = sqlx::query_as(
+            "SELECT \
+             EXISTS (SELECT 1 FROM slot_quotas q JOIN persons p ON p.institution_id = q.institution_id \
+             WHERE q.slot_id = $1 AND p.id = $2), \
+             EXISTS (SELECT 1 FROM day_quotas q JOIN slots s ON s.venue_id = q.venue_id \
+             AND q.day = (s.starts_at AT TIME ZONE 'Asia/Tokyo')::date \
+             JOIN persons p ON p.institution_id = q.institution_id WHERE s.id = $1 AND p.id = $2)",
         )
         .bind(slot.0)
         .bind(person.0)
-        .fetch_optional(self.conn())
+        .fetch_one(self.conn())
         .await
         .map_err(db)?;
-        if quota.is_some_and(|(places, held)| i64::from(places) <= held) {
-            return Ok(false);
+        if slot_quota {
+            let quota: Option<(i32, i64)> = sqlx::query_as(
+                "SELECT q.places, (SELECT COUNT(*) FROM series_doses d \
+                 JOIN series se ON se.id = d.series_id JOIN persons p ON p.id = se.person_id \
+                 WHERE d.slot_id = q.slot_id AND se.state = 'booked' \
+                 AND p.institution_id = q.institution_id) \
+                 FROM slot_quotas q JOIN persons pp ON pp.institution_id = q.institution_id \
+                 WHERE q.slot_id = $1 AND pp.id = $2",
+            )
+            .bind(slot.0)
+            .bind(person.0)
+            .fetch_optional(self.conn())
+            .await
+            .map_err(db)?;
+            if quota.is_some_and(|(places, held)| i64::from(places) <= held) {
+                return Ok(false);
+            }
         }
-        let day = crate::slots::day_quota_for(self.conn(), slot, person).await?;
-        if day.is_some_and(|(places, held)| held >= places) {
-            return Ok(false);
+        if day_quota {
+            let day = crate::slots::day_quota_for(self.conn(), slot, person).await?;
+            if day.is_some_and(|(places, held)| held >= places) {
+                return Ok(false);
+            }
         }
         let result = sqlx::query(
             "UPDATE slots SET booked = booked + 1 \

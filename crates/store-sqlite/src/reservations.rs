@@ -274,18 +274,31 @@ impl WriteTx for SqliteTx<'_> {
         person: PersonId,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let quota: Option<(i64, i64)> = sqlx::query_as(QUOTA_HELD)
-            .bind(slot.0)
-            .bind(person.0)
-            .fetch_optional(self.conn())
-            .await
-            .map_err(db)?;
-        if quota.is_some_and(|(places, held)| held >= places) {
-            return Ok(false);
+        // Most places have no quota: one question first, the counting
+        // only where one applies.
+        let (slot_quota, day_quota): (bool, bool) =
+            sqlx::query_as(sqlx::AssertSqlSafe(crate::slots::QUOTAS_APPLY))
+                .bind(slot.0)
+                .bind(person.0)
+                .fetch_one(self.conn())
+                .await
+                .map_err(db)?;
+        if slot_quota {
+            let quota: Option<(i64, i64)> = sqlx::query_as(QUOTA_HELD)
+                .bind(slot.0)
+                .bind(person.0)
+                .fetch_optional(self.conn())
+                .await
+                .map_err(db)?;
+            if quota.is_some_and(|(places, held)| held >= places) {
+                return Ok(false);
+            }
         }
-        let day = crate::slots::day_quota_for(self.conn(), slot, person).await?;
-        if day.is_some_and(|(places, held)| held >= places) {
-            return Ok(false);
+        if day_quota {
+            let day = crate::slots::day_quota_for(self.conn(), slot, person).await?;
+            if day.is_some_and(|(places, held)| held >= places) {
+                return Ok(false);
+            }
         }
         let result = sqlx::query(
             "UPDATE slots SET booked = booked + 1 \

@@ -222,6 +222,15 @@ pub(crate) async fn delete(
 /// (Tokyo has no daylight saving time: UTC+9 all year).
 const TOKYO_DAY: &str = "date(s.starts_at + 32400, 'unixepoch')";
 
+/// Whether a slot quota and a day quota apply to a person taking a place
+/// in a slot (`$1` slot, `$2` person).
+pub(crate) const QUOTAS_APPLY: &str = "SELECT \
+     EXISTS (SELECT 1 FROM slot_quotas q JOIN persons p ON p.institution_id = q.institution_id \
+     WHERE q.slot_id = $1 AND p.id = $2), \
+     EXISTS (SELECT 1 FROM day_quotas q JOIN slots s ON s.venue_id = q.venue_id \
+     AND q.day = date(s.starts_at + 32400, 'unixepoch') \
+     JOIN persons p ON p.institution_id = q.institution_id WHERE s.id = $1 AND p.id = $2)";
+
 /// Places the institution's people hold at a venue on a Tokyo day.
 pub(crate) async fn day_held(
     conn: &mut sqlx::SqliteConnection,
