@@ -312,7 +312,9 @@ on_both_databases! {
         let mut office = TestOffice::spawn(&app).await;
         let operator = office.signed_in(&app, "op", Role::Operator).await;
         let page = operator.get(&format!("/slots?day=2026-12-10&venue={}", f.venue)).await;
-        assert!(page.html.contains("id=\"day-quotas\""));
+        assert_eq!(page.html.matches("id=\"day-quotas\"").count(), 1, "once, in the page's body");
+        let title = &page.html[page.html.find("<title>").unwrap()..page.html.find("</title>").unwrap()];
+        assert!(!title["<title>".len()..].contains('<'), "no markup in the title: {title}");
         let venue = f.venue.to_string();
         let uni_quota = format!("quota_{}", f.uni);
         let set = operator
