@@ -157,11 +157,7 @@ pub fn parse(bytes: &[u8], lang: Language) -> Result<FixFile, Vec<UploadError>> 
 }
 
 fn say(lang: Language, ja: &str, en: &str) -> String {
-    match lang {
-        Language::Ja => ja,
-        Language::En => en,
-    }
-    .to_owned()
+    lang.pick(ja, en).to_owned()
 }
 
 fn parse_row(row: &Row, lang: Language) -> Result<FixLine, Vec<UploadError>> {

@@ -4,7 +4,7 @@
 //! booked by the office's rules (no deadline, no opening time), with the
 //! audit entry in the booking's transaction and the usual mail.
 
-use super::reservations::{TimeOption, last_language, reason, time_options};
+use super::reservations::{TimeOption, reason, time_options};
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
@@ -17,9 +17,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use sesshu_core::BookingError;
 use sesshu_domain::booking::Booker;
-use sesshu_domain::{
-    DoseNumber, Duty, Institution, InstitutionId, Language, Person, Scope, SlotId, Subject,
-};
+use sesshu_domain::{DoseNumber, Duty, InstitutionId, Language, Person, Scope, SlotId, Subject};
 use sesshu_http::CsrfForm;
 
 #[derive(Template)]
@@ -47,21 +45,6 @@ pub struct BookQuery {
     error: Option<String>,
 }
 
-/// The institutions the role may book for.
-async fn institutions(state: &OfficeState, staff: &Staff) -> Result<Vec<Institution>, OfficeError> {
-    Ok(state
-        .store()
-        .institutions()
-        .await?
-        .into_iter()
-        .filter(|i| {
-            staff
-                .may(Duty::ChangeReservations, Scope::Institution(i.id))
-                .is_ok()
-        })
-        .collect())
-}
-
 pub async fn form(
     State(state): State<OfficeState>,
     StaffPage { staff, frame }: StaffPage,
@@ -69,7 +52,7 @@ pub async fn form(
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ChangeReservations, Scope::Any)?;
     let t = frame.t;
-    let all = institutions(&state, &staff).await?;
+    let all = super::institutions_for(&state, &staff, Duty::ChangeReservations).await?;
     let chosen = query
         .institution
         .and_then(|id| all.iter().find(|i| i.id.0 == id));
@@ -187,7 +170,7 @@ pub async fn book(
         None => person,
     };
     let language = match bookings.series_of(&person).await?.first() {
-        Some(latest) => last_language(&state, latest.id).await?,
+        Some(latest) => bookings.last_language(latest.id).await?,
         None => Language::Ja,
     };
     let entry = staff.audit(

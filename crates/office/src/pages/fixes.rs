@@ -3,28 +3,21 @@
 //! then all of them in one transaction. The rules are `sesshu_core::fixes`;
 //! `sesshu reservations apply` is the same from the command line.
 
+use super::upload::{self, ProblemRow, problem_rows};
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
 use crate::signed_in::Staff;
 use crate::state::OfficeState;
 use askama::Template;
-use axum::extract::{FromRequest, Request, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Request, State};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sesshu_core::fixes::{self, Appointment, FixAuditor, FixError, FixPlan};
 use sesshu_domain::upload::UploadError;
 use sesshu_domain::{AuditEntry, Catalog, Duty, Scope, Series};
-use sesshu_http::{CsrfForm, CsrfUpload};
-
-/// A problem as shown.
-#[derive(Debug)]
-pub struct ProblemRow {
-    pub line: usize,
-    pub column: String,
-    pub message: String,
-}
+use sesshu_http::CsrfForm;
 
 /// A line of the preview (or of what was done).
 #[derive(Debug)]
@@ -79,19 +72,16 @@ pub async fn preview(
 ) -> Result<Response, OfficeError> {
     // The role first: a refused role's upload is not read at all.
     staff.may(Duty::BulkFixes, Scope::Any)?;
-    let upload = match CsrfUpload::from_request(request, &state).await {
+    let upload = match upload::form(&state, request).await {
         Ok(upload) => upload,
-        Err(refusal) => return Ok(refusal.into_response()),
+        Err(answer) => return Ok(answer),
     };
-    let bytes = upload.files.get("file").map_or(&[][..], Vec::as_slice);
     let mut page = FixesPage::new(frame);
     let lang = page.t.lang;
-    // What the confirmation sends back is the decoded text: UTF-8 whatever
-    // the file was.
-    match sesshu_domain::upload::decode(bytes, lang) {
+    match upload::file_text(&upload, lang) {
         Ok(text) => page.text = text,
-        Err(e) => {
-            page.problems = problem_rows(vec![e]);
+        Err(problems) => {
+            page.problems = problems;
             return html(page);
         }
     }
@@ -174,17 +164,6 @@ impl FixAuditor for StaffAuditor<'_> {
     fn entry(&self, action: &str, objects: Vec<String>, detail: String) -> AuditEntry {
         self.staff.audit(self.at, action, objects, detail)
     }
-}
-
-pub(super) fn problem_rows(problems: Vec<UploadError>) -> Vec<ProblemRow> {
-    problems
-        .into_iter()
-        .map(|p| ProblemRow {
-            line: p.line,
-            column: p.column.map(|(_, name)| name).unwrap_or_default(),
-            message: p.message,
-        })
-        .collect()
 }
 
 /// The preview's rows; once applied, `done` holds the series made or

@@ -4,7 +4,7 @@
 //! `sesshu members import` does the same from the command line; both go
 //! through `crate::roster`.
 
-use super::fixes::{ProblemRow, problem_rows};
+use super::upload::{self, ProblemRow, problem_rows};
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
@@ -12,12 +12,12 @@ use crate::roster::{self, RosterFailure};
 use crate::signed_in::Staff;
 use crate::state::OfficeState;
 use askama::Template;
-use axum::extract::{FromRequest, Query, Request, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Query, Request, State};
+use axum::response::Response;
 use serde::Deserialize;
 use sesshu_auth::roster::{self as rules, MissingMembers, Plan};
 use sesshu_domain::{Duty, Institution, InstitutionId, Scope};
-use sesshu_http::{CsrfForm, CsrfUpload};
+use sesshu_http::CsrfForm;
 
 /// A plan as shown: the counts and the logins of each kind of change.
 #[derive(Debug)]
@@ -87,30 +87,15 @@ pub struct MembersQuery {
     institution: Option<i64>,
 }
 
-/// The institutions the role may upload members for.
-async fn institutions(state: &OfficeState, staff: &Staff) -> Result<Vec<Institution>, OfficeError> {
-    Ok(state
-        .store()
-        .institutions()
-        .await?
-        .into_iter()
-        .filter(|i| {
-            staff
-                .may(Duty::ManageMembers, Scope::Institution(i.id))
-                .is_ok()
-        })
-        .collect())
-}
-
 /// The page for one institution (the role's own, or the first).
 async fn page(
     state: &OfficeState,
     staff: &Staff,
     frame: Frame,
     chosen: Option<i64>,
-) -> Result<(MembersPage, Option<Institution>), OfficeError> {
+) -> Result<MembersPage, OfficeError> {
     let t = frame.t;
-    let all = institutions(state, staff).await?;
+    let all = super::institutions_for(state, staff, Duty::ManageMembers).await?;
     let institution = chosen
         .and_then(|id| all.iter().find(|i| i.id.0 == id))
         .or(all.first())
@@ -148,7 +133,7 @@ async fn page(
             Err(e) => page.failure = Some(failure(&e)),
         }
     }
-    Ok((page, institution))
+    Ok(page)
 }
 
 /// Enabled and eligible members per department, by the department's name.
@@ -189,7 +174,7 @@ pub async fn show(
     Query(query): Query<MembersQuery>,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageMembers, Scope::Any)?;
-    let (page, _) = page(&state, &staff, frame, query.institution).await?;
+    let page = page(&state, &staff, frame, query.institution).await?;
     html(page)
 }
 
@@ -279,9 +264,9 @@ pub async fn preview(
 ) -> Result<Response, OfficeError> {
     // The role first: a refused role's upload is not read at all.
     staff.may(Duty::ManageMembers, Scope::Any)?;
-    let upload = match CsrfUpload::from_request(request, &state).await {
+    let upload = match upload::form(&state, request).await {
         Ok(upload) => upload,
-        Err(refusal) => return Ok(refusal.into_response()),
+        Err(answer) => return Ok(answer),
     };
     let institution = institution_for(
         &state,
@@ -289,14 +274,14 @@ pub async fn preview(
         upload.fields.get("institution").map(String::as_str),
     )
     .await?;
-    let (mut page, _) = page(&state, &staff, frame, Some(institution.id.0)).await?;
+    let mut page = page(&state, &staff, frame, Some(institution.id.0)).await?;
     let (missing, missing_code) = missing(upload.fields.get("missing").map(String::as_str));
     page.missing = missing_code.into();
-    let bytes = upload.files.get("file").map_or(&[][..], Vec::as_slice);
-    match rules::decode(bytes) {
+    // The roster's messages are in English (`sesshu_auth::roster`).
+    match upload::file_text(&upload, sesshu_domain::Language::En) {
         Ok(text) => page.text = text,
-        Err(e) => {
-            page.problems = problem_rows(vec![e]);
+        Err(problems) => {
+            page.problems = problems;
             return html(page);
         }
     }
@@ -323,7 +308,7 @@ pub async fn apply(
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageMembers, Scope::Any)?;
     let institution = institution_for(&state, &staff, Some(&form.institution)).await?;
-    let (mut page, _) = page(&state, &staff, frame, Some(institution.id.0)).await?;
+    let mut page = page(&state, &staff, frame, Some(institution.id.0)).await?;
     let (missing, missing_code) = missing(Some(&form.missing));
     page.missing = missing_code.into();
     let Some(plan) = plan(&state, &staff, &institution, &form.text, missing, &mut page).await?

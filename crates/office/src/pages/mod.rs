@@ -20,6 +20,7 @@ mod reservations;
 mod saml;
 mod slot_import;
 mod slots;
+mod upload;
 
 use crate::error::OfficeError;
 use crate::i18n::Texts;
@@ -171,6 +172,21 @@ pub fn router() -> axum::Router<OfficeState> {
             router.route(path, handler)
         })
         .fallback(|| async { OfficeError::NotFound })
+}
+
+/// The institutions whose objects the role may do `duty` to, by id.
+async fn institutions_for(
+    state: &OfficeState,
+    staff: &Staff,
+    duty: Duty,
+) -> Result<Vec<sesshu_domain::Institution>, OfficeError> {
+    Ok(state
+        .store()
+        .institutions()
+        .await?
+        .into_iter()
+        .filter(|i| staff.may(duty, Scope::Institution(i.id)).is_ok())
+        .collect())
 }
 
 /// A link of the menu.

@@ -73,17 +73,7 @@ pub async fn search(
     if let Ok(parsed) = ReservationNumber::parse(number.trim()) {
         return Ok(Redirect::to(&format!("/reservations/{parsed}")).into_response());
     }
-    let visible: Vec<sesshu_domain::Institution> = state
-        .store()
-        .institutions()
-        .await?
-        .into_iter()
-        .filter(|i| {
-            staff
-                .may(Duty::ViewReservations, Scope::Institution(i.id))
-                .is_ok()
-        })
-        .collect();
+    let visible = super::institutions_for(&state, &staff, Duty::ViewReservations).await?;
     // Roles bound to no institution (operators, system administrators)
     // may search them all at once; institution staff search their own.
     let all_institutions = staff.account.role.institution().is_none();
@@ -460,7 +450,7 @@ pub async fn cancel(
     if !series.is_active() {
         return Ok(Redirect::to(&format!("/reservations/{number}")).into_response());
     }
-    let language = last_language(&state, series.id).await?;
+    let language = state.bookings().last_language(series.id).await?;
     let entry = staff.audit(
         state.clock().now(),
         "reservation.cancel",
@@ -577,7 +567,7 @@ pub async fn move_series(
         .institution(person.institution)
         .await?
         .ok_or(OfficeError::NotFound)?;
-    let language = last_language(&state, series.id).await?;
+    let language = state.bookings().last_language(series.id).await?;
     let entry = staff.audit(
         state.clock().now(),
         "reservation.move",
@@ -670,21 +660,4 @@ pub(super) async fn time_options(
             free,
         })
         .collect())
-}
-
-/// The language of the series' latest mail (the person's), else Japanese.
-pub(super) async fn last_language(
-    state: &OfficeState,
-    series: sesshu_domain::SeriesId,
-) -> Result<sesshu_domain::Language, OfficeError> {
-    Ok(state
-        .store()
-        .mail_jobs(&sesshu_store::MailQuery {
-            state: None,
-            series: Some(series),
-            limit: 1,
-        })
-        .await?
-        .first()
-        .map_or(sesshu_domain::Language::Ja, |job| job.language))
 }

@@ -3,19 +3,19 @@
 //! or the count per day, then all slots in one transaction with the
 //! `slots.import` audit entry. The rules are `sesshu_domain::slot_csv`.
 
-use super::fixes::{ProblemRow, problem_rows};
+use super::upload::{self, ProblemRow, problem_rows};
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
 use crate::state::OfficeState;
 use askama::Template;
-use axum::extract::{FromRequest, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sesshu_domain::slot_csv::{self, SlotRow};
 use sesshu_domain::upload::UploadError;
 use sesshu_domain::{Duty, Language, Scope};
-use sesshu_http::{CsrfForm, CsrfUpload};
+use sesshu_http::CsrfForm;
 use sesshu_store::{NewSlot, SlotQuery};
 use std::collections::BTreeMap;
 
@@ -70,17 +70,16 @@ pub async fn preview(
 ) -> Result<Response, OfficeError> {
     // The role first: a refused role's upload is not read at all.
     staff.may(Duty::ManageSlots, Scope::Any)?;
-    let upload = match CsrfUpload::from_request(request, &state).await {
+    let upload = match upload::form(&state, request).await {
         Ok(upload) => upload,
-        Err(refusal) => return Ok(refusal.into_response()),
+        Err(answer) => return Ok(answer),
     };
-    let bytes = upload.files.get("file").map_or(&[][..], Vec::as_slice);
     let mut page = ImportPage::new(frame);
     let lang = page.t.lang;
-    match sesshu_domain::upload::decode(bytes, lang) {
+    match upload::file_text(&upload, lang) {
         Ok(text) => page.text = text,
-        Err(e) => {
-            page.problems = problem_rows(vec![e]);
+        Err(problems) => {
+            page.problems = problems;
             return html(page);
         }
     }

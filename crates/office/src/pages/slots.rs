@@ -1076,7 +1076,7 @@ pub async fn move_people(
         let Some(institution) = state.store().institution(person.institution).await? else {
             continue;
         };
-        let language = super::reservations::last_language(&state, series.id).await?;
+        let language = state.bookings().last_language(series.id).await?;
         let entry = staff.audit(
             state.clock().now(),
             "reservation.move",
