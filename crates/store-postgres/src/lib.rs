@@ -7,13 +7,17 @@
 //! two changes swapping the same slots) is retried a few times.
 
 mod audit;
+mod dialect;
 mod mail;
 mod personal;
 mod reference;
 mod reservations;
-mod sessions;
 mod slots;
 mod staff;
+
+// The topics whose statements are the same on both databases, written once.
+#[path = "../../store-sql/src/logins.rs"]
+mod logins;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -25,10 +29,11 @@ use sesshu_domain::{
 };
 use sesshu_store::flows;
 use sesshu_store::{
-    AdminChange, BatchOp, Booked, CheckedIn, MailJob, MailQuery, MailSent, Member, NewAdmin,
-    NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts,
-    PersonLogin, Reschedule, SeriesSearch, SessionRecord, SlotQuery, Store, StoreError,
-    StoreResult, Upserted,
+    AdminChange, AuditStore, BatchOp, Booked, BookingStore, CheckInStore, CheckedIn,
+    MailJob, MailQuery, MailSent, MailStore, Member, MemberStore, NewAdmin, NewInstitution,
+    NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts, PersonLogin,
+    PersonStore, ReferenceStore, Reschedule, SeriesSearch, SlotQuery, SlotStore,
+    StaffStore, Store, StoreError, StoreResult, Upserted,
 };
 use sesshu_store::{Field, KeyId, Owner, Sealed, SlotChange, SlotChanged, SlotDeleted};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -122,6 +127,7 @@ macro_rules! write_tx {
         }
     }};
 }
+pub(crate) use write_tx;
 
 #[async_trait]
 impl Store for PgStore {
@@ -132,7 +138,10 @@ impl Store for PgStore {
             .map(drop)
             .map_err(db)
     }
+}
 
+#[async_trait]
+impl ReferenceStore for PgStore {
     async fn institutions(&self) -> StoreResult<Vec<Institution>> {
         reference::institutions(&self.pool).await
     }
@@ -179,7 +188,10 @@ impl Store for PgStore {
     async fn insert_vaccine(&self, new: &NewVaccine) -> StoreResult<VaccineId> {
         reference::insert_vaccine(&self.pool, new).await
     }
+}
 
+#[async_trait]
+impl SlotStore for PgStore {
     async fn slots(&self, query: &SlotQuery) -> StoreResult<Vec<Slot>> {
         slots::list(&self.pool, query).await
     }
@@ -248,7 +260,10 @@ impl Store for PgStore {
             Ok(ids)
         })
     }
+}
 
+#[async_trait]
+impl MemberStore for PgStore {
     async fn member(
         &self,
         institution: InstitutionId,
@@ -282,7 +297,10 @@ impl Store for PgStore {
             now
         ))
     }
+}
 
+#[async_trait]
+impl PersonStore for PgStore {
     async fn has_consented(
         &self,
         institution: InstitutionId,
@@ -335,6 +353,13 @@ impl Store for PgStore {
         reference::person_by_subject(&self.pool, institution, subject).await
     }
 
+    async fn person_subject(&self, id: PersonId) -> StoreResult<Option<Subject>> {
+        staff::person_subject(&self.pool, id).await
+    }
+}
+
+#[async_trait]
+impl BookingStore for PgStore {
     async fn series_of(&self, person: PersonId) -> StoreResult<Vec<Series>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         reservations::series_where(&mut conn, reservations::By::Person(person)).await
@@ -416,34 +441,10 @@ impl Store for PgStore {
     async fn apply_batch(&self, batch: &[BatchOp], audit: &AuditEntry) -> StoreResult<Vec<Series>> {
         write_tx!(self, |tx| flows::batch(&mut PgTx(tx), batch, audit))
     }
+}
 
-    async fn saml_request_issued(
-        &self,
-        id: &str,
-        institution: InstitutionId,
-        expires_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        sessions::saml_request_issued(&self.pool, id, institution, expires_at, now).await
-    }
-
-    async fn saml_request_answered(
-        &self,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<InstitutionId>> {
-        sessions::saml_request_answered(&self.pool, id, now).await
-    }
-
-    async fn saml_assertion_first_use(
-        &self,
-        id: &str,
-        expires_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        sessions::saml_assertion_first_use(&self.pool, id, expires_at, now).await
-    }
-
+#[async_trait]
+impl AuditStore for PgStore {
     async fn audit(&self, entry: &AuditEntry) -> StoreResult<AuditRecord> {
         write_tx!(self, |tx| audit::append(tx, entry))
     }
@@ -459,7 +460,10 @@ impl Store for PgStore {
     async fn audit_head(&self) -> StoreResult<Option<(i64, String)>> {
         audit::head(&self.pool).await
     }
+}
 
+#[async_trait]
+impl StaffStore for PgStore {
     async fn admins(&self) -> StoreResult<Vec<AdminAccount>> {
         staff::admins(&self.pool).await
     }
@@ -503,11 +507,10 @@ impl Store for PgStore {
     ) -> StoreResult<OfficeCounts> {
         staff::counts(&self.pool, institution, now).await
     }
+}
 
-    async fn person_subject(&self, id: PersonId) -> StoreResult<Option<Subject>> {
-        staff::person_subject(&self.pool, id).await
-    }
-
+#[async_trait]
+impl CheckInStore for PgStore {
     async fn check_ins(&self, series: SeriesId) -> StoreResult<Vec<(DoseNumber, DateTime<Utc>)>> {
         staff::check_ins(&self.pool, series).await
     }
@@ -529,7 +532,10 @@ impl Store for PgStore {
     ) -> StoreResult<CheckedIn> {
         write_tx!(self, |tx| staff::check_in(tx, series, dose, by, audit))
     }
+}
 
+#[async_trait]
+impl MailStore for PgStore {
     async fn claim_mail(
         &self,
         worker: &str,
@@ -606,29 +612,5 @@ impl Store for PgStore {
                 *slot = None;
             }
         }
-    }
-
-    async fn session_create(&self, session: &SessionRecord) -> StoreResult<bool> {
-        sessions::create(&self.pool, session).await
-    }
-
-    async fn session_save(&self, session: &SessionRecord) -> StoreResult<()> {
-        sessions::save(&self.pool, session).await
-    }
-
-    async fn session_load(
-        &self,
-        id_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<SessionRecord>> {
-        sessions::load(&self.pool, id_hash, now).await
-    }
-
-    async fn session_delete(&self, id_hash: &str) -> StoreResult<()> {
-        sessions::delete(&self.pool, id_hash).await
-    }
-
-    async fn sessions_purge(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-        sessions::purge(&self.pool, now).await
     }
 }

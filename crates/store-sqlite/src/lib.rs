@@ -6,13 +6,17 @@
 //! write ("database is locked"). Times are stored as integer Unix seconds.
 
 mod audit;
+mod dialect;
 mod mail;
 mod personal;
 mod reference;
 mod reservations;
-mod sessions;
 mod slots;
 mod staff;
+
+// The topics whose statements are the same on both databases, written once.
+#[path = "../../store-sql/src/logins.rs"]
+mod logins;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -24,10 +28,11 @@ use sesshu_domain::{
 };
 use sesshu_store::flows;
 use sesshu_store::{
-    AdminChange, BatchOp, Booked, CheckedIn, MailJob, MailQuery, MailSent, Member, NewAdmin,
-    NewInstitution, NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts,
-    PersonLogin, Reschedule, SeriesSearch, SessionRecord, SlotQuery, Store, StoreError,
-    StoreResult, Upserted,
+    AdminChange, AuditStore, BatchOp, Booked, BookingStore, CheckInStore, CheckedIn,
+    MailJob, MailQuery, MailSent, MailStore, Member, MemberStore, NewAdmin, NewInstitution,
+    NewLane, NewMember, NewSeries, NewSlot, NewVaccine, NewVenue, OfficeCounts, PersonLogin,
+    PersonStore, ReferenceStore, Reschedule, SeriesSearch, SlotQuery, SlotStore,
+    StaffStore, Store, StoreError, StoreResult, Upserted,
 };
 use sesshu_store::{Field, KeyId, Owner, Sealed, SlotChange, SlotChanged, SlotDeleted};
 use sqlx::sqlite::{
@@ -65,6 +70,24 @@ impl Write {
         self.tx.commit().await.map_err(db)
     }
 }
+
+/// Runs one write transaction in the process's writer turn: the body gets
+/// the open transaction; `Ok` commits, `Err` rolls back. (The same macro as
+/// PostgreSQL's, which also retries on contention.)
+macro_rules! write_tx {
+    ($self:ident, |$tx:ident| $body:expr) => {{
+        let mut write = $self.write().await?;
+        let result = {
+            let $tx = &mut write.tx;
+            $body.await
+        };
+        match result {
+            Ok(value) => write.commit().await.map(|()| value),
+            Err(e) => Err(e),
+        }
+    }};
+}
+pub(crate) use write_tx;
 
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` (`sqlite://path` or
@@ -130,7 +153,10 @@ impl Store for SqliteStore {
             .map(drop)
             .map_err(db)
     }
+}
 
+#[async_trait]
+impl ReferenceStore for SqliteStore {
     async fn institutions(&self) -> StoreResult<Vec<Institution>> {
         reference::institutions(&self.pool).await
     }
@@ -180,7 +206,10 @@ impl Store for SqliteStore {
     async fn insert_vaccine(&self, new: &NewVaccine) -> StoreResult<VaccineId> {
         reference::insert_vaccine(&self.pool, new).await
     }
+}
 
+#[async_trait]
+impl SlotStore for SqliteStore {
     async fn slots(&self, query: &SlotQuery) -> StoreResult<Vec<Slot>> {
         slots::list(&self.pool, query).await
     }
@@ -252,7 +281,10 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok(ids)
     }
+}
 
+#[async_trait]
+impl MemberStore for SqliteStore {
     async fn member(
         &self,
         institution: InstitutionId,
@@ -284,7 +316,10 @@ impl Store for SqliteStore {
         reference::apply_members(&mut tx.tx, institution, upsert, disable, remove, now).await?;
         tx.commit().await
     }
+}
 
+#[async_trait]
+impl PersonStore for SqliteStore {
     async fn has_consented(
         &self,
         institution: InstitutionId,
@@ -340,6 +375,13 @@ impl Store for SqliteStore {
         reference::person_by_subject(&self.pool, institution, subject).await
     }
 
+    async fn person_subject(&self, id: PersonId) -> StoreResult<Option<Subject>> {
+        staff::person_subject(&self.pool, id).await
+    }
+}
+
+#[async_trait]
+impl BookingStore for SqliteStore {
     async fn series_of(&self, person: PersonId) -> StoreResult<Vec<Series>> {
         reservations::series_where(&mut *self.read().await?, reservations::By::Person(person)).await
     }
@@ -430,34 +472,10 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok(done)
     }
+}
 
-    async fn saml_request_issued(
-        &self,
-        id: &str,
-        institution: InstitutionId,
-        expires_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        sessions::saml_request_issued(&self.pool, id, institution, expires_at, now).await
-    }
-
-    async fn saml_request_answered(
-        &self,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<InstitutionId>> {
-        sessions::saml_request_answered(&self.pool, id, now).await
-    }
-
-    async fn saml_assertion_first_use(
-        &self,
-        id: &str,
-        expires_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        sessions::saml_assertion_first_use(&self.pool, id, expires_at, now).await
-    }
-
+#[async_trait]
+impl AuditStore for SqliteStore {
     async fn audit(&self, entry: &AuditEntry) -> StoreResult<AuditRecord> {
         let mut tx = self.write().await?;
         let record = audit::append(&mut tx.tx, entry).await?;
@@ -476,7 +494,10 @@ impl Store for SqliteStore {
     async fn audit_head(&self) -> StoreResult<Option<(i64, String)>> {
         audit::head(&self.pool).await
     }
+}
 
+#[async_trait]
+impl StaffStore for SqliteStore {
     async fn admins(&self) -> StoreResult<Vec<AdminAccount>> {
         staff::admins(&self.pool).await
     }
@@ -527,11 +548,10 @@ impl Store for SqliteStore {
     ) -> StoreResult<OfficeCounts> {
         staff::counts(&self.pool, institution, now).await
     }
+}
 
-    async fn person_subject(&self, id: PersonId) -> StoreResult<Option<Subject>> {
-        staff::person_subject(&self.pool, id).await
-    }
-
+#[async_trait]
+impl CheckInStore for SqliteStore {
     async fn check_ins(&self, series: SeriesId) -> StoreResult<Vec<(DoseNumber, DateTime<Utc>)>> {
         staff::check_ins(&self.pool, series).await
     }
@@ -556,7 +576,10 @@ impl Store for SqliteStore {
         write.commit().await?;
         Ok(done)
     }
+}
 
+#[async_trait]
+impl MailStore for SqliteStore {
     async fn claim_mail(
         &self,
         worker: &str,
@@ -623,29 +646,5 @@ impl Store for SqliteStore {
         let done = mail::resend(&mut write, id, audit).await?;
         write.commit().await?;
         Ok(done)
-    }
-
-    async fn session_create(&self, session: &SessionRecord) -> StoreResult<bool> {
-        sessions::create(&self.pool, session).await
-    }
-
-    async fn session_save(&self, session: &SessionRecord) -> StoreResult<()> {
-        sessions::save(&self.pool, session).await
-    }
-
-    async fn session_load(
-        &self,
-        id_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<SessionRecord>> {
-        sessions::load(&self.pool, id_hash, now).await
-    }
-
-    async fn session_delete(&self, id_hash: &str) -> StoreResult<()> {
-        sessions::delete(&self.pool, id_hash).await
-    }
-
-    async fn sessions_purge(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-        sessions::purge(&self.pool, now).await
     }
 }

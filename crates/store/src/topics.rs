@@ -1,0 +1,12 @@
+//! The store's topics, one trait each; [`crate::Store`] is their sum.
+
+pub mod audit;
+pub mod bookings;
+pub mod check_ins;
+pub mod logins;
+pub mod mail;
+pub mod members;
+pub mod persons;
+pub mod reference;
+pub mod slots;
+pub mod staff;
