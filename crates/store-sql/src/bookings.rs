@@ -1,20 +1,110 @@
 //! Reservation series: reading them, and the statements of the booking
-//! transactions (the flows themselves are in `sesshu_store::flows`).
+//! transactions (the flows themselves, and their order, are in
+//! `sesshu_store::flows`).
+//!
+//! On SQLite a write transaction is `BEGIN IMMEDIATE`: SQLite has already
+//! serialised it against every other writer, so no statement needs a row
+//! lock. On PostgreSQL it is READ COMMITTED: places are taken by
+//! conditional updates, which PostgreSQL re-evaluates on the latest row
+//! version after waiting for a concurrent writer; slot rows are locked in
+//! one global order (`dialect::lock_slots`) and the series row is locked
+//! (`dialect::lock_series`) before it is changed.
 
-use crate::{db, secs, time};
+// `Int` is `i64` on SQLite: `i64::from` is then the identity.
+#![allow(clippy::useless_conversion)]
+
+use crate::dialect::{self, Backend, Conn, Int, Tx, at, time};
+use crate::{db, write_tx};
 use chrono::{DateTime, Utc};
 use sesshu_domain::{
-    AuditEntry, DoseNumber, InstitutionId, PersonId, ReservationNumber, Series, SeriesId,
+    AuditEntry, DoseNumber, InstitutionId, Language, PersonId, ReservationNumber, Series, SeriesId,
     SeriesState, SlotId, VaccineId, VenueId,
 };
-use sesshu_store::flows::WriteTx;
+use sesshu_store::flows::{self, WriteTx};
 use sesshu_store::{
-    Idempotency, NewMailJob, SeriesDoseRow, SeriesSearch, StoreResult, group_series,
+    BatchOp, Booked, BookingStore, Idempotency, NewMailJob, NewSeries, Reschedule, SeriesDoseRow,
+    SeriesSearch, StoreError, StoreResult, group_series,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
+use sqlx::Row as _;
 
-pub(crate) enum By<'a> {
+#[async_trait::async_trait]
+impl BookingStore for Backend {
+    async fn series_of(&self, person: PersonId) -> StoreResult<Vec<Series>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        series_where(&mut conn, By::Person(person)).await
+    }
+
+    async fn series(&self, id: SeriesId) -> StoreResult<Option<Series>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        Ok(series_where(&mut conn, By::Id(id)).await?.pop())
+    }
+
+    async fn series_by_number(&self, number: &ReservationNumber) -> StoreResult<Option<Series>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        Ok(series_where(&mut conn, By::Number(number)).await?.pop())
+    }
+
+    async fn series_at(
+        &self,
+        venue: VenueId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Series>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        series_where(&mut conn, By::AtVenue(venue, from, to)).await
+    }
+
+    async fn search_series(&self, search: &SeriesSearch) -> StoreResult<Vec<Series>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        series_where(&mut conn, By::Search(search)).await
+    }
+
+    async fn series_of_institution(&self, institution: InstitutionId) -> StoreResult<Vec<Series>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        series_where(&mut conn, By::OfInstitution(institution)).await
+    }
+
+    async fn book(&self, request: &NewSeries) -> StoreResult<Booked> {
+        write_tx!(self, |tx| flows::book(&mut SqlTx(tx), request))
+    }
+
+    async fn reschedule(&self, request: &Reschedule) -> StoreResult<Series> {
+        write_tx!(self, |tx| flows::reschedule(&mut SqlTx(tx), request))
+    }
+
+    async fn cancel(
+        &self,
+        series: SeriesId,
+        language: Language,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Series> {
+        write_tx!(self, |tx| flows::cancel(
+            &mut SqlTx(tx),
+            series,
+            language,
+            now
+        ))
+    }
+
+    async fn cancel_audited(
+        &self,
+        series: SeriesId,
+        language: Language,
+        audit: &AuditEntry,
+    ) -> StoreResult<Series> {
+        write_tx!(self, |tx| async {
+            let series = flows::cancel(&mut SqlTx(tx), series, language, audit.at).await?;
+            crate::audit::append(tx, audit).await?;
+            Ok(series)
+        })
+    }
+
+    async fn apply_batch(&self, batch: &[BatchOp], audit: &AuditEntry) -> StoreResult<Vec<Series>> {
+        write_tx!(self, |tx| flows::batch(&mut SqlTx(tx), batch, audit))
+    }
+}
+
+enum By<'a> {
     Person(PersonId),
     Id(SeriesId),
     Number(&'a ReservationNumber),
@@ -29,7 +119,7 @@ const SERIES_COLUMNS: &str = "SELECT se.id, se.number, se.person_id, se.vaccine_
      se.created_at, d.dose, d.slot_id, sl.venue_id, sl.lane_id, sl.starts_at, sl.ends_at \
      FROM series se JOIN series_doses d ON d.series_id = se.id JOIN slots sl ON sl.id = d.slot_id";
 
-fn row(r: &SqliteRow) -> StoreResult<SeriesDoseRow> {
+fn row(r: &dialect::Row) -> StoreResult<SeriesDoseRow> {
     Ok(SeriesDoseRow {
         series: r.try_get("id").map_err(db)?,
         number: r.try_get("number").map_err(db)?,
@@ -37,7 +127,7 @@ fn row(r: &SqliteRow) -> StoreResult<SeriesDoseRow> {
         vaccine: r.try_get("vaccine_id").map_err(db)?,
         state: r.try_get("state").map_err(db)?,
         created_at: time(r.try_get("created_at").map_err(db)?)?,
-        dose: r.try_get("dose").map_err(db)?,
+        dose: i64::from(r.try_get::<Int, _>("dose").map_err(db)?),
         slot: r.try_get("slot_id").map_err(db)?,
         venue: r.try_get("venue_id").map_err(db)?,
         lane: r.try_get("lane_id").map_err(db)?,
@@ -46,10 +136,7 @@ fn row(r: &SqliteRow) -> StoreResult<SeriesDoseRow> {
     })
 }
 
-pub(crate) async fn series_where(
-    conn: &mut SqliteConnection,
-    by: By<'_>,
-) -> StoreResult<Vec<Series>> {
+async fn series_where(conn: &mut Conn, by: By<'_>) -> StoreResult<Vec<Series>> {
     let order = "ORDER BY se.created_at DESC, se.id DESC, d.dose";
     let rows = match by {
         By::Person(p) => {
@@ -83,8 +170,8 @@ pub(crate) async fn series_where(
                  WHERE s2.venue_id = $1 AND s2.starts_at >= $2 AND s2.starts_at < $3) {order}"
             )))
             .bind(venue.0)
-            .bind(secs(from))
-            .bind(secs(to))
+            .bind(at(from))
+            .bind(at(to))
             .fetch_all(&mut *conn)
             .await
         }
@@ -101,17 +188,21 @@ pub(crate) async fn series_where(
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "{SERIES_COLUMNS} WHERE se.id IN (SELECT s2.id FROM series s2 \
                  JOIN persons p ON p.id = s2.person_id \
-                 WHERE ($1 IS NULL OR p.institution_id = $1) AND ($2 IS NULL OR s2.state = $2) \
-                 AND ($3 IS NULL OR s2.id IN (SELECT series_id FROM series_doses WHERE slot_id = $3)) \
-                 AND ($4 IS NULL OR s2.id IN (SELECT d3.series_id FROM series_doses d3 \
-                 JOIN slots s3 ON s3.id = d3.slot_id WHERE s3.starts_at >= $4 AND s3.starts_at < $5)) \
-                 ORDER BY s2.created_at DESC, s2.id DESC LIMIT $6) {order}"
+                 WHERE (CAST($1 AS BIGINT) IS NULL OR p.institution_id = $1) \
+                 AND (CAST($2 AS TEXT) IS NULL OR s2.state = $2) \
+                 AND (CAST($3 AS BIGINT) IS NULL OR s2.id IN \
+                 (SELECT series_id FROM series_doses WHERE slot_id = $3)) \
+                 AND (CAST($4 AS {}) IS NULL OR s2.id IN (SELECT d3.series_id \
+                 FROM series_doses d3 JOIN slots s3 ON s3.id = d3.slot_id \
+                 WHERE s3.starts_at >= $4 AND s3.starts_at < $5)) \
+                 ORDER BY s2.created_at DESC, s2.id DESC LIMIT $6) {order}",
+                dialect::TIME_TYPE
             )))
             .bind(q.institution.map(|i| i.0))
             .bind(q.state.map(SeriesState::as_str))
             .bind(q.slot.map(|s| s.0))
-            .bind(q.between.map(|(from, _)| secs(from)))
-            .bind(q.between.map(|(_, to)| secs(to)))
+            .bind(q.between.map(|(from, _)| at(from)))
+            .bind(q.between.map(|(_, to)| at(to)))
             .bind(i64::from(q.limit))
             .fetch_all(&mut *conn)
             .await
@@ -129,17 +220,16 @@ const QUOTA_HELD: &str = "SELECT q.places, (SELECT COUNT(*) FROM series_doses d 
      FROM slot_quotas q JOIN persons pp ON pp.institution_id = q.institution_id \
      WHERE q.slot_id = $1 AND pp.id = $2";
 
-/// An open `BEGIN IMMEDIATE` transaction: SQLite has already serialised it
-/// against every other writer, so no statement here needs a row lock.
-pub(crate) struct SqliteTx<'t>(pub(crate) &'t mut Transaction<'static, Sqlite>);
+/// An open write transaction, as the booking flows see it.
+pub(crate) struct SqlTx<'t>(pub(crate) &'t mut Tx);
 
-impl SqliteTx<'_> {
-    fn conn(&mut self) -> &mut SqliteConnection {
+impl SqlTx<'_> {
+    fn conn(&mut self) -> &mut Conn {
         self.0
     }
 }
 
-impl WriteTx for SqliteTx<'_> {
+impl WriteTx for SqlTx<'_> {
     async fn claim_key(
         &mut self,
         person: PersonId,
@@ -153,7 +243,7 @@ impl WriteTx for SqliteTx<'_> {
         .bind(person.0)
         .bind(&key.key)
         .bind(&key.fingerprint)
-        .bind(secs(now))
+        .bind(at(now))
         .execute(self.conn())
         .await
         .map_err(db)?;
@@ -224,10 +314,10 @@ impl WriteTx for SqliteTx<'_> {
         .bind(number.compact())
         .bind(person.0)
         .bind(vaccine.0)
-        .bind(secs(now))
+        .bind(at(now))
         .fetch_optional(self.conn())
         .await
-        .map_err(db)?;
+        .map_err(dialect::insert_series_error)?;
         Ok(id.map(SeriesId))
     }
 
@@ -239,7 +329,7 @@ impl WriteTx for SqliteTx<'_> {
     ) -> StoreResult<()> {
         sqlx::query("INSERT INTO series_doses (series_id, dose, slot_id) VALUES ($1, $2, $3)")
             .bind(series.0)
-            .bind(i64::from(dose.get()))
+            .bind(i32::from(dose.get()))
             .bind(slot.0)
             .execute(self.conn())
             .await
@@ -255,7 +345,7 @@ impl WriteTx for SqliteTx<'_> {
     ) -> StoreResult<()> {
         sqlx::query("UPDATE series_doses SET slot_id = $3 WHERE series_id = $1 AND dose = $2")
             .bind(series.0)
-            .bind(i64::from(dose.get()))
+            .bind(i32::from(dose.get()))
             .bind(slot.0)
             .execute(self.conn())
             .await
@@ -263,9 +353,8 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
-    async fn lock_slots(&mut self, _: &[SlotId]) -> StoreResult<()> {
-        // BEGIN IMMEDIATE already holds the database's only write lock.
-        Ok(())
+    async fn lock_slots(&mut self, slots: &[SlotId]) -> StoreResult<()> {
+        dialect::lock_slots(self.conn(), slots).await
     }
 
     async fn take_place(
@@ -274,23 +363,25 @@ impl WriteTx for SqliteTx<'_> {
         person: PersonId,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        // Most places have no quota: one question first, the counting
-        // only where one applies.
+        // Most places have no quota: one question first, the counting only
+        // where one applies. Under the slot's row lock (taken by the flow;
+        // on SQLite, the only writer's turn): every change of a place in
+        // this slot waits for it, so the count cannot move.
         let (slot_quota, day_quota): (bool, bool) =
-            sqlx::query_as(sqlx::AssertSqlSafe(crate::slots::QUOTAS_APPLY))
+            sqlx::query_as(sqlx::AssertSqlSafe(crate::slots::quotas_apply()))
                 .bind(slot.0)
                 .bind(person.0)
                 .fetch_one(self.conn())
                 .await
                 .map_err(db)?;
         if slot_quota {
-            let quota: Option<(i64, i64)> = sqlx::query_as(QUOTA_HELD)
+            let quota: Option<(Int, i64)> = sqlx::query_as(QUOTA_HELD)
                 .bind(slot.0)
                 .bind(person.0)
                 .fetch_optional(self.conn())
                 .await
                 .map_err(db)?;
-            if quota.is_some_and(|(places, held)| held >= places) {
+            if quota.is_some_and(|(places, held)| held >= i64::from(places)) {
                 return Ok(false);
             }
         }
@@ -302,10 +393,10 @@ impl WriteTx for SqliteTx<'_> {
         }
         let result = sqlx::query(
             "UPDATE slots SET booked = booked + 1 \
-             WHERE id = $1 AND booked < capacity AND closed = 0 AND starts_at > $2",
+             WHERE id = $1 AND booked < capacity AND NOT closed AND starts_at > $2",
         )
         .bind(slot.0)
-        .bind(secs(now))
+        .bind(at(now))
         .execute(self.conn())
         .await
         .map_err(db)?;
@@ -322,22 +413,25 @@ impl WriteTx for SqliteTx<'_> {
         if result.rows_affected() == 1 {
             Ok(())
         } else {
-            Err(sesshu_store::StoreError::corrupt(format!(
+            Err(StoreError::corrupt(format!(
                 "slot {slot} has no place to release"
             )))
         }
     }
 
     async fn slot_closed(&mut self, slot: SlotId, now: DateTime<Utc>) -> StoreResult<Option<bool>> {
-        sqlx::query_scalar("SELECT closed = 1 OR starts_at <= $2 FROM slots WHERE id = $1")
+        sqlx::query_scalar("SELECT closed OR starts_at <= $2 FROM slots WHERE id = $1")
             .bind(slot.0)
-            .bind(secs(now))
+            .bind(at(now))
             .fetch_optional(self.conn())
             .await
             .map_err(db)
     }
 
     async fn lock_series(&mut self, series: SeriesId) -> StoreResult<Option<Series>> {
+        if !dialect::lock_series(self.conn(), series).await? {
+            return Ok(None);
+        }
         Ok(series_where(self.conn(), By::Id(series)).await?.pop())
     }
 
@@ -347,14 +441,14 @@ impl WriteTx for SqliteTx<'_> {
         state: SeriesState,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let cancelled_at = (state == SeriesState::Cancelled).then(|| secs(now));
+        let cancelled_at = (state == SeriesState::Cancelled).then(|| at(now));
         sqlx::query(
             "UPDATE series SET state = $2, updated_at = $3, \
              cancelled_at = COALESCE($4, cancelled_at) WHERE id = $1",
         )
         .bind(series.0)
         .bind(state.as_str())
-        .bind(secs(now))
+        .bind(at(now))
         .bind(cancelled_at)
         .execute(self.conn())
         .await

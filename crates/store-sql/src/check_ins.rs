@@ -1,0 +1,81 @@
+//! The vaccination day at the venue: which doses were checked in, when.
+
+use crate::dialect::{Backend, Int, Time, at, int, time, wide};
+use crate::{audit, db, write_tx};
+use chrono::{DateTime, Utc};
+use sesshu_domain::{AdminId, AuditEntry, DoseNumber, SeriesId};
+use sesshu_store::{CheckInStore, CheckedIn, StoreResult, columns};
+
+#[async_trait::async_trait]
+impl CheckInStore for Backend {
+    async fn check_ins(&self, series: SeriesId) -> StoreResult<Vec<(DoseNumber, DateTime<Utc>)>> {
+        let rows: Vec<(Int, Time)> = sqlx::query_as(
+            "SELECT dose, checked_in_at FROM check_ins WHERE series_id = $1 ORDER BY dose",
+        )
+        .bind(series.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter()
+            .map(|(dose, t)| Ok((columns::dose(wide(dose))?, time(t)?)))
+            .collect()
+    }
+
+    async fn checked_in_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(SeriesId, DoseNumber, DateTime<Utc>)>> {
+        let rows: Vec<(i64, Int, Time)> = sqlx::query_as(
+            "SELECT series_id, dose, checked_in_at FROM check_ins \
+             WHERE checked_in_at >= $1 AND checked_in_at < $2 \
+             ORDER BY checked_in_at, series_id, dose",
+        )
+        .bind(at(from))
+        .bind(at(to))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter()
+            .map(|(series, dose, t)| Ok((SeriesId(series), columns::dose(wide(dose))?, time(t)?)))
+            .collect()
+    }
+
+    async fn check_in(
+        &self,
+        series: SeriesId,
+        dose: DoseNumber,
+        by: AdminId,
+        entry: &AuditEntry,
+    ) -> StoreResult<CheckedIn> {
+        write_tx!(self, |tx| async {
+            // Two desks checking the same dose in at once: one row wins, the
+            // other reads the winner's time.
+            let inserted: Option<Time> = sqlx::query_scalar(
+                "INSERT INTO check_ins (series_id, dose, checked_in_at, admin_id) \
+                 VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (series_id, dose) DO NOTHING RETURNING checked_in_at",
+            )
+            .bind(series.0)
+            .bind(int(u32::from(dose.get())))
+            .bind(at(entry.at))
+            .bind(by.0)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db)?;
+            if inserted.is_none() {
+                let before: Time = sqlx::query_scalar(
+                    "SELECT checked_in_at FROM check_ins WHERE series_id = $1 AND dose = $2",
+                )
+                .bind(series.0)
+                .bind(int(u32::from(dose.get())))
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(db)?;
+                return Ok(CheckedIn::Before(time(before)?));
+            }
+            audit::append(tx, entry).await?;
+            Ok(CheckedIn::Now(entry.at))
+        })
+    }
+}
