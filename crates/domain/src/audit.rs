@@ -11,6 +11,120 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// What an entry records. The code is what the chain stores and hashes:
+/// it never changes once written, so that existing chains still verify.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    /// A staff sign-in to the back office (password, LDAP or SAML).
+    OfficeLogin,
+    /// A person's personal data opened on a page (names, contact).
+    PersonalView,
+    AdminCreate,
+    AdminUpdate,
+    InstitutionCreate,
+    InstitutionChange,
+    /// An institution master file imported (CLI).
+    InstitutionsImport,
+    MembersImport,
+    /// A member upload applied in part (the rows that passed).
+    MembersImportPartial,
+    SlotsCreate,
+    SlotsImport,
+    SlotChange,
+    SlotDelete,
+    SlotsDayQuotas,
+    ReservationBook,
+    ReservationMove,
+    ReservationCancel,
+    /// A file of reservation fixes applied (one entry for the whole file).
+    ReservationsApply,
+    CheckIn,
+    MailSent,
+    MailResend,
+    ExportRecipients,
+    ExportReservations,
+    ExportPrefecture,
+    KeysRotate,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 25] = [
+        AuditAction::OfficeLogin,
+        AuditAction::PersonalView,
+        AuditAction::AdminCreate,
+        AuditAction::AdminUpdate,
+        AuditAction::InstitutionCreate,
+        AuditAction::InstitutionChange,
+        AuditAction::InstitutionsImport,
+        AuditAction::MembersImport,
+        AuditAction::MembersImportPartial,
+        AuditAction::SlotsCreate,
+        AuditAction::SlotsImport,
+        AuditAction::SlotChange,
+        AuditAction::SlotDelete,
+        AuditAction::SlotsDayQuotas,
+        AuditAction::ReservationBook,
+        AuditAction::ReservationMove,
+        AuditAction::ReservationCancel,
+        AuditAction::ReservationsApply,
+        AuditAction::CheckIn,
+        AuditAction::MailSent,
+        AuditAction::MailResend,
+        AuditAction::ExportRecipients,
+        AuditAction::ExportReservations,
+        AuditAction::ExportPrefecture,
+        AuditAction::KeysRotate,
+    ];
+
+    /// The code stored in the chain.
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditAction::OfficeLogin => "office.login",
+            AuditAction::PersonalView => "personal.view",
+            AuditAction::AdminCreate => "admin.create",
+            AuditAction::AdminUpdate => "admin.update",
+            AuditAction::InstitutionCreate => "institution.create",
+            AuditAction::InstitutionChange => "institution.change",
+            AuditAction::InstitutionsImport => "institutions.import",
+            AuditAction::MembersImport => "members.import",
+            AuditAction::MembersImportPartial => "members.import.partial",
+            AuditAction::SlotsCreate => "slots.create",
+            AuditAction::SlotsImport => "slots.import",
+            AuditAction::SlotChange => "slot.change",
+            AuditAction::SlotDelete => "slot.delete",
+            AuditAction::SlotsDayQuotas => "slots.day_quotas",
+            AuditAction::ReservationBook => "reservation.book",
+            AuditAction::ReservationMove => "reservation.move",
+            AuditAction::ReservationCancel => "reservation.cancel",
+            AuditAction::ReservationsApply => "reservations.apply",
+            AuditAction::CheckIn => "checkin",
+            AuditAction::MailSent => "mail.sent",
+            AuditAction::MailResend => "mail.resend",
+            AuditAction::ExportRecipients => "export.recipients",
+            AuditAction::ExportReservations => "export.reservations",
+            AuditAction::ExportPrefecture => "export.prefecture",
+            AuditAction::KeysRotate => "keys.rotate",
+        }
+    }
+
+    /// The action of a stored code.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.code() == code)
+    }
+}
+
+impl std::fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl PartialEq<&str> for AuditAction {
+    fn eq(&self, other: &&str) -> bool {
+        self.code() == *other
+    }
+}
+
 /// What happened.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -189,5 +303,21 @@ mod tests {
             3,
             "a rewritten entry breaks the link to the next"
         );
+    }
+
+    #[test]
+    fn every_action_keeps_the_code_chains_already_hold() {
+        let codes: Vec<&str> = AuditAction::ALL.iter().map(|a| a.code()).collect();
+        let unique: std::collections::BTreeSet<&str> = codes.iter().copied().collect();
+        assert_eq!(unique.len(), codes.len(), "two actions share a code");
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.code()), Some(action));
+        }
+        // Written by earlier releases: renaming one would break their chains.
+        assert_eq!(AuditAction::OfficeLogin.code(), "office.login");
+        assert_eq!(AuditAction::CheckIn.code(), "checkin");
+        assert_eq!(AuditAction::MembersImportPartial.code(), "members.import.partial");
+        assert_eq!(AuditAction::parse("slot.change"), Some(AuditAction::SlotChange));
+        assert_eq!(AuditAction::parse("slot.changed"), None);
     }
 }

@@ -14,6 +14,7 @@
 //! [`flows`].
 
 pub mod audit;
+pub mod columns;
 mod error;
 pub mod flows;
 mod records;
