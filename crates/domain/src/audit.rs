@@ -316,8 +316,14 @@ mod tests {
         // Written by earlier releases: renaming one would break their chains.
         assert_eq!(AuditAction::OfficeLogin.code(), "office.login");
         assert_eq!(AuditAction::CheckIn.code(), "checkin");
-        assert_eq!(AuditAction::MembersImportPartial.code(), "members.import.partial");
-        assert_eq!(AuditAction::parse("slot.change"), Some(AuditAction::SlotChange));
+        assert_eq!(
+            AuditAction::MembersImportPartial.code(),
+            "members.import.partial"
+        );
+        assert_eq!(
+            AuditAction::parse("slot.change"),
+            Some(AuditAction::SlotChange)
+        );
         assert_eq!(AuditAction::parse("slot.changed"), None);
     }
 }
