@@ -29,6 +29,40 @@ pub fn negotiate(parts: &Parts) -> Language {
     })
 }
 
+/// A listener's table of texts for `lang`, out of its two tables.
+pub fn pick<T: ?Sized>(lang: Language, ja: &'static T, en: &'static T) -> &'static T {
+    match lang {
+        Language::Ja => ja,
+        Language::En => en,
+    }
+}
+
+/// The tag of the language other than `lang`, for the switch link.
+pub fn other_tag(lang: Language) -> &'static str {
+    pick(lang, Language::En.tag(), Language::Ja.tag())
+}
+
+/// The language lookup of a listener's `Texts` (a struct with a `lang`
+/// field and two tables `JA` and `EN` in scope): `Texts::of(lang)`, and the
+/// tags of its language and of the other one. Used inside `impl Texts`.
+#[macro_export]
+macro_rules! language_lookup {
+    () => {
+        pub fn of(lang: ::sesshu_domain::Language) -> &'static Self {
+            $crate::lang::pick(lang, &JA, &EN)
+        }
+
+        pub fn lang_tag(&self) -> &'static str {
+            self.lang.tag()
+        }
+
+        /// The tag of the other language, for the switch link.
+        pub fn other_tag(&self) -> &'static str {
+            $crate::lang::other_tag(self.lang)
+        }
+    };
+}
+
 /// The `Set-Cookie` value that remembers a chosen language for a year.
 pub fn remember(lang: Language, secure: bool) -> Option<HeaderValue> {
     let cookie = Cookie::build((LANG_COOKIE, lang.tag()))

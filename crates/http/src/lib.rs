@@ -5,12 +5,14 @@
 //! - [`csrf`]: the double-submit token of every form;
 //! - [`origin`]: whether a state-changing request comes from our own site;
 //! - [`lang`]: which language to answer in;
+//! - [`page`]: rendering a page, the error page, answering a store failure;
 //! - [`harden`]: the security headers of every response.
 
 pub mod csrf;
 pub mod harden;
 pub mod lang;
 pub mod origin;
+pub mod page;
 pub mod sessions;
 
 pub use csrf::{CsrfForm, CsrfRefusal, CsrfToken, CsrfUpload};

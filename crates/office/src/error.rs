@@ -5,13 +5,13 @@
 //! language. Internal causes are logged where they happen, never shown.
 
 use crate::i18n::Texts;
-use askama::Template;
 use axum::extract::Request;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use sesshu_domain::Denied;
 use sesshu_http::CsrfRefusal;
+use sesshu_http::page::{ErrorPage, Failure};
 use sesshu_store::StoreError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,18 +39,8 @@ impl From<Denied> for OfficeError {
 impl From<StoreError> for OfficeError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Contention => {
-                tracing::warn!("transaction contention persisted");
-                OfficeError::Busy
-            }
             StoreError::NotFound => OfficeError::NotFound,
-            other => {
-                // Display only: a database error's Debug form can quote a row
-                // (PostgreSQL's DETAIL: "Key (…)=(…)").
-                let source = std::error::Error::source(&other).map(ToString::to_string);
-                tracing::error!(error = %other, source = source.as_deref().unwrap_or("-"), "store failed");
-                OfficeError::Internal
-            }
+            other => sesshu_http::page::store_failure(&other).into(),
         }
     }
 }
@@ -70,13 +60,17 @@ impl From<sesshu_core::BookingError> for OfficeError {
 
 impl From<CsrfRefusal> for OfficeError {
     fn from(e: CsrfRefusal) -> Self {
-        match e {
-            CsrfRefusal::Malformed => OfficeError::BadRequest,
-            CsrfRefusal::Forbidden => OfficeError::Forbidden,
-            CsrfRefusal::NotIssued => {
-                tracing::error!("a form route is outside the CSRF layer");
-                OfficeError::Internal
-            }
+        Failure::from(e).into()
+    }
+}
+
+impl From<Failure> for OfficeError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::BadRequest => OfficeError::BadRequest,
+            Failure::Forbidden => OfficeError::Forbidden,
+            Failure::Busy => OfficeError::Busy,
+            Failure::Internal => OfficeError::Internal,
         }
     }
 }
@@ -105,14 +99,6 @@ impl IntoResponse for OfficeError {
     }
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    t: &'static Texts,
-    title: &'static str,
-    message: &'static str,
-}
-
 /// Writes the page of an [`OfficeError`] (or a refused form) in the
 /// request's language.
 pub async fn render_errors(request: Request, next: Next) -> Response {
@@ -133,10 +119,14 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         OfficeError::Busy => (t.error_title, t.error_busy),
         OfficeError::Unauthenticated | OfficeError::Internal => (t.error_title, t.error_generic),
     };
-    let (mut parts, _) = response.into_parts();
-    parts.headers.remove(header::CONTENT_LENGTH);
-    match (ErrorPage { t, title, message }).render() {
-        Ok(html) => (parts, Html(html)).into_response(),
-        Err(_) => (parts, message).into_response(),
+    ErrorPage {
+        lang_tag: t.lang_tag(),
+        app_name: t.app_name,
+        title,
+        message,
+        stylesheet: "/static/office.css",
+        icon: None,
+        home: t.nav_home,
     }
+    .answer(response)
 }

@@ -13,13 +13,9 @@
 
 pub mod behind_proxy;
 mod error;
-pub mod export;
 pub mod i18n;
-pub mod master;
 mod pages;
 mod personal;
-pub mod prefecture;
-pub mod roster;
 pub mod signed_in;
 mod state;
 pub mod tls;

@@ -14,7 +14,7 @@ pub struct OfficeConfig {
     /// Mail, if the office sends it: previews and the outbox folder.
     pub mail: Option<OfficeMail>,
     /// The columns of the prefecture's list.
-    pub prefecture: crate::prefecture::PrefectureColumns,
+    pub prefecture: sesshu_operations::prefecture::PrefectureColumns,
 }
 
 /// What the office's mail pages need to know.
@@ -31,7 +31,7 @@ impl Default for OfficeConfig {
         Self {
             session_idle_minutes: 30,
             mail: None,
-            prefecture: crate::prefecture::PrefectureColumns::standard(),
+            prefecture: sesshu_operations::prefecture::PrefectureColumns::standard(),
         }
     }
 }
@@ -39,7 +39,7 @@ impl Default for OfficeConfig {
 #[derive(Clone, Debug)]
 pub struct OfficeState(Arc<Inner>);
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Inner {
     #[cfg(feature = "saml")]
     saml: Option<Arc<sesshu_saml::SamlSp>>,
@@ -77,19 +77,9 @@ impl OfficeState {
     /// provider (its entity ID and ACS are on the office's origin).
     #[cfg(feature = "saml")]
     pub fn with_saml(self, sp: sesshu_saml::SamlSp) -> Self {
-        let inner = Arc::try_unwrap(self.0).unwrap_or_else(|shared| Inner {
-            saml: shared.saml.clone(),
-            store: shared.store.clone(),
-            clock: shared.clock.clone(),
-            keys: shared.keys.clone(),
-            logins: shared.logins.clone(),
-            passwords: shared.passwords.clone(),
-            config: shared.config.clone(),
-        });
-        Self(Arc::new(Inner {
-            saml: Some(Arc::new(sp)),
-            ..inner
-        }))
+        let mut inner = self.0;
+        Arc::make_mut(&mut inner).saml = Some(Arc::new(sp));
+        Self(inner)
     }
 
     #[cfg(feature = "saml")]

@@ -202,11 +202,11 @@ impl OfficeSettings {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("[office] prefecture_columns {}", path.display()))?;
-                sesshu_office::prefecture::PrefectureColumns::parse(&text).map_err(|e| {
+                sesshu_operations::prefecture::PrefectureColumns::parse(&text).map_err(|e| {
                     anyhow::anyhow!("[office] prefecture_columns {}: {e}", path.display())
                 })?
             }
-            None => sesshu_office::prefecture::PrefectureColumns::standard(),
+            None => sesshu_operations::prefecture::PrefectureColumns::standard(),
         };
         Ok(sesshu_office::OfficeConfig {
             session_idle_minutes: self.session_idle_minutes,

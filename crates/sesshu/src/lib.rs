@@ -11,7 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod keys;
 pub mod logging;
-pub use sesshu_office::master;
+pub use sesshu_operations::master;
 pub mod members;
 pub mod reservations;
 

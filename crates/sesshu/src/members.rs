@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sesshu_auth::PasswordPolicy;
 use sesshu_auth::roster::{self, MissingMembers, Plan, RosterError};
 use sesshu_domain::InstitutionCode;
-use sesshu_office::roster::{self as roster_store, Directory, RosterFailure};
+use sesshu_operations::roster::{self as roster_store, Directory, RosterFailure};
 use sesshu_store::DynStore;
 use sesshu_vault_open::{Keyring, OpeningKey};
 use std::fmt::Write as _;

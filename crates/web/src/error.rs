@@ -8,18 +8,18 @@
 
 use crate::i18n::Texts;
 use crate::lang;
-use askama::Template;
 use axum::Json;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sesshu_auth::LoginError;
 use sesshu_core::BookingError;
 use sesshu_domain::{Language, Rejection};
 use sesshu_http::CsrfRefusal;
+use sesshu_http::page::{ErrorPage, Failure, replace_body};
 use utoipa::ToSchema;
 
 /// An error of the JSON API: a status, a stable `code` and a message.
@@ -184,18 +184,9 @@ impl From<sesshu_store::StoreError> for ApiError {
 }
 
 fn store_failure(e: &sesshu_store::StoreError) -> ApiError {
-    match e {
-        sesshu_store::StoreError::Contention => {
-            tracing::warn!("transaction contention persisted");
-            ApiError::Busy
-        }
-        other => {
-            // Display only: a database error's Debug form can quote a row
-            // (PostgreSQL's DETAIL: "Key (…)=(…)").
-            let source = std::error::Error::source(other).map(ToString::to_string);
-            tracing::error!(error = %other, source = source.as_deref().unwrap_or("-"), "store failed");
-            ApiError::Internal
-        }
+    match sesshu_http::page::store_failure(e) {
+        Failure::Busy => ApiError::Busy,
+        _ => ApiError::Internal,
     }
 }
 
@@ -245,23 +236,13 @@ impl From<sesshu_store::StoreError> for PageError {
 
 impl From<CsrfRefusal> for PageError {
     fn from(e: CsrfRefusal) -> Self {
-        match e {
-            CsrfRefusal::Malformed => PageError::BadRequest,
-            CsrfRefusal::Forbidden => PageError::Forbidden,
-            CsrfRefusal::NotIssued => {
-                tracing::error!("a form route is outside the CSRF layer");
-                PageError::Internal
-            }
+        match Failure::from(e) {
+            Failure::BadRequest => PageError::BadRequest,
+            Failure::Forbidden => PageError::Forbidden,
+            Failure::Busy => PageError::Busy,
+            Failure::Internal => PageError::Internal,
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    t: &'static Texts,
-    title: &'static str,
-    message: &'static str,
 }
 
 /// Writes the body of an [`ApiError`] or [`PageError`] response in the
@@ -275,9 +256,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
             code: error.code(),
             message: error.message(lang),
         };
-        let (mut parts, _) = response.into_parts();
-        parts.headers.remove(header::CONTENT_LENGTH);
-        return (parts, Json(body)).into_response();
+        return replace_body(response, Json(body));
     }
     let page_error = match response.extensions_mut().remove::<CsrfRefusal>() {
         Some(refusal) => Some(PageError::from(refusal)),
@@ -291,13 +270,16 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
             PageError::Busy => (t.error_title, t.error_busy),
             PageError::BadRequest | PageError::Internal => (t.error_title, t.error_generic),
         };
-        let page = ErrorPage { t, title, message };
-        let (mut parts, _) = response.into_parts();
-        parts.headers.remove(header::CONTENT_LENGTH);
-        return match page.render() {
-            Ok(html) => (parts, Html(html)).into_response(),
-            Err(_) => (parts, message).into_response(),
+        let page = ErrorPage {
+            lang_tag: t.lang_tag(),
+            app_name: t.app_name,
+            title,
+            message,
+            stylesheet: "/static/style.css",
+            icon: Some("/static/favicon.svg"),
+            home: t.app_name,
         };
+        return page.answer(response);
     }
     response
 }

@@ -262,24 +262,7 @@ pub static EN: Texts = Texts {
 };
 
 impl Texts {
-    pub fn of(lang: Language) -> &'static Texts {
-        match lang {
-            Language::Ja => &JA,
-            Language::En => &EN,
-        }
-    }
-
-    pub fn lang_tag(&self) -> &'static str {
-        self.lang.tag()
-    }
-
-    /// The tag of the other language, for the switch link.
-    pub fn other_tag(&self) -> &'static str {
-        match self.lang {
-            Language::Ja => Language::En.tag(),
-            Language::En => Language::Ja.tag(),
-        }
-    }
+    sesshu_http::language_lookup!();
 
     /// A Tokyo date: `12月10日(木)` / `Thu 10 Dec`.
     pub fn date(&self, day: NaiveDate) -> String {

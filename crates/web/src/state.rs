@@ -32,7 +32,7 @@ impl Default for WebConfig {
 #[derive(Clone, Debug)]
 pub struct AppState(Arc<Inner>);
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Inner {
     #[cfg(feature = "saml")]
     saml: Option<Arc<sesshu_saml::SamlSp>>,
@@ -60,18 +60,9 @@ impl AppState {
     /// The same state with a SAML service provider.
     #[cfg(feature = "saml")]
     pub fn with_saml(self, sp: sesshu_saml::SamlSp) -> Self {
-        let inner = Arc::try_unwrap(self.0).unwrap_or_else(|shared| Inner {
-            saml: None,
-            store: shared.store.clone(),
-            clock: shared.clock.clone(),
-            bookings: shared.bookings.clone(),
-            logins: shared.logins.clone(),
-            config: shared.config.clone(),
-        });
-        Self(Arc::new(Inner {
-            saml: Some(Arc::new(sp)),
-            ..inner
-        }))
+        let mut inner = self.0;
+        Arc::make_mut(&mut inner).saml = Some(Arc::new(sp));
+        Self(inner)
     }
 
     #[cfg(feature = "saml")]

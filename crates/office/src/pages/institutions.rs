@@ -1,12 +1,11 @@
 //! The institution master (マスタ管理): every field of
 //! `sesshu institutions import`, edited on a page, checked by the same
-//! rules (`crate::master::check`), saved in one transaction and audited.
+//! rules (`sesshu_operations::master::check`), saved in one transaction and audited.
 //! Login settings are changed by system administrators only.
 
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
-use crate::master::{self, Deadline, Entry, Mapping};
 use crate::state::OfficeState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -17,6 +16,7 @@ use sesshu_domain::{
     MailSettings, Scope, UserType,
 };
 use sesshu_http::CsrfForm;
+use sesshu_operations::master::{self, Deadline, Entry, Mapping};
 
 #[derive(Template)]
 #[template(path = "institutions.html")]

@@ -6,7 +6,6 @@
 
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
-use crate::export::{self, Encoding};
 use crate::i18n::Texts;
 use crate::personal;
 use crate::signed_in::Staff;
@@ -19,6 +18,7 @@ use chrono::Datelike;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use sesshu_domain::{Duty, LaneId, Scope, VenueId, day_start, tokyo_day};
+use sesshu_operations::export::{self, Encoding};
 use sesshu_vault::Field;
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -595,7 +595,7 @@ pub async fn prefecture_csv(
     StaffPage { staff, frame }: StaffPage,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, OfficeError> {
-    use crate::prefecture::Value;
+    use sesshu_operations::prefecture::Value;
     staff.may(Duty::PrefectureList, Scope::Any)?;
     let t = frame.t;
     let day = |s: Option<&str>| {

@@ -2,13 +2,12 @@
 //! the directory Sesshu holds for their institution — checked whole, every
 //! change shown, then written — and the counts of members per department.
 //! `sesshu members import` does the same from the command line; both go
-//! through `crate::roster`.
+//! through `sesshu_operations::roster`.
 
 use super::upload::{self, ProblemRow, problem_rows};
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
-use crate::roster::{self, RosterFailure};
 use crate::signed_in::Staff;
 use crate::state::OfficeState;
 use askama::Template;
@@ -18,6 +17,7 @@ use serde::Deserialize;
 use sesshu_auth::roster::{self as rules, MissingMembers, Plan};
 use sesshu_domain::{Duty, Institution, InstitutionId, Scope};
 use sesshu_http::CsrfForm;
+use sesshu_operations::roster::{self, RosterFailure};
 
 /// A plan as shown: the counts and the logins of each kind of change.
 #[derive(Debug)]

@@ -314,10 +314,5 @@ async fn stylesheet(State(_): State<OfficeState>) -> impl IntoResponse {
 
 /// Renders an askama page.
 fn html(page: impl askama::Template) -> Result<Response, OfficeError> {
-    page.render()
-        .map(|html| axum::response::Html(html).into_response())
-        .map_err(|e| {
-            tracing::error!(error = %e, "template failed");
-            OfficeError::Internal
-        })
+    sesshu_http::page::render(&page).ok_or(OfficeError::Internal)
 }

@@ -121,8 +121,7 @@ pub async fn search(
                 limit: SEARCH_LIMIT,
             })
             .await?;
-        let more = (found.len() >= SEARCH_LIMIT as usize)
-            .then(|| t.search_more.replace("{n}", &SEARCH_LIMIT.to_string()));
+        let more = (found.len() >= SEARCH_LIMIT as usize).then(|| t.search_more(SEARCH_LIMIT));
         let rows = found_rows(&state, &staff, t, &visible, found, &name).await?;
         (Some(rows), more, !name.is_empty())
     } else {

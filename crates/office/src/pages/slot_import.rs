@@ -57,9 +57,7 @@ pub async fn form(
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageSlots, Scope::Any)?;
     let mut page = ImportPage::new(frame);
-    page.created = query
-        .created
-        .map(|n| page.t.slots_created.replace("{n}", &n.to_string()));
+    page.created = query.created.map(|n| page.t.slots_created(n));
     html(page)
 }
 

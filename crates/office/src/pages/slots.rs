@@ -402,9 +402,7 @@ pub async fn new(
             .to_string(),
         ..PlanForm::default()
     };
-    let created = query
-        .created
-        .map(|n| frame.t.slots_created.replace("{n}", &n.to_string()));
+    let created = query.created.map(|n| frame.t.slots_created(n));
     form_page(&state, frame, form, Vec::new(), None, created).await
 }
 
@@ -629,11 +627,7 @@ pub async fn day(
             if let Some((id, held)) = query.below.as_deref().and_then(|b| b.split_once(':'))
                 && id == institution.id.0.to_string()
             {
-                quota_problem = Some(
-                    t.slot_quota_below
-                        .replace("{institution}", institution.name(t.lang))
-                        .replace("{n}", held),
-                );
+                quota_problem = Some(t.slot_quota_below(institution.name(t.lang), held));
             }
         }
     }
@@ -725,11 +719,11 @@ async fn edit_page(
     let report = query.moved.map(|n| {
         let failed = query.failed.clone().unwrap_or_default();
         if failed.is_empty() {
-            t.slot_moved.replace("{n}", &n.to_string())
+            t.slot_moved(n)
         } else {
             format!(
                 "{} {}{}{failed}",
-                t.slot_moved.replace("{n}", &n.to_string()),
+                t.slot_moved(n),
                 t.slot_not_moved,
                 t.colon
             )
@@ -908,12 +902,8 @@ pub async fn delete(
                     .into_response(),
             );
         }
-        sesshu_store::SlotDeleted::HasBookings(n) => {
-            t.slot_delete_has_bookings.replace("{n}", &n.to_string())
-        }
-        sesshu_store::SlotDeleted::HasHistory(n) => {
-            t.slot_delete_has_history.replace("{n}", &n.to_string())
-        }
+        sesshu_store::SlotDeleted::HasBookings(n) => t.slot_delete_has_bookings(n),
+        sesshu_store::SlotDeleted::HasHistory(n) => t.slot_delete_has_history(n),
     };
     edit_page(&state, frame, slot.id, Some(problem), &no_query()).await
 }
@@ -998,11 +988,11 @@ pub async fn update(
             Ok(Redirect::to(&format!("/slots/{slot}?done=1")).into_response())
         }
         sesshu_store::SlotChanged::BelowBooked(n) => {
-            let problem = t.slot_below_booked.replace("{n}", &n.to_string());
+            let problem = t.slot_below_booked(n);
             edit_page(&state, frame, slot, Some(problem), &no_query()).await
         }
         sesshu_store::SlotChanged::HasBookings(n) => {
-            let problem = t.slot_has_bookings.replace("{n}", &n.to_string());
+            let problem = t.slot_has_bookings(n);
             edit_page(&state, frame, slot, Some(problem), &no_query()).await
         }
         sesshu_store::SlotChanged::QuotaBelowHeld(institution, n) => {
@@ -1012,10 +1002,7 @@ pub async fn update(
                 .await?
                 .map(|i| i.name(t.lang).to_owned())
                 .unwrap_or_default();
-            let problem = t
-                .slot_quota_below
-                .replace("{institution}", &name)
-                .replace("{n}", &n.to_string());
+            let problem = t.slot_quota_below(&name, n);
             edit_page(&state, frame, slot, Some(problem), &no_query()).await
         }
     }

@@ -157,10 +157,5 @@ async fn favicon() -> impl IntoResponse {
 
 /// Renders an askama page.
 fn html(page: impl askama::Template) -> Result<Response, PageError> {
-    page.render()
-        .map(|html| axum::response::Html(html).into_response())
-        .map_err(|e| {
-            tracing::error!(error = %e, "template failed");
-            PageError::Internal
-        })
+    sesshu_http::page::render(&page).ok_or(PageError::Internal)
 }
