@@ -132,8 +132,8 @@ pub struct AuditEntry {
     /// Who: an admin account (`admin:3`) or a command (`cli:root`).
     pub actor: String,
     pub role: String,
-    /// What, e.g. `members.import`, `personal.view`, `office.login`.
-    pub action: String,
+    /// What (stored as its code, e.g. `members.import`).
+    pub action: AuditAction,
     /// Which objects, by id or code.
     pub objects: Vec<String>,
     /// A non-personal summary (counts).
@@ -164,7 +164,7 @@ pub fn chain_hash(prev: &str, seq: i64, e: &AuditEntry) -> String {
     put(&e.at.timestamp_micros().to_be_bytes());
     put(e.actor.as_bytes());
     put(e.role.as_bytes());
-    put(e.action.as_bytes());
+    put(e.action.code().as_bytes());
     put(&(e.objects.len() as u64).to_be_bytes());
     for object in &e.objects {
         put(object.as_bytes());
@@ -229,29 +229,29 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn entry(action: &str) -> AuditEntry {
+    fn entry(action: AuditAction) -> AuditEntry {
         AuditEntry {
             at: Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap(),
             actor: "admin:1".into(),
             role: "operator".into(),
-            action: action.into(),
+            action,
             objects: vec!["institution:aoba".into()],
             detail: String::new(),
             origin: "192.0.2.1".into(),
         }
     }
 
-    fn chain(actions: &[&str]) -> Vec<AuditRecord> {
+    fn chain(actions: &[AuditAction]) -> Vec<AuditRecord> {
         let mut prev = GENESIS.to_owned();
         actions
             .iter()
             .enumerate()
             .map(|(i, a)| {
                 let seq = i as i64 + 1;
-                let hash = chain_hash(&prev, seq, &entry(a));
+                let hash = chain_hash(&prev, seq, &entry(*a));
                 let record = AuditRecord {
                     seq,
-                    entry: entry(a),
+                    entry: entry(*a),
                     prev_hash: prev.clone(),
                     hash: hash.clone(),
                 };
@@ -275,14 +275,23 @@ mod tests {
 
     #[test]
     fn an_intact_chain_verifies() {
-        let c = chain(&["a", "b", "c"]);
+        let c = chain(&[
+            AuditAction::OfficeLogin,
+            AuditAction::PersonalView,
+            AuditAction::SlotChange,
+        ]);
         assert_eq!(verify(&c, head(&c)), Ok(3));
         assert_eq!(verify(&[], None), Ok(0));
     }
 
     #[test]
     fn altering_removing_or_truncating_is_found_where_it_happened() {
-        let c = chain(&["a", "b", "c", "d"]);
+        let c = chain(&[
+            AuditAction::OfficeLogin,
+            AuditAction::PersonalView,
+            AuditAction::SlotChange,
+            AuditAction::CheckIn,
+        ]);
         let mut altered = c.clone();
         altered[1].entry.objects.push("person:9".into());
         assert_eq!(verify(&altered, head(&c)).unwrap_err().seq, 2);
@@ -296,7 +305,7 @@ mod tests {
         assert_eq!(error.reason, "the last entries are missing");
 
         let mut rehashed = c.clone();
-        rehashed[1].entry.action = "x".into();
+        rehashed[1].entry.action = AuditAction::KeysRotate;
         rehashed[1].hash = chain_hash(&rehashed[1].prev_hash, 2, &rehashed[1].entry);
         assert_eq!(
             verify(&rehashed, head(&c)).unwrap_err().seq,

@@ -303,7 +303,7 @@ impl Worker {
                     at: sent.at,
                     actor: "system:mail".to_owned(),
                     role: "system".to_owned(),
-                    action: "mail.sent".to_owned(),
+                    action: sesshu_domain::AuditAction::MailSent,
                     objects: vec![
                         format!("mail:{}", job.id),
                         format!("series:{}", job.series),

@@ -57,7 +57,7 @@ pub async fn open(
         .join(",");
     let entry = staff.audit(
         state.clock().now(),
-        "personal.view",
+        sesshu_domain::AuditAction::PersonalView,
         vec![
             format!("person:{}", person.id),
             format!("series:{}", series.id),
@@ -101,7 +101,7 @@ pub async fn open_list(
         .join(",");
     let entry = staff.audit(
         state.clock().now(),
-        "personal.view",
+        sesshu_domain::AuditAction::PersonalView,
         objects,
         format!("{purpose}: {} people: {fields_named}", people.len()),
     );

@@ -7,7 +7,7 @@ use crate::tls::Peer;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
-use sesshu_domain::{AdminAccount, AdminId, AuditEntry, Duty, Scope};
+use sesshu_domain::{AdminAccount, AdminId, AuditAction, AuditEntry, Duty, Scope};
 use tower_sessions::Session;
 
 const ADMIN_KEY: &str = "admin";
@@ -36,7 +36,7 @@ impl Staff {
     pub fn audit(
         &self,
         at: DateTime<Utc>,
-        action: &str,
+        action: AuditAction,
         objects: Vec<String>,
         detail: impl Into<String>,
     ) -> AuditEntry {
@@ -48,7 +48,7 @@ pub fn audit_entry(
     account: &AdminAccount,
     peer: &Peer,
     at: DateTime<Utc>,
-    action: &str,
+    action: AuditAction,
     objects: Vec<String>,
     detail: impl Into<String>,
 ) -> AuditEntry {
@@ -56,7 +56,7 @@ pub fn audit_entry(
         at,
         actor: account.actor(),
         role: account.role.code().to_owned(),
-        action: action.to_owned(),
+        action,
         objects,
         detail: detail.into(),
         origin: peer.origin(),

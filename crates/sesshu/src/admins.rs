@@ -107,7 +107,7 @@ pub async fn add(
         (StaffDirectory::Institution { .. }, None) => (None, None),
     };
     let entry = crate::audit::command_entry(
-        "admin.create",
+        sesshu_domain::AuditAction::AdminCreate,
         Vec::new(),
         format!("role {}, directory {}", role.code(), directory.key()),
     );

@@ -159,7 +159,7 @@ pub async fn import(
             bar.finish();
             crate::audit::record_command(
                 store,
-                "members.import",
+                sesshu_domain::AuditAction::MembersImport,
                 vec![format!("institution:{}", institution.code)],
                 summary,
             )
@@ -173,7 +173,7 @@ pub async fn import(
             bar.abandon();
             crate::audit::record_command(
                 store,
-                "members.import.partial",
+                sesshu_domain::AuditAction::MembersImportPartial,
                 vec![format!("institution:{}", institution.code)],
                 format!(
                     "{} of {steps} changes written; failed at one",

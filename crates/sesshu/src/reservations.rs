@@ -25,7 +25,12 @@ pub fn language_of_locale() -> Language {
 struct CommandAuditor;
 
 impl FixAuditor for CommandAuditor {
-    fn entry(&self, action: &str, objects: Vec<String>, detail: String) -> AuditEntry {
+    fn entry(
+        &self,
+        action: sesshu_domain::AuditAction,
+        objects: Vec<String>,
+        detail: String,
+    ) -> AuditEntry {
         crate::audit::command_entry(action, objects, detail)
     }
 }

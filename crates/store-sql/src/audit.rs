@@ -6,7 +6,7 @@ use crate::db;
 use crate::dialect::{self, Backend, Conn, FOR_UPDATE, Row, at, time};
 use crate::write_tx;
 use sesshu_domain::audit::{GENESIS, chain_hash};
-use sesshu_domain::{AuditEntry, AuditRecord};
+use sesshu_domain::{AuditAction, AuditEntry, AuditRecord};
 use sesshu_store::{AuditStore, StoreError, StoreResult};
 use sqlx::Row as _;
 
@@ -78,7 +78,7 @@ pub(crate) async fn append(conn: &mut Conn, entry: &AuditEntry) -> StoreResult<A
     .bind(at(entry.at))
     .bind(&entry.actor)
     .bind(&entry.role)
-    .bind(&entry.action)
+    .bind(entry.action.code())
     .bind(objects)
     .bind(&entry.detail)
     .bind(&entry.origin)
@@ -111,6 +111,7 @@ fn serde_json_list(objects: &[String]) -> String {
 
 fn record(r: &Row) -> StoreResult<AuditRecord> {
     let objects: String = r.try_get("objects").map_err(db)?;
+    let action: String = r.try_get("action").map_err(db)?;
     Ok(AuditRecord {
         seq: r.try_get("seq").map_err(db)?,
         entry: AuditEntry {
@@ -118,7 +119,8 @@ fn record(r: &Row) -> StoreResult<AuditRecord> {
             at: time(r.try_get("at").map_err(db)?)?,
             actor: r.try_get("actor").map_err(db)?,
             role: r.try_get("role").map_err(db)?,
-            action: r.try_get("action").map_err(db)?,
+            action: AuditAction::parse(&action)
+                .ok_or_else(|| StoreError::corrupt("unknown audit action"))?,
             objects: sesshu_store::columns::string_list(&objects).map_err(StoreError::corrupt)?,
             detail: r.try_get("detail").map_err(db)?,
             origin: r.try_get("origin").map_err(db)?,

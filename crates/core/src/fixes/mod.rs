@@ -65,11 +65,11 @@ impl FixKind {
     }
 
     /// The audit action of a line of this kind.
-    pub fn action(self) -> &'static str {
+    pub fn action(self) -> sesshu_domain::AuditAction {
         match self {
-            FixKind::Move => "reservation.move",
-            FixKind::Cancel => "reservation.cancel",
-            FixKind::Book => "reservation.book",
+            FixKind::Move => sesshu_domain::AuditAction::ReservationMove,
+            FixKind::Cancel => sesshu_domain::AuditAction::ReservationCancel,
+            FixKind::Book => sesshu_domain::AuditAction::ReservationBook,
         }
     }
 
@@ -219,7 +219,12 @@ impl From<StoreError> for FixError {
 /// Who the office is, for the audit entries of the changes it makes.
 pub trait FixAuditor: Sync {
     /// An entry for `action` on `objects`, with `detail`.
-    fn entry(&self, action: &str, objects: Vec<String>, detail: String) -> AuditEntry;
+    fn entry(
+        &self,
+        action: sesshu_domain::AuditAction,
+        objects: Vec<String>,
+        detail: String,
+    ) -> AuditEntry;
 }
 
 impl Bookings {
@@ -623,7 +628,7 @@ impl Bookings {
         }
         let (moved, cancelled, booked) = plan.counts();
         let summary = auditor.entry(
-            "reservations.apply",
+            sesshu_domain::AuditAction::ReservationsApply,
             Vec::new(),
             format!("moved {moved}, cancelled {cancelled}, booked {booked}"),
         );

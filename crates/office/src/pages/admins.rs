@@ -370,7 +370,7 @@ pub async fn create(
     // The new account's id is put first among the objects by the store.
     let entry = staff.audit(
         now,
-        "admin.create",
+        sesshu_domain::AuditAction::AdminCreate,
         role_objects(&role),
         format!("role {}, directory {}", role.code(), directory.key()),
     );
@@ -523,7 +523,12 @@ pub async fn update(
         password_hash,
         at: now,
     };
-    let entry = staff.audit(now, "admin.update", objects, detail);
+    let entry = staff.audit(
+        now,
+        sesshu_domain::AuditAction::AdminUpdate,
+        objects,
+        detail,
+    );
     state
         .store()
         .update_admin(account.id, &change, &entry)

@@ -60,7 +60,7 @@ fn row(t: &Texts, logins: &HashMap<String, String>, r: AuditRecord) -> Row {
         at: t.precise_time(r.entry.at),
         actor,
         role: t.role_code(&r.entry.role).to_owned(),
-        action: r.entry.action,
+        action: r.entry.action.code().to_owned(),
         objects: r.entry.objects.join(", "),
         detail: r.entry.detail,
         origin: r.entry.origin,

@@ -175,7 +175,7 @@ pub async fn book(
     };
     let entry = staff.audit(
         state.clock().now(),
-        "reservation.book",
+        sesshu_domain::AuditAction::ReservationBook,
         vec![
             format!("person:{}", person.id),
             format!("slot:{slot}"),

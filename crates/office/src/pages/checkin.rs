@@ -160,7 +160,7 @@ pub async fn check_in(
     };
     let entry = staff.audit(
         state.clock().now(),
-        "checkin",
+        sesshu_domain::AuditAction::CheckIn,
         vec![
             format!("series:{}", series.id),
             format!("person:{}", person.id),

@@ -161,7 +161,12 @@ struct StaffAuditor<'a> {
 }
 
 impl FixAuditor for StaffAuditor<'_> {
-    fn entry(&self, action: &str, objects: Vec<String>, detail: String) -> AuditEntry {
+    fn entry(
+        &self,
+        action: sesshu_domain::AuditAction,
+        objects: Vec<String>,
+        detail: String,
+    ) -> AuditEntry {
         self.staff.audit(self.at, action, objects, detail)
     }
 }

@@ -403,9 +403,9 @@ async fn save(
     let entry = staff.audit(
         state.clock().now(),
         if is_new {
-            "institution.create"
+            sesshu_domain::AuditAction::InstitutionCreate
         } else {
-            "institution.change"
+            sesshu_domain::AuditAction::InstitutionChange
         },
         vec![format!("institution:{code}")],
         changed.join(", "),

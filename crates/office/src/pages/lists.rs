@@ -304,7 +304,7 @@ pub async fn xlsx(
     audit_export(
         &state,
         &staff,
-        "export.recipients",
+        sesshu_domain::AuditAction::ExportRecipients,
         scope.objects(),
         format!("{} rows, xlsx", rows.len()),
     )
@@ -339,7 +339,7 @@ pub async fn csv(
     let (header, cells) = recipient_table(t, &rows);
     let utf8 = format!("/lists/recipients.csv?{}", scope.query());
     let export = CsvExport {
-        action: "export.recipients",
+        action: sesshu_domain::AuditAction::ExportRecipients,
         objects: scope.objects(),
         stem: scope.file_stem(),
         utf8,
@@ -452,7 +452,7 @@ pub async fn reservations_csv(
         t.venue,
     ];
     let export = CsvExport {
-        action: "export.reservations",
+        action: sesshu_domain::AuditAction::ExportReservations,
         objects: vec![format!("institution:{institution}")],
         stem: format!(
             "reservations_{}_{}",
@@ -467,7 +467,7 @@ pub async fn reservations_csv(
 /// A CSV file to hand out: how its download is audited and named.
 struct CsvExport {
     /// The audit action, e.g. `export.recipients`.
-    action: &'static str,
+    action: sesshu_domain::AuditAction,
     objects: Vec<String>,
     /// The file name without `_sjis.csv` / `.csv`.
     stem: String,
@@ -522,7 +522,7 @@ async fn csv_download(
 async fn audit_export(
     state: &OfficeState,
     staff: &Staff,
-    action: &str,
+    action: sesshu_domain::AuditAction,
     objects: Vec<String>,
     detail: String,
 ) -> Result<(), OfficeError> {
@@ -696,7 +696,7 @@ pub async fn prefecture_csv(
         .collect();
     let header: Vec<&str> = columns.iter().map(|c| c.header.as_str()).collect();
     let export = CsvExport {
-        action: "export.prefecture",
+        action: sesshu_domain::AuditAction::ExportPrefecture,
         objects: vec![format!("period:{from}..{to}")],
         stem: format!("prefecture_{from}_{to}"),
         utf8: format!("/lists/prefecture.csv?from={from}&to={to}"),

@@ -168,7 +168,7 @@ pub async fn submit(
         &account,
         &peer,
         now,
-        "office.login",
+        sesshu_domain::AuditAction::OfficeLogin,
         vec![account.actor()],
         format!("directory {}", directory.key()),
     );

@@ -160,7 +160,7 @@ pub async fn resend(
         .ok_or(OfficeError::NotFound)?;
     let entry = staff.audit(
         state.clock().now(),
-        "mail.resend",
+        sesshu_domain::AuditAction::MailResend,
         vec![format!("mail:{}", job.id), format!("series:{}", job.series)],
         format!("{} after {} tries", job.kind, job.attempts),
     );
@@ -247,7 +247,7 @@ pub async fn outbox_file(
         .map_err(|_| OfficeError::NotFound)?;
     let entry = staff.audit(
         state.clock().now(),
-        "personal.view",
+        sesshu_domain::AuditAction::PersonalView,
         vec![format!("outbox:{name}")],
         "outbox mail: to",
     );

@@ -235,7 +235,7 @@ async fn plan(
     }
     let entry = staff.audit(
         state.clock().now(),
-        "personal.view",
+        sesshu_domain::AuditAction::PersonalView,
         vec![format!("institution:{}", institution.id)],
         "member roster compared with an upload",
     );
@@ -344,7 +344,12 @@ pub async fn apply(
         Ok(_) => {
             state
                 .store()
-                .audit(&staff.audit(now, "members.import", objects, summary))
+                .audit(&staff.audit(
+                    now,
+                    sesshu_domain::AuditAction::MembersImport,
+                    objects,
+                    summary,
+                ))
                 .await?;
             page.plan = Some(PlanView::new(page.t, &plan));
             page.applied = true;
@@ -354,7 +359,7 @@ pub async fn apply(
                 .store()
                 .audit(&staff.audit(
                     now,
-                    "members.import.partial",
+                    sesshu_domain::AuditAction::MembersImportPartial,
                     objects,
                     format!("{} changes written; failed at one", partial.done.len()),
                 ))

@@ -452,7 +452,7 @@ pub async fn cancel(
     let language = state.bookings().last_language(series.id).await?;
     let entry = staff.audit(
         state.clock().now(),
-        "reservation.cancel",
+        sesshu_domain::AuditAction::ReservationCancel,
         vec![
             format!("series:{}", series.id),
             format!("institution:{}", person.institution),
@@ -569,7 +569,7 @@ pub async fn move_series(
     let language = state.bookings().last_language(series.id).await?;
     let entry = staff.audit(
         state.clock().now(),
-        "reservation.move",
+        sesshu_domain::AuditAction::ReservationMove,
         vec![
             format!("series:{}", series.id),
             format!("slot:{slot}"),

@@ -93,7 +93,7 @@ pub async fn acs(
         &account,
         &peer,
         now,
-        "office.login",
+        sesshu_domain::AuditAction::OfficeLogin,
         vec![account.actor()],
         format!("directory {} (GakuNin)", directory.key()),
     );

@@ -140,7 +140,7 @@ pub async fn create(
     );
     let entry = staff.audit(
         now,
-        "slots.import",
+        sesshu_domain::AuditAction::SlotsImport,
         Vec::new(),
         format!(
             "{} slots from a CSV, {}..{}",

@@ -500,7 +500,7 @@ pub async fn create(
         .collect();
     let entry = staff.audit(
         state.clock().now(),
-        "slots.create",
+        sesshu_domain::AuditAction::SlotsCreate,
         vec![
             format!("venue:{}", parsed.venue),
             format!("vaccine:{}", parsed.plan.vaccine),
@@ -845,7 +845,7 @@ pub async fn day_quotas(
     }
     let entry = staff.audit(
         state.clock().now(),
-        "slots.day_quotas",
+        sesshu_domain::AuditAction::SlotsDayQuotas,
         vec![format!("venue:{venue}")],
         format!(
             "{day}: {}",
@@ -885,7 +885,7 @@ pub async fn delete(
         .ok_or(OfficeError::NotFound)?;
     let entry = staff.audit(
         state.clock().now(),
-        "slot.delete",
+        sesshu_domain::AuditAction::SlotDelete,
         vec![format!("slot:{}", slot.id), format!("venue:{}", slot.venue)],
         format!(
             "{}, dose {}, capacity {}",
@@ -967,7 +967,7 @@ pub async fn update(
     };
     let entry = staff.audit(
         state.clock().now(),
-        "slot.change",
+        sesshu_domain::AuditAction::SlotChange,
         vec![format!("slot:{slot}")],
         format!(
             "capacity {}, {}, institutions {}, user types {}, quotas {}",
@@ -1066,7 +1066,7 @@ pub async fn move_people(
         let language = state.bookings().last_language(series.id).await?;
         let entry = staff.audit(
             state.clock().now(),
-            "reservation.move",
+            sesshu_domain::AuditAction::ReservationMove,
             vec![
                 format!("series:{}", series.id),
                 format!("slot:{target}"),

@@ -65,7 +65,7 @@ pub async fn run(command: InstitutionsCommand) -> anyhow::Result<()> {
                 }
             }
             let entry = sesshu::audit::command_entry(
-                "institutions.import",
+                sesshu_domain::AuditAction::InstitutionsImport,
                 all.iter()
                     .map(|new| format!("institution:{}", new.code))
                     .collect(),

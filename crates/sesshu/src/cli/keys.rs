@@ -74,7 +74,7 @@ async fn rotate(from: &Path, config: Option<PathBuf>) -> anyhow::Result<()> {
     bar.finish_and_clear();
     sesshu::audit::record_command(
         &store,
-        "keys.rotate",
+        sesshu_domain::AuditAction::KeysRotate,
         vec![format!("key:{}", old.id()), format!("key:{}", new.id())],
         format!("{} re-sealed", done.resealed),
     )

@@ -9,7 +9,7 @@ fn entry(n: usize) -> AuditEntry {
         at: start_of_tests() + chrono::Duration::seconds(n as i64),
         actor: "admin:1".into(),
         role: "operator".into(),
-        action: "personal.view".into(),
+        action: sesshu_domain::AuditAction::PersonalView,
         objects: vec![format!("person:{n}")],
         detail: String::new(),
         origin: "192.0.2.7".into(),

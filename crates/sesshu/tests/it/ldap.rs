@@ -220,7 +220,7 @@ on_both_databases! {
             at: start_of_tests(),
             actor: "test".into(),
             role: "test".into(),
-            action: "admin.create".into(),
+            action: sesshu_domain::AuditAction::AdminCreate,
             objects: Vec::new(),
             detail: String::new(),
             origin: "local".into(),

@@ -255,7 +255,7 @@ on_both_databases! {
             at: crate::helpers::tokyo("2026-12-10", "09:05"),
             actor: format!("admin:{desk}"),
             role: "venue_staff".into(),
-            action: "checkin".into(),
+            action: sesshu_domain::AuditAction::CheckIn,
             objects: vec![],
             detail: "dose 1".into(),
             origin: "local".into(),

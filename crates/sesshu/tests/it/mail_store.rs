@@ -23,12 +23,12 @@ async fn jobs(app: &TestApp) -> Vec<MailJob> {
     all
 }
 
-fn entry(action: &str) -> AuditEntry {
+fn entry(action: sesshu_domain::AuditAction) -> AuditEntry {
     AuditEntry {
         at: start_of_tests(),
         actor: "test".into(),
         role: "test".into(),
-        action: action.into(),
+        action,
         objects: vec![],
         detail: String::new(),
         origin: "local".into(),
@@ -125,7 +125,7 @@ on_both_databases! {
         assert_eq!(mine[0].attempts, 1);
         let id = mine[0].id;
         assert!(app.store.claim_mail("w2", now, now + lease, 10).await.unwrap().is_empty());
-        assert!(!app.store.mail_sent(id, "w2", &sent(now), &entry("mail.sent")).await.unwrap());
+        assert!(!app.store.mail_sent(id, "w2", &sent(now), &entry(sesshu_domain::AuditAction::MailSent)).await.unwrap());
         assert!(!app.store.mail_failed(id, "w2", "x", None).await.unwrap());
         assert!(!app.store.mail_skipped(id, "w2", "x").await.unwrap());
 
@@ -135,11 +135,11 @@ on_both_databases! {
         assert_eq!(taken.len(), 1);
         assert_eq!(taken[0].attempts, 2);
         assert!(
-            !app.store.mail_sent(id, "w1", &sent(later), &entry("mail.sent")).await.unwrap(),
+            !app.store.mail_sent(id, "w1", &sent(later), &entry(sesshu_domain::AuditAction::MailSent)).await.unwrap(),
             "a worker that lost its lease cannot record the job"
         );
         let head = app.store.audit_head().await.unwrap();
-        assert!(app.store.mail_sent(id, "w2", &sent(later), &entry("mail.sent")).await.unwrap());
+        assert!(app.store.mail_sent(id, "w2", &sent(later), &entry(sesshu_domain::AuditAction::MailSent)).await.unwrap());
         let job = app.store.mail_job(id).await.unwrap().unwrap();
         assert_eq!(job.state, MailState::Sent);
         assert_eq!(job.sent_at, Some(later));
@@ -180,16 +180,16 @@ on_both_databases! {
         assert!(app.store.claim_mail("w", retry + chrono::Duration::days(1), lease, 10).await.unwrap().is_empty());
 
         let head = app.store.audit_head().await.unwrap().map_or(0, |(seq, _)| seq);
-        assert!(app.store.resend_mail(id, &entry("mail.resend")).await.unwrap());
+        assert!(app.store.resend_mail(id, &entry(sesshu_domain::AuditAction::MailResend)).await.unwrap());
         let job = app.store.mail_job(id).await.unwrap().unwrap();
         assert_eq!((job.state, job.attempts), (MailState::Pending, 0));
-        assert!(!app.store.resend_mail(id, &entry("mail.resend")).await.unwrap(), "already waiting");
+        assert!(!app.store.resend_mail(id, &entry(sesshu_domain::AuditAction::MailResend)).await.unwrap(), "already waiting");
         let audited = app.store.audit_records(head, 10).await.unwrap();
         assert_eq!(audited.len(), 1, "only the resend that happened is audited");
         let at = start_of_tests();
         let id = app.store.claim_mail("w", at, at + chrono::Duration::minutes(10), 10).await.unwrap()[0].id;
-        assert!(app.store.mail_sent(id, "w", &sent(at), &entry("mail.sent")).await.unwrap());
-        assert!(!app.store.resend_mail(id, &entry("mail.resend")).await.unwrap(), "sent is not resent");
+        assert!(app.store.mail_sent(id, "w", &sent(at), &entry(sesshu_domain::AuditAction::MailSent)).await.unwrap());
+        assert!(!app.store.resend_mail(id, &entry(sesshu_domain::AuditAction::MailResend)).await.unwrap(), "sent is not resent");
     }
 
     async fn reminders_are_queued_once_per_dose_and_day(app) {
@@ -249,7 +249,7 @@ on_both_databases! {
                         break mine;
                     }
                     for job in jobs {
-                        assert!(store.mail_sent(job.id, &name, &sent(now), &entry("mail.sent")).await.unwrap());
+                        assert!(store.mail_sent(job.id, &name, &sent(now), &entry(sesshu_domain::AuditAction::MailSent)).await.unwrap());
                         mine.push(job.id);
                     }
                 }

@@ -175,7 +175,7 @@ impl TestOffice {
             at: sesshu_domain::Clock::now(app.clock.as_ref()),
             actor: "test".into(),
             role: "test".into(),
-            action: "admin.create".into(),
+            action: sesshu_domain::AuditAction::AdminCreate,
             objects: Vec::new(),
             detail: String::new(),
             origin: "local".into(),
