@@ -45,6 +45,15 @@ impl From<StoreError> for OfficeError {
     }
 }
 
+impl From<sesshu_operations::OperationError> for OfficeError {
+    fn from(e: sesshu_operations::OperationError) -> Self {
+        match e {
+            sesshu_operations::OperationError::Denied(d) => d.into(),
+            sesshu_operations::OperationError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<sesshu_core::BookingError> for OfficeError {
     fn from(e: sesshu_core::BookingError) -> Self {
         match e {

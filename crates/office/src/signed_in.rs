@@ -8,6 +8,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 use sesshu_domain::{AdminAccount, AdminId, AuditAction, AuditEntry, Duty, Scope};
+use sesshu_operations::Actor;
 use tower_sessions::Session;
 
 const ADMIN_KEY: &str = "admin";
@@ -32,6 +33,11 @@ impl Staff {
             .map_err(OfficeError::from)
     }
 
+    /// This administrator, for the operations.
+    pub fn actor(&self) -> Actor {
+        actor(&self.account, &self.peer)
+    }
+
     /// An audit entry for something this administrator does.
     pub fn audit(
         &self,
@@ -52,13 +58,15 @@ pub fn audit_entry(
     objects: Vec<String>,
     detail: impl Into<String>,
 ) -> AuditEntry {
-    AuditEntry {
-        at,
-        actor: account.actor(),
-        role: account.role.code().to_owned(),
-        action,
-        objects,
-        detail: detail.into(),
+    actor(account, peer).entry(at, action, objects, detail)
+}
+
+/// The account on its connection, as the operations and the audit trail
+/// know it.
+pub fn actor(account: &AdminAccount, peer: &Peer) -> Actor {
+    Actor {
+        name: account.actor(),
+        role: account.role,
         origin: peer.origin(),
     }
 }

@@ -10,14 +10,24 @@
 //! - [`roster`]: member uploads into an institution's directory (opens the
 //!   built-in directory's sealed personal data, hence `sesshu-vault-open`);
 //! - [`export`]: XLSX, and CSV that opens right in Excel;
-//! - [`prefecture`]: the columns of the prefecture's list of people vaccinated.
+//! - [`prefecture`]: the columns of the prefecture's list of people vaccinated;
+//! - [`slots`]: changes to slots (so far: [`slots::change_slot`]).
+//!
+//! Every operation is done by an [`Actor`] (role, and who and where for the
+//! audit trail) and fails with an [`OperationError`].
 //!
 //! More operations move here from the office's page handlers in later work.
 //! This crate must not depend on axum, tower or any HTTP crate, and the
 //! public process (`sesshu-web`) must not depend on it (a test walks
 //! `cargo metadata`).
 
+mod actor;
+mod error;
 pub mod export;
 pub mod master;
 pub mod prefecture;
 pub mod roster;
+pub mod slots;
+
+pub use actor::Actor;
+pub use error::OperationError;

@@ -965,25 +965,15 @@ pub async fn update(
                 .collect(),
         },
     };
-    let entry = staff.audit(
+    let outcome = sesshu_operations::slots::change_slot(
+        state.store(),
+        &staff.actor(),
         state.clock().now(),
-        sesshu_domain::AuditAction::SlotChange,
-        vec![format!("slot:{slot}")],
-        format!(
-            "capacity {}, {}, institutions {}, user types {}, quotas {}",
-            change.capacity,
-            if change.closed { "closed" } else { "open" },
-            change.eligibility.institutions.len(),
-            change.eligibility.user_types.len(),
-            change
-                .quotas
-                .iter()
-                .map(|(i, n)| format!("{i}:{n}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-    );
-    match state.store().change_slot(slot, &change, &entry).await? {
+        slot,
+        &change,
+    )
+    .await?;
+    match outcome {
         sesshu_store::SlotChanged::Done => {
             Ok(Redirect::to(&format!("/slots/{slot}?done=1")).into_response())
         }
