@@ -4,7 +4,7 @@
 // `Int` is `i64` on SQLite: `i64::from` is then the identity.
 #![allow(clippy::useless_conversion)]
 
-use crate::dialect::{Backend, Conn, Int, Row, int_checked};
+use crate::dialect::{Backend, Conn, Int, Row, int_checked, wide};
 use crate::{db, write_tx};
 use sesshu_domain::{
     AuditEntry, Catalog, Contact, Department, DepartmentCode, Institution, InstitutionCode,
@@ -190,8 +190,8 @@ fn institution(row: &Row, departments: Vec<Department>) -> StoreResult<Instituti
         },
         eligible_user_types: columns::user_types(row.try_get("eligible_user_types").map_err(db)?)?,
         deadline: columns::deadline(
-            i64::from(row.try_get::<Int, _>("deadline_days_before").map_err(db)?),
-            i64::from(row.try_get::<Int, _>("deadline_minutes").map_err(db)?),
+            wide(row.try_get::<Int, _>("deadline_days_before").map_err(db)?),
+            wide(row.try_get::<Int, _>("deadline_minutes").map_err(db)?),
         )?,
         login: columns::login(row.try_get("login").map_err(db)?)?,
         attributes: columns::attributes(row.try_get("attributes").map_err(db)?)?,

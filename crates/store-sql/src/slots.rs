@@ -7,7 +7,7 @@
 
 use crate::dialect::{
     self, Backend, Conn, Day, FOR_UPDATE, Int, Tx, at, comma_list, int, int_checked, text, time,
-    tokyo_day,
+    tokyo_day, wide,
 };
 use crate::{db, write_tx};
 use chrono::NaiveDate;
@@ -169,11 +169,11 @@ fn slot(row: &dialect::Row) -> StoreResult<Slot> {
         venue: VenueId(row.try_get("venue_id").map_err(db)?),
         lane: LaneId(row.try_get("lane_id").map_err(db)?),
         vaccine: VaccineId(row.try_get("vaccine_id").map_err(db)?),
-        dose: columns::dose(i64::from(row.try_get::<Int, _>("dose").map_err(db)?))?,
+        dose: columns::dose(wide(row.try_get::<Int, _>("dose").map_err(db)?))?,
         starts_at: time(row.try_get("starts_at").map_err(db)?)?,
         ends_at: time(row.try_get("ends_at").map_err(db)?)?,
-        capacity: columns::count(i64::from(row.try_get::<Int, _>("capacity").map_err(db)?))?,
-        booked: columns::count(i64::from(row.try_get::<Int, _>("booked").map_err(db)?))?,
+        capacity: columns::count(wide(row.try_get::<Int, _>("capacity").map_err(db)?))?,
+        booked: columns::count(wide(row.try_get::<Int, _>("booked").map_err(db)?))?,
         opens_at: time(row.try_get("opens_at").map_err(db)?)?,
         closed: row.try_get("closed").map_err(db)?,
         eligibility: SlotEligibility {
