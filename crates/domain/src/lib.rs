@@ -26,7 +26,7 @@ pub mod slot_plan;
 pub mod staff;
 pub mod upload;
 
-pub use audit::{AuditAction, AuditEntry, AuditRecord};
+pub use audit::{AuditAction, AuditEntry, AuditObject, AuditRecord};
 pub use booking::Rejection;
 pub use catalog::{Catalog, DoseInterval, Lane, Vaccine, Venue};
 pub use clock::{Clock, ManualClock, SystemClock, TOKYO, day_start, tokyo_day};

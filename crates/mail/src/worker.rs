@@ -11,6 +11,7 @@
 use crate::gather::{GatherError, gather};
 use crate::{Envelope, MailTransport, SendError, build, render};
 use chrono::{NaiveDate, NaiveTime};
+use sesshu_domain::AuditObject;
 use sesshu_domain::mail::{message_id, reminder_day, retry_after};
 use sesshu_domain::{AuditEntry, Clock, MailAddress, MailKind};
 use sesshu_store::{DynStore, Field, MailJob, MailSent, Owner, StoreError};
@@ -305,9 +306,9 @@ impl Worker {
                     role: "system".to_owned(),
                     action: sesshu_domain::AuditAction::MailSent,
                     objects: vec![
-                        format!("mail:{}", job.id),
-                        format!("series:{}", job.series),
-                        format!("person:{}", job.person),
+                        AuditObject::Mail(job.id),
+                        AuditObject::Series(job.series),
+                        AuditObject::Person(job.person),
                     ],
                     detail: format!(
                         "{} ({}), try {}",

@@ -4,6 +4,7 @@
 use crate::error::OfficeError;
 use crate::signed_in::Staff;
 use crate::state::OfficeState;
+use sesshu_domain::AuditObject;
 use sesshu_domain::{Person, Series, Subject};
 use sesshu_vault::{Field, Owner};
 use std::collections::BTreeMap;
@@ -59,9 +60,9 @@ pub async fn open(
         state.clock().now(),
         sesshu_domain::AuditAction::PersonalView,
         vec![
-            format!("person:{}", person.id),
-            format!("series:{}", series.id),
-            format!("institution:{}", person.institution),
+            AuditObject::Person(person.id),
+            AuditObject::Series(series.id),
+            AuditObject::Institution(person.institution),
         ],
         format!("{purpose}: login,{fields_named}"),
     );
@@ -92,7 +93,7 @@ pub async fn open_list(
     people: &[&Person],
     wanted: &[Field],
     purpose: &str,
-    objects: Vec<String>,
+    objects: Vec<AuditObject>,
 ) -> Result<Vec<BTreeMap<Field, String>>, OfficeError> {
     let fields_named = wanted
         .iter()

@@ -7,6 +7,7 @@ use crate::tls::Peer;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
+use sesshu_domain::AuditObject;
 use sesshu_domain::{AdminAccount, AdminId, AuditAction, AuditEntry, Duty, Scope};
 use sesshu_operations::Actor;
 use tower_sessions::Session;
@@ -43,7 +44,7 @@ impl Staff {
         &self,
         at: DateTime<Utc>,
         action: AuditAction,
-        objects: Vec<String>,
+        objects: Vec<AuditObject>,
         detail: impl Into<String>,
     ) -> AuditEntry {
         audit_entry(&self.account, &self.peer, at, action, objects, detail)
@@ -55,7 +56,7 @@ pub fn audit_entry(
     peer: &Peer,
     at: DateTime<Utc>,
     action: AuditAction,
-    objects: Vec<String>,
+    objects: Vec<AuditObject>,
     detail: impl Into<String>,
 ) -> AuditEntry {
     actor(account, peer).entry(at, action, objects, detail)

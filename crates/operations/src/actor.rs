@@ -2,6 +2,7 @@
 //! account from its connection, or a command run on the server.
 
 use chrono::{DateTime, Utc};
+use sesshu_domain::AuditObject;
 use sesshu_domain::{AuditAction, AuditEntry, Denied, Duty, Role, Scope};
 
 /// The acting account's role, and who and where it is for the audit trail.
@@ -26,7 +27,7 @@ impl Actor {
         &self,
         at: DateTime<Utc>,
         action: AuditAction,
-        objects: Vec<String>,
+        objects: Vec<AuditObject>,
         detail: impl Into<String>,
     ) -> AuditEntry {
         AuditEntry {

@@ -2,6 +2,7 @@
 
 use crate::{Actor, OperationError};
 use chrono::{DateTime, Utc};
+use sesshu_domain::AuditObject;
 use sesshu_domain::{AuditAction, Duty, Scope, SlotId};
 use sesshu_store::{DynStore, SlotChange, SlotChanged};
 
@@ -33,7 +34,7 @@ pub async fn change_slot(
     let entry = actor.entry(
         at,
         AuditAction::SlotChange,
-        vec![format!("slot:{slot}")],
+        vec![AuditObject::Slot(slot)],
         detail,
     );
     Ok(store.change_slot(slot, change, &entry).await?)

@@ -1,6 +1,7 @@
 //! The audit trail from the command line: recording what a command changed,
 //! and `sesshu audit verify`.
 
+use sesshu_domain::AuditObject;
 use sesshu_domain::{AuditAction, AuditEntry, Clock, Role, SystemClock};
 use sesshu_store::DynStore;
 pub use sesshu_store::audit::VerifyError;
@@ -13,7 +14,7 @@ pub async fn verify(store: &DynStore) -> Result<u64, VerifyError> {
 /// The audit entry of a change made by a command, as the operating-system
 /// user who ran it (commands are run by system administrators on the
 /// server).
-pub fn command_entry(action: AuditAction, objects: Vec<String>, detail: String) -> AuditEntry {
+pub fn command_entry(action: AuditAction, objects: Vec<AuditObject>, detail: String) -> AuditEntry {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
     AuditEntry {
         at: SystemClock.now(),
@@ -30,7 +31,7 @@ pub fn command_entry(action: AuditAction, objects: Vec<String>, detail: String) 
 pub async fn record_command(
     store: &DynStore,
     action: AuditAction,
-    objects: Vec<String>,
+    objects: Vec<AuditObject>,
     detail: String,
 ) -> anyhow::Result<()> {
     store.audit(&command_entry(action, objects, detail)).await?;

@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use sesshu_auth::PasswordPolicy;
 use sesshu_auth::roster::{self, MissingMembers, Plan, RosterError};
+use sesshu_domain::AuditObject;
 use sesshu_domain::InstitutionCode;
 use sesshu_operations::roster::{self as roster_store, Directory, RosterFailure};
 use sesshu_store::DynStore;
@@ -160,7 +161,7 @@ pub async fn import(
             crate::audit::record_command(
                 store,
                 sesshu_domain::AuditAction::MembersImport,
-                vec![format!("institution:{}", institution.code)],
+                vec![AuditObject::InstitutionCode(institution.code.clone())],
                 summary,
             )
             .await?;
@@ -174,7 +175,7 @@ pub async fn import(
             crate::audit::record_command(
                 store,
                 sesshu_domain::AuditAction::MembersImportPartial,
-                vec![format!("institution:{}", institution.code)],
+                vec![AuditObject::InstitutionCode(institution.code.clone())],
                 format!(
                     "{} of {steps} changes written; failed at one",
                     partial.done.len()

@@ -6,6 +6,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use sesshu_core::Bookings;
 use sesshu_core::fixes::{self, Appointment, FixAuditor, FixError, FixPlan};
+use sesshu_domain::AuditObject;
 use sesshu_domain::upload::UploadError;
 use sesshu_domain::{AuditEntry, Catalog, Language, SystemClock, TOKYO};
 use sesshu_store::DynStore;
@@ -28,7 +29,7 @@ impl FixAuditor for CommandAuditor {
     fn entry(
         &self,
         action: sesshu_domain::AuditAction,
-        objects: Vec<String>,
+        objects: Vec<AuditObject>,
         detail: String,
     ) -> AuditEntry {
         crate::audit::command_entry(action, objects, detail)

@@ -6,7 +6,7 @@ use crate::db;
 use crate::dialect::{self, Backend, Conn, FOR_UPDATE, Row, at, time};
 use crate::write_tx;
 use sesshu_domain::audit::{GENESIS, chain_hash};
-use sesshu_domain::{AuditAction, AuditEntry, AuditRecord};
+use sesshu_domain::{AuditAction, AuditEntry, AuditObject, AuditRecord};
 use sesshu_store::{AuditStore, StoreError, StoreResult};
 use sqlx::Row as _;
 
@@ -104,9 +104,22 @@ pub(crate) async fn append(conn: &mut Conn, entry: &AuditEntry) -> StoreResult<A
     })
 }
 
-/// Objects as a JSON array of strings (ids and codes only).
-fn serde_json_list(objects: &[String]) -> String {
-    sesshu_store::columns::json(&objects).unwrap_or_else(|_| "[]".to_owned())
+/// Objects as a JSON array of their texts (ids and codes only).
+fn serde_json_list(objects: &[AuditObject]) -> String {
+    let texts: Vec<String> = objects.iter().map(ToString::to_string).collect();
+    sesshu_store::columns::json(&texts).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// The objects of a stored entry; one that is not exactly how an object
+/// renders means the record was altered outside Sesshu.
+fn parse_objects(json: &str) -> StoreResult<Vec<AuditObject>> {
+    sesshu_store::columns::string_list(json)
+        .map_err(StoreError::corrupt)?
+        .iter()
+        .map(|text| {
+            AuditObject::parse(text).ok_or_else(|| StoreError::corrupt("unknown audit object"))
+        })
+        .collect()
 }
 
 fn record(r: &Row) -> StoreResult<AuditRecord> {
@@ -121,7 +134,7 @@ fn record(r: &Row) -> StoreResult<AuditRecord> {
             role: r.try_get("role").map_err(db)?,
             action: AuditAction::parse(&action)
                 .ok_or_else(|| StoreError::corrupt("unknown audit action"))?,
-            objects: sesshu_store::columns::string_list(&objects).map_err(StoreError::corrupt)?,
+            objects: parse_objects(&objects)?,
             detail: r.try_get("detail").map_err(db)?,
             origin: r.try_get("origin").map_err(db)?,
         },

@@ -4,6 +4,7 @@
 use crate::dialect::{Backend, Row, Time, at, time};
 use crate::{audit, db, write_tx};
 use chrono::{DateTime, Utc};
+use sesshu_domain::AuditObject;
 use sesshu_domain::{AdminAccount, AdminId, AuditEntry, InstitutionId, StaffDirectory, Subject};
 use sesshu_store::{
     AdminChange, NewAdmin, OfficeCounts, StaffStore, StoreError, StoreResult, columns,
@@ -86,7 +87,7 @@ impl StaffStore for Backend {
                 }
             })?;
             let mut entry = entry.clone();
-            entry.objects.insert(0, format!("admin:{id}"));
+            entry.objects.insert(0, AuditObject::Admin(AdminId(id)));
             audit::append(tx, &entry).await?;
             Ok(AdminId(id))
         })

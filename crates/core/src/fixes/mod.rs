@@ -21,6 +21,7 @@
 
 use crate::bookings::{BookingError, Bookings, LaneChoice};
 use chrono::{DateTime, Utc};
+use sesshu_domain::AuditObject;
 use sesshu_domain::booking::Booker;
 use sesshu_domain::upload::UploadError;
 use sesshu_domain::{
@@ -222,7 +223,7 @@ pub trait FixAuditor: Sync {
     fn entry(
         &self,
         action: sesshu_domain::AuditAction,
-        objects: Vec<String>,
+        objects: Vec<AuditObject>,
         detail: String,
     ) -> AuditEntry;
 }
@@ -575,9 +576,9 @@ impl Bookings {
                     institution,
                 } => {
                     let objects = vec![
-                        format!("series:{}", request.series),
-                        format!("slot:{}", fix.slot.map_or(0, |s| s.0)),
-                        format!("institution:{institution}"),
+                        AuditObject::Series(request.series),
+                        AuditObject::Slot(fix.slot.unwrap_or(SlotId(0))),
+                        AuditObject::Institution(*institution),
                     ];
                     BatchOp::Move(Reschedule {
                         audit: Some(auditor.entry(fix.kind.action(), objects, why)),
@@ -595,8 +596,8 @@ impl Bookings {
                     audit: auditor.entry(
                         fix.kind.action(),
                         vec![
-                            format!("series:{series}"),
-                            format!("institution:{institution}"),
+                            AuditObject::Series(*series),
+                            AuditObject::Institution(*institution),
                         ],
                         why,
                     ),
@@ -611,9 +612,9 @@ impl Bookings {
                         None => request.person,
                     };
                     let objects = vec![
-                        format!("person:{person}"),
-                        format!("slot:{}", fix.slot.map_or(0, |s| s.0)),
-                        format!("institution:{institution}"),
+                        AuditObject::Person(person),
+                        AuditObject::Slot(fix.slot.unwrap_or(SlotId(0))),
+                        AuditObject::Institution(*institution),
                     ];
                     BatchOp::Book(NewSeries {
                         person,

@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use sesshu_domain::AuditObject;
 use sesshu_domain::staff::{ADMIN_PASSWORD_MIN_CHARS, keeps_a_system_admin};
 use sesshu_domain::{
     AdminAccount, AdminId, Catalog, Duty, Institution, InstitutionId, Language, LoginMethod, Role,
@@ -381,10 +382,10 @@ pub async fn create(
     }
 }
 
-fn role_objects(role: &Role) -> Vec<String> {
+fn role_objects(role: &Role) -> Vec<AuditObject> {
     match role {
-        Role::InstitutionStaff { institution } => vec![format!("institution:{institution}")],
-        Role::VenueStaff { venue } => vec![format!("venue:{venue}")],
+        Role::InstitutionStaff { institution } => vec![AuditObject::Institution(*institution)],
+        Role::VenueStaff { venue } => vec![AuditObject::Venue(*venue)],
         Role::SystemAdmin | Role::Operator => Vec::new(),
     }
 }
@@ -503,7 +504,7 @@ pub async fn update(
         .await;
     }
     let now = state.clock().now();
-    let mut objects = vec![account.actor()];
+    let mut objects = vec![AuditObject::Admin(account.id)];
     objects.extend(role_objects(&role));
     let detail = format!(
         "role {} -> {}, disabled {} -> {}{}",

@@ -61,7 +61,13 @@ fn row(t: &Texts, logins: &HashMap<String, String>, r: AuditRecord) -> Row {
         actor,
         role: t.role_code(&r.entry.role).to_owned(),
         action: r.entry.action.code().to_owned(),
-        objects: r.entry.objects.join(", "),
+        objects: r
+            .entry
+            .objects
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
         detail: r.entry.detail,
         origin: r.entry.origin,
     }

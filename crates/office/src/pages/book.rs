@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use sesshu_core::BookingError;
+use sesshu_domain::AuditObject;
 use sesshu_domain::booking::Booker;
 use sesshu_domain::{DoseNumber, Duty, InstitutionId, Language, Person, Scope, SlotId, Subject};
 use sesshu_http::CsrfForm;
@@ -177,9 +178,9 @@ pub async fn book(
         state.clock().now(),
         sesshu_domain::AuditAction::ReservationBook,
         vec![
-            format!("person:{}", person.id),
-            format!("slot:{slot}"),
-            format!("institution:{}", institution.id),
+            AuditObject::Person(person.id),
+            AuditObject::Slot(SlotId(slot)),
+            AuditObject::Institution(institution.id),
         ],
         format!("reason: {reason}"),
     );

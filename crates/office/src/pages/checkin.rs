@@ -12,6 +12,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use sesshu_domain::AuditObject;
 use sesshu_domain::{Dose, Duty, Person, ReservationNumber, Scope, Series, SeriesState, tokyo_day};
 use sesshu_http::CsrfForm;
 use sesshu_store::CheckedIn;
@@ -162,9 +163,9 @@ pub async fn check_in(
         state.clock().now(),
         sesshu_domain::AuditAction::CheckIn,
         vec![
-            format!("series:{}", series.id),
-            format!("person:{}", person.id),
-            format!("venue:{}", dose.venue),
+            AuditObject::Series(series.id),
+            AuditObject::Person(person.id),
+            AuditObject::Venue(dose.venue),
         ],
         format!("dose {}", dose.number.get()),
     );

@@ -15,6 +15,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sesshu_core::fixes::{self, Appointment, FixAuditor, FixError, FixPlan};
+use sesshu_domain::AuditObject;
 use sesshu_domain::upload::UploadError;
 use sesshu_domain::{AuditEntry, Catalog, Duty, Scope, Series};
 use sesshu_http::CsrfForm;
@@ -164,7 +165,7 @@ impl FixAuditor for StaffAuditor<'_> {
     fn entry(
         &self,
         action: sesshu_domain::AuditAction,
-        objects: Vec<String>,
+        objects: Vec<AuditObject>,
         detail: String,
     ) -> AuditEntry {
         self.staff.audit(self.at, action, objects, detail)

@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use sesshu_domain::AuditObject;
 use sesshu_domain::{
     ConsentText, Contact, Duty, Institution, InstitutionCode, LoginMethod, MailAddress,
     MailSettings, Scope, UserType,
@@ -407,7 +408,7 @@ async fn save(
         } else {
             sesshu_domain::AuditAction::InstitutionChange
         },
-        vec![format!("institution:{code}")],
+        vec![AuditObject::InstitutionCode(code.clone())],
         changed.join(", "),
     );
     state.store().save_institutions(&[new], &entry).await?;

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use chrono::NaiveDate;
 use serde::Deserialize;
+use sesshu_domain::AuditObject;
 use sesshu_domain::{Duty, LaneId, Scope, VenueId, day_start, tokyo_day};
 use sesshu_operations::export::{self, Encoding};
 use sesshu_vault::Field;
@@ -52,10 +53,10 @@ struct Scoped {
 
 impl Scoped {
     /// What the audit trail names: the venue, the day, the lane.
-    fn objects(&self) -> Vec<String> {
-        let mut objects = vec![format!("venue:{}", self.venue), format!("day:{}", self.day)];
+    fn objects(&self) -> Vec<AuditObject> {
+        let mut objects = vec![AuditObject::Venue(self.venue), AuditObject::Day(self.day)];
         if let Some(lane) = self.lane {
-            objects.push(format!("lane:{lane}"));
+            objects.push(AuditObject::Lane(lane));
         }
         objects
     }
@@ -394,7 +395,7 @@ pub async fn reservations_csv(
         &people.iter().collect::<Vec<_>>(),
         &[Field::NameKanji, Field::NameKana],
         "reservation list export",
-        vec![format!("institution:{institution}")],
+        vec![AuditObject::Institution(institution)],
     )
     .await?;
     let when = |s: &sesshu_domain::Series, n: u8| {
@@ -453,7 +454,7 @@ pub async fn reservations_csv(
     ];
     let export = CsvExport {
         action: sesshu_domain::AuditAction::ExportReservations,
-        objects: vec![format!("institution:{institution}")],
+        objects: vec![AuditObject::Institution(institution)],
         stem: format!(
             "reservations_{}_{}",
             code.as_str(),
@@ -468,7 +469,7 @@ pub async fn reservations_csv(
 struct CsvExport {
     /// The audit action, e.g. `export.recipients`.
     action: sesshu_domain::AuditAction,
-    objects: Vec<String>,
+    objects: Vec<AuditObject>,
     /// The file name without `_sjis.csv` / `.csv`.
     stem: String,
     /// The same download in UTF-8, offered when CP932 cannot hold a cell.
@@ -523,7 +524,7 @@ async fn audit_export(
     state: &OfficeState,
     staff: &Staff,
     action: sesshu_domain::AuditAction,
-    objects: Vec<String>,
+    objects: Vec<AuditObject>,
     detail: String,
 ) -> Result<(), OfficeError> {
     let entry = staff.audit(state.clock().now(), action, objects, detail);
@@ -631,7 +632,7 @@ pub async fn prefecture_csv(
         &people.iter().collect::<Vec<_>>(),
         &[Field::NameKanji, Field::NameKana, Field::NameRoman],
         "prefecture list export",
-        vec![format!("period:{from}..{to}")],
+        vec![AuditObject::Period(from, to)],
     )
     .await?;
     let columns = &state.config().prefecture.columns;
@@ -697,7 +698,7 @@ pub async fn prefecture_csv(
     let header: Vec<&str> = columns.iter().map(|c| c.header.as_str()).collect();
     let export = CsvExport {
         action: sesshu_domain::AuditAction::ExportPrefecture,
-        objects: vec![format!("period:{from}..{to}")],
+        objects: vec![AuditObject::Period(from, to)],
         stem: format!("prefecture_{from}_{to}"),
         utf8: format!("/lists/prefecture.csv?from={from}&to={to}"),
     };

@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sesshu_auth::LoginError;
+use sesshu_domain::AuditObject;
 use sesshu_domain::{Language, LoginMethod, StaffDirectory};
 use sesshu_http::CsrfForm;
 use tower_sessions::Session;
@@ -169,7 +170,7 @@ pub async fn submit(
         &peer,
         now,
         sesshu_domain::AuditAction::OfficeLogin,
-        vec![account.actor()],
+        vec![AuditObject::Admin(account.id)],
         format!("directory {}", directory.key()),
     );
     state.store().admin_signed_in(account.id, &entry).await?;

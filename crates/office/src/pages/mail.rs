@@ -14,6 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use sesshu_domain::AuditObject;
 use sesshu_domain::{DoseNumber, Duty, Language, MailJobId, MailKind, MailState, Scope};
 use sesshu_http::CsrfForm;
 use sesshu_store::{MailJob, MailQuery};
@@ -161,7 +162,7 @@ pub async fn resend(
     let entry = staff.audit(
         state.clock().now(),
         sesshu_domain::AuditAction::MailResend,
-        vec![format!("mail:{}", job.id), format!("series:{}", job.series)],
+        vec![AuditObject::Mail(job.id), AuditObject::Series(job.series)],
         format!("{} after {} tries", job.kind, job.attempts),
     );
     let done = if state.store().resend_mail(job.id, &entry).await? {
@@ -248,7 +249,7 @@ pub async fn outbox_file(
     let entry = staff.audit(
         state.clock().now(),
         sesshu_domain::AuditAction::PersonalView,
-        vec![format!("outbox:{name}")],
+        vec![AuditObject::Outbox(name.clone())],
         "outbox mail: to",
     );
     state.store().audit(&entry).await?;

@@ -15,6 +15,7 @@ use axum::extract::{Query, Request, State};
 use axum::response::Response;
 use serde::Deserialize;
 use sesshu_auth::roster::{self as rules, MissingMembers, Plan};
+use sesshu_domain::AuditObject;
 use sesshu_domain::{Duty, Institution, InstitutionId, Scope};
 use sesshu_http::CsrfForm;
 use sesshu_operations::roster::{self, RosterFailure};
@@ -236,7 +237,7 @@ async fn plan(
     let entry = staff.audit(
         state.clock().now(),
         sesshu_domain::AuditAction::PersonalView,
-        vec![format!("institution:{}", institution.id)],
+        vec![AuditObject::Institution(institution.id)],
         "member roster compared with an upload",
     );
     state.store().audit(&entry).await?;
@@ -325,7 +326,7 @@ pub async fn apply(
         plan.disable.len(),
         plan.remove.len()
     );
-    let objects = vec![format!("institution:{}", institution.code)];
+    let objects = vec![AuditObject::InstitutionCode(institution.code.clone())];
     let written = roster::apply(
         state.store(),
         institution.id,

@@ -10,6 +10,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use sesshu_domain::AuditObject;
 use sesshu_domain::{Catalog, Duty, InstitutionId, Person, ReservationNumber, Scope, Series};
 use sesshu_http::CsrfForm;
 use sesshu_vault::Field;
@@ -210,7 +211,7 @@ async fn found_rows(
                 Field::Mail,
             ],
             "reservation search by name",
-            vec!["reservations:search".into()],
+            vec![AuditObject::ReservationSearch],
         )
         .await?;
         let wanted = fold(name);
@@ -454,8 +455,8 @@ pub async fn cancel(
         state.clock().now(),
         sesshu_domain::AuditAction::ReservationCancel,
         vec![
-            format!("series:{}", series.id),
-            format!("institution:{}", person.institution),
+            AuditObject::Series(series.id),
+            AuditObject::Institution(person.institution),
         ],
         format!("reason: {reason}"),
     );
@@ -571,9 +572,9 @@ pub async fn move_series(
         state.clock().now(),
         sesshu_domain::AuditAction::ReservationMove,
         vec![
-            format!("series:{}", series.id),
-            format!("slot:{slot}"),
-            format!("institution:{}", person.institution),
+            AuditObject::Series(series.id),
+            AuditObject::Slot(sesshu_domain::SlotId(slot)),
+            AuditObject::Institution(person.institution),
         ],
         format!("reason: {reason}"),
     );

@@ -12,6 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use sesshu_domain::AuditObject;
 use sesshu_domain::{Clock, InstitutionCode, LoginMethod, StaffDirectory, SystemClock};
 use sesshu_saml::SamlError;
 use tower_sessions::Session;
@@ -94,7 +95,7 @@ pub async fn acs(
         &peer,
         now,
         sesshu_domain::AuditAction::OfficeLogin,
-        vec![account.actor()],
+        vec![AuditObject::Admin(account.id)],
         format!("directory {} (GakuNin)", directory.key()),
     );
     store.admin_signed_in(account.id, &entry).await?;

@@ -12,6 +12,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
 use serde::Deserialize;
+use sesshu_domain::AuditObject;
 use sesshu_domain::slot_plan::{PlannedSlot, SlotPlan};
 use sesshu_domain::{
     Catalog, DoseNumber, Duty, InstitutionId, LaneId, Scope, SlotEligibility, TOKYO, UserType,
@@ -502,8 +503,8 @@ pub async fn create(
         state.clock().now(),
         sesshu_domain::AuditAction::SlotsCreate,
         vec![
-            format!("venue:{}", parsed.venue),
-            format!("vaccine:{}", parsed.plan.vaccine),
+            AuditObject::Venue(parsed.venue),
+            AuditObject::Vaccine(parsed.plan.vaccine),
         ],
         format!(
             "{} slots, dose {}, {}..{}, capacity {}",
@@ -846,7 +847,7 @@ pub async fn day_quotas(
     let entry = staff.audit(
         state.clock().now(),
         sesshu_domain::AuditAction::SlotsDayQuotas,
-        vec![format!("venue:{venue}")],
+        vec![AuditObject::Venue(venue)],
         format!(
             "{day}: {}",
             quotas
@@ -886,7 +887,7 @@ pub async fn delete(
     let entry = staff.audit(
         state.clock().now(),
         sesshu_domain::AuditAction::SlotDelete,
-        vec![format!("slot:{}", slot.id), format!("venue:{}", slot.venue)],
+        vec![AuditObject::Slot(slot.id), AuditObject::Venue(slot.venue)],
         format!(
             "{}, dose {}, capacity {}",
             t.time(slot.starts_at),
@@ -1058,9 +1059,9 @@ pub async fn move_people(
             state.clock().now(),
             sesshu_domain::AuditAction::ReservationMove,
             vec![
-                format!("series:{}", series.id),
-                format!("slot:{target}"),
-                format!("institution:{}", person.institution),
+                AuditObject::Series(series.id),
+                AuditObject::Slot(target),
+                AuditObject::Institution(person.institution),
             ],
             format!("reason: slot {} emptied: {reason}", slot.id),
         );

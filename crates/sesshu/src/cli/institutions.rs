@@ -4,6 +4,7 @@
 use super::context::Context;
 use anyhow::Context as _;
 use clap::Subcommand;
+use sesshu_domain::AuditObject;
 use sesshu_operations::master;
 use std::path::PathBuf;
 
@@ -67,7 +68,7 @@ pub async fn run(command: InstitutionsCommand) -> anyhow::Result<()> {
             let entry = sesshu::audit::command_entry(
                 sesshu_domain::AuditAction::InstitutionsImport,
                 all.iter()
-                    .map(|new| format!("institution:{}", new.code))
+                    .map(|new| AuditObject::InstitutionCode(new.code.clone()))
                     .collect(),
                 format!("{created} created, {} updated", all.len() - created),
             );

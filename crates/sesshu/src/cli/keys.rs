@@ -3,6 +3,7 @@
 use super::context::Context;
 use anyhow::Context as _;
 use clap::Subcommand;
+use sesshu_domain::AuditObject;
 use sesshu_domain::{Clock, SystemClock};
 use std::path::{Path, PathBuf};
 
@@ -75,7 +76,10 @@ async fn rotate(from: &Path, config: Option<PathBuf>) -> anyhow::Result<()> {
     sesshu::audit::record_command(
         &store,
         sesshu_domain::AuditAction::KeysRotate,
-        vec![format!("key:{}", old.id()), format!("key:{}", new.id())],
+        vec![
+            AuditObject::Key(old.id().to_string()),
+            AuditObject::Key(new.id().to_string()),
+        ],
         format!("{} re-sealed", done.resealed),
     )
     .await?;

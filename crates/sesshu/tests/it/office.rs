@@ -516,7 +516,7 @@ on_both_databases! {
         assert_eq!(views.len(), 1, "{views:?}");
         assert!(views[0].actor.starts_with("admin:"));
         assert_eq!(views[0].role, "operator");
-        assert!(views[0].objects.iter().any(|o| o.starts_with("person:")), "{views:?}");
+        assert!(views[0].objects.iter().any(|o| matches!(o, sesshu_domain::AuditObject::Person(_))), "{views:?}");
         assert!(views[0].origin.contains("cert:"), "where from: {:?}", views[0].origin);
         let logins = audited(&app, "office.login").await;
         assert_eq!(logins.len(), 1, "the login is audited too");

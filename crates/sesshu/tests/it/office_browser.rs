@@ -168,7 +168,9 @@ async fn the_audit_trail_holds_the_journey(app: &TestApp, accounts: &Accounts) {
             "the mail was opened: {view:?}"
         );
         assert!(
-            view.objects.iter().any(|o| o.starts_with("person:")),
+            view.objects
+                .iter()
+                .any(|o| matches!(o, sesshu_domain::AuditObject::Person(_))),
             "{view:?}"
         );
         assert_eq!(view.origin, origin);

@@ -214,7 +214,7 @@ on_both_databases! {
 
         struct Tester;
         impl sesshu_core::fixes::FixAuditor for Tester {
-            fn entry(&self, action: sesshu_domain::AuditAction, objects: Vec<String>, detail: String) -> sesshu_domain::AuditEntry {
+            fn entry(&self, action: sesshu_domain::AuditAction, objects: Vec<sesshu_domain::AuditObject>, detail: String) -> sesshu_domain::AuditEntry {
                 sesshu_domain::AuditEntry {
                     at: crate::helpers::start_of_tests(),
                     actor: "test".into(),

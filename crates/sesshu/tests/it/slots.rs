@@ -163,7 +163,7 @@ on_both_databases! {
         let entries: Vec<_> = app.store.audit_records(0, 100).await.unwrap().into_iter()
             .filter(|r| r.entry.action == "slot.delete").collect();
         assert_eq!(entries.len(), 1, "only the deletion made");
-        assert_eq!(entries[0].entry.objects[0], format!("slot:{empty}"));
+        assert_eq!(entries[0].entry.objects[0], sesshu_domain::AuditObject::Slot(empty));
     }
 
     async fn deleting_a_slot_while_people_book_it_leaves_no_reservation_without_its_slot(app) {

@@ -5,6 +5,10 @@
 //! Personal data never goes into an entry: objects are internal ids and
 //! codes (`person:12`, `institution:aoba`), details are counts.
 
+mod object;
+
+pub use object::AuditObject;
+
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -135,7 +139,7 @@ pub struct AuditEntry {
     /// What (stored as its code, e.g. `members.import`).
     pub action: AuditAction,
     /// Which objects, by id or code.
-    pub objects: Vec<String>,
+    pub objects: Vec<AuditObject>,
     /// A non-personal summary (counts).
     pub detail: String,
     /// Where from: an address, or `local`.
@@ -167,7 +171,7 @@ pub fn chain_hash(prev: &str, seq: i64, e: &AuditEntry) -> String {
     put(e.action.code().as_bytes());
     put(&(e.objects.len() as u64).to_be_bytes());
     for object in &e.objects {
-        put(object.as_bytes());
+        put(object.to_string().as_bytes());
     }
     put(e.detail.as_bytes());
     put(e.origin.as_bytes());
@@ -235,7 +239,9 @@ mod tests {
             actor: "admin:1".into(),
             role: "operator".into(),
             action,
-            objects: vec!["institution:aoba".into()],
+            objects: vec![AuditObject::InstitutionCode(
+                crate::InstitutionCode::parse("aoba").unwrap(),
+            )],
             detail: String::new(),
             origin: "192.0.2.1".into(),
         }
@@ -293,7 +299,10 @@ mod tests {
             AuditAction::CheckIn,
         ]);
         let mut altered = c.clone();
-        altered[1].entry.objects.push("person:9".into());
+        altered[1]
+            .entry
+            .objects
+            .push(AuditObject::Person(crate::PersonId(9)));
         assert_eq!(verify(&altered, head(&c)).unwrap_err().seq, 2);
 
         let mut removed = c.clone();
