@@ -49,6 +49,8 @@ impl From<sesshu_operations::OperationError> for OfficeError {
     fn from(e: sesshu_operations::OperationError) -> Self {
         match e {
             sesshu_operations::OperationError::Denied(d) => d.into(),
+            sesshu_operations::OperationError::NotFound => OfficeError::NotFound,
+            sesshu_operations::OperationError::Unopenable => OfficeError::Internal,
             sesshu_operations::OperationError::Store(e) => e.into(),
         }
     }

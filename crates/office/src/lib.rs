@@ -15,7 +15,6 @@ pub mod behind_proxy;
 mod error;
 pub mod i18n;
 mod pages;
-mod personal;
 pub mod signed_in;
 mod state;
 pub mod tls;

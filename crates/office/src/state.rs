@@ -2,6 +2,7 @@
 
 use sesshu_auth::{PasswordPolicy, StaffLogins};
 use sesshu_domain::Clock;
+use sesshu_operations::Operations;
 use sesshu_store::DynStore;
 use sesshu_vault_open::Keyring;
 use std::sync::Arc;
@@ -45,6 +46,7 @@ struct Inner {
     saml: Option<Arc<sesshu_saml::SamlSp>>,
     store: DynStore,
     clock: Arc<dyn Clock>,
+    operations: Operations,
     /// The private keys: the only place personal data is opened.
     keys: Keyring,
     logins: StaffLogins,
@@ -64,6 +66,7 @@ impl OfficeState {
         Self(Arc::new(Inner {
             #[cfg(feature = "saml")]
             saml: None,
+            operations: Operations::new(store.clone(), clock.clone()),
             store,
             clock,
             keys,
@@ -89,6 +92,11 @@ impl OfficeState {
 
     pub fn store(&self) -> &DynStore {
         &self.0.store
+    }
+
+    /// The back office's use cases: how handlers read and change anything.
+    pub fn operations(&self) -> &Operations {
+        &self.0.operations
     }
 
     pub fn clock(&self) -> &dyn Clock {

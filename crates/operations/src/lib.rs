@@ -22,12 +22,15 @@
 //! `cargo metadata`).
 
 mod actor;
+mod context;
 mod error;
 pub mod export;
 pub mod master;
+pub mod personal;
 pub mod prefecture;
 pub mod roster;
 pub mod slots;
 
 pub use actor::Actor;
+pub use context::Operations;
 pub use error::OperationError;

@@ -1,19 +1,17 @@
 //! The office's changes to slots.
 
-use crate::{Actor, OperationError};
-use chrono::{DateTime, Utc};
+use crate::{Actor, OperationError, Operations};
 use sesshu_domain::AuditObject;
 use sesshu_domain::{AuditAction, Duty, Scope, SlotId};
-use sesshu_store::{DynStore, SlotChange, SlotChanged};
+use sesshu_store::{SlotChange, SlotChanged};
 
 /// Changes a slot's capacity, closing, eligibility and quotas, with its
 /// audit entry, in one transaction. The store refuses a capacity below the
 /// places booked, closing a slot people hold, and a quota below what an
 /// institution's people already hold: the outcome says which.
 pub async fn change_slot(
-    store: &DynStore,
+    ops: &Operations,
     actor: &Actor,
-    at: DateTime<Utc>,
     slot: SlotId,
     change: &SlotChange,
 ) -> Result<SlotChanged, OperationError> {
@@ -32,22 +30,22 @@ pub async fn change_slot(
         quotas.join(" ")
     );
     let entry = actor.entry(
-        at,
+        ops.now(),
         AuditAction::SlotChange,
         vec![AuditObject::Slot(slot)],
         detail,
     );
-    Ok(store.change_slot(slot, change, &entry).await?)
+    Ok(ops.store().change_slot(slot, change, &entry).await?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
     use sesshu_domain::{Denied, InstitutionId, Role, SlotEligibility};
     use std::sync::Arc;
 
-    async fn empty_store(name: &str) -> DynStore {
+    async fn empty_office(name: &str) -> Operations {
         let path = std::env::temp_dir().join(format!(
             "sesshu-operations-{}-{name}.sqlite",
             std::process::id()
@@ -57,12 +55,16 @@ mod tests {
             .await
             .unwrap();
         store.migrate().await.unwrap();
-        Arc::new(store)
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        Operations::new(
+            Arc::new(store),
+            Arc::new(sesshu_domain::ManualClock::new(at)),
+        )
     }
 
     #[tokio::test]
     async fn an_institutions_staff_may_not_change_a_slot_and_nothing_is_audited() {
-        let store = empty_store("refused").await;
+        let ops = empty_office("refused").await;
         let actor = Actor {
             name: "admin:7".into(),
             role: Role::InstitutionStaff {
@@ -76,12 +78,11 @@ mod tests {
             closed: false,
             eligibility: SlotEligibility::default(),
         };
-        let at = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
-        let refused = change_slot(&store, &actor, at, SlotId(1), &change).await;
+        let refused = change_slot(&ops, &actor, SlotId(1), &change).await;
         assert!(
             matches!(refused, Err(OperationError::Denied(Denied::Forbidden))),
             "{refused:?}"
         );
-        assert_eq!(store.audit_head().await.unwrap(), None);
+        assert_eq!(ops.store().audit_head().await.unwrap(), None);
     }
 }

@@ -5,7 +5,6 @@ use super::reservations::{DoseRow, dose_rows, find};
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
-use crate::personal;
 use crate::signed_in::Staff;
 use crate::state::OfficeState;
 use askama::Template;
@@ -15,6 +14,7 @@ use serde::Deserialize;
 use sesshu_domain::AuditObject;
 use sesshu_domain::{Dose, Duty, Person, ReservationNumber, Scope, Series, SeriesState, tokyo_day};
 use sesshu_http::CsrfForm;
+use sesshu_operations::personal;
 use sesshu_store::CheckedIn;
 use sesshu_vault::Field;
 
@@ -125,8 +125,9 @@ pub async fn show(
         .filter(|_| series.state == SeriesState::Booked && already.is_none())
         .map(|d| d.number.get());
     let opened = personal::open(
-        &state,
-        &staff,
+        state.operations(),
+        state.keys(),
+        &staff.actor(),
         &person,
         &series,
         &[Field::NameKanji, Field::NameKana],

@@ -7,7 +7,6 @@
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
-use crate::personal;
 use crate::signed_in::Staff;
 use crate::state::OfficeState;
 use askama::Template;
@@ -20,6 +19,7 @@ use serde::Deserialize;
 use sesshu_domain::AuditObject;
 use sesshu_domain::{Duty, LaneId, Scope, VenueId, day_start, tokyo_day};
 use sesshu_operations::export::{self, Encoding};
+use sesshu_operations::personal;
 use sesshu_vault::Field;
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -134,8 +134,9 @@ async fn recipients(
         );
     }
     let opened = personal::open_list(
-        state,
-        staff,
+        state.operations(),
+        state.keys(),
+        &staff.actor(),
         &people.iter().collect::<Vec<_>>(),
         &[Field::NameKanji, Field::NameKana],
         purpose,
@@ -390,8 +391,9 @@ pub async fn reservations_csv(
         );
     }
     let opened = personal::open_list(
-        &state,
-        &staff,
+        state.operations(),
+        state.keys(),
+        &staff.actor(),
         &people.iter().collect::<Vec<_>>(),
         &[Field::NameKanji, Field::NameKana],
         "reservation list export",
@@ -627,8 +629,9 @@ pub async fn prefecture_csv(
         people.push(person);
     }
     let opened = personal::open_list(
-        &state,
-        &staff,
+        state.operations(),
+        state.keys(),
+        &staff.actor(),
         &people.iter().collect::<Vec<_>>(),
         &[Field::NameKanji, Field::NameKana, Field::NameRoman],
         "prefecture list export",

@@ -4,7 +4,6 @@
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
-use crate::personal::{self, Opened};
 use crate::state::OfficeState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -13,6 +12,7 @@ use serde::Deserialize;
 use sesshu_domain::AuditObject;
 use sesshu_domain::{Catalog, Duty, InstitutionId, Person, ReservationNumber, Scope, Series};
 use sesshu_http::CsrfForm;
+use sesshu_operations::personal::{self, Opened};
 use sesshu_vault::Field;
 
 /// A reservation found by a search.
@@ -201,8 +201,9 @@ async fn found_rows(
             .map(|(p, _)| p)
             .collect();
         let opened = personal::open_list(
-            state,
-            staff,
+            state.operations(),
+            state.keys(),
+            &staff.actor(),
             &candidates,
             &[
                 Field::NameKanji,
@@ -392,8 +393,16 @@ pub async fn show(
         .await?
         .ok_or(OfficeError::NotFound)?;
     let doses = dose_rows(&state, t, &catalog, &series).await?;
-    let Opened { login, fields } =
-        personal::open(&state, &staff, &person, &series, &Field::ALL, "reservation").await?;
+    let Opened { login, fields } = personal::open(
+        state.operations(),
+        state.keys(),
+        &staff.actor(),
+        &person,
+        &series,
+        &Field::ALL,
+        "reservation",
+    )
+    .await?;
     html(ReservationPage {
         number: series.number.to_string(),
         state: t.state(series.state),

@@ -966,14 +966,9 @@ pub async fn update(
                 .collect(),
         },
     };
-    let outcome = sesshu_operations::slots::change_slot(
-        state.store(),
-        &staff.actor(),
-        state.clock().now(),
-        slot,
-        &change,
-    )
-    .await?;
+    let outcome =
+        sesshu_operations::slots::change_slot(state.operations(), &staff.actor(), slot, &change)
+            .await?;
     match outcome {
         sesshu_store::SlotChanged::Done => {
             Ok(Redirect::to(&format!("/slots/{slot}?done=1")).into_response())

@@ -1,12 +1,12 @@
 //! Opening a person's personal data: the one place the office does it, and
 //! always with its audit entry written first (no entry, nothing shown).
+//! The caller passes the private keys, so that each call site shows that it
+//! opens personal data.
 
-use crate::error::OfficeError;
-use crate::signed_in::Staff;
-use crate::state::OfficeState;
-use sesshu_domain::AuditObject;
-use sesshu_domain::{Person, Series, Subject};
+use crate::{Actor, OperationError, Operations};
+use sesshu_domain::{AuditAction, AuditObject, Person, Series, Subject};
 use sesshu_vault::{Field, Owner};
+use sesshu_vault_open::Keyring;
 use std::collections::BTreeMap;
 
 /// What the office shows of a person. Never logged, never in a URL.
@@ -29,23 +29,24 @@ impl Opened {
     }
 }
 
-/// Opens `wanted` fields of `person` for `staff`, after auditing it as
+/// Opens `wanted` fields of `person` for `actor`, after auditing it as
 /// `personal.view` with `purpose` (e.g. `reservation`, `check-in`).
 pub async fn open(
-    state: &OfficeState,
-    staff: &Staff,
+    ops: &Operations,
+    keys: &Keyring,
+    actor: &Actor,
     person: &Person,
     series: &Series,
     wanted: &[Field],
     purpose: &str,
-) -> Result<Opened, OfficeError> {
-    let login = state
+) -> Result<Opened, OperationError> {
+    let login = ops
         .store()
         .person_subject(person.id)
         .await?
-        .ok_or(OfficeError::NotFound)?;
+        .ok_or(OperationError::NotFound)?;
     let owner = Owner::login(person.institution.0, login.as_str());
-    let sealed = state.store().personal_data(&owner).await?;
+    let sealed = ops.store().personal_data(&owner).await?;
     let present: Vec<Field> = sealed
         .iter()
         .map(|(field, _)| *field)
@@ -56,9 +57,9 @@ pub async fn open(
         .map(|f| f.as_str())
         .collect::<Vec<_>>()
         .join(",");
-    let entry = staff.audit(
-        state.clock().now(),
-        sesshu_domain::AuditAction::PersonalView,
+    let entry = actor.entry(
+        ops.now(),
+        AuditAction::PersonalView,
         vec![
             AuditObject::Person(person.id),
             AuditObject::Series(series.id),
@@ -66,17 +67,17 @@ pub async fn open(
         ],
         format!("{purpose}: login,{fields_named}"),
     );
-    state.store().audit(&entry).await?;
+    ops.store().audit(&entry).await?;
     let mut fields = BTreeMap::new();
     for (field, value) in sealed.iter().filter(|(f, _)| present.contains(f)) {
-        match state.keys().open(&owner, *field, value) {
+        match keys.open(&owner, *field, value) {
             Ok(plain) => {
                 fields.insert(*field, plain);
             }
             Err(e) => {
                 // Which field and key, never the owner or the value.
                 tracing::error!(field = field.as_str(), key = %value.key_id, error = %e, "personal data does not open");
-                return Err(OfficeError::Internal);
+                return Err(OperationError::Unopenable);
             }
         }
     }
@@ -88,35 +89,36 @@ pub async fn open(
 /// (`objects`) and how many people it shows, written before anything is
 /// opened. A person whose data does not open is listed without it.
 pub async fn open_list(
-    state: &OfficeState,
-    staff: &Staff,
+    ops: &Operations,
+    keys: &Keyring,
+    actor: &Actor,
     people: &[&Person],
     wanted: &[Field],
     purpose: &str,
     objects: Vec<AuditObject>,
-) -> Result<Vec<BTreeMap<Field, String>>, OfficeError> {
+) -> Result<Vec<BTreeMap<Field, String>>, OperationError> {
     let fields_named = wanted
         .iter()
         .map(|f| f.as_str())
         .collect::<Vec<_>>()
         .join(",");
-    let entry = staff.audit(
-        state.clock().now(),
-        sesshu_domain::AuditAction::PersonalView,
+    let entry = actor.entry(
+        ops.now(),
+        AuditAction::PersonalView,
         objects,
         format!("{purpose}: {} people: {fields_named}", people.len()),
     );
-    state.store().audit(&entry).await?;
+    ops.store().audit(&entry).await?;
     let mut all = Vec::with_capacity(people.len());
     for person in people {
         let mut fields = BTreeMap::new();
-        if let Some(login) = state.store().person_subject(person.id).await? {
+        if let Some(login) = ops.store().person_subject(person.id).await? {
             let owner = Owner::login(person.institution.0, login.as_str());
-            for (field, value) in state.store().personal_data(&owner).await? {
+            for (field, value) in ops.store().personal_data(&owner).await? {
                 if !wanted.contains(&field) {
                     continue;
                 }
-                match state.keys().open(&owner, field, &value) {
+                match keys.open(&owner, field, &value) {
                     Ok(plain) => {
                         fields.insert(field, plain);
                     }
