@@ -28,6 +28,7 @@ pub mod export;
 pub mod master;
 pub mod personal;
 pub mod prefecture;
+pub mod reference;
 pub mod roster;
 pub mod slots;
 

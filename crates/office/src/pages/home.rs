@@ -7,7 +7,8 @@ use crate::state::OfficeState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use sesshu_domain::{Duty, Language, Role, Scope};
+use sesshu_domain::Role;
+use sesshu_operations::reference;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -26,27 +27,12 @@ pub async fn home(
     if matches!(staff.account.role, Role::VenueStaff { .. }) {
         return Ok(Redirect::to("/checkin").into_response());
     }
-    staff.may(Duty::Overview, Scope::Any)?;
     let t = frame.t;
-    let institution = staff.account.role.institution();
-    let scope = match institution {
+    let (institution, c) = reference::overview(state.operations(), &staff.actor()).await?;
+    let scope = match &institution {
         None => t.scope_all.to_owned(),
-        Some(id) => {
-            let institution = state
-                .store()
-                .institution(id)
-                .await?
-                .ok_or(OfficeError::NotFound)?;
-            match t.lang {
-                Language::Ja => institution.name_ja,
-                Language::En => institution.name_en,
-            }
-        }
+        Some(institution) => institution.name(t.lang).to_owned(),
     };
-    let c = state
-        .store()
-        .office_counts(institution, state.clock().now())
-        .await?;
     let mut counts = vec![
         (t.count_members, c.members),
         (t.count_persons, c.persons),

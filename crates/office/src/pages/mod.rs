@@ -180,13 +180,10 @@ async fn institutions_for(
     staff: &Staff,
     duty: Duty,
 ) -> Result<Vec<sesshu_domain::Institution>, OfficeError> {
-    Ok(state
-        .store()
-        .institutions()
-        .await?
-        .into_iter()
-        .filter(|i| staff.may(duty, Scope::Institution(i.id)).is_ok())
-        .collect())
+    Ok(
+        sesshu_operations::reference::institutions_for(state.operations(), &staff.actor(), duty)
+            .await?,
+    )
 }
 
 /// A link of the menu.
