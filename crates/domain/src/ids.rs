@@ -16,6 +16,19 @@ macro_rules! id {
                 self.0.fmt(f)
             }
         }
+
+        /// The id written in decimal, as in a path or a form (`/slots/12`);
+        /// no sign, no padding.
+        impl std::str::FromStr for $name {
+            type Err = $crate::ParseError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                if s.is_empty() || s.len() > 18 || !s.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err($crate::ParseError::new("id", "not a decimal number"));
+                }
+                s.parse().map($name).map_err(|_| $crate::ParseError::new("id", "out of range"))
+            }
+        }
     };
 }
 pub(crate) use id;
@@ -48,3 +61,16 @@ id!(
     /// A reservation series (the doses booked together).
     SeriesId
 );
+
+#[cfg(test)]
+mod tests {
+    use super::SlotId;
+
+    #[test]
+    fn an_id_reads_from_its_decimal_text_only() {
+        assert_eq!("12".parse::<SlotId>(), Ok(SlotId(12)));
+        for bad in ["", "-1", "+1", "1e3", "abc", " 1", "1234567890123456789"] {
+            assert!(bad.parse::<SlotId>().is_err(), "{bad:?}");
+        }
+    }
+}

@@ -249,3 +249,11 @@ mod tests {
         assert!(DepartmentCode::parse("med;drop").is_err());
     }
 }
+
+impl std::str::FromStr for InstitutionCode {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        Self::parse(s)
+    }
+}

@@ -200,3 +200,11 @@ mod tests {
         }
     }
 }
+
+impl std::str::FromStr for ReservationNumber {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        Self::parse(s)
+    }
+}

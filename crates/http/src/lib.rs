@@ -6,16 +6,21 @@
 //! - [`origin`]: whether a state-changing request comes from our own site;
 //! - [`lang`]: which language to answer in;
 //! - [`page`]: rendering a page, the error page, answering a store failure;
-//! - [`harden`]: the security headers of every response.
+//! - [`harden`]: the security headers of every response;
+//! - [`saml`] (feature `saml`): setting a state's GakuNin service provider.
 
 pub mod csrf;
 pub mod harden;
 pub mod lang;
 pub mod origin;
 pub mod page;
+#[cfg(feature = "saml")]
+pub mod saml;
 pub mod sessions;
 
 pub use csrf::{CsrfForm, CsrfRefusal, CsrfToken, CsrfUpload};
+#[cfg(feature = "saml")]
+pub use saml::WithSaml;
 pub use sessions::DbSessionStore;
 
 use axum::extract::MatchedPath;

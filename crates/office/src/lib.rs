@@ -15,6 +15,7 @@ pub mod behind_proxy;
 mod error;
 pub mod i18n;
 mod pages;
+mod path;
 pub mod signed_in;
 mod state;
 pub mod tls;
@@ -22,6 +23,8 @@ pub mod tls;
 pub use error::OfficeError;
 pub use pages::routes;
 pub use state::{OfficeConfig, OfficeMail, OfficeState};
+#[cfg(feature = "saml")]
+pub use sesshu_http::WithSaml;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -76,15 +76,6 @@ impl OfficeState {
         }))
     }
 
-    /// The same state with GakuNin login: `sp` is the office's own service
-    /// provider (its entity ID and ACS are on the office's origin).
-    #[cfg(feature = "saml")]
-    pub fn with_saml(self, sp: sesshu_saml::SamlSp) -> Self {
-        let mut inner = self.0;
-        Arc::make_mut(&mut inner).saml = Some(Arc::new(sp));
-        Self(inner)
-    }
-
     #[cfg(feature = "saml")]
     pub fn saml(&self) -> Option<&sesshu_saml::SamlSp> {
         self.0.saml.as_deref()
@@ -122,5 +113,13 @@ impl OfficeState {
 
     pub fn config(&self) -> &OfficeConfig {
         &self.0.config
+    }
+}
+
+/// GakuNin login through the listener's own service provider (its entity ID and ACS are on the office's origin).
+#[cfg(feature = "saml")]
+impl sesshu_http::WithSaml for OfficeState {
+    fn sp_mut(&mut self) -> &mut Option<Arc<sesshu_saml::SamlSp>> {
+        &mut Arc::make_mut(&mut self.0).saml
     }
 }

@@ -22,6 +22,8 @@ mod state;
 pub use api::ApiDoc;
 pub use sesshu_http::DbSessionStore;
 pub use state::{AppState, WebConfig};
+#[cfg(feature = "saml")]
+pub use sesshu_http::WithSaml;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

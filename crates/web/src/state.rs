@@ -57,14 +57,6 @@ impl AppState {
         }))
     }
 
-    /// The same state with a SAML service provider.
-    #[cfg(feature = "saml")]
-    pub fn with_saml(self, sp: sesshu_saml::SamlSp) -> Self {
-        let mut inner = self.0;
-        Arc::make_mut(&mut inner).saml = Some(Arc::new(sp));
-        Self(inner)
-    }
-
     #[cfg(feature = "saml")]
     pub fn saml(&self) -> Option<&sesshu_saml::SamlSp> {
         self.0.saml.as_deref()
@@ -88,5 +80,13 @@ impl AppState {
 
     pub fn config(&self) -> &WebConfig {
         &self.0.config
+    }
+}
+
+/// GakuNin login through the listener's own service provider (its entity ID and ACS are on the public origin).
+#[cfg(feature = "saml")]
+impl sesshu_http::WithSaml for AppState {
+    fn sp_mut(&mut self) -> &mut Option<Arc<sesshu_saml::SamlSp>> {
+        &mut Arc::make_mut(&mut self.0).saml
     }
 }
