@@ -230,6 +230,14 @@ impl Institution {
     }
 }
 
+impl std::str::FromStr for InstitutionCode {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        Self::parse(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,13 +255,5 @@ mod tests {
     fn department_codes_refuse_punctuation() {
         assert!(DepartmentCode::parse("med_2").is_ok());
         assert!(DepartmentCode::parse("med;drop").is_err());
-    }
-}
-
-impl std::str::FromStr for InstitutionCode {
-    type Err = ParseError;
-
-    fn from_str(s: &str) -> Result<Self, ParseError> {
-        Self::parse(s)
     }
 }

@@ -168,6 +168,14 @@ impl Series {
     }
 }
 
+impl std::str::FromStr for ReservationNumber {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        Self::parse(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,13 +206,5 @@ mod tests {
         ] {
             assert!(ReservationNumber::parse(bad).is_err(), "{bad:?} accepted");
         }
-    }
-}
-
-impl std::str::FromStr for ReservationNumber {
-    type Err = ParseError;
-
-    fn from_str(s: &str) -> Result<Self, ParseError> {
-        Self::parse(s)
     }
 }

@@ -22,9 +22,9 @@ pub mod tls;
 
 pub use error::OfficeError;
 pub use pages::routes;
-pub use state::{OfficeConfig, OfficeMail, OfficeState};
 #[cfg(feature = "saml")]
 pub use sesshu_http::WithSaml;
+pub use state::{OfficeConfig, OfficeMail, OfficeState};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

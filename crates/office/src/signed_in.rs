@@ -18,7 +18,8 @@ const ADMIN_KEY: &str = "admin";
 const CERTIFICATE_KEY: &str = "certificate";
 
 /// The signed-in administrator. The account is read again on every
-/// request, so a disabled account or a changed role takes effect at once.
+/// request (`sesshu_operations::sign_in::current_account`), so a disabled
+/// account or a changed role takes effect at once.
 #[derive(Clone, Debug)]
 pub struct Staff {
     pub account: AdminAccount,
@@ -39,7 +40,8 @@ impl Staff {
         actor(&self.account, &self.peer)
     }
 
-    /// An audit entry for something this administrator does.
+    /// An audit entry for something this administrator does (pages that
+    /// still write their own; an operation builds it from [`Staff::actor`]).
     pub fn audit(
         &self,
         at: DateTime<Utc>,
@@ -47,19 +49,8 @@ impl Staff {
         objects: Vec<AuditObject>,
         detail: impl Into<String>,
     ) -> AuditEntry {
-        audit_entry(&self.account, &self.peer, at, action, objects, detail)
+        self.actor().entry(at, action, objects, detail)
     }
-}
-
-pub fn audit_entry(
-    account: &AdminAccount,
-    peer: &Peer,
-    at: DateTime<Utc>,
-    action: AuditAction,
-    objects: Vec<AuditObject>,
-    detail: impl Into<String>,
-) -> AuditEntry {
-    actor(account, peer).entry(at, action, objects, detail)
 }
 
 /// The account on its connection, as the operations and the audit trail
@@ -119,9 +110,9 @@ impl FromRequestParts<OfficeState> for Staff {
             let _ = session.flush().await;
             return Err(OfficeError::Unauthenticated);
         }
-        match state.store().admin(id).await? {
-            Some(account) if !account.disabled => Ok(Staff { account, peer }),
-            _ => {
+        match sesshu_operations::sign_in::current_account(state.operations(), id).await? {
+            Some(account) => Ok(Staff { account, peer }),
+            None => {
                 let _ = session.flush().await;
                 Err(OfficeError::Unauthenticated)
             }

@@ -21,15 +21,25 @@
 //! public process (`sesshu-web`) must not depend on it (a test walks
 //! `cargo metadata`).
 
+pub mod accounts;
 mod actor;
+pub mod audit;
+pub mod checkin;
 mod context;
 mod error;
 pub mod export;
+pub mod fixes;
+pub mod institutions;
+pub mod lists;
+pub mod mail;
 pub mod master;
+pub mod members;
 pub mod personal;
 pub mod prefecture;
 pub mod reference;
+pub mod reservations;
 pub mod roster;
+pub mod sign_in;
 pub mod slots;
 
 pub use actor::Actor;

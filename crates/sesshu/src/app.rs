@@ -8,9 +8,9 @@ use sesshu_domain::{Clock, SystemClock};
 use sesshu_store::DynStore;
 use sesshu_store_postgres::PgStore;
 use sesshu_store_sqlite::SqliteStore;
-use sesshu_web::{AppState, WebConfig};
 #[cfg(feature = "saml")]
 use sesshu_web::WithSaml as _;
+use sesshu_web::{AppState, WebConfig};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -21,9 +21,9 @@ mod state;
 
 pub use api::ApiDoc;
 pub use sesshu_http::DbSessionStore;
-pub use state::{AppState, WebConfig};
 #[cfg(feature = "saml")]
 pub use sesshu_http::WithSaml;
+pub use state::{AppState, WebConfig};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

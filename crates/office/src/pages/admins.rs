@@ -5,20 +5,22 @@
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
+use crate::signed_in::Staff;
 use crate::state::OfficeState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sesshu_domain::AuditObject;
-use sesshu_domain::staff::{ADMIN_PASSWORD_MIN_CHARS, keeps_a_system_admin};
 use sesshu_domain::{
     AdminAccount, AdminId, Catalog, Duty, Institution, InstitutionId, Language, LoginMethod, Role,
-    Scope, StaffDirectory, Subject, VenueId,
+    Scope, StaffDirectory, VenueId,
 };
 use sesshu_http::CsrfForm;
-use sesshu_store::{AdminChange, NewAdmin, StoreError};
+use sesshu_operations::accounts::{
+    self, AdminCreate, AdminUpdate, Created, DirectoryLogin, Updated,
+};
+use sesshu_operations::reference;
 
 /// An account as listed.
 #[derive(Debug)]
@@ -50,8 +52,8 @@ struct Names {
 impl Names {
     async fn load(state: &OfficeState, lang: Language) -> Result<Self, OfficeError> {
         Ok(Names {
-            institutions: state.store().institutions().await?,
-            catalog: state.store().catalog().await?,
+            institutions: reference::institutions(state.operations()).await?,
+            catalog: reference::catalog(state.operations()).await?,
             lang,
         })
     }
@@ -205,12 +207,13 @@ struct EditPage {
 
 async fn list_page(
     state: &OfficeState,
+    staff: &Staff,
     frame: Frame,
     error: Option<&'static str>,
 ) -> Result<Response, OfficeError> {
     let t = frame.t;
     let names = Names::load(state, t.lang).await?;
-    let accounts = state.store().admins().await?;
+    let accounts = accounts::list(state.operations(), &staff.actor()).await?;
     let page = html(ListPage {
         accounts: accounts.iter().map(|a| names.row(t, a)).collect(),
         directories: names.directories(t),
@@ -235,7 +238,7 @@ pub async fn list(
     StaffPage { staff, frame }: StaffPage,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageAdmins, Scope::Any)?;
-    list_page(&state, frame, None).await
+    list_page(&state, &staff, frame, None).await
 }
 
 /// The role and scope fields of both forms.
@@ -279,115 +282,44 @@ pub struct NewAccountForm {
     role: RoleFields,
 }
 
-/// What an account form asks for, checked against what exists.
-async fn checked_role(
-    state: &OfficeState,
-    t: &'static Texts,
-    fields: &RoleFields,
-) -> Result<Result<Role, &'static str>, OfficeError> {
-    let role = match fields.role(t) {
-        Ok(role) => role,
-        Err(message) => return Ok(Err(message)),
-    };
-    let exists = match role {
-        Role::InstitutionStaff { institution } => {
-            state.store().institution(institution).await?.is_some()
-        }
-        Role::VenueStaff { venue } => state.store().catalog().await?.venue(venue).is_some(),
-        Role::SystemAdmin | Role::Operator => true,
-    };
-    Ok(if exists {
-        Ok(role)
-    } else {
-        Err(t.admin_scope_needed)
-    })
-}
-
-fn password_hash(
-    state: &OfficeState,
-    t: &'static Texts,
-    password: &str,
-) -> Result<Result<String, &'static str>, OfficeError> {
-    if password.chars().count() < ADMIN_PASSWORD_MIN_CHARS {
-        return Ok(Err(t.admin_password_needed));
-    }
-    state.passwords().hash(password).map(Ok).map_err(|e| {
-        tracing::error!(error = %e, "password hashing failed");
-        OfficeError::Internal
-    })
-}
-
 pub async fn create(
     State(state): State<OfficeState>,
     StaffPage { staff, frame }: StaffPage,
     CsrfForm(form): CsrfForm<NewAccountForm>,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageAdmins, Scope::Any)?;
-    let t = frame.t;
+    let (ops, actor, t) = (state.operations(), staff.actor(), frame.t);
     let directory =
         StaffDirectory::from_key(&form.directory).map_err(|_| OfficeError::BadRequest)?;
-    // LDAP compares logins without case: keep them as its login does. A
-    // GakuNin subject is kept as the IdP sends it.
-    let ldap = match directory {
-        StaffDirectory::Builtin => false,
-        StaffDirectory::Institution { institution } => {
-            match state.store().institution(institution).await? {
-                Some(i) if matches!(i.login, LoginMethod::Ldap(_)) => true,
-                Some(i) if matches!(i.login, LoginMethod::Saml(_)) => false,
-                _ => return Err(OfficeError::BadRequest),
-            }
+    let login = match accounts::login_in(ops, &actor, directory, &form.login).await? {
+        DirectoryLogin::Login(login) => login,
+        DirectoryLogin::Invalid => {
+            return list_page(&state, &staff, frame, Some(t.admin_bad_login)).await;
         }
+        DirectoryLogin::NoSuchDirectory => return Err(OfficeError::BadRequest),
     };
-    let login = if ldap {
-        form.login.trim().to_lowercase()
-    } else {
-        form.login.trim().to_owned()
-    };
-    let Ok(login) = Subject::parse(&login) else {
-        return list_page(&state, frame, Some(t.admin_bad_login)).await;
-    };
-    let role = match checked_role(&state, t, &form.role).await? {
+    let role = match form.role.role(t) {
         Ok(role) => role,
-        Err(message) => return list_page(&state, frame, Some(message)).await,
+        Err(message) => return list_page(&state, &staff, frame, Some(message)).await,
     };
-    let password_hash = match directory {
-        StaffDirectory::Builtin => match password_hash(&state, t, &form.password)? {
-            Ok(hash) => Some(hash),
-            Err(message) => return list_page(&state, frame, Some(message)).await,
-        },
-        StaffDirectory::Institution { .. } if !form.password.is_empty() => {
-            return list_page(&state, frame, Some(t.admin_no_password_here)).await;
-        }
-        StaffDirectory::Institution { .. } => None,
-    };
-    let now = state.clock().now();
-    let new = NewAdmin {
+    let new = AdminCreate {
         directory,
         login,
         role,
-        password_hash,
-        at: now,
+        password: form.password,
     };
-    // The new account's id is put first among the objects by the store.
-    let entry = staff.audit(
-        now,
-        sesshu_domain::AuditAction::AdminCreate,
-        role_objects(&role),
-        format!("role {}, directory {}", role.code(), directory.key()),
-    );
-    match state.store().insert_admin(&new, &entry).await {
-        Ok(id) => Ok(Redirect::to(&format!("/admins/{id}?done=created")).into_response()),
-        Err(StoreError::Conflict(_)) => list_page(&state, frame, Some(t.admin_login_taken)).await,
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn role_objects(role: &Role) -> Vec<AuditObject> {
-    match role {
-        Role::InstitutionStaff { institution } => vec![AuditObject::Institution(*institution)],
-        Role::VenueStaff { venue } => vec![AuditObject::Venue(*venue)],
-        Role::SystemAdmin | Role::Operator => Vec::new(),
-    }
+    let error = match accounts::create(ops, &actor, state.passwords(), &new).await? {
+        Created::Created(id) => {
+            return Ok(Redirect::to(&format!("/admins/{id}?done=created")).into_response());
+        }
+        Created::NoSuchDirectory => return Err(OfficeError::BadRequest),
+        Created::BadLogin => t.admin_bad_login,
+        Created::UnknownScope => t.admin_scope_needed,
+        Created::PasswordTooShort => t.admin_password_needed,
+        Created::NoPasswordHere => t.admin_no_password_here,
+        Created::LoginTaken => t.admin_login_taken,
+    };
+    list_page(&state, &staff, frame, Some(error)).await
 }
 
 #[derive(Deserialize)]
@@ -424,12 +356,8 @@ async fn edit_page(
     Ok((status, page).into_response())
 }
 
-async fn account(state: &OfficeState, id: i64) -> Result<AdminAccount, OfficeError> {
-    state
-        .store()
-        .admin(AdminId(id))
-        .await?
-        .ok_or(OfficeError::NotFound)
+async fn account(state: &OfficeState, staff: &Staff, id: i64) -> Result<AdminAccount, OfficeError> {
+    Ok(accounts::account(state.operations(), &staff.actor(), AdminId(id)).await?)
 }
 
 pub async fn edit(
@@ -439,7 +367,7 @@ pub async fn edit(
     Query(done): Query<Done>,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageAdmins, Scope::Any)?;
-    let account = account(&state, id).await?;
+    let account = account(&state, &staff, id).await?;
     let t = frame.t;
     let message = match done.done.as_deref() {
         Some("created") => Some(t.admin_created),
@@ -466,74 +394,28 @@ pub async fn update(
     CsrfForm(form): CsrfForm<ChangeForm>,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageAdmins, Scope::Any)?;
-    let account = account(&state, id).await?;
+    let account = account(&state, &staff, id).await?;
     let t = frame.t;
-    let role = match checked_role(&state, t, &form.role).await? {
+    let role = match form.role.role(t) {
         Ok(role) => role,
         Err(message) => return edit_page(&state, frame, &account, None, Some(message)).await,
     };
-    let disabled = form.disabled.is_some();
-    let password_hash = match (account.directory, form.password.is_empty()) {
-        (_, true) => None,
-        (StaffDirectory::Builtin, false) => match password_hash(&state, t, &form.password)? {
-            Ok(hash) => Some(hash),
-            Err(message) => {
-                return edit_page(&state, frame, &account, None, Some(message)).await;
-            }
-        },
-        (StaffDirectory::Institution { .. }, false) => {
-            return edit_page(
-                &state,
-                frame,
-                &account,
-                None,
-                Some(t.admin_no_password_here),
-            )
-            .await;
-        }
-    };
-    let accounts = state.store().admins().await?;
-    if !keeps_a_system_admin(&accounts, account.id, &role, disabled) {
-        return edit_page(
-            &state,
-            frame,
-            &account,
-            None,
-            Some(t.admin_last_system_admin),
-        )
-        .await;
-    }
-    let now = state.clock().now();
-    let mut objects = vec![AuditObject::Admin(account.id)];
-    objects.extend(role_objects(&role));
-    let detail = format!(
-        "role {} -> {}, disabled {} -> {}{}",
-        account.role.code(),
-        role.code(),
-        account.disabled,
-        disabled,
-        if password_hash.is_some() {
-            ", password reset"
-        } else {
-            ""
-        }
-    );
-    let change = AdminChange {
+    let change = AdminUpdate {
         role,
-        disabled,
-        password_hash,
-        at: now,
+        disabled: form.disabled.is_some(),
+        password: (!form.password.is_empty()).then_some(form.password),
     };
-    let entry = staff.audit(
-        now,
-        sesshu_domain::AuditAction::AdminUpdate,
-        objects,
-        detail,
-    );
-    state
-        .store()
-        .update_admin(account.id, &change, &entry)
+    let ops = state.operations();
+    let error = match accounts::update(ops, &staff.actor(), state.passwords(), account.id, &change)
         .await?
-        .ok_or(OfficeError::NotFound)?;
-    Ok(Redirect::to(&format!("/admins/{id}?done=saved")).into_response())
+    {
+        Updated::Saved => {
+            return Ok(Redirect::to(&format!("/admins/{id}?done=saved")).into_response());
+        }
+        Updated::UnknownScope => t.admin_scope_needed,
+        Updated::PasswordTooShort => t.admin_password_needed,
+        Updated::NoPasswordHere => t.admin_no_password_here,
+        Updated::LastSystemAdmin => t.admin_last_system_admin,
+    };
+    edit_page(&state, frame, &account, None, Some(error)).await
 }

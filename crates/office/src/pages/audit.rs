@@ -10,13 +10,10 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sesshu_domain::{AuditRecord, Duty, Scope};
+use sesshu_domain::{Duty, Scope};
 use sesshu_http::CsrfForm;
-use sesshu_store::audit::VerifyError;
-use std::collections::HashMap;
+use sesshu_operations::audit::{self, ChainCheck, TrailEntry};
 use tower_sessions::Session;
-
-const PAGE: u32 = 50;
 
 /// One row as shown.
 #[derive(Debug)]
@@ -50,8 +47,8 @@ pub struct Paging {
 /// The session key of the last verification's outcome, shown once.
 const VERIFIED_KEY: &str = "audit_verified";
 
-fn row(t: &Texts, logins: &HashMap<String, String>, r: AuditRecord) -> Row {
-    let actor = match logins.get(&r.entry.actor) {
+fn row(t: &Texts, TrailEntry { record: r, login }: TrailEntry) -> Row {
+    let actor = match login {
         Some(login) => format!("{login} ({})", r.entry.actor),
         None => r.entry.actor,
     };
@@ -73,6 +70,7 @@ fn row(t: &Texts, logins: &HashMap<String, String>, r: AuditRecord) -> Row {
     }
 }
 
+/// The latest entries (or those before `before`), newest first.
 pub async fn log(
     State(state): State<OfficeState>,
     StaffPage { staff, frame }: StaffPage,
@@ -80,28 +78,18 @@ pub async fn log(
     Query(paging): Query<Paging>,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ReadAudit, Scope::Any)?;
+    // The outcome is shown once, and only to a reader of the trail.
     let verified: Option<Result<u64, String>> = session
         .remove(VERIFIED_KEY)
         .await
         .map_err(|_| OfficeError::Internal)?;
     let t = frame.t;
-    let records = state.store().audit_latest(paging.before, PAGE).await?;
-    let older = (records.len() == PAGE as usize)
-        .then(|| records.last().map(|r| r.seq))
-        .flatten();
-    // Accounts by how the trail names them, so a reader sees who.
-    let logins: HashMap<String, String> = state
-        .store()
-        .admins()
-        .await?
-        .into_iter()
-        .map(|a| (a.actor(), a.login.as_str().to_owned()))
-        .collect();
+    let page = audit::trail(state.operations(), &staff.actor(), paging.before).await?;
     html(AuditPage {
         frame,
         t,
-        rows: records.into_iter().map(|r| row(t, &logins, r)).collect(),
-        older,
+        rows: page.entries.into_iter().map(|e| row(t, e)).collect(),
+        older: page.older,
         paged: paging.before.is_some(),
         verified,
     })
@@ -118,19 +106,11 @@ pub async fn verify(
     session: Session,
     CsrfForm(VerifyForm {}): CsrfForm<VerifyForm>,
 ) -> Result<Response, OfficeError> {
-    staff.may(Duty::ReadAudit, Scope::Any)?;
-    let verified = match sesshu_store::audit::verify(state.store().as_ref()).await {
-        Ok(n) => Ok(n),
-        Err(VerifyError::Broken(broken)) => {
-            tracing::error!(
-                seq = broken.seq,
-                reason = broken.reason,
-                "audit chain broken"
-            );
-            Err(broken.to_string())
-        }
-        Err(VerifyError::Store(e)) => return Err(e.into()),
-    };
+    let verified: Result<u64, String> =
+        match audit::verify_chain(state.operations(), &staff.actor()).await? {
+            ChainCheck::Intact { entries } => Ok(entries),
+            ChainCheck::Broken(broken) => Err(broken.to_string()),
+        };
     session
         .insert(VERIFIED_KEY, verified)
         .await

@@ -4,7 +4,7 @@
 //! booked by the office's rules (no deadline, no opening time), with the
 //! audit entry in the booking's transaction and the usual mail.
 
-use super::reservations::{TimeOption, reason, time_options};
+use super::reservations::{TimeOption, time_rows};
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
@@ -15,11 +15,10 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use sesshu_core::BookingError;
-use sesshu_domain::AuditObject;
-use sesshu_domain::booking::Booker;
-use sesshu_domain::{DoseNumber, Duty, InstitutionId, Language, Person, Scope, SlotId, Subject};
+use sesshu_domain::{Duty, InstitutionId, Scope, SlotId, Subject};
 use sesshu_http::CsrfForm;
+use sesshu_operations::reference;
+use sesshu_operations::reservations::{self, BookFor, Bookable, Booked, Reason};
 
 #[derive(Template)]
 #[template(path = "book.html")]
@@ -46,6 +45,8 @@ pub struct BookQuery {
     error: Option<String>,
 }
 
+/// The booking form: the member looked up by institution and login id,
+/// and the day's first-dose times to book them.
 pub async fn form(
     State(state): State<OfficeState>,
     StaffPage { staff, frame }: StaffPage,
@@ -61,7 +62,7 @@ pub async fn form(
         .day
         .as_deref()
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .unwrap_or_else(|| sesshu_domain::tokyo_day(state.clock().now()));
+        .unwrap_or_else(|| sesshu_domain::tokyo_day(state.operations().now()));
     let member = query.member.unwrap_or_default().trim().to_owned();
     let mut page = BookPage {
         institutions: all
@@ -81,31 +82,17 @@ pub async fn form(
     let (Some(institution), Ok(login)) = (chosen, Subject::parse(&page.member)) else {
         return html(page);
     };
-    let Some((person, _)) = state.bookings().member_person(institution, &login).await? else {
-        page.error = Some(sesshu_core::fixes::never_signed_in(t.lang).to_owned());
-        return html(page);
-    };
-    if person.id.0 != 0
-        && let Some(active) = state.bookings().active_series(&person).await?
-    {
-        page.existing = Some(active.number.to_string());
-        return html(page);
-    }
-    page.found = true;
-    let catalog = state.store().catalog().await?;
-    for vaccine in &catalog.vaccines {
-        page.times.extend(
-            time_options(
-                &state,
-                t,
-                &catalog,
-                vaccine.id,
-                DoseNumber::FIRST,
-                day,
-                None,
-            )
-            .await?,
-        );
+    let ops = state.operations();
+    match reservations::booking_for(ops, &staff.actor(), institution.id, &login, day).await? {
+        Bookable::NeverSignedIn => {
+            page.error = Some(sesshu_core::fixes::never_signed_in(t.lang).to_owned());
+        }
+        Bookable::Holds(number) => page.existing = Some(number.to_string()),
+        Bookable::Bookable(times) => {
+            page.found = true;
+            let catalog = reference::catalog(ops).await?;
+            page.times = time_rows(t, &catalog, &times);
+        }
     }
     html(page)
 }
@@ -130,19 +117,15 @@ pub struct BookForm {
     reason: String,
 }
 
+/// Books for a member by phone; back to the form with what was wrong.
 pub async fn book(
     State(state): State<OfficeState>,
     staff: Staff,
     CsrfForm(form): CsrfForm<BookForm>,
 ) -> Result<Response, OfficeError> {
-    staff.may(Duty::ChangeReservations, Scope::Any)?;
-    let institution_id = InstitutionId(form.institution);
-    staff.may(Duty::ChangeReservations, Scope::Institution(institution_id))?;
-    let institution = state
-        .store()
-        .institution(institution_id)
-        .await?
-        .ok_or(OfficeError::NotFound)?;
+    let ops = state.operations();
+    let actor = staff.actor();
+    let institution = InstitutionId(form.institution);
     let back = |error: &str| {
         let query = serde_urlencoded::to_string([
             ("institution", form.institution.to_string().as_str()),
@@ -153,52 +136,30 @@ pub async fn book(
         .unwrap_or_default();
         Ok(Redirect::to(&format!("/reservations/book?{query}")).into_response())
     };
-    let Some(reason) = reason(&form.reason) else {
-        return back("reason");
+    let reason = Reason::parse(&form.reason);
+    let member = Subject::parse(form.member.trim());
+    let (Some(reason), Some(slot), Ok(member)) = (reason.clone(), form.slot, member) else {
+        // A role or an institution out of reach is refused, whatever the
+        // form says.
+        reservations::institution_to_book_for(ops, &actor, institution).await?;
+        return back(match (reason, form.slot) {
+            (None, _) => "reason",
+            (Some(_), None) => "slot",
+            (Some(_), Some(_)) => "member",
+        });
     };
-    let Some(slot) = form.slot else {
-        return back("slot");
+    let booking = BookFor {
+        institution,
+        member,
+        slot: SlotId(slot),
+        reason,
     };
-    let Ok(login) = Subject::parse(form.member.trim()) else {
-        return back("member");
-    };
-    let bookings = state.bookings();
-    let Some((person, new)) = bookings.member_person(&institution, &login).await? else {
-        return back("member");
-    };
-    let person: Person = match new {
-        Some(login) => state.store().person_for_login(&login).await?,
-        None => person,
-    };
-    let language = match bookings.series_of(&person).await?.first() {
-        Some(latest) => bookings.last_language(latest.id).await?,
-        None => Language::Ja,
-    };
-    let entry = staff.audit(
-        state.clock().now(),
-        sesshu_domain::AuditAction::ReservationBook,
-        vec![
-            AuditObject::Person(person.id),
-            AuditObject::Slot(SlotId(slot)),
-            AuditObject::Institution(institution.id),
-        ],
-        format!("reason: {reason}"),
-    );
-    let who = Booker::office(&person, &institution);
-    match bookings
-        .book_on_behalf(who, SlotId(slot), language, entry)
-        .await
-    {
-        Ok(booked) => Ok(Redirect::to(&format!(
-            "/reservations/{}?done=booked",
-            booked.series().number
-        ))
-        .into_response()),
-        Err(BookingError::Rejected(r)) => back(r.code()),
-        Err(BookingError::NotFound) => back("slot"),
-        Err(e) => {
-            tracing::error!(error = %e, "a booking by the office failed");
-            Err(OfficeError::Internal)
+    match reservations::book_for(ops, &actor, &booking).await? {
+        Booked::Booked(number) => {
+            Ok(Redirect::to(&format!("/reservations/{number}?done=booked")).into_response())
         }
+        Booked::UnknownMember => back("member"),
+        Booked::NoSuchSlot => back("slot"),
+        Booked::Refused(r) => back(r.code()),
     }
 }

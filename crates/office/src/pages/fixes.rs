@@ -7,18 +7,16 @@ use super::upload::{self, ProblemRow, problem_rows};
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
-use crate::signed_in::Staff;
 use crate::state::OfficeState;
 use askama::Template;
 use axum::extract::{Request, State};
 use axum::response::Response;
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use sesshu_core::fixes::{self, Appointment, FixAuditor, FixError, FixPlan};
-use sesshu_domain::AuditObject;
-use sesshu_domain::upload::UploadError;
-use sesshu_domain::{AuditEntry, Catalog, Duty, Scope, Series};
+use sesshu_core::fixes::{Appointment, FixPlan};
+use sesshu_domain::{Catalog, Duty, Scope, Series};
 use sesshu_http::CsrfForm;
+use sesshu_operations::fixes::{self, Applied, Planned};
+use sesshu_operations::reference;
 
 /// A line of the preview (or of what was done).
 #[derive(Debug)]
@@ -60,6 +58,7 @@ impl FixesPage {
     }
 }
 
+/// The upload form.
 pub async fn form(StaffPage { staff, frame }: StaffPage) -> Result<Response, OfficeError> {
     staff.may(Duty::BulkFixes, Scope::Any)?;
     html(FixesPage::new(frame))
@@ -86,12 +85,12 @@ pub async fn preview(
             return html(page);
         }
     }
-    match plan(&state, &page.text, lang).await? {
-        Ok(plan) => {
+    match fixes::plan(state.operations(), &staff.actor(), &page.text, lang).await? {
+        Planned::Plan(plan) => {
             page.counts = plan.counts();
             page.rows = rows(&state, page.t, &plan, &[]).await?;
         }
-        Err(problems) => page.problems = problem_rows(problems),
+        Planned::Problems(problems) => page.problems = problem_rows(problems),
     }
     html(page)
 }
@@ -108,68 +107,16 @@ pub async fn apply(
     StaffPage { staff, frame }: StaffPage,
     CsrfForm(form): CsrfForm<ApplyForm>,
 ) -> Result<Response, OfficeError> {
-    staff.may(Duty::BulkFixes, Scope::Any)?;
     let mut page = FixesPage::new(frame);
     let lang = page.t.lang;
-    let plan = match plan(&state, &form.text, lang).await? {
-        Ok(plan) => plan,
-        Err(problems) => {
-            page.problems = problem_rows(problems);
-            return html(page);
-        }
-    };
-    let auditor = StaffAuditor {
-        staff: &staff,
-        at: state.clock().now(),
-    };
-    match state.bookings().apply_fixes(&plan, lang, &auditor).await {
-        Ok(done) => {
+    match fixes::apply(state.operations(), &staff.actor(), &form.text, lang).await? {
+        Applied::Applied { plan, done } => {
             page.applied = Some(plan.counts());
             page.rows = rows(&state, page.t, &plan, &done).await?;
         }
-        Err(FixError::Invalid(problems)) => page.problems = problem_rows(problems),
-        Err(FixError::Failed(e)) => {
-            tracing::error!(error = %e, "applying bulk fixes failed");
-            return Err(OfficeError::Internal);
-        }
+        Applied::Problems(problems) => page.problems = problem_rows(problems),
     }
     html(page)
-}
-
-async fn plan(
-    state: &OfficeState,
-    text: &str,
-    lang: sesshu_domain::Language,
-) -> Result<Result<FixPlan, Vec<UploadError>>, OfficeError> {
-    let file = match fixes::parse(text.as_bytes(), lang) {
-        Ok(file) => file,
-        Err(problems) => return Ok(Err(problems)),
-    };
-    match state.bookings().plan_fixes(&file, lang, &|_| {}).await {
-        Ok(plan) => Ok(Ok(plan)),
-        Err(FixError::Invalid(problems)) => Ok(Err(problems)),
-        Err(FixError::Failed(e)) => {
-            tracing::error!(error = %e, "planning bulk fixes failed");
-            Err(OfficeError::Internal)
-        }
-    }
-}
-
-/// The signed-in administrator, for the audit entries of each change.
-struct StaffAuditor<'a> {
-    staff: &'a Staff,
-    at: DateTime<Utc>,
-}
-
-impl FixAuditor for StaffAuditor<'_> {
-    fn entry(
-        &self,
-        action: sesshu_domain::AuditAction,
-        objects: Vec<AuditObject>,
-        detail: String,
-    ) -> AuditEntry {
-        self.staff.audit(self.at, action, objects, detail)
-    }
 }
 
 /// The preview's rows; once applied, `done` holds the series made or
@@ -181,7 +128,7 @@ async fn rows(
     plan: &FixPlan,
     done: &[Series],
 ) -> Result<Vec<FixRow>, OfficeError> {
-    let catalog = state.store().catalog().await?;
+    let catalog = reference::catalog(state.operations()).await?;
     let mut made = done.iter();
     Ok(plan
         .fixes

@@ -1,23 +1,25 @@
 //! The institution master (マスタ管理): every field of
 //! `sesshu institutions import`, edited on a page, checked by the same
-//! rules (`sesshu_operations::master::check`), saved in one transaction and audited.
-//! Login settings are changed by system administrators only.
+//! rules (`sesshu_operations::master::check`), saved in one transaction and audited
+//! by `sesshu_operations::institutions`. Login settings are changed by system
+//! administrators only.
 
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
+use crate::signed_in::Staff;
 use crate::state::OfficeState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sesshu_domain::AuditObject;
 use sesshu_domain::{
     ConsentText, Contact, Duty, Institution, InstitutionCode, LoginMethod, MailAddress,
     MailSettings, Scope, UserType,
 };
 use sesshu_http::CsrfForm;
-use sesshu_operations::master::{self, Deadline, Entry, Mapping};
+use sesshu_operations::institutions::{self, Saved};
+use sesshu_operations::master::{Deadline, Entry, Mapping};
 
 #[derive(Template)]
 #[template(path = "institutions.html")]
@@ -42,9 +44,7 @@ pub async fn list(
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageInstitutions, Scope::Any)?;
     let t = frame.t;
-    let rows = state
-        .store()
-        .institutions()
+    let rows = institutions::list(state.operations(), &staff.actor())
         .await?
         .into_iter()
         .map(|i| (i.code.to_string(), i.name_ja, i.name_en, method(&i.login)))
@@ -303,7 +303,7 @@ pub async fn edit(
     Query(query): Query<EditQuery>,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageInstitutions, Scope::Any)?;
-    let institution = find(&state, &code).await?;
+    let institution = find(&state, &staff, &code).await?;
     let may_change_login = staff.may(Duty::ManageLogins, Scope::Any).is_ok();
     edit_page(
         frame,
@@ -315,13 +315,9 @@ pub async fn edit(
     )
 }
 
-async fn find(state: &OfficeState, code: &str) -> Result<Institution, OfficeError> {
+async fn find(state: &OfficeState, staff: &Staff, code: &str) -> Result<Institution, OfficeError> {
     let code = InstitutionCode::parse(code).map_err(|_| OfficeError::NotFound)?;
-    state
-        .store()
-        .institution_by_code(&code)
-        .await?
-        .ok_or(OfficeError::NotFound)
+    Ok(institutions::view(state.operations(), &staff.actor(), &code).await?)
 }
 
 pub async fn create(
@@ -335,7 +331,7 @@ pub async fn create(
     // Without the right to set login settings, a new institution starts on
     // the built-in directory.
     let login = (!may_change_login).then_some(LoginMethod::Builtin);
-    save(&state, &staff, frame, form, None, login, may_change_login).await
+    save(&state, &staff, frame, form, true, login, may_change_login).await
 }
 
 pub async fn update(
@@ -345,117 +341,44 @@ pub async fn update(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageInstitutions, Scope::Any)?;
-    let current = find(&state, &code).await?;
+    let current = find(&state, &staff, &code).await?;
     let may_change_login = staff.may(Duty::ManageLogins, Scope::Any).is_ok();
     let mut form = InstitutionForm::from_pairs(&pairs);
     form.code = current.code.to_string();
     let login = (!may_change_login).then(|| current.login.clone());
-    save(
-        &state,
-        &staff,
-        frame,
-        form,
-        Some(current),
-        login,
-        may_change_login,
-    )
-    .await
+    save(&state, &staff, frame, form, false, login, may_change_login).await
 }
 
 /// Checks the form by the master file's rules and saves it, audited with
 /// the parts that changed.
 async fn save(
     state: &OfficeState,
-    staff: &crate::signed_in::Staff,
+    staff: &Staff,
     frame: Frame,
     form: InstitutionForm,
-    current: Option<Institution>,
+    is_new: bool,
     login: Option<LoginMethod>,
     may_change_login: bool,
 ) -> Result<Response, OfficeError> {
-    let is_new = current.is_none();
     let entry = match form.entry(login) {
         Ok(entry) => entry,
         Err(problems) => return edit_page(frame, form, is_new, may_change_login, problems, false),
     };
-    if is_new
-        && state
-            .store()
-            .institution_by_code(&entry.code)
-            .await?
-            .is_some()
-    {
-        let problem = format!("code: {} exists", entry.code);
-        return edit_page(frame, form, true, may_change_login, vec![problem], false);
-    }
-    let before = current.as_ref().map(master::entry);
-    let changed = changed_parts(before.as_ref(), &entry);
-    let new = match master::check(entry) {
-        Ok(new) => new,
-        Err(problems) => {
-            let problems = problems
-                .into_iter()
-                .map(|(field, message)| format!("{field}: {message}"))
-                .collect();
-            return edit_page(frame, form, is_new, may_change_login, problems, false);
+    let (ops, actor) = (state.operations(), staff.actor());
+    let saved = if is_new {
+        institutions::create(ops, &actor, entry).await?
+    } else {
+        institutions::change(ops, &actor, entry).await?
+    };
+    let problems = match saved {
+        Saved::Saved(code) => {
+            return Ok(Redirect::to(&format!("/institutions/{code}?done=1")).into_response());
         }
+        Saved::CodeTaken(code) => vec![format!("code: {code} exists")],
+        Saved::Refused(problems) => problems
+            .into_iter()
+            .map(|(field, message)| format!("{field}: {message}"))
+            .collect(),
     };
-    let code = new.code.clone();
-    let entry = staff.audit(
-        state.clock().now(),
-        if is_new {
-            sesshu_domain::AuditAction::InstitutionCreate
-        } else {
-            sesshu_domain::AuditAction::InstitutionChange
-        },
-        vec![AuditObject::InstitutionCode(code.clone())],
-        changed.join(", "),
-    );
-    state.store().save_institutions(&[new], &entry).await?;
-    Ok(Redirect::to(&format!("/institutions/{code}?done=1")).into_response())
-}
-
-/// The parts of the record that differ (all of them for a new one).
-fn changed_parts(before: Option<&Entry>, after: &Entry) -> Vec<&'static str> {
-    let toml_of = |e: &Entry| {
-        (
-            toml::to_string(&e.contact).unwrap_or_default(),
-            toml::to_string(&e.mail).unwrap_or_default(),
-            toml::to_string(&e.deadline).unwrap_or_default(),
-            toml::to_string(&e.login).unwrap_or_default(),
-            toml::to_string(&e.attributes).unwrap_or_default(),
-            format!(
-                "{:?}",
-                e.consent
-                    .as_ref()
-                    .map(|c| (&c.version, &c.text_ja, &c.text_en))
-            ),
-            format!("{:?}", e.departments),
-        )
-    };
-    let Some(before) = before else {
-        return vec!["new"];
-    };
-    let (b, a) = (toml_of(before), toml_of(after));
-    [
-        (
-            before.name_ja != after.name_ja || before.name_en != after.name_en,
-            "names",
-        ),
-        (
-            before.eligible_user_types != after.eligible_user_types,
-            "eligible user types",
-        ),
-        (b.0 != a.0, "contact"),
-        (b.1 != a.1, "mail notice"),
-        (b.2 != a.2, "deadline"),
-        (b.3 != a.3, "login settings"),
-        (b.4 != a.4, "attribute mapping"),
-        (b.5 != a.5, "consent"),
-        (b.6 != a.6, "departments"),
-    ]
-    .into_iter()
-    .filter(|(changed, _)| *changed)
-    .map(|(_, part)| part)
-    .collect()
+    edit_page(frame, form, is_new, may_change_login, problems, false)
 }

@@ -3,7 +3,7 @@
 use super::{Frame, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
-use crate::signed_in::{self, audit_entry};
+use crate::signed_in;
 use crate::state::OfficeState;
 use crate::tls::Peer;
 use askama::Template;
@@ -12,9 +12,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sesshu_auth::LoginError;
-use sesshu_domain::AuditObject;
 use sesshu_domain::{Language, LoginMethod, StaffDirectory};
 use sesshu_http::CsrfForm;
+use sesshu_operations::{reference, sign_in};
 use tower_sessions::Session;
 
 /// A directory an administrator can log in with.
@@ -64,7 +64,7 @@ impl LoginPage {
             label: t.builtin_directory.to_owned(),
         }];
         let mut gakunin = Vec::new();
-        for institution in state.store().institutions().await? {
+        for institution in reference::institutions(state.operations()).await? {
             let label = match t.lang {
                 Language::Ja => institution.name_ja.clone(),
                 Language::En => institution.name_en.clone(),
@@ -165,15 +165,7 @@ pub async fn submit(
             return Ok((StatusCode::UNAUTHORIZED, page).into_response());
         }
     };
-    let entry = audit_entry(
-        &account,
-        &peer,
-        now,
-        sesshu_domain::AuditAction::OfficeLogin,
-        vec![AuditObject::Admin(account.id)],
-        format!("directory {}", directory.key()),
-    );
-    state.store().admin_signed_in(account.id, &entry).await?;
+    sign_in::password_signed_in(state.operations(), &account, &peer.origin(), directory).await?;
     signed_in::sign_in(&session, &account, &peer).await?;
     tracing::info!(admin = %account.id, role = account.role.code(), "office login");
     Ok(Redirect::to("/").into_response())

@@ -3,7 +3,6 @@
 //! embedded default, and a preview of every mail of a reservation (what it
 //! says, without the address).
 
-use super::reservations::find_for;
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
@@ -14,10 +13,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sesshu_domain::AuditObject;
-use sesshu_domain::{DoseNumber, Duty, Language, MailJobId, MailKind, MailState, Scope};
+use sesshu_domain::{
+    DoseNumber, Duty, Language, MailJobId, MailKind, MailState, ReservationNumber, Scope,
+};
 use sesshu_http::CsrfForm;
-use sesshu_store::{MailJob, MailQuery};
+use sesshu_operations::mail::{self, QueuedMail, Resend, ReservationMails};
 
 /// A queued mail as the list shows it.
 #[derive(Debug)]
@@ -37,20 +37,10 @@ pub struct JobRow {
     pub message_id: String,
 }
 
-async fn rows(
-    state: &OfficeState,
-    t: &'static Texts,
-    jobs: Vec<MailJob>,
-) -> Result<Vec<JobRow>, OfficeError> {
-    let mut rows = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let number = state
-            .store()
-            .series(job.series)
-            .await?
-            .map(|s| s.number.to_string())
-            .unwrap_or_default();
-        rows.push(JobRow {
+fn rows(t: &'static Texts, mails: Vec<QueuedMail>) -> Vec<JobRow> {
+    mails
+        .into_iter()
+        .map(|QueuedMail { job, number }| JobRow {
             id: job.id.0,
             kind: t.mail_kind(job.kind),
             language: match job.language {
@@ -61,7 +51,7 @@ async fn rows(
             failed: job.state == MailState::Failed,
             resendable: matches!(job.state, MailState::Failed | MailState::Skipped),
             attempts: job.attempts,
-            number,
+            number: number.map(|n| n.to_string()).unwrap_or_default(),
             queued: t.time(job.created_at),
             next_try: if job.state == MailState::Pending {
                 t.time(job.next_attempt_at)
@@ -71,9 +61,8 @@ async fn rows(
             sent: job.sent_at.map(|at| t.time(at)).unwrap_or_default(),
             reason: job.last_error.unwrap_or_default(),
             message_id: job.message_id.unwrap_or_default(),
-        });
-    }
-    Ok(rows)
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -102,18 +91,10 @@ pub async fn list(
     StaffPage { staff, frame }: StaffPage,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, OfficeError> {
-    staff.may(Duty::ManageMail, Scope::Any)?;
     let t = frame.t;
     let filter = query.state.as_deref().and_then(MailState::parse);
-    let jobs = state
-        .store()
-        .mail_jobs(&MailQuery {
-            state: filter,
-            series: None,
-            limit: 200,
-        })
-        .await?;
-    let rows = rows(&state, t, jobs).await?;
+    let mails = mail::queue(state.operations(), &staff.actor(), filter).await?;
+    let rows = rows(t, mails);
     let filters = [
         MailState::Failed,
         MailState::Pending,
@@ -153,22 +134,9 @@ pub async fn resend(
     Path(job): Path<i64>,
     CsrfForm(ResendForm {}): CsrfForm<ResendForm>,
 ) -> Result<Response, OfficeError> {
-    staff.may(Duty::ManageMail, Scope::Any)?;
-    let job = state
-        .store()
-        .mail_job(MailJobId(job))
-        .await?
-        .ok_or(OfficeError::NotFound)?;
-    let entry = staff.audit(
-        state.clock().now(),
-        sesshu_domain::AuditAction::MailResend,
-        vec![AuditObject::Mail(job.id), AuditObject::Series(job.series)],
-        format!("{} after {} tries", job.kind, job.attempts),
-    );
-    let done = if state.store().resend_mail(job.id, &entry).await? {
-        "resent"
-    } else {
-        "not_resent"
+    let done = match mail::resend(state.operations(), &staff.actor(), MailJobId(job)).await? {
+        Resend::Resent => "resent",
+        Resend::NotResendable => "not_resent",
     };
     Ok(Redirect::to(&format!("/mail?done={done}")).into_response())
 }
@@ -246,13 +214,7 @@ pub async fn outbox_file(
         .await
         .map_err(|_| OfficeError::Internal)?
         .map_err(|_| OfficeError::NotFound)?;
-    let entry = staff.audit(
-        state.clock().now(),
-        sesshu_domain::AuditAction::PersonalView,
-        vec![AuditObject::Outbox(name.clone())],
-        "outbox mail: to",
-    );
-    state.store().audit(&entry).await?;
+    mail::open_outbox_mail(state.operations(), &staff.actor(), &name).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "message/rfc822".to_owned()),
@@ -299,7 +261,10 @@ pub async fn preview(
     Path(number): Path<String>,
     Query(query): Query<PreviewQuery>,
 ) -> Result<Response, OfficeError> {
-    let (series, _) = find_for(&state, &staff, Duty::ViewReservations, &number).await?;
+    staff.may(Duty::ViewReservations, Scope::Any)?;
+    let number = ReservationNumber::parse(&number).map_err(|_| OfficeError::NotFound)?;
+    let ReservationMails { series, mails } =
+        mail::of_reservation(state.operations(), &staff.actor(), &number).await?;
     let t = frame.t;
     let kind = query
         .kind
@@ -311,14 +276,6 @@ pub async fn preview(
         .as_deref()
         .and_then(Language::from_tag)
         .unwrap_or(t.lang);
-    let jobs = state
-        .store()
-        .mail_jobs(&MailQuery {
-            state: None,
-            series: Some(series.id),
-            limit: 50,
-        })
-        .await?;
     let site_url = state
         .config()
         .mail
@@ -352,7 +309,7 @@ pub async fn preview(
         tracing::error!(error = %e, "a mail preview could not be rendered");
         OfficeError::Internal
     })?;
-    let rows = rows(&state, t, jobs).await?;
+    let rows = rows(t, mails);
     html(PreviewPage {
         can_resend: staff.may(Duty::ManageMail, Scope::Any).is_ok(),
         frame,

@@ -1,8 +1,9 @@
 //! The member roster (名簿) for institution staff: upload a member CSV into
 //! the directory Sesshu holds for their institution — checked whole, every
 //! change shown, then written — and the counts of members per department.
-//! `sesshu members import` does the same from the command line; both go
-//! through `sesshu_operations::roster`.
+//! The page goes through `sesshu_operations::members`, and
+//! `sesshu members import` does the same from the command line; both read
+//! and write the directory through `sesshu_operations::roster`.
 
 use super::upload::{self, ProblemRow, problem_rows};
 use super::{Frame, StaffPage, html};
@@ -14,11 +15,11 @@ use askama::Template;
 use axum::extract::{Query, Request, State};
 use axum::response::Response;
 use serde::Deserialize;
-use sesshu_auth::roster::{self as rules, MissingMembers, Plan};
-use sesshu_domain::AuditObject;
+use sesshu_auth::roster::{MissingMembers, Plan};
 use sesshu_domain::{Duty, Institution, InstitutionId, Scope};
 use sesshu_http::CsrfForm;
-use sesshu_operations::roster::{self, RosterFailure};
+use sesshu_operations::members::{self, Applied, Census, MembersUpload, Preview};
+use sesshu_operations::roster::{self, DepartmentCount, RosterFailure};
 
 /// A plan as shown: the counts and the logins of each kind of change.
 #[derive(Debug)]
@@ -129,7 +130,7 @@ async fn page(
         && roster::directory(institution).is_ok()
     {
         page.held = true;
-        match counts(state, t, institution).await {
+        match counts(state, staff, t, institution).await? {
             Ok(counts) => page.counts = counts,
             Err(e) => page.failure = Some(failure(&e)),
         }
@@ -140,12 +141,22 @@ async fn page(
 /// Enabled and eligible members per department, by the department's name.
 async fn counts(
     state: &OfficeState,
+    staff: &Staff,
     t: &Texts,
     institution: &Institution,
-) -> Result<Vec<(String, usize, usize)>, RosterFailure> {
-    let directory = roster::directory(institution)?;
-    let members = roster::census(state.store(), institution.id, directory).await?;
-    Ok(roster::department_counts(institution, &members)
+) -> Result<Result<Vec<(String, usize, usize)>, RosterFailure>, OfficeError> {
+    match members::census(state.operations(), &staff.actor(), institution.id).await? {
+        Census::Counted(counts) => Ok(Ok(named_counts(t, institution, counts))),
+        Census::Unreadable(e) => Ok(Err(e)),
+    }
+}
+
+fn named_counts(
+    t: &Texts,
+    institution: &Institution,
+    counts: Vec<DepartmentCount>,
+) -> Vec<(String, usize, usize)> {
+    counts
         .into_iter()
         .map(|c| {
             let name = match &c.department {
@@ -161,7 +172,7 @@ async fn counts(
             };
             (name, c.eligible, c.members)
         })
-        .collect())
+        .collect()
 }
 
 fn failure(e: &RosterFailure) -> String {
@@ -197,65 +208,7 @@ async fn institution_for(
         id.and_then(|i| i.parse().ok())
             .ok_or(OfficeError::NotFound)?,
     );
-    staff.may(Duty::ManageMembers, Scope::Institution(id))?;
-    state
-        .store()
-        .institution(id)
-        .await?
-        .ok_or(OfficeError::NotFound)
-}
-
-/// Checks a file and plans it against the directory (opening the members'
-/// personal data to compare, audited first).
-async fn plan(
-    state: &OfficeState,
-    staff: &Staff,
-    institution: &Institution,
-    text: &str,
-    missing: MissingMembers,
-    page: &mut MembersPage,
-) -> Result<Option<Plan>, OfficeError> {
-    let directory = match roster::directory(institution) {
-        Ok(d) => d,
-        Err(e) => {
-            page.failure = Some(failure(&e));
-            return Ok(None);
-        }
-    };
-    let rows = match rules::parse(text) {
-        Ok(rows) => rows,
-        Err(problems) => {
-            page.problems = problem_rows(problems);
-            return Ok(None);
-        }
-    };
-    let refused = roster::refused_rows(directory, &rows);
-    if !refused.is_empty() {
-        page.problems = problem_rows(refused);
-        return Ok(None);
-    }
-    let entry = staff.audit(
-        state.clock().now(),
-        sesshu_domain::AuditAction::PersonalView,
-        vec![AuditObject::Institution(institution.id)],
-        "member roster compared with an upload",
-    );
-    state.store().audit(&entry).await?;
-    let current =
-        match roster::current(state.store(), institution.id, directory, state.keys()).await {
-            Ok(current) => current,
-            Err(e) => {
-                page.failure = Some(failure(&e));
-                return Ok(None);
-            }
-        };
-    match rules::plan(rows, current, missing) {
-        Ok(plan) => Ok(Some(plan)),
-        Err(problems) => {
-            page.problems = problem_rows(problems);
-            Ok(None)
-        }
-    }
+    Ok(members::institution(state.operations(), &staff.actor(), id).await?)
 }
 
 pub async fn preview(
@@ -286,9 +239,15 @@ pub async fn preview(
             return html(page);
         }
     }
-    let text = page.text.clone();
-    if let Some(plan) = plan(&state, &staff, &institution, &text, missing, &mut page).await? {
-        page.plan = Some(PlanView::new(page.t, &plan));
+    let upload = MembersUpload {
+        institution: institution.id,
+        text: page.text.clone(),
+        missing,
+    };
+    match members::preview(state.operations(), &staff.actor(), state.keys(), &upload).await? {
+        Preview::Plan(plan) => page.plan = Some(PlanView::new(page.t, &plan)),
+        Preview::Problems(problems) => page.problems = problem_rows(problems),
+        Preview::Failed(e) => page.failure = Some(failure(&e)),
     }
     html(page)
 }
@@ -312,66 +271,40 @@ pub async fn apply(
     let mut page = page(&state, &staff, frame, Some(institution.id.0)).await?;
     let (missing, missing_code) = missing(Some(&form.missing));
     page.missing = missing_code.into();
-    let Some(plan) = plan(&state, &staff, &institution, &form.text, missing, &mut page).await?
-    else {
-        return html(page);
+    let upload = MembersUpload {
+        institution: institution.id,
+        text: form.text,
+        missing,
     };
-    let Ok(directory) = roster::directory(&institution) else {
-        return Err(OfficeError::NotFound);
-    };
-    let summary = format!(
-        "{} added, {} updated, {} disabled, {} removed",
-        plan.add.len(),
-        plan.update.len(),
-        plan.disable.len(),
-        plan.remove.len()
-    );
-    let objects = vec![AuditObject::InstitutionCode(institution.code.clone())];
-    let written = roster::apply(
-        state.store(),
-        institution.id,
-        directory,
-        roster::Secrets {
-            policy: state.passwords(),
-            sealing: state.keys().sealing_key(),
-        },
-        &plan,
-        state.clock().now(),
-        &mut |_| {},
+    let applied = members::apply(
+        state.operations(),
+        &staff.actor(),
+        state.keys(),
+        state.passwords(),
+        &upload,
     )
-    .await;
-    let now = state.clock().now();
-    match written {
-        Ok(_) => {
-            state
-                .store()
-                .audit(&staff.audit(
-                    now,
-                    sesshu_domain::AuditAction::MembersImport,
-                    objects,
-                    summary,
-                ))
-                .await?;
+    .await?;
+    match applied {
+        Applied::Written(plan) => {
             page.plan = Some(PlanView::new(page.t, &plan));
             page.applied = true;
         }
-        Err(RosterFailure::Partial(partial)) => {
-            state
-                .store()
-                .audit(&staff.audit(
-                    now,
-                    sesshu_domain::AuditAction::MembersImportPartial,
-                    objects,
-                    format!("{} changes written; failed at one", partial.done.len()),
-                ))
-                .await?;
+        Applied::Partial(partial) => {
             page.failure = Some(format!("{} ({})", partial.failed, partial.error));
             page.written = partial.done;
         }
-        Err(e) => page.failure = Some(failure(&e)),
+        Applied::Problems(problems) => {
+            page.problems = problem_rows(problems);
+            return html(page);
+        }
+        Applied::Unplanned(e) => {
+            page.failure = Some(failure(&e));
+            return html(page);
+        }
+        Applied::Failed(e) => page.failure = Some(failure(&e)),
     }
     // The counts after the change.
-    if let Ok(fresh) = counts(&state, page.t, &institution).await {
+    if let Ok(Ok(fresh)) = counts(&state, &staff, page.t, &institution).await {
         page.counts = fresh;
     }
     html(page)

@@ -5,15 +5,15 @@
 use super::Frame;
 use super::login::LoginPage;
 use crate::error::OfficeError;
-use crate::signed_in::{self, audit_entry};
+use crate::signed_in;
 use crate::state::OfficeState;
 use crate::tls::Peer;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use sesshu_domain::AuditObject;
-use sesshu_domain::{Clock, InstitutionCode, LoginMethod, StaffDirectory, SystemClock};
+use sesshu_domain::{Clock, InstitutionCode, SystemClock};
+use sesshu_operations::sign_in;
 use sesshu_saml::SamlError;
 use tower_sessions::Session;
 
@@ -36,15 +36,12 @@ pub async fn login(
 ) -> Result<Response, OfficeError> {
     let sp = state.saml().ok_or(OfficeError::NotFound)?;
     let code = InstitutionCode::parse(&code).map_err(|_| OfficeError::NotFound)?;
-    let institution = state
-        .store()
-        .institution_by_code(&code)
-        .await?
-        .ok_or(OfficeError::NotFound)?;
-    if !matches!(institution.login, LoginMethod::Saml(_)) || !sp.trusts(institution.id) {
+    let institution = sign_in::gakunin_institution(state.operations(), &code).await?;
+    if !sp.trusts(institution.id) {
         return Err(OfficeError::NotFound);
     }
     // SAML's times are wall-clock times (the IdP's, and samael's checks).
+    // The exchange remembers its request in the store itself.
     let url =
         sesshu_saml::exchange::start(sp, state.store().as_ref(), &institution, SystemClock.now())
             .await
@@ -63,9 +60,10 @@ pub async fn acs(
     body: Bytes,
 ) -> Result<Response, OfficeError> {
     let sp = state.saml().ok_or(OfficeError::NotFound)?;
-    let store = state.store();
     let (institution, authenticated) =
-        match sesshu_saml::exchange::consume(sp, store.as_ref(), &body, SystemClock.now()).await {
+        match sesshu_saml::exchange::consume(sp, state.store().as_ref(), &body, SystemClock.now())
+            .await
+        {
             Ok(done) => done,
             Err(SamlError::Internal(e)) => {
                 tracing::error!(error = %e, "office SAML login failed on our side");
@@ -76,29 +74,17 @@ pub async fn acs(
                 return refused(&state, frame).await;
             }
         };
-    let directory = StaffDirectory::Institution {
-        institution: institution.id,
+    let signed_in = sign_in::gakunin_signed_in(
+        state.operations(),
+        &peer.origin(),
+        institution.id,
+        &authenticated.subject,
+    )
+    .await?;
+    let Some(account) = signed_in else {
+        tracing::info!(institution = %institution.code, "GakuNin login without an office account");
+        return refused(&state, frame).await;
     };
-    let account = match store
-        .admin_by_login(directory, &authenticated.subject)
-        .await?
-    {
-        Some((account, _)) if !account.disabled => account,
-        _ => {
-            tracing::info!(institution = %institution.code, "GakuNin login without an office account");
-            return refused(&state, frame).await;
-        }
-    };
-    let now = state.clock().now();
-    let entry = audit_entry(
-        &account,
-        &peer,
-        now,
-        sesshu_domain::AuditAction::OfficeLogin,
-        vec![AuditObject::Admin(account.id)],
-        format!("directory {} (GakuNin)", directory.key()),
-    );
-    store.admin_signed_in(account.id, &entry).await?;
     signed_in::sign_in(&session, &account, &peer).await?;
     tracing::info!(admin = %account.id, role = account.role.code(), "office login");
     Ok(Redirect::to("/").into_response())

@@ -1,7 +1,8 @@
 //! Slots from a CSV (予約枠のCSV登録): upload, every problem with its line
 //! and column (overlaps with each other and with existing slots included)
 //! or the count per day, then all slots in one transaction with the
-//! `slots.import` audit entry. The rules are `sesshu_domain::slot_csv`.
+//! `slots.import` audit entry. The rules are `sesshu_domain::slot_csv`;
+//! reading and creating are `sesshu_operations::slots`.
 
 use super::upload::{self, ProblemRow, problem_rows};
 use super::{Frame, StaffPage, html};
@@ -12,11 +13,9 @@ use askama::Template;
 use axum::extract::{Query, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sesshu_domain::slot_csv::{self, SlotRow};
-use sesshu_domain::upload::UploadError;
-use sesshu_domain::{Duty, Language, Scope};
+use sesshu_domain::{Duty, Scope};
 use sesshu_http::CsrfForm;
-use sesshu_store::{NewSlot, SlotQuery};
+use sesshu_operations::slots::{SlotFile, SlotsImported, check_slot_file, import_slots};
 use std::collections::BTreeMap;
 
 #[derive(Template)]
@@ -81,8 +80,8 @@ pub async fn preview(
             return html(page);
         }
     }
-    match read(&state, &page.text, lang).await? {
-        Ok(rows) => {
+    match check_slot_file(state.operations(), &staff.actor(), &page.text, lang).await? {
+        SlotFile::Ready(rows) => {
             let mut days: BTreeMap<String, usize> = BTreeMap::new();
             for row in &rows {
                 *days
@@ -92,7 +91,7 @@ pub async fn preview(
             page.total = rows.len();
             page.days = days.into_iter().collect();
         }
-        Err(problems) => page.problems = problem_rows(problems),
+        SlotFile::Problems(problems) => page.problems = problem_rows(problems),
     }
     html(page)
 }
@@ -109,81 +108,15 @@ pub async fn create(
     StaffPage { staff, frame }: StaffPage,
     CsrfForm(form): CsrfForm<ImportForm>,
 ) -> Result<Response, OfficeError> {
-    staff.may(Duty::ManageSlots, Scope::Any)?;
     let lang = frame.t.lang;
-    let rows = match read(&state, &form.text, lang).await? {
-        Ok(rows) => rows,
-        Err(problems) => {
+    match import_slots(state.operations(), &staff.actor(), &form.text, lang).await? {
+        SlotsImported::Created(n) => {
+            Ok(Redirect::to(&format!("/slots/import?created={n}")).into_response())
+        }
+        SlotsImported::Problems(problems) => {
             let mut page = ImportPage::new(frame);
             page.problems = problem_rows(problems);
-            return html(page);
+            html(page)
         }
-    };
-    let now = state.clock().now();
-    let new: Vec<NewSlot> = rows
-        .iter()
-        .map(|r| NewSlot {
-            venue: r.venue,
-            lane: r.lane,
-            vaccine: r.vaccine,
-            dose: r.dose,
-            starts_at: r.starts_at,
-            ends_at: r.ends_at,
-            capacity: r.capacity,
-            opens_at: r.opens_at.unwrap_or(now),
-            eligibility: r.eligibility.clone(),
-        })
-        .collect();
-    let (first, last) = (
-        rows.iter().map(|r| r.starts_at).min(),
-        rows.iter().map(|r| r.starts_at).max(),
-    );
-    let entry = staff.audit(
-        now,
-        sesshu_domain::AuditAction::SlotsImport,
-        Vec::new(),
-        format!(
-            "{} slots from a CSV, {}..{}",
-            new.len(),
-            first.map(sesshu_domain::tokyo_day).unwrap_or_default(),
-            last.map(sesshu_domain::tokyo_day).unwrap_or_default()
-        ),
-    );
-    let ids = state.store().create_slots(&new, &entry).await?;
-    Ok(Redirect::to(&format!("/slots/import?created={}", ids.len())).into_response())
-}
-
-/// The file's slots, checked against the catalog and the slots around
-/// their days.
-async fn read(
-    state: &OfficeState,
-    text: &str,
-    lang: Language,
-) -> Result<Result<Vec<SlotRow>, Vec<UploadError>>, OfficeError> {
-    let store = state.store();
-    let catalog = store.catalog().await?;
-    let institutions = store.institutions().await?;
-    // Read once for the days, then with the slots of those days.
-    let rows = match slot_csv::parse(text.as_bytes(), &catalog, &institutions, &[], lang) {
-        Ok(rows) => rows,
-        Err(problems) => return Ok(Err(problems)),
-    };
-    let from = rows.iter().map(|r| r.starts_at).min();
-    let to = rows.iter().map(|r| r.ends_at).max();
-    let existing = match from.zip(to) {
-        // A day earlier too: a long slot may reach into the first row's.
-        Some((from, to)) => {
-            store
-                .slots(&SlotQuery::between(from - chrono::Duration::days(1), to))
-                .await?
-        }
-        None => Vec::new(),
-    };
-    Ok(slot_csv::parse(
-        text.as_bytes(),
-        &catalog,
-        &institutions,
-        &existing,
-        lang,
-    ))
+    }
 }

@@ -1,0 +1,230 @@
+//! The mail outbox as the office works with it: the queue (each mail's
+//! state and reason), sending a failed or skipped mail again, the mails of
+//! one reservation, and the audit entry of opening a mail of the outbox
+//! folder (it holds an address).
+
+use crate::{Actor, OperationError, Operations};
+use sesshu_domain::{
+    AuditAction, AuditObject, Duty, MailJobId, MailState, ReservationNumber, Scope, Series,
+};
+use sesshu_store::{MailJob, MailQuery};
+
+/// How many mails the queue shows.
+const QUEUE: u32 = 200;
+/// How many mails of one reservation are shown.
+const OF_ONE_RESERVATION: u32 = 50;
+
+/// A queued mail and the number of its reservation (`None` if the
+/// reservation is gone).
+#[derive(Clone, Debug)]
+pub struct QueuedMail {
+    pub job: MailJob,
+    pub number: Option<ReservationNumber>,
+}
+
+/// The newest mails, all or those in `state`.
+pub async fn queue(
+    ops: &Operations,
+    actor: &Actor,
+    state: Option<MailState>,
+) -> Result<Vec<QueuedMail>, OperationError> {
+    actor.may(Duty::ManageMail, Scope::Any)?;
+    let jobs = ops
+        .store()
+        .mail_jobs(&MailQuery {
+            state,
+            series: None,
+            limit: QUEUE,
+        })
+        .await?;
+    with_numbers(ops, jobs).await
+}
+
+/// A reservation and its mails, queued and sent.
+#[derive(Clone, Debug)]
+pub struct ReservationMails {
+    pub series: Series,
+    pub mails: Vec<QueuedMail>,
+}
+
+/// The mails of the reservation `number`, if the role may see its
+/// person's reservations (else as if there were no such reservation).
+pub async fn of_reservation(
+    ops: &Operations,
+    actor: &Actor,
+    number: &ReservationNumber,
+) -> Result<ReservationMails, OperationError> {
+    actor.may(Duty::ViewReservations, Scope::Any)?;
+    let series = ops
+        .store()
+        .series_by_number(number)
+        .await?
+        .ok_or(OperationError::NotFound)?;
+    let person = ops
+        .store()
+        .person(series.person)
+        .await?
+        .ok_or(OperationError::NotFound)?;
+    actor.may(
+        Duty::ViewReservations,
+        Scope::Institution(person.institution),
+    )?;
+    let jobs = ops
+        .store()
+        .mail_jobs(&MailQuery {
+            state: None,
+            series: Some(series.id),
+            limit: OF_ONE_RESERVATION,
+        })
+        .await?;
+    let mails = with_numbers(ops, jobs).await?;
+    Ok(ReservationMails { series, mails })
+}
+
+async fn with_numbers(
+    ops: &Operations,
+    jobs: Vec<MailJob>,
+) -> Result<Vec<QueuedMail>, OperationError> {
+    let mut mails = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let number = ops.store().series(job.series).await?.map(|s| s.number);
+        mails.push(QueuedMail { job, number });
+    }
+    Ok(mails)
+}
+
+/// What became of a request to send a mail again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resend {
+    /// Pending again, with a fresh set of tries.
+    Resent,
+    /// Pending or sent already: nothing changed, nothing audited.
+    NotResendable,
+}
+
+/// Sends a failed (or skipped) mail again, with its `mail.resend` entry,
+/// in one transaction.
+pub async fn resend(
+    ops: &Operations,
+    actor: &Actor,
+    job: MailJobId,
+) -> Result<Resend, OperationError> {
+    actor.may(Duty::ManageMail, Scope::Any)?;
+    let job = ops
+        .store()
+        .mail_job(job)
+        .await?
+        .ok_or(OperationError::NotFound)?;
+    let entry = actor.entry(
+        ops.now(),
+        AuditAction::MailResend,
+        vec![AuditObject::Mail(job.id), AuditObject::Series(job.series)],
+        format!("{} after {} tries", job.kind, job.attempts),
+    );
+    Ok(if ops.store().resend_mail(job.id, &entry).await? {
+        Resend::Resent
+    } else {
+        Resend::NotResendable
+    })
+}
+
+/// Records that `actor` opens the mail `name` of the outbox folder (it
+/// holds an address): a `personal.view` entry, written before the mail is
+/// handed out.
+pub async fn open_outbox_mail(
+    ops: &Operations,
+    actor: &Actor,
+    name: &str,
+) -> Result<(), OperationError> {
+    actor.may(Duty::ManageMail, Scope::Any)?;
+    let entry = actor.entry(
+        ops.now(),
+        AuditAction::PersonalView,
+        vec![AuditObject::Outbox(name.to_owned())],
+        "outbox mail: to",
+    );
+    ops.store().audit(&entry).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use sesshu_domain::{Denied, InstitutionId, Role};
+    use std::sync::Arc;
+
+    async fn empty_office(name: &str) -> Operations {
+        let path = std::env::temp_dir().join(format!(
+            "sesshu-operations-mail-{}-{name}.sqlite",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&path);
+        let store = sesshu_store_sqlite::SqliteStore::connect(path.to_str().unwrap())
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        Operations::new(
+            Arc::new(store),
+            Arc::new(sesshu_domain::ManualClock::new(at)),
+        )
+    }
+
+    fn actor(role: Role) -> Actor {
+        Actor {
+            name: "admin:7".into(),
+            role,
+            origin: "192.0.2.1".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn institution_staff_may_not_work_the_outbox_and_nothing_is_audited() {
+        let ops = empty_office("refused").await;
+        let staff = actor(Role::InstitutionStaff {
+            institution: InstitutionId(1),
+        });
+        let queue = queue(&ops, &staff, None).await;
+        assert!(
+            matches!(queue, Err(OperationError::Denied(Denied::Forbidden))),
+            "{queue:?}"
+        );
+        let resent = resend(&ops, &staff, MailJobId(1)).await;
+        assert!(
+            matches!(resent, Err(OperationError::Denied(Denied::Forbidden))),
+            "{resent:?}"
+        );
+        let opened = open_outbox_mail(&ops, &staff, "1.eml").await;
+        assert!(
+            matches!(opened, Err(OperationError::Denied(Denied::Forbidden))),
+            "{opened:?}"
+        );
+        assert_eq!(ops.store().audit_head().await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_mail_that_does_not_exist_is_not_resent_nor_audited() {
+        let ops = empty_office("unknown").await;
+        let resent = resend(&ops, &actor(Role::Operator), MailJobId(42)).await;
+        assert!(
+            matches!(resent, Err(OperationError::NotFound)),
+            "{resent:?}"
+        );
+        assert_eq!(ops.store().audit_head().await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn opening_an_outbox_mail_is_a_personal_data_view_naming_the_file() {
+        let ops = empty_office("outbox").await;
+        open_outbox_mail(&ops, &actor(Role::Operator), "1.eml")
+            .await
+            .unwrap();
+        let trail = ops.store().audit_latest(None, 10).await.unwrap();
+        assert_eq!(trail.len(), 1);
+        let entry = &trail[0].entry;
+        assert_eq!(entry.action, AuditAction::PersonalView);
+        assert_eq!(entry.objects, [AuditObject::Outbox("1.eml".into())]);
+        assert_eq!(entry.detail, "outbox mail: to");
+    }
+}
