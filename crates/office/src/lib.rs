@@ -37,18 +37,17 @@ const BODY_LIMIT: usize = 16 * 1024;
 
 /// The back-office application (serve it with [`tls::serve`]).
 pub fn router(state: OfficeState) -> Router {
-    let sessions =
-        SessionManagerLayer::new(sesshu_http::DbSessionStore::new(state.store().clone()))
-            .with_name("sesshu_office_session")
-            .with_secure(true)
-            .with_http_only(true)
-            // Lax, not Strict: after a GakuNin login the IdP's page posts to
-            // the ACS, whose redirect must carry the new session. Forms are
-            // protected by the CSRF token and the origin check.
-            .with_same_site(SameSite::Lax)
-            .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
-                state.config().session_idle_minutes,
-            )));
+    let sessions = SessionManagerLayer::new(state.sessions())
+        .with_name("sesshu_office_session")
+        .with_secure(true)
+        .with_http_only(true)
+        // Lax, not Strict: after a GakuNin login the IdP's page posts to
+        // the ACS, whose redirect must carry the new session. Forms are
+        // protected by the CSRF token and the origin check.
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            state.config().session_idle_minutes,
+        )));
     let csrf = CsrfCookie {
         name: "sesshu_office_csrf",
         secure: true,

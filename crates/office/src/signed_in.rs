@@ -6,9 +6,7 @@ use crate::state::OfficeState;
 use crate::tls::Peer;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use chrono::{DateTime, Utc};
-use sesshu_domain::AuditObject;
-use sesshu_domain::{AdminAccount, AdminId, AuditAction, AuditEntry, Duty, Scope};
+use sesshu_domain::{AdminAccount, AdminId, Duty, Scope};
 use sesshu_operations::Actor;
 use tower_sessions::Session;
 
@@ -38,18 +36,6 @@ impl Staff {
     /// This administrator, for the operations.
     pub fn actor(&self) -> Actor {
         actor(&self.account, &self.peer)
-    }
-
-    /// An audit entry for something this administrator does (pages that
-    /// still write their own; an operation builds it from [`Staff::actor`]).
-    pub fn audit(
-        &self,
-        at: DateTime<Utc>,
-        action: AuditAction,
-        objects: Vec<AuditObject>,
-        detail: impl Into<String>,
-    ) -> AuditEntry {
-        self.actor().entry(at, action, objects, detail)
     }
 }
 

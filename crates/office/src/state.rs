@@ -2,6 +2,7 @@
 
 use sesshu_auth::{PasswordPolicy, StaffLogins};
 use sesshu_domain::Clock;
+use sesshu_http::DbSessionStore;
 use sesshu_operations::Operations;
 use sesshu_store::DynStore;
 use sesshu_vault_open::Keyring;
@@ -44,9 +45,11 @@ pub struct OfficeState(Arc<Inner>);
 struct Inner {
     #[cfg(feature = "saml")]
     saml: Option<Arc<sesshu_saml::SamlSp>>,
-    store: DynStore,
     clock: Arc<dyn Clock>,
     operations: Operations,
+    /// Sessions live in the store; handlers reach it only through
+    /// `operations`.
+    sessions: DbSessionStore,
     /// The private keys: the only place personal data is opened.
     keys: Keyring,
     logins: StaffLogins,
@@ -67,7 +70,7 @@ impl OfficeState {
             #[cfg(feature = "saml")]
             saml: None,
             operations: Operations::new(store.clone(), clock.clone()),
-            store,
+            sessions: DbSessionStore::new(store),
             clock,
             keys,
             logins,
@@ -81,8 +84,9 @@ impl OfficeState {
         self.0.saml.as_deref()
     }
 
-    pub fn store(&self) -> &DynStore {
-        &self.0.store
+    /// The session store of the office's cookie sessions.
+    pub fn sessions(&self) -> DbSessionStore {
+        self.0.sessions.clone()
     }
 
     /// The back office's use cases: how handlers read and change anything.
@@ -92,11 +96,6 @@ impl OfficeState {
 
     pub fn clock(&self) -> &dyn Clock {
         self.0.clock.as_ref()
-    }
-
-    /// The booking use cases, for changes the office makes for a person.
-    pub fn bookings(&self) -> sesshu_core::Bookings {
-        sesshu_core::Bookings::new(self.0.store.clone(), self.0.clock.clone())
     }
 
     pub fn keys(&self) -> &Keyring {

@@ -155,34 +155,9 @@ fn changed_parts(before: Option<&Entry>, after: &Entry) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
+    use crate::testing::actor as acting;
+    use crate::testing::empty_office;
     use sesshu_domain::{Denied, InstitutionId, Role, UserType};
-    use std::sync::Arc;
-
-    async fn empty_office(name: &str) -> Operations {
-        let path = std::env::temp_dir().join(format!(
-            "sesshu-operations-institutions-{}-{name}.sqlite",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_file(&path);
-        let store = sesshu_store_sqlite::SqliteStore::connect(path.to_str().unwrap())
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        let at = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
-        Operations::new(
-            Arc::new(store),
-            Arc::new(sesshu_domain::ManualClock::new(at)),
-        )
-    }
-
-    fn acting(role: Role) -> Actor {
-        Actor {
-            name: "admin:1".into(),
-            role,
-            origin: "192.0.2.1".into(),
-        }
-    }
 
     fn aoba() -> Entry {
         Entry {

@@ -3,20 +3,30 @@
 //! Each operation takes typed input and returns a typed outcome; the caller
 //! (an office page handler or a `sesshu` command) only turns a request or a
 //! command line into that input and the outcome into a page or a report.
-//! An operation that changes something checks the acting role and its scope,
-//! and writes the change and its audit entry in one transaction.
+//! An operation checks the acting role and its scope, and writes a change
+//! and its audit entry in one transaction. Reads for a page are operations
+//! too: the office holds no store of its own.
 //!
-//! - [`master`]: the institution master file (read, checked whole, written);
-//! - [`roster`]: member uploads into an institution's directory (opens the
-//!   built-in directory's sealed personal data, hence `sesshu-vault-open`);
-//! - [`export`]: XLSX, and CSV that opens right in Excel;
-//! - [`prefecture`]: the columns of the prefecture's list of people vaccinated;
-//! - [`slots`]: changes to slots (so far: [`slots::change_slot`]).
+//! By area:
+//! - [`slots`]: the day's slots, a slot's detail, generating, importing,
+//!   changing, deleting, day quotas, moving a slot's people;
+//! - [`reservations`], [`checkin`], [`fixes`]: reservations by staff
+//!   (search, detail, cancel, move, book by phone), the desk's check-in, and
+//!   bulk fixes from a file;
+//! - [`lists`], [`export`], [`prefecture`]: the recipients of a venue's day,
+//!   an institution's reservations, the prefecture's list, and the files;
+//! - [`mail`], [`audit`]: the mail queue, resending, previews, the outbox;
+//!   the audit trail and its verification;
+//! - [`accounts`], [`sign_in`], [`institutions`], [`members`], [`master`],
+//!   [`roster`]: staff accounts, staff sign-in, the institution master and
+//!   member rosters (master and roster are shared with the CLI);
+//! - [`reference`](mod@reference): the catalog, institutions and the overview's counts;
+//! - [`personal`]: the one place personal data is opened (audited first).
 //!
-//! Every operation is done by an [`Actor`] (role, and who and where for the
-//! audit trail) and fails with an [`OperationError`].
+//! Every operation works on an [`Operations`] (the store and the clock), is
+//! done by an [`Actor`] (role, and who and where for the audit trail) and
+//! fails with an [`OperationError`].
 //!
-//! More operations move here from the office's page handlers in later work.
 //! This crate must not depend on axum, tower or any HTTP crate, and the
 //! public process (`sesshu-web`) must not depend on it (a test walks
 //! `cargo metadata`).
@@ -41,6 +51,8 @@ pub mod reservations;
 pub mod roster;
 pub mod sign_in;
 pub mod slots;
+#[cfg(test)]
+mod testing;
 
 pub use actor::Actor;
 pub use context::Operations;

@@ -374,34 +374,9 @@ pub async fn record_export(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use crate::testing::actor;
+    use crate::testing::empty_office;
     use sesshu_domain::{Denied, Role};
-    use std::sync::Arc;
-
-    async fn empty_office(name: &str) -> Operations {
-        let path = std::env::temp_dir().join(format!(
-            "sesshu-operations-lists-{}-{name}.sqlite",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_file(&path);
-        let store = sesshu_store_sqlite::SqliteStore::connect(path.to_str().unwrap())
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        let at = Utc.with_ymd_and_hms(2026, 12, 10, 0, 0, 0).unwrap();
-        Operations::new(
-            Arc::new(store),
-            Arc::new(sesshu_domain::ManualClock::new(at)),
-        )
-    }
-
-    fn actor(role: Role) -> Actor {
-        Actor {
-            name: "admin:7".into(),
-            role,
-            origin: "192.0.2.1".into(),
-        }
-    }
 
     fn hall_on_the_tenth() -> RecipientList {
         RecipientList {

@@ -147,37 +147,39 @@ pub async fn open_outbox_mail(
     Ok(())
 }
 
+/// What the mail of `kind` about `series` says now, in `language`, as the
+/// person would receive it (a reminder for its first dose); nothing is
+/// queued or sent. `series` comes from [`of_reservation`], which checked
+/// the actor's scope.
+pub async fn preview(
+    ops: &Operations,
+    series: sesshu_domain::Series,
+    kind: sesshu_domain::MailKind,
+    language: sesshu_domain::Language,
+    site_url: &str,
+) -> Result<sesshu_mail::gather::Gathered, OperationError> {
+    let dose = (kind == sesshu_domain::MailKind::Reminder).then(|| {
+        series
+            .doses
+            .iter()
+            .map(|d| d.number)
+            .next()
+            .unwrap_or(sesshu_domain::DoseNumber::FIRST)
+    });
+    sesshu_mail::gather::gather_for(ops.store(), kind, language, series, None, dose, site_url)
+        .await
+        .map_err(|e| match e {
+            sesshu_mail::gather::GatherError::Store(e) => OperationError::Store(e),
+            _ => OperationError::NotFound,
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
+    use crate::testing::actor;
+    use crate::testing::empty_office;
     use sesshu_domain::{Denied, InstitutionId, Role};
-    use std::sync::Arc;
-
-    async fn empty_office(name: &str) -> Operations {
-        let path = std::env::temp_dir().join(format!(
-            "sesshu-operations-mail-{}-{name}.sqlite",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_file(&path);
-        let store = sesshu_store_sqlite::SqliteStore::connect(path.to_str().unwrap())
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        let at = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
-        Operations::new(
-            Arc::new(store),
-            Arc::new(sesshu_domain::ManualClock::new(at)),
-        )
-    }
-
-    fn actor(role: Role) -> Actor {
-        Actor {
-            name: "admin:7".into(),
-            role,
-            origin: "192.0.2.1".into(),
-        }
-    }
 
     #[tokio::test]
     async fn institution_staff_may_not_work_the_outbox_and_nothing_is_audited() {

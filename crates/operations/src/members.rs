@@ -207,6 +207,7 @@ pub async fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::actor as acting;
     use chrono::{TimeZone, Utc};
     use sesshu_domain::{Denied, InstitutionCode, Role};
     use sesshu_store::NewInstitution;
@@ -243,14 +244,6 @@ mod tests {
             .unwrap();
         let id = reference::institutions(&ops).await.unwrap()[0].id;
         (ops, id)
-    }
-
-    fn acting(role: Role) -> Actor {
-        Actor {
-            name: "admin:1".into(),
-            role,
-            origin: "192.0.2.1".into(),
-        }
     }
 
     fn upload(institution: InstitutionId) -> MembersUpload {

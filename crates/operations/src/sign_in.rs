@@ -96,30 +96,37 @@ async fn signed_in(
     Ok(ops.store().admin_signed_in(account.id, &entry).await?)
 }
 
+/// GakuNin for staff: the AuthnRequest for `institution`'s IdP, remembered
+/// in the store so that only its answer is accepted. SAML's times are
+/// wall-clock times (the IdP's, and samael's checks), not the office clock.
+#[cfg(feature = "saml")]
+pub async fn gakunin_request(
+    ops: &Operations,
+    sp: &sesshu_saml::SamlSp,
+    institution: &Institution,
+) -> Result<String, sesshu_saml::SamlError> {
+    let now = sesshu_domain::Clock::now(&sesshu_domain::SystemClock);
+    sesshu_saml::exchange::start(sp, ops.store().as_ref(), institution, now).await
+}
+
+/// GakuNin for staff: the IdP's answer checked (signature, audience, times,
+/// and that it answers a request we made and have not used yet).
+#[cfg(feature = "saml")]
+pub async fn gakunin_response(
+    ops: &Operations,
+    sp: &sesshu_saml::SamlSp,
+    body: &[u8],
+) -> Result<(Institution, sesshu_auth::Authenticated), sesshu_saml::SamlError> {
+    let now = sesshu_domain::Clock::now(&sesshu_domain::SystemClock);
+    sesshu_saml::exchange::consume(sp, ops.store().as_ref(), body, now).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
+    use crate::testing::empty_office;
     use sesshu_domain::Role;
     use sesshu_store::{AdminChange, NewAdmin, NewInstitution};
-    use std::sync::Arc;
-
-    async fn empty_office(name: &str) -> Operations {
-        let path = std::env::temp_dir().join(format!(
-            "sesshu-operations-sign-in-{}-{name}.sqlite",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_file(&path);
-        let store = sesshu_store_sqlite::SqliteStore::connect(path.to_str().unwrap())
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        let at = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
-        Operations::new(
-            Arc::new(store),
-            Arc::new(sesshu_domain::ManualClock::new(at)),
-        )
-    }
 
     fn command() -> Actor {
         Actor {

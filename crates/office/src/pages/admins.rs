@@ -5,10 +5,11 @@
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
+use crate::path::Id;
 use crate::signed_in::Staff;
 use crate::state::OfficeState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -356,14 +357,18 @@ async fn edit_page(
     Ok((status, page).into_response())
 }
 
-async fn account(state: &OfficeState, staff: &Staff, id: i64) -> Result<AdminAccount, OfficeError> {
-    Ok(accounts::account(state.operations(), &staff.actor(), AdminId(id)).await?)
+async fn account(
+    state: &OfficeState,
+    staff: &Staff,
+    id: AdminId,
+) -> Result<AdminAccount, OfficeError> {
+    Ok(accounts::account(state.operations(), &staff.actor(), id).await?)
 }
 
 pub async fn edit(
     State(state): State<OfficeState>,
     StaffPage { staff, frame }: StaffPage,
-    Path(id): Path<i64>,
+    Id(id): Id<AdminId>,
     Query(done): Query<Done>,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageAdmins, Scope::Any)?;
@@ -390,7 +395,7 @@ pub struct ChangeForm {
 pub async fn update(
     State(state): State<OfficeState>,
     StaffPage { staff, frame }: StaffPage,
-    Path(id): Path<i64>,
+    Id(id): Id<AdminId>,
     CsrfForm(form): CsrfForm<ChangeForm>,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageAdmins, Scope::Any)?;

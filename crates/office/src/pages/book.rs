@@ -110,10 +110,10 @@ fn error_text(t: &Texts, code: &str) -> String {
 
 #[derive(Deserialize)]
 pub struct BookForm {
-    institution: i64,
+    institution: InstitutionId,
     member: String,
     day: String,
-    slot: Option<i64>,
+    slot: Option<SlotId>,
     reason: String,
 }
 
@@ -125,7 +125,7 @@ pub async fn book(
 ) -> Result<Response, OfficeError> {
     let ops = state.operations();
     let actor = staff.actor();
-    let institution = InstitutionId(form.institution);
+    let institution = form.institution;
     let back = |error: &str| {
         let query = serde_urlencoded::to_string([
             ("institution", form.institution.to_string().as_str()),
@@ -151,7 +151,7 @@ pub async fn book(
     let booking = BookFor {
         institution,
         member,
-        slot: SlotId(slot),
+        slot,
         reason,
     };
     match reservations::book_for(ops, &actor, &booking).await? {

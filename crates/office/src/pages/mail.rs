@@ -6,6 +6,7 @@
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
+use crate::path::Id;
 use crate::signed_in::Staff;
 use crate::state::OfficeState;
 use askama::Template;
@@ -13,9 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sesshu_domain::{
-    DoseNumber, Duty, Language, MailJobId, MailKind, MailState, ReservationNumber, Scope,
-};
+use sesshu_domain::{Duty, Language, MailJobId, MailKind, MailState, ReservationNumber, Scope};
 use sesshu_http::CsrfForm;
 use sesshu_operations::mail::{self, QueuedMail, Resend, ReservationMails};
 
@@ -131,10 +130,10 @@ pub struct ResendForm {}
 pub async fn resend(
     State(state): State<OfficeState>,
     staff: Staff,
-    Path(job): Path<i64>,
+    Id(job): Id<MailJobId>,
     CsrfForm(ResendForm {}): CsrfForm<ResendForm>,
 ) -> Result<Response, OfficeError> {
-    let done = match mail::resend(state.operations(), &staff.actor(), MailJobId(job)).await? {
+    let done = match mail::resend(state.operations(), &staff.actor(), job).await? {
         Resend::Resent => "resent",
         Resend::NotResendable => "not_resent",
     };
@@ -282,29 +281,8 @@ pub async fn preview(
         .as_ref()
         .map(|m| m.site_url.clone())
         .unwrap_or_default();
-    let dose = (kind == MailKind::Reminder).then(|| {
-        series
-            .doses
-            .iter()
-            .map(|d| d.number)
-            .next()
-            .unwrap_or(DoseNumber::FIRST)
-    });
     let number = series.number.to_string();
-    let gathered = sesshu_mail::gather::gather_for(
-        state.store(),
-        kind,
-        language,
-        series,
-        None,
-        dose,
-        &site_url,
-    )
-    .await
-    .map_err(|e| match e {
-        sesshu_mail::gather::GatherError::Store(e) => OfficeError::from(e),
-        _ => OfficeError::NotFound,
-    })?;
+    let gathered = mail::preview(state.operations(), series, kind, language, &site_url).await?;
     let rendered = sesshu_mail::render(&gathered.letter()).map_err(|e| {
         tracing::error!(error = %e, "a mail preview could not be rendered");
         OfficeError::Internal

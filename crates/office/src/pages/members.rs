@@ -204,10 +204,9 @@ async fn institution_for(
     staff: &Staff,
     id: Option<&str>,
 ) -> Result<Institution, OfficeError> {
-    let id = InstitutionId(
-        id.and_then(|i| i.parse().ok())
-            .ok_or(OfficeError::NotFound)?,
-    );
+    let id: InstitutionId = id
+        .and_then(|i| i.parse().ok())
+        .ok_or(OfficeError::NotFound)?;
     Ok(members::institution(state.operations(), &staff.actor(), id).await?)
 }
 

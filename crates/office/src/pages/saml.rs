@@ -5,14 +5,15 @@
 use super::Frame;
 use super::login::LoginPage;
 use crate::error::OfficeError;
+use crate::path::Id;
 use crate::signed_in;
 use crate::state::OfficeState;
 use crate::tls::Peer;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use sesshu_domain::{Clock, InstitutionCode, SystemClock};
+use sesshu_domain::InstitutionCode;
 use sesshu_operations::sign_in;
 use sesshu_saml::SamlError;
 use tower_sessions::Session;
@@ -32,23 +33,19 @@ pub async fn metadata(State(state): State<OfficeState>) -> Result<Response, Offi
 
 pub async fn login(
     State(state): State<OfficeState>,
-    Path(code): Path<String>,
+    Id(code): Id<InstitutionCode>,
 ) -> Result<Response, OfficeError> {
     let sp = state.saml().ok_or(OfficeError::NotFound)?;
-    let code = InstitutionCode::parse(&code).map_err(|_| OfficeError::NotFound)?;
     let institution = sign_in::gakunin_institution(state.operations(), &code).await?;
     if !sp.trusts(institution.id) {
         return Err(OfficeError::NotFound);
     }
-    // SAML's times are wall-clock times (the IdP's, and samael's checks).
-    // The exchange remembers its request in the store itself.
-    let url =
-        sesshu_saml::exchange::start(sp, state.store().as_ref(), &institution, SystemClock.now())
-            .await
-            .map_err(|e| {
-                tracing::error!(institution = %institution.code, error = %e, "office AuthnRequest");
-                OfficeError::Internal
-            })?;
+    let url = sign_in::gakunin_request(state.operations(), sp, &institution)
+        .await
+        .map_err(|e| {
+            tracing::error!(institution = %institution.code, error = %e, "office AuthnRequest");
+            OfficeError::Internal
+        })?;
     Ok(Redirect::to(&url).into_response())
 }
 
@@ -61,9 +58,7 @@ pub async fn acs(
 ) -> Result<Response, OfficeError> {
     let sp = state.saml().ok_or(OfficeError::NotFound)?;
     let (institution, authenticated) =
-        match sesshu_saml::exchange::consume(sp, state.store().as_ref(), &body, SystemClock.now())
-            .await
-        {
+        match sign_in::gakunin_response(state.operations(), sp, &body).await {
             Ok(done) => done,
             Err(SamlError::Internal(e)) => {
                 tracing::error!(error = %e, "office SAML login failed on our side");

@@ -3,7 +3,7 @@
 //! venue with one lane, a single-dose vaccine and one slot at noon of the
 //! test day (the clock stands at 09:00 that day, Tokyo time).
 
-use crate::{Actor, Operations};
+use crate::Operations;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sesshu_domain::booking::Booker;
 use sesshu_domain::{
@@ -39,14 +39,7 @@ fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()
 }
 
-/// An office account of `role`, as the audit trail names it.
-pub(crate) fn actor(role: Role) -> Actor {
-    Actor {
-        name: "admin:7".into(),
-        role,
-        origin: "192.0.2.1".into(),
-    }
-}
+pub(crate) use crate::testing::actor;
 
 /// The office, in its own SQLite file named after the test.
 pub(crate) async fn office(name: &str) -> Office {

@@ -116,26 +116,8 @@ pub async fn delete_slot(
 mod tests {
     use super::*;
     use crate::reservations::fixture::{self, actor};
-    use chrono::{TimeZone, Utc};
+    use crate::testing::empty_office;
     use sesshu_domain::{Denied, Role, SlotEligibility};
-    use std::sync::Arc;
-
-    async fn empty_office(name: &str) -> Operations {
-        let path = std::env::temp_dir().join(format!(
-            "sesshu-operations-{}-{name}.sqlite",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_file(&path);
-        let store = sesshu_store_sqlite::SqliteStore::connect(path.to_str().unwrap())
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        let at = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
-        Operations::new(
-            Arc::new(store),
-            Arc::new(sesshu_domain::ManualClock::new(at)),
-        )
-    }
 
     fn institution_staff() -> Role {
         Role::InstitutionStaff {

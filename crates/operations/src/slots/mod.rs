@@ -1,13 +1,13 @@
 //! Slots as the office makes, reads and changes them (予約枠):
 //!
-//! - [`view`]: a day's slots at a venue with the day's quotas, and one slot
+//! - `view`: a day's slots at a venue with the day's quotas, and one slot
 //!   with where its people may move;
-//! - [`generate`]: the slots of a plan (the generator), checked against the
+//! - `generate`: the slots of a plan (the generator), checked against the
 //!   slots that exist and created all or none;
-//! - [`import`]: the slots of a CSV, checked whole and created all or none;
-//! - [`change`]: a slot's capacity, closing, eligibility and quotas, a
+//! - `import`: the slots of a CSV, checked whole and created all or none;
+//! - `change`: a slot's capacity, closing, eligibility and quotas, a
 //!   day's quotas, deleting a slot;
-//! - [`people`]: moving everyone holding a slot to another one.
+//! - `people`: moving everyone holding a slot to another one.
 //!
 //! Every operation needs [`Duty::ManageSlots`](sesshu_domain::Duty) (moving
 //! people [`Duty::ChangeReservations`](sesshu_domain::Duty) too); each

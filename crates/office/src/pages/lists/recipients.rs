@@ -22,7 +22,7 @@ use sesshu_operations::reference;
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ListQuery {
     day: Option<String>,
-    venue: Option<i64>,
+    venue: Option<VenueId>,
     lane: Option<String>,
     encoding: Option<String>,
 }
@@ -67,12 +67,14 @@ fn scoped(staff: &Staff, query: &ListQuery) -> Result<Option<RecipientList>, Off
         return Ok(None);
     };
     let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| OfficeError::BadRequest)?;
-    let venue = VenueId(venue);
     // Another venue's list is refused before its lane is read.
     staff.may(Duty::CheckIn, Scope::Venue(venue))?;
     let lane = match query.lane.as_deref() {
         None | Some("") => None,
-        Some(lane) => Some(LaneId(lane.parse().map_err(|_| OfficeError::BadRequest)?)),
+        Some(lane) => Some(
+            lane.parse::<LaneId>()
+                .map_err(|_| OfficeError::BadRequest)?,
+        ),
     };
     Ok(Some(RecipientList { day, venue, lane }))
 }

@@ -103,7 +103,7 @@ pub async fn move_form(
 
 #[derive(Deserialize)]
 pub struct MoveForm {
-    slot: Option<i64>,
+    slot: Option<SlotId>,
     reason: String,
 }
 
@@ -131,7 +131,7 @@ pub async fn move_series(
         };
         return back(missing);
     };
-    match reservations::move_series(ops, &actor, &number, SlotId(slot), &reason).await? {
+    match reservations::move_series(ops, &actor, &number, slot, &reason).await? {
         Moved::Moved => {
             Ok(Redirect::to(&format!("/reservations/{number}?done=moved")).into_response())
         }

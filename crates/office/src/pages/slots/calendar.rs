@@ -150,11 +150,9 @@ pub async fn day_quotas(
             .map(|(_, v)| v.trim().to_owned())
             .unwrap_or_default()
     };
-    let venue = VenueId(
-        value("venue")
-            .parse()
-            .map_err(|_| OfficeError::BadRequest)?,
-    );
+    let venue: VenueId = value("venue")
+        .parse()
+        .map_err(|_| OfficeError::BadRequest)?;
     let day = NaiveDate::parse_from_str(&value("day"), "%Y-%m-%d")
         .map_err(|_| OfficeError::BadRequest)?;
     let mut quotas = BTreeMap::new();
@@ -165,10 +163,11 @@ pub async fn day_quotas(
         if value.trim().is_empty() {
             continue;
         }
-        let (Ok(id), Ok(places)) = (id.parse::<i64>(), value.trim().parse::<u32>()) else {
+        let (Ok(id), Ok(places)) = (id.parse::<InstitutionId>(), value.trim().parse::<u32>())
+        else {
             return Err(OfficeError::BadRequest);
         };
-        quotas.insert(InstitutionId(id), places);
+        quotas.insert(id, places);
     }
     let back = format!("/slots?day={day}&venue={venue}");
     match set_day_quotas(state.operations(), &staff.actor(), venue, day, &quotas).await? {

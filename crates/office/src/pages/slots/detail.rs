@@ -249,9 +249,9 @@ pub async fn update(
         if value.trim().is_empty() {
             continue;
         }
-        match (id.parse::<i64>(), value.trim().parse::<u32>()) {
+        match (id.parse::<InstitutionId>(), value.trim().parse::<u32>()) {
             (Ok(id), Ok(places)) if places <= 1000 => {
-                quotas.insert(InstitutionId(id), places);
+                quotas.insert(id, places);
             }
             _ => {
                 let problem = format!("{}{}{}", t.slot_quotas, t.colon, t.slots_bad_number);
