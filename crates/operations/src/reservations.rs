@@ -16,6 +16,7 @@ pub(crate) mod fixture;
 mod search;
 
 pub use book::{BookFor, Bookable, Booked, book_for, booking_for, institution_to_book_for};
+pub(crate) use change::move_for;
 pub use change::{Cancelled, MoveChoices, Moved, cancel, move_choices, move_series};
 pub use search::{Found, FoundReservation, SEARCH_LIMIT, SearchFilter, search};
 

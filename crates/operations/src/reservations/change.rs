@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use sesshu_core::BookingError;
 use sesshu_domain::booking::Booker;
 use sesshu_domain::{
-    AuditAction, AuditObject, DoseNumber, Duty, Rejection, ReservationNumber, Series, SlotId,
-    tokyo_day,
+    AuditAction, AuditObject, DoseNumber, Duty, Institution, Person, Rejection, ReservationNumber,
+    Series, SlotId, tokyo_day,
 };
 
 /// How a cancellation by the office ended.
@@ -118,6 +118,33 @@ pub async fn move_series(
         .institution(person.institution)
         .await?
         .ok_or(OperationError::NotFound)?;
+    let moved = move_for(
+        ops,
+        actor,
+        (&series, &person, &institution),
+        slot,
+        format!("reason: {reason}"),
+    )
+    .await?;
+    match moved {
+        Ok(()) => Ok(Moved::Moved),
+        Err(BookingError::Rejected(r)) => Ok(Moved::Refused(r)),
+        Err(BookingError::NotFound) => Err(OperationError::NotFound),
+        Err(e) => Err(booking_failed("a move by the office", e)),
+    }
+}
+
+/// Moves `series` to `target` for its person (the office's move: after
+/// the deadline too), in the language its mails are in, with its
+/// `reservation.move` entry saying `detail`. The booking rules' answer is
+/// the inner result; a failed read is the outer error.
+pub(crate) async fn move_for(
+    ops: &Operations,
+    actor: &Actor,
+    (series, person, institution): (&Series, &Person, &Institution),
+    target: SlotId,
+    detail: String,
+) -> Result<Result<(), BookingError>, OperationError> {
     let bookings = ops.bookings();
     let language = bookings
         .last_language(series.id)
@@ -128,21 +155,16 @@ pub async fn move_series(
         AuditAction::ReservationMove,
         vec![
             AuditObject::Series(series.id),
-            AuditObject::Slot(slot),
+            AuditObject::Slot(target),
             AuditObject::Institution(person.institution),
         ],
-        format!("reason: {reason}"),
+        detail,
     );
-    let who = Booker::office(&person, &institution);
-    match bookings
-        .change_on_behalf(who, number, slot, language, entry)
+    let who = Booker::office(person, institution);
+    Ok(bookings
+        .change_on_behalf(who, &series.number, target, language, entry)
         .await
-    {
-        Ok(_) => Ok(Moved::Moved),
-        Err(BookingError::Rejected(r)) => Ok(Moved::Refused(r)),
-        Err(BookingError::NotFound) => Err(OperationError::NotFound),
-        Err(e) => Err(booking_failed("a move by the office", e)),
-    }
+        .map(|_| ()))
 }
 
 #[cfg(test)]

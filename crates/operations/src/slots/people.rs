@@ -2,13 +2,10 @@
 //! dose, one reservation at a time through the booking use cases (each
 //! with its `reservation.move` audit entry and the person's usual mail).
 
-use crate::reservations::{Reason, read_failed};
+use crate::reservations::{Reason, move_for};
 use crate::{Actor, OperationError, Operations};
 use sesshu_core::BookingError;
-use sesshu_domain::booking::Booker;
-use sesshu_domain::{
-    AuditAction, AuditObject, Duty, Rejection, ReservationNumber, Scope, Series, SlotId,
-};
+use sesshu_domain::{Duty, Rejection, ReservationNumber, Scope, Series, SlotId};
 
 /// A reservation that stayed in the slot.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,7 +50,6 @@ pub async fn move_people(
         .into_iter()
         .filter(|s| s.doses.iter().any(|d| d.slot == slot.id))
         .collect();
-    let bookings = ops.bookings();
     let mut done = PeopleMoved::default();
     for series in holders {
         let Some(person) = ops.store().person(series.person).await? else {
@@ -62,26 +58,9 @@ pub async fn move_people(
         let Some(institution) = ops.store().institution(person.institution).await? else {
             continue;
         };
-        let language = bookings
-            .last_language(series.id)
-            .await
-            .map_err(read_failed)?;
-        let entry = actor.entry(
-            ops.now(),
-            AuditAction::ReservationMove,
-            vec![
-                AuditObject::Series(series.id),
-                AuditObject::Slot(target),
-                AuditObject::Institution(person.institution),
-            ],
-            format!("reason: slot {} emptied: {reason}", slot.id),
-        );
-        let who = Booker::office(&person, &institution);
-        match bookings
-            .change_on_behalf(who, &series.number, target, language, entry)
-            .await
-        {
-            Ok(_) => done.moved += 1,
+        let detail = format!("reason: slot {} emptied: {reason}", slot.id);
+        match move_for(ops, actor, (&series, &person, &institution), target, detail).await? {
+            Ok(()) => done.moved += 1,
             Err(BookingError::Rejected(r)) => done.not_moved.push(NotMoved {
                 number: series.number,
                 rejection: Some(r),
