@@ -15,3 +15,27 @@ pub trait WithSaml: Sized {
         self
     }
 }
+
+/// The service provider's metadata document, for the federation and the
+/// IdP's operators (public, cacheable for an hour); `None` if it could not
+/// be written (logged).
+pub fn metadata(sp: &SamlSp) -> Option<axum::response::Response> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    match sp.metadata_xml() {
+        Ok(xml) => Some(
+            (
+                [
+                    (header::CONTENT_TYPE, "application/samlmetadata+xml"),
+                    (header::CACHE_CONTROL, "public, max-age=3600"),
+                ],
+                xml,
+            )
+                .into_response(),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "SP metadata");
+            None
+        }
+    }
+}

@@ -305,7 +305,10 @@ async fn stylesheet(State(_): State<OfficeState>) -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "private, max-age=3600"),
         ],
-        include_str!("../../static/office.css"),
+        concat!(
+            include_str!("../../../http/static/base.css"),
+            include_str!("../../static/office.css")
+        ),
     )
 }
 

@@ -11,7 +11,7 @@ use crate::state::OfficeState;
 use crate::tls::Peer;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sesshu_domain::InstitutionCode;
 use sesshu_operations::sign_in;
@@ -20,15 +20,7 @@ use tower_sessions::Session;
 
 pub async fn metadata(State(state): State<OfficeState>) -> Result<Response, OfficeError> {
     let sp = state.saml().ok_or(OfficeError::NotFound)?;
-    let xml = sp.metadata_xml().map_err(|e| {
-        tracing::error!(error = %e, "office SP metadata");
-        OfficeError::Internal
-    })?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
-        xml,
-    )
-        .into_response())
+    sesshu_http::saml::metadata(sp).ok_or(OfficeError::Internal)
 }
 
 pub async fn login(

@@ -141,7 +141,10 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../static/style.css"),
+        concat!(
+            include_str!("../../../http/static/base.css"),
+            include_str!("../../static/style.css")
+        ),
     )
 }
 

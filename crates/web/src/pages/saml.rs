@@ -15,7 +15,7 @@ use crate::pages::login::finish_login;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sesshu_domain::{Clock, InstitutionCode, LoginMethod, SystemClock};
 use sesshu_saml::SamlError;
@@ -23,18 +23,7 @@ use tower_sessions::Session;
 
 pub async fn metadata(State(state): State<AppState>) -> Result<Response, PageError> {
     let sp = state.saml().ok_or(PageError::NotFound)?;
-    let xml = sp.metadata_xml().map_err(|e| {
-        tracing::error!(error = %e, "SP metadata");
-        PageError::Internal
-    })?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/samlmetadata+xml"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        xml,
-    )
-        .into_response())
+    sesshu_http::saml::metadata(sp).ok_or(PageError::Internal)
 }
 
 pub async fn login(
