@@ -183,7 +183,7 @@ impl Logins {
         consented: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<Person, LoginError> {
-        let owner = Owner::login(a.institution.0, a.subject.as_str());
+        let owner = Owner::login(a.institution.get(), a.subject.as_str());
         let personal = a
             .profile
             .as_ref()

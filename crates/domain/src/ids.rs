@@ -3,13 +3,29 @@
 //! These are the database's surrogate keys. They never leave the system for
 //! series (people see a [`crate::ReservationNumber`]), but slot ids are public:
 //! the availability API lists them.
+//!
+//! An id comes from the database's key (`SlotId::new`, in the store) or from
+//! text (`"12".parse::<SlotId>()`, for paths and forms: decimal digits only);
+//! the key itself is read back with `get`.
 
 macro_rules! id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(transparent)]
-        pub struct $name(pub i64);
+        pub struct $name(i64);
+
+        impl $name {
+            /// The id of the database's key `key`.
+            pub const fn new(key: i64) -> Self {
+                Self(key)
+            }
+
+            /// The database's key.
+            pub const fn get(self) -> i64 {
+                self.0
+            }
+        }
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

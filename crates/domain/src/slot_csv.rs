@@ -350,26 +350,26 @@ mod tests {
     fn catalog() -> Catalog {
         Catalog {
             venues: vec![Venue {
-                id: VenueId(1),
+                id: VenueId::new(1),
                 name_ja: "本部会場".into(),
                 name_en: "Main hall".into(),
             }],
             lanes: vec![
                 Lane {
-                    id: LaneId(1),
-                    venue: VenueId(1),
+                    id: LaneId::new(1),
+                    venue: VenueId::new(1),
                     name_ja: "A".into(),
                     name_en: "A".into(),
                 },
                 Lane {
-                    id: LaneId(2),
-                    venue: VenueId(1),
+                    id: LaneId::new(2),
+                    venue: VenueId::new(1),
                     name_ja: "B".into(),
                     name_en: "B".into(),
                 },
             ],
             vaccines: vec![Vaccine {
-                id: VaccineId(1),
+                id: VaccineId::new(1),
                 name_ja: "モデルナ".into(),
                 name_en: "Moderna".into(),
                 second_dose_after: None,
@@ -393,7 +393,7 @@ mod tests {
             slots[0].opens_at.unwrap().to_rfc3339(),
             "2026-12-01T01:00:00+00:00"
         );
-        assert_eq!(slots[1].lane, LaneId(2));
+        assert_eq!(slots[1].lane, LaneId::new(2));
         assert_eq!(slots[1].opens_at, None);
     }
 

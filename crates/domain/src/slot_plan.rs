@@ -216,9 +216,9 @@ mod tests {
                 (time("09:00"), time("10:10")),
             ],
             length_minutes: 30,
-            lanes: vec![LaneId(1), LaneId(2)],
+            lanes: vec![LaneId::new(1), LaneId::new(2)],
             capacity: 8,
-            vaccine: VaccineId(1),
+            vaccine: VaccineId::new(1),
             dose: DoseNumber::FIRST,
         }
     }
@@ -237,7 +237,10 @@ mod tests {
             tokyo(date("2026-12-07"), time("09:00")).unwrap()
         );
         assert_eq!(first.ends_at - first.starts_at, Duration::minutes(30));
-        assert_eq!((slots[0].lane, slots[1].lane), (LaneId(1), LaneId(2)));
+        assert_eq!(
+            (slots[0].lane, slots[1].lane),
+            (LaneId::new(1), LaneId::new(2))
+        );
         assert!(slots.iter().all(|s| {
             let day = s.starts_at.with_timezone(&TOKYO).date_naive();
             day != date("2026-12-09") && day.weekday() != Weekday::Sat
@@ -294,10 +297,10 @@ mod tests {
     fn planned_slots_that_overlap_existing_ones_of_the_lane_are_named() {
         let plan = plan();
         let existing = Slot {
-            id: crate::SlotId(9),
-            venue: crate::VenueId(1),
-            lane: LaneId(2),
-            vaccine: VaccineId(1),
+            id: crate::SlotId::new(9),
+            venue: crate::VenueId::new(1),
+            lane: LaneId::new(2),
+            vaccine: VaccineId::new(1),
             dose: DoseNumber::FIRST,
             starts_at: tokyo(date("2026-12-08"), time("09:15")).unwrap(),
             ends_at: tokyo(date("2026-12-08"), time("09:45")).unwrap(),
@@ -314,6 +317,6 @@ mod tests {
             2,
             "09:00 and 09:30 of lane 2 on the 8th: {conflicts:?}"
         );
-        assert!(conflicts.iter().all(|c| c.lane == LaneId(2)));
+        assert!(conflicts.iter().all(|c| c.lane == LaneId::new(2)));
     }
 }

@@ -199,7 +199,7 @@ impl StaffDirectory {
         }
         key.parse::<i64>()
             .map(|id| StaffDirectory::Institution {
-                institution: InstitutionId(id),
+                institution: InstitutionId::new(id),
             })
             .map_err(|_| {
                 ParseError::new("staff directory", "expected builtin or an institution id")
@@ -261,10 +261,10 @@ impl fmt::Debug for AdminAccount {
 mod tests {
     use super::*;
 
-    const A: InstitutionId = InstitutionId(1);
-    const B: InstitutionId = InstitutionId(2);
-    const HALL: VenueId = VenueId(1);
-    const GYM: VenueId = VenueId(2);
+    const A: InstitutionId = InstitutionId::new(1);
+    const B: InstitutionId = InstitutionId::new(2);
+    const HALL: VenueId = VenueId::new(1);
+    const GYM: VenueId = VenueId::new(2);
 
     const ALL_DUTIES: [Duty; 13] = [
         Duty::Overview,

@@ -281,7 +281,7 @@ pub(crate) mod tests {
 
     pub(crate) fn institution() -> Institution {
         Institution {
-            id: InstitutionId(1),
+            id: InstitutionId::new(1),
             code: InstitutionCode::parse("aoba").unwrap(),
             name_ja: "青葉大学".into(),
             name_en: "Aoba University".into(),

@@ -360,7 +360,7 @@ impl Worker {
         let Some(login) = self.store.person_subject(person.id).await? else {
             return Ok(None);
         };
-        let owner = Owner::login(person.institution.0, login.as_str());
+        let owner = Owner::login(person.institution.get(), login.as_str());
         let sealed = self.store.personal_data(&owner).await?;
         let Some((_, value)) = sealed.iter().find(|(f, _)| *f == Field::Mail) else {
             return Ok(None);

@@ -372,7 +372,7 @@ mod tests {
         let nowhere = new_account(
             "desk",
             Role::InstitutionStaff {
-                institution: InstitutionId(999),
+                institution: InstitutionId::new(999),
             },
             "a long enough password",
         );

@@ -102,7 +102,7 @@ mod tests {
             let entry = operator().entry(
                 ops.now(),
                 AuditAction::MailResend,
-                vec![AuditObject::Institution(InstitutionId(i))],
+                vec![AuditObject::Institution(InstitutionId::new(i))],
                 "test",
             );
             ops.store().audit(&entry).await.unwrap();
@@ -115,7 +115,7 @@ mod tests {
         let staff = Actor {
             name: "admin:7".into(),
             role: Role::InstitutionStaff {
-                institution: InstitutionId(1),
+                institution: InstitutionId::new(1),
             },
             origin: "192.0.2.1".into(),
         };

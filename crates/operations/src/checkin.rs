@@ -172,7 +172,7 @@ mod tests {
         let office = fixture::office("checkin-elsewhere").await;
         let number = office.booked().await;
         let elsewhere = actor(Role::VenueStaff {
-            venue: VenueId(office.venue.0 + 1),
+            venue: VenueId::new(office.venue.get() + 1),
         });
         let refused = check_in(&office.ops, &elsewhere, office.admin, &number).await;
         assert!(

@@ -179,7 +179,7 @@ mod tests {
     async fn an_institutions_staff_may_not_add_an_institution_and_nothing_is_audited() {
         let ops = empty_office("refused").await;
         let staff = acting(Role::InstitutionStaff {
-            institution: InstitutionId(1),
+            institution: InstitutionId::new(1),
         });
         let refused = create(&ops, &staff, aoba()).await;
         assert!(

@@ -381,7 +381,7 @@ mod tests {
     fn hall_on_the_tenth() -> RecipientList {
         RecipientList {
             day: NaiveDate::from_ymd_opt(2026, 12, 10).unwrap(),
-            venue: VenueId(1),
+            venue: VenueId::new(1),
             lane: None,
         }
     }
@@ -389,7 +389,9 @@ mod tests {
     #[tokio::test]
     async fn venue_staff_may_not_read_another_venues_list_and_nothing_is_audited() {
         let ops = empty_office("other-venue").await;
-        let gym_staff = actor(Role::VenueStaff { venue: VenueId(2) });
+        let gym_staff = actor(Role::VenueStaff {
+            venue: VenueId::new(2),
+        });
         let refused = recipients(
             &ops,
             &Keyring::default(),
@@ -417,7 +419,9 @@ mod tests {
     #[tokio::test]
     async fn venue_staff_may_not_export_the_prefectures_list() {
         let ops = empty_office("prefecture").await;
-        let staff = actor(Role::VenueStaff { venue: VenueId(1) });
+        let staff = actor(Role::VenueStaff {
+            venue: VenueId::new(1),
+        });
         let period = Period::new(
             NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
             NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
@@ -434,7 +438,9 @@ mod tests {
     #[tokio::test]
     async fn an_empty_day_is_still_audited_once_as_a_view_and_once_as_an_export() {
         let ops = empty_office("empty-day").await;
-        let staff = actor(Role::VenueStaff { venue: VenueId(1) });
+        let staff = actor(Role::VenueStaff {
+            venue: VenueId::new(1),
+        });
         let list = hall_on_the_tenth();
         let rows = recipients(&ops, &Keyring::default(), &staff, &list, ListUse::Export)
             .await

@@ -185,14 +185,14 @@ mod tests {
     async fn institution_staff_may_not_work_the_outbox_and_nothing_is_audited() {
         let ops = empty_office("refused").await;
         let staff = actor(Role::InstitutionStaff {
-            institution: InstitutionId(1),
+            institution: InstitutionId::new(1),
         });
         let queue = queue(&ops, &staff, None).await;
         assert!(
             matches!(queue, Err(OperationError::Denied(Denied::Forbidden))),
             "{queue:?}"
         );
-        let resent = resend(&ops, &staff, MailJobId(1)).await;
+        let resent = resend(&ops, &staff, MailJobId::new(1)).await;
         assert!(
             matches!(resent, Err(OperationError::Denied(Denied::Forbidden))),
             "{resent:?}"
@@ -208,7 +208,7 @@ mod tests {
     #[tokio::test]
     async fn a_mail_that_does_not_exist_is_not_resent_nor_audited() {
         let ops = empty_office("unknown").await;
-        let resent = resend(&ops, &actor(Role::Operator), MailJobId(42)).await;
+        let resent = resend(&ops, &actor(Role::Operator), MailJobId::new(42)).await;
         assert!(
             matches!(resent, Err(OperationError::NotFound)),
             "{resent:?}"

@@ -269,7 +269,7 @@ mod tests {
         let (ops, aoba) = office("refused").await;
         let before = audited(&ops).await;
         let other = acting(Role::InstitutionStaff {
-            institution: InstitutionId(aoba.0 + 1),
+            institution: InstitutionId::new(aoba.get() + 1),
         });
         let keys = Keyring::new([OpeningKey::generate()]);
         let passwords = PasswordPolicy::insecure_fast_for_tests();
@@ -279,7 +279,7 @@ mod tests {
             "{refused:?}"
         );
         let venue_staff = acting(Role::VenueStaff {
-            venue: sesshu_domain::VenueId(1),
+            venue: sesshu_domain::VenueId::new(1),
         });
         let refused = preview(&ops, &venue_staff, &keys, &upload(aoba)).await;
         assert!(

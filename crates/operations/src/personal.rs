@@ -45,7 +45,7 @@ pub async fn open(
         .person_subject(person.id)
         .await?
         .ok_or(OperationError::NotFound)?;
-    let owner = Owner::login(person.institution.0, login.as_str());
+    let owner = Owner::login(person.institution.get(), login.as_str());
     let sealed = ops.store().personal_data(&owner).await?;
     let present: Vec<Field> = sealed
         .iter()
@@ -113,7 +113,7 @@ pub async fn open_list(
     for person in people {
         let mut fields = BTreeMap::new();
         if let Some(login) = ops.store().person_subject(person.id).await? {
-            let owner = Owner::login(person.institution.0, login.as_str());
+            let owner = Owner::login(person.institution.get(), login.as_str());
             for (field, value) in ops.store().personal_data(&owner).await? {
                 if !wanted.contains(&field) {
                     continue;

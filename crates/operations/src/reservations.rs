@@ -264,7 +264,7 @@ mod tests {
         let office = fixture::office("find-other").await;
         let number = office.booked().await;
         let other = actor(Role::InstitutionStaff {
-            institution: InstitutionId(office.institution.0 + 1),
+            institution: InstitutionId::new(office.institution.get() + 1),
         });
         let found = find(&office.ops, &other, Duty::ViewReservations, &number).await;
         assert!(

@@ -88,7 +88,7 @@ pub async fn current(
         Directory::Builtin => {
             let mut current = Vec::new();
             for m in store.members(institution).await? {
-                let owner = Owner::login(institution.0, m.login.as_str());
+                let owner = Owner::login(institution.get(), m.login.as_str());
                 let mut profile = Profile::default();
                 for (field, sealed) in store.personal_data(&owner).await? {
                     let value = keys
@@ -173,7 +173,7 @@ pub async fn apply(
                 .cloned()
                 .ok_or_else(|| RosterFailure::NoPassword(row.login.as_str().to_owned()))?,
         };
-        let owner = Owner::login(institution.0, row.login.as_str());
+        let owner = Owner::login(institution.get(), row.login.as_str());
         upsert.push(NewMember {
             institution,
             login: row.login.clone(),
@@ -281,7 +281,7 @@ mod tests {
     #[test]
     fn departments_count_their_enabled_and_eligible_members() {
         let institution = Institution {
-            id: InstitutionId(1),
+            id: InstitutionId::new(1),
             code: sesshu_domain::InstitutionCode::parse("demo").unwrap(),
             name_ja: "デモ大学".into(),
             name_en: "Demo University".into(),

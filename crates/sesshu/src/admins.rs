@@ -75,7 +75,7 @@ pub async fn add(
         Some(code) => Some(institution_id(store, code).await?.id),
         None => None,
     };
-    let venue = account.venue.map(VenueId);
+    let venue = account.venue.map(VenueId::new);
     if let Some(venue) = venue {
         anyhow::ensure!(
             store.catalog().await?.venue(venue).is_some(),

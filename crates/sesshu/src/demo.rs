@@ -104,7 +104,7 @@ pub async fn seed(
                         upserted.code
                     ))?),
                 };
-                let owner = Owner::login(upserted.id.0, login);
+                let owner = Owner::login(upserted.id.get(), login);
                 m.personal = sesshu_auth::seal_profile(sealing, &owner, &profile)?;
                 Ok(m)
             })
@@ -281,7 +281,7 @@ pub async fn seed_admins(store: &DynStore, passwords: &PasswordPolicy) -> anyhow
         .await?
         .venues
         .first()
-        .map(|v| v.id.0)
+        .map(|v| v.id.get())
         .context("the demo venue is missing")?;
     for (login, role) in OFFICE_ACCOUNTS {
         crate::admins::add(

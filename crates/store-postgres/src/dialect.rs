@@ -78,7 +78,7 @@ pub(crate) async fn lock_slots(
     if slots.is_empty() {
         return Ok(());
     }
-    let ids: Vec<i64> = slots.iter().map(|s| s.0).collect();
+    let ids: Vec<i64> = slots.iter().map(|s| s.get()).collect();
     sqlx::query("SELECT id FROM slots WHERE id = ANY($1) ORDER BY id FOR UPDATE")
         .bind(&ids)
         .fetch_all(conn)
@@ -93,7 +93,7 @@ pub(crate) async fn lock_series(
     series: sesshu_domain::SeriesId,
 ) -> StoreResult<bool> {
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM series WHERE id = $1 FOR UPDATE")
-        .bind(series.0)
+        .bind(series.get())
         .fetch_optional(conn)
         .await
         .map_err(crate::db)?;
@@ -113,7 +113,7 @@ pub(crate) async fn day_turn(
         "SELECT pg_advisory_xact_lock(hashtextextended(format('day_quota:%s:%s:%s', $1::BIGINT, \
          $2::DATE, $3::BIGINT), 0))",
     )
-    .bind(venue.0)
+    .bind(venue.get())
     .bind(day)
     .bind(institution)
     .execute(&mut *conn)
@@ -138,7 +138,7 @@ pub(crate) async fn lock_day_quotas(
          ORDER BY s.dose, s.id FOR UPDATE",
         tokyo_day("s.starts_at")
     )))
-    .bind(venue.0)
+    .bind(venue.get())
     .bind(day)
     .fetch_all(&mut *conn)
     .await
@@ -146,12 +146,16 @@ pub(crate) async fn lock_day_quotas(
     let current: Vec<i64> = sqlx::query_scalar(
         "SELECT institution_id FROM day_quotas WHERE venue_id = $1 AND day = $2",
     )
-    .bind(venue.0)
+    .bind(venue.get())
     .bind(day)
     .fetch_all(&mut *conn)
     .await
     .map_err(crate::db)?;
-    let mut turns: Vec<i64> = institutions.iter().map(|i| i.0).chain(current).collect();
+    let mut turns: Vec<i64> = institutions
+        .iter()
+        .map(|i| i.get())
+        .chain(current)
+        .collect();
     turns.sort_unstable();
     turns.dedup();
     for institution in turns {

@@ -143,7 +143,7 @@ async fn series_where(conn: &mut Conn, by: By<'_>) -> StoreResult<Vec<Series>> {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "{SERIES_COLUMNS} WHERE se.person_id = $1 {order}"
             )))
-            .bind(p.0)
+            .bind(p.get())
             .fetch_all(&mut *conn)
             .await
         }
@@ -151,7 +151,7 @@ async fn series_where(conn: &mut Conn, by: By<'_>) -> StoreResult<Vec<Series>> {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "{SERIES_COLUMNS} WHERE se.id = $1 {order}"
             )))
-            .bind(id.0)
+            .bind(id.get())
             .fetch_all(&mut *conn)
             .await
         }
@@ -169,7 +169,7 @@ async fn series_where(conn: &mut Conn, by: By<'_>) -> StoreResult<Vec<Series>> {
                  FROM series_doses d2 JOIN slots s2 ON s2.id = d2.slot_id \
                  WHERE s2.venue_id = $1 AND s2.starts_at >= $2 AND s2.starts_at < $3) {order}"
             )))
-            .bind(venue.0)
+            .bind(venue.get())
             .bind(at(from))
             .bind(at(to))
             .fetch_all(&mut *conn)
@@ -180,7 +180,7 @@ async fn series_where(conn: &mut Conn, by: By<'_>) -> StoreResult<Vec<Series>> {
                 "{SERIES_COLUMNS} WHERE se.state = 'booked' AND se.person_id IN \
                  (SELECT id FROM persons WHERE institution_id = $1) {order}"
             )))
-            .bind(institution.0)
+            .bind(institution.get())
             .fetch_all(&mut *conn)
             .await
         }
@@ -198,9 +198,9 @@ async fn series_where(conn: &mut Conn, by: By<'_>) -> StoreResult<Vec<Series>> {
                  ORDER BY s2.created_at DESC, s2.id DESC LIMIT $6) {order}",
                 dialect::TIME_TYPE
             )))
-            .bind(q.institution.map(|i| i.0))
+            .bind(q.institution.map(|i| i.get()))
             .bind(q.state.map(SeriesState::as_str))
-            .bind(q.slot.map(|s| s.0))
+            .bind(q.slot.map(|s| s.get()))
             .bind(q.between.map(|(from, _)| at(from)))
             .bind(q.between.map(|(_, to)| at(to)))
             .bind(i64::from(q.limit))
@@ -240,7 +240,7 @@ impl WriteTx for SqlTx<'_> {
             "INSERT INTO idempotency_keys (person_id, key, fingerprint, created_at) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (person_id, key) DO NOTHING",
         )
-        .bind(person.0)
+        .bind(person.get())
         .bind(&key.key)
         .bind(&key.fingerprint)
         .bind(at(now))
@@ -258,7 +258,7 @@ impl WriteTx for SqlTx<'_> {
         let row = sqlx::query(
             "SELECT fingerprint, series_id FROM idempotency_keys WHERE person_id = $1 AND key = $2",
         )
-        .bind(person.0)
+        .bind(person.get())
         .bind(key)
         .fetch_optional(self.conn())
         .await
@@ -268,7 +268,7 @@ impl WriteTx for SqlTx<'_> {
                 r.try_get("fingerprint").map_err(db)?,
                 r.try_get::<Option<i64>, _>("series_id")
                     .map_err(db)?
-                    .map(SeriesId),
+                    .map(SeriesId::new),
             ))
         })
         .transpose()
@@ -281,9 +281,9 @@ impl WriteTx for SqlTx<'_> {
         series: SeriesId,
     ) -> StoreResult<()> {
         sqlx::query("UPDATE idempotency_keys SET series_id = $3 WHERE person_id = $1 AND key = $2")
-            .bind(person.0)
+            .bind(person.get())
             .bind(key)
-            .bind(series.0)
+            .bind(series.get())
             .execute(self.conn())
             .await
             .map_err(db)?;
@@ -294,7 +294,7 @@ impl WriteTx for SqlTx<'_> {
         sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM series WHERE person_id = $1 AND state = 'booked')",
         )
-        .bind(person.0)
+        .bind(person.get())
         .fetch_one(self.conn())
         .await
         .map_err(db)
@@ -312,13 +312,13 @@ impl WriteTx for SqlTx<'_> {
              VALUES ($1, $2, $3, 'booked', $4, $4) ON CONFLICT (number) DO NOTHING RETURNING id",
         )
         .bind(number.compact())
-        .bind(person.0)
-        .bind(vaccine.0)
+        .bind(person.get())
+        .bind(vaccine.get())
         .bind(at(now))
         .fetch_optional(self.conn())
         .await
         .map_err(dialect::insert_series_error)?;
-        Ok(id.map(SeriesId))
+        Ok(id.map(SeriesId::new))
     }
 
     async fn insert_dose(
@@ -328,9 +328,9 @@ impl WriteTx for SqlTx<'_> {
         slot: SlotId,
     ) -> StoreResult<()> {
         sqlx::query("INSERT INTO series_doses (series_id, dose, slot_id) VALUES ($1, $2, $3)")
-            .bind(series.0)
+            .bind(series.get())
             .bind(i32::from(dose.get()))
-            .bind(slot.0)
+            .bind(slot.get())
             .execute(self.conn())
             .await
             .map_err(db)?;
@@ -344,9 +344,9 @@ impl WriteTx for SqlTx<'_> {
         slot: SlotId,
     ) -> StoreResult<()> {
         sqlx::query("UPDATE series_doses SET slot_id = $3 WHERE series_id = $1 AND dose = $2")
-            .bind(series.0)
+            .bind(series.get())
             .bind(i32::from(dose.get()))
-            .bind(slot.0)
+            .bind(slot.get())
             .execute(self.conn())
             .await
             .map_err(db)?;
@@ -369,15 +369,15 @@ impl WriteTx for SqlTx<'_> {
         // this slot waits for it, so the count cannot move.
         let (slot_quota, day_quota): (bool, bool) =
             sqlx::query_as(sqlx::AssertSqlSafe(crate::slots::quotas_apply()))
-                .bind(slot.0)
-                .bind(person.0)
+                .bind(slot.get())
+                .bind(person.get())
                 .fetch_one(self.conn())
                 .await
                 .map_err(db)?;
         if slot_quota {
             let quota: Option<(Int, i64)> = sqlx::query_as(QUOTA_HELD)
-                .bind(slot.0)
-                .bind(person.0)
+                .bind(slot.get())
+                .bind(person.get())
                 .fetch_optional(self.conn())
                 .await
                 .map_err(db)?;
@@ -395,7 +395,7 @@ impl WriteTx for SqlTx<'_> {
             "UPDATE slots SET booked = booked + 1 \
              WHERE id = $1 AND booked < capacity AND NOT closed AND starts_at > $2",
         )
-        .bind(slot.0)
+        .bind(slot.get())
         .bind(at(now))
         .execute(self.conn())
         .await
@@ -406,7 +406,7 @@ impl WriteTx for SqlTx<'_> {
     async fn release_place(&mut self, slot: SlotId) -> StoreResult<()> {
         let result =
             sqlx::query("UPDATE slots SET booked = booked - 1 WHERE id = $1 AND booked > 0")
-                .bind(slot.0)
+                .bind(slot.get())
                 .execute(self.conn())
                 .await
                 .map_err(db)?;
@@ -421,7 +421,7 @@ impl WriteTx for SqlTx<'_> {
 
     async fn slot_closed(&mut self, slot: SlotId, now: DateTime<Utc>) -> StoreResult<Option<bool>> {
         sqlx::query_scalar("SELECT closed OR starts_at <= $2 FROM slots WHERE id = $1")
-            .bind(slot.0)
+            .bind(slot.get())
             .bind(at(now))
             .fetch_optional(self.conn())
             .await
@@ -446,7 +446,7 @@ impl WriteTx for SqlTx<'_> {
             "UPDATE series SET state = $2, updated_at = $3, \
              cancelled_at = COALESCE($4, cancelled_at) WHERE id = $1",
         )
-        .bind(series.0)
+        .bind(series.get())
         .bind(state.as_str())
         .bind(at(now))
         .bind(cancelled_at)

@@ -12,7 +12,7 @@ impl CheckInStore for Backend {
         let rows: Vec<(Int, Time)> = sqlx::query_as(
             "SELECT dose, checked_in_at FROM check_ins WHERE series_id = $1 ORDER BY dose",
         )
-        .bind(series.0)
+        .bind(series.get())
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
@@ -37,7 +37,9 @@ impl CheckInStore for Backend {
         .await
         .map_err(db)?;
         rows.into_iter()
-            .map(|(series, dose, t)| Ok((SeriesId(series), columns::dose(wide(dose))?, time(t)?)))
+            .map(|(series, dose, t)| {
+                Ok((SeriesId::new(series), columns::dose(wide(dose))?, time(t)?))
+            })
             .collect()
     }
 
@@ -56,10 +58,10 @@ impl CheckInStore for Backend {
                  VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (series_id, dose) DO NOTHING RETURNING checked_in_at",
             )
-            .bind(series.0)
+            .bind(series.get())
             .bind(int(u32::from(dose.get())))
             .bind(at(entry.at))
-            .bind(by.0)
+            .bind(by.get())
             .fetch_optional(&mut **tx)
             .await
             .map_err(db)?;
@@ -67,7 +69,7 @@ impl CheckInStore for Backend {
                 let before: Time = sqlx::query_scalar(
                     "SELECT checked_in_at FROM check_ins WHERE series_id = $1 AND dose = $2",
                 )
-                .bind(series.0)
+                .bind(series.get())
                 .bind(int(u32::from(dose.get())))
                 .fetch_one(&mut **tx)
                 .await

@@ -97,7 +97,7 @@ impl LoginStore for Backend {
             "INSERT INTO saml_requests (id, institution_id, expires_at) VALUES ($1, $2, $3)",
         )
         .bind(id)
-        .bind(institution.0)
+        .bind(institution.get())
         .bind(at(expires_at))
         .execute(&self.pool)
         .await
@@ -119,7 +119,7 @@ impl LoginStore for Backend {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        Ok(institution.flatten().map(InstitutionId))
+        Ok(institution.flatten().map(InstitutionId::new))
     }
 
     async fn saml_assertion_first_use(

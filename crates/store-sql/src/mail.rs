@@ -62,7 +62,7 @@ impl MailStore for Backend {
                  smtp_reply = $5, last_error = NULL, lease_owner = NULL, lease_until = NULL \
                  WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
             )
-            .bind(id.0)
+            .bind(id.get())
             .bind(worker)
             .bind(at(sent.at))
             .bind(&sent.message_id)
@@ -96,7 +96,7 @@ impl MailStore for Backend {
              last_error = $5, lease_owner = NULL, lease_until = NULL \
              WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
             )
-            .bind(id.0)
+            .bind(id.get())
             .bind(worker)
             .bind(state)
             .bind(next)
@@ -114,7 +114,7 @@ impl MailStore for Backend {
                 "UPDATE mail_jobs SET state = 'skipped', last_error = $3, lease_owner = NULL, \
              lease_until = NULL WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
             )
-            .bind(id.0)
+            .bind(id.get())
             .bind(worker)
             .bind(reason)
             .execute(&mut **tx)
@@ -163,7 +163,7 @@ impl MailStore for Backend {
         ));
         sqlx::query(sql)
             .bind(query.state.map(MailState::code))
-            .bind(query.series.map(|s| s.0))
+            .bind(query.series.map(|s| s.get()))
             .bind(i64::from(query.limit.max(1)))
             .fetch_all(&self.pool)
             .await
@@ -176,7 +176,7 @@ impl MailStore for Backend {
     async fn mail_job(&self, id: MailJobId) -> StoreResult<Option<MailJob>> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {JOB_COLUMNS} FROM mail_jobs WHERE id = $1"));
         sqlx::query(sql)
-            .bind(id.0)
+            .bind(id.get())
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?
@@ -192,7 +192,7 @@ impl MailStore for Backend {
                  lease_owner = NULL, lease_until = NULL \
                  WHERE id = $1 AND state IN ('failed', 'skipped')",
             )
-            .bind(id.0)
+            .bind(id.get())
             .bind(at(entry.at))
             .execute(&mut **tx)
             .await
@@ -218,8 +218,8 @@ pub(crate) async fn insert(conn: &mut Conn, new: &NewMailJob) -> StoreResult<()>
          dedupe_key, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
     )
     .bind(new.kind.code())
-    .bind(new.series.0)
-    .bind(new.person.0)
+    .bind(new.series.get())
+    .bind(new.person.get())
     .bind(new.dose.map(|d| int(u32::from(d.get()))))
     .bind(new.language.tag())
     .bind(new.snapshot.as_deref())
@@ -239,10 +239,10 @@ fn job(r: &Row) -> StoreResult<MailJob> {
     let sent_at: Option<Time> = r.try_get("sent_at").map_err(db)?;
     let attempts: Int = r.try_get("attempts").map_err(db)?;
     Ok(MailJob {
-        id: MailJobId(r.try_get("id").map_err(db)?),
+        id: MailJobId::new(r.try_get("id").map_err(db)?),
         kind: MailKind::parse(&kind).ok_or_else(|| StoreError::corrupt("mail kind"))?,
-        series: SeriesId(r.try_get("series_id").map_err(db)?),
-        person: PersonId(r.try_get("person_id").map_err(db)?),
+        series: SeriesId::new(r.try_get("series_id").map_err(db)?),
+        person: PersonId::new(r.try_get("person_id").map_err(db)?),
         dose: dose
             .map(|d| {
                 u8::try_from(d)

@@ -23,7 +23,7 @@ impl MemberStore for Backend {
             member_columns()
         ));
         let row = sqlx::query(sql)
-            .bind(institution.0)
+            .bind(institution.get())
             .bind(login.as_str())
             .fetch_optional(&self.pool)
             .await
@@ -41,7 +41,7 @@ impl MemberStore for Backend {
             member_columns()
         ));
         sqlx::query(sql)
-            .bind(institution.0)
+            .bind(institution.get())
             .fetch_all(&self.pool)
             .await
             .map_err(db)?
@@ -81,7 +81,7 @@ fn member_columns() -> String {
 }
 
 fn member_row(r: &Row) -> StoreResult<Member> {
-    let institution = InstitutionId(r.try_get("institution_id").map_err(db)?);
+    let institution = InstitutionId::new(r.try_get("institution_id").map_err(db)?);
     let fields: Option<String> = r.try_get("fields").map_err(db)?;
     Ok(Member {
         institution,
@@ -112,7 +112,7 @@ async fn upsert_members(
              password_hash = excluded.password_hash, user_type = excluded.user_type, \
              department_code = excluded.department_code, disabled = excluded.disabled",
         )
-        .bind(m.institution.0)
+        .bind(m.institution.get())
         .bind(m.login.as_str())
         .bind(&m.password_hash)
         .bind(m.user_type.as_str())
@@ -122,7 +122,7 @@ async fn upsert_members(
         .await
         .map_err(db)?
         .rows_affected();
-        let owner = Owner::login(m.institution.0, m.login.as_str());
+        let owner = Owner::login(m.institution.get(), m.login.as_str());
         replace_personal(conn, &owner, &m.personal, now).await?;
     }
     Ok(n)
@@ -139,7 +139,7 @@ async fn apply_members(
     upsert_members(conn, upsert, now).await?;
     for login in disable {
         sqlx::query("UPDATE members SET disabled = TRUE WHERE institution_id = $1 AND login = $2")
-            .bind(institution.0)
+            .bind(institution.get())
             .bind(login.as_str())
             .execute(&mut *conn)
             .await
@@ -147,17 +147,17 @@ async fn apply_members(
     }
     for login in remove {
         sqlx::query("DELETE FROM members WHERE institution_id = $1 AND login = $2")
-            .bind(institution.0)
+            .bind(institution.get())
             .bind(login.as_str())
             .execute(&mut *conn)
             .await
             .map_err(db)?;
         // A removed member's personal data goes with them, unless they
         // logged in (then it is the person's, kept with their history).
-        let owner = Owner::login(institution.0, login.as_str());
+        let owner = Owner::login(institution.get(), login.as_str());
         let person: Option<i64> =
             sqlx::query_scalar("SELECT id FROM persons WHERE institution_id = $1 AND subject = $2")
-                .bind(institution.0)
+                .bind(institution.get())
                 .bind(login.as_str())
                 .fetch_optional(&mut *conn)
                 .await

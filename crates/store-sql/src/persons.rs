@@ -29,7 +29,7 @@ impl PersonStore for Backend {
             "SELECT EXISTS (SELECT 1 FROM consents c JOIN persons p ON p.id = c.person_id \
              WHERE p.institution_id = $1 AND p.subject = $2 AND c.version = $3)",
         )
-        .bind(institution.0)
+        .bind(institution.get())
         .bind(subject.as_str())
         .bind(version)
         .fetch_one(&self.pool)
@@ -130,7 +130,7 @@ impl PersonStore for Backend {
         let row = sqlx::query(
             "SELECT id, institution_id, user_type, department_code FROM persons WHERE id = $1",
         )
-        .bind(id.0)
+        .bind(id.get())
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
@@ -146,7 +146,7 @@ impl PersonStore for Backend {
             "SELECT id, institution_id, user_type, department_code FROM persons \
              WHERE institution_id = $1 AND subject = $2",
         )
-        .bind(institution.0)
+        .bind(institution.get())
         .bind(subject.as_str())
         .fetch_optional(&self.pool)
         .await
@@ -157,7 +157,7 @@ impl PersonStore for Backend {
     async fn person_subject(&self, id: PersonId) -> StoreResult<Option<Subject>> {
         let subject: Option<String> =
             sqlx::query_scalar("SELECT subject FROM persons WHERE id = $1")
-                .bind(id.0)
+                .bind(id.get())
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(db)?;
@@ -201,8 +201,8 @@ pub(crate) async fn replace_personal(
 
 fn person_row(row: &Row) -> StoreResult<Person> {
     Ok(Person {
-        id: PersonId(row.try_get("id").map_err(db)?),
-        institution: InstitutionId(row.try_get("institution_id").map_err(db)?),
+        id: PersonId::new(row.try_get("id").map_err(db)?),
+        institution: InstitutionId::new(row.try_get("institution_id").map_err(db)?),
         user_type: columns::user_type(row.try_get("user_type").map_err(db)?)?,
         department: columns::department(row.try_get("department_code").map_err(db)?)?,
     })
@@ -217,7 +217,7 @@ async fn person_for_login(conn: &mut Conn, login: &PersonLogin) -> StoreResult<P
             "UPDATE persons SET subject = subject || '#retired-' || CAST(id AS TEXT) \
              WHERE institution_id = $1 AND subject = $2 AND last_seen_at < $3",
         )
-        .bind(login.institution.0)
+        .bind(login.institution.get())
         .bind(login.subject.as_str())
         .bind(at(cutoff))
         .execute(&mut *conn)
@@ -232,7 +232,7 @@ async fn person_for_login(conn: &mut Conn, login: &PersonLogin) -> StoreResult<P
          last_seen_at = excluded.last_seen_at \
          RETURNING id, institution_id, user_type, department_code",
     )
-    .bind(login.institution.0)
+    .bind(login.institution.get())
     .bind(login.subject.as_str())
     .bind(login.user_type.map(|t| t.as_str()))
     .bind(login.department.as_ref().map(|d| d.as_str()))
@@ -242,7 +242,7 @@ async fn person_for_login(conn: &mut Conn, login: &PersonLogin) -> StoreResult<P
     .map_err(db)?;
     let person = person_row(&row)?;
     if let Some(personal) = &login.personal {
-        let owner = Owner::login(login.institution.0, login.subject.as_str());
+        let owner = Owner::login(login.institution.get(), login.subject.as_str());
         replace_personal(conn, &owner, personal, login.at).await?;
     }
     if let Some(version) = &login.consented {
@@ -250,7 +250,7 @@ async fn person_for_login(conn: &mut Conn, login: &PersonLogin) -> StoreResult<P
             "INSERT INTO consents (person_id, version, consented_at) VALUES ($1, $2, $3) \
              ON CONFLICT (person_id, version) DO NOTHING",
         )
-        .bind(person.id.0)
+        .bind(person.id.get())
         .bind(version)
         .bind(at(login.at))
         .execute(&mut *conn)

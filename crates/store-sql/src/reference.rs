@@ -53,7 +53,7 @@ impl ReferenceStore for Backend {
             .iter()
             .map(|r| {
                 Ok(Venue {
-                    id: VenueId(r.try_get("id").map_err(db)?),
+                    id: VenueId::new(r.try_get("id").map_err(db)?),
                     name_ja: r.try_get("name_ja").map_err(db)?,
                     name_en: r.try_get("name_en").map_err(db)?,
                 })
@@ -66,8 +66,8 @@ impl ReferenceStore for Backend {
             .iter()
             .map(|r| {
                 Ok(Lane {
-                    id: LaneId(r.try_get("id").map_err(db)?),
-                    venue: VenueId(r.try_get("venue_id").map_err(db)?),
+                    id: LaneId::new(r.try_get("id").map_err(db)?),
+                    venue: VenueId::new(r.try_get("venue_id").map_err(db)?),
                     name_ja: r.try_get("name_ja").map_err(db)?,
                     name_en: r.try_get("name_en").map_err(db)?,
                 })
@@ -82,7 +82,7 @@ impl ReferenceStore for Backend {
         .iter()
         .map(|r| {
             Ok(Vaccine {
-                id: VaccineId(r.try_get("id").map_err(db)?),
+                id: VaccineId::new(r.try_get("id").map_err(db)?),
                 name_ja: r.try_get("name_ja").map_err(db)?,
                 name_en: r.try_get("name_en").map_err(db)?,
                 second_dose_after: columns::interval(
@@ -125,20 +125,20 @@ impl ReferenceStore for Backend {
         .fetch_one(&self.pool)
         .await
         .map_err(db)?;
-        Ok(VenueId(id))
+        Ok(VenueId::new(id))
     }
 
     async fn insert_lane(&self, new: &NewLane) -> StoreResult<LaneId> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO lanes (venue_id, name_ja, name_en) VALUES ($1, $2, $3) RETURNING id",
         )
-        .bind(new.venue.0)
+        .bind(new.venue.get())
         .bind(&new.name_ja)
         .bind(&new.name_en)
         .fetch_one(&self.pool)
         .await
         .map_err(db)?;
-        Ok(LaneId(id))
+        Ok(LaneId::new(id))
     }
 
     async fn insert_vaccine(&self, new: &NewVaccine) -> StoreResult<VaccineId> {
@@ -156,7 +156,7 @@ impl ReferenceStore for Backend {
         .fetch_one(&self.pool)
         .await
         .map_err(db)?;
-        Ok(VaccineId(id))
+        Ok(VaccineId::new(id))
     }
 }
 
@@ -172,7 +172,7 @@ const INSTITUTION_COLUMNS: &str = "SELECT id, code, name_ja, name_en, contact_of
 
 fn institution(row: &Row, departments: Vec<Department>) -> StoreResult<Institution> {
     Ok(Institution {
-        id: InstitutionId(row.try_get("id").map_err(db)?),
+        id: InstitutionId::new(row.try_get("id").map_err(db)?),
         code: InstitutionCode::parse(row.try_get("code").map_err(db)?)?,
         name_ja: row.try_get("name_ja").map_err(db)?,
         name_en: row.try_get("name_en").map_err(db)?,
@@ -213,7 +213,7 @@ async fn departments(
         "SELECT institution_id, code, name_ja, name_en FROM departments \
          WHERE CAST($1 AS BIGINT) IS NULL OR institution_id = $1 ORDER BY institution_id, code",
     )
-    .bind(only.map(|i| i.0))
+    .bind(only.map(|i| i.get()))
     .fetch_all(pool)
     .await
     .map_err(db)?;
@@ -237,7 +237,7 @@ async fn institution_where(store: &Backend, by: By<'_>) -> StoreResult<Option<In
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "{INSTITUTION_COLUMNS} WHERE id = $1"
             )))
-            .bind(id.0)
+            .bind(id.get())
             .fetch_optional(pool)
             .await
         }
@@ -254,10 +254,10 @@ async fn institution_where(store: &Backend, by: By<'_>) -> StoreResult<Option<In
     let Some(row) = row else {
         return Ok(None);
     };
-    let id = InstitutionId(row.try_get("id").map_err(db)?);
+    let id = InstitutionId::new(row.try_get("id").map_err(db)?);
     let departments = departments(pool, Some(id))
         .await?
-        .remove(&id.0)
+        .remove(&id.get())
         .unwrap_or_default();
     institution(&row, departments).map(Some)
 }
@@ -339,7 +339,7 @@ async fn upsert_institutions(
             .map_err(db)?;
         }
         done.push(Upserted {
-            id: InstitutionId(id),
+            id: InstitutionId::new(id),
             code: new.code.clone(),
             created: existing.is_none(),
         });

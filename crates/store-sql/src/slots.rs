@@ -36,8 +36,8 @@ impl SlotStore for Backend {
             .bind(at(q.from))
             .bind(at(q.to))
             .bind(q.dose.map(|d| i32::from(d.get())))
-            .bind(q.venue.map(|v| v.0))
-            .bind(q.vaccine.map(|v| v.0))
+            .bind(q.venue.map(|v| v.get()))
+            .bind(q.vaccine.map(|v| v.get()))
             .bind(q.include_closed)
             .fetch_all(&self.pool)
             .await
@@ -50,7 +50,7 @@ impl SlotStore for Backend {
     async fn slot(&self, id: SlotId) -> StoreResult<Option<Slot>> {
         let sql = sqlx::AssertSqlSafe(format!("{} WHERE s.id = $1", slot_columns()));
         let row = sqlx::query(sql)
-            .bind(id.0)
+            .bind(id.get())
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?;
@@ -87,7 +87,7 @@ impl SlotStore for Backend {
             "SELECT institution_id, places FROM day_quotas WHERE venue_id = $1 AND day = $2 \
              ORDER BY institution_id",
         )
-        .bind(venue.0)
+        .bind(venue.get())
         .bind(&day)
         .fetch_all(&mut *conn)
         .await
@@ -96,7 +96,7 @@ impl SlotStore for Backend {
         for (institution, places) in rows {
             let held = day_held(&mut conn, venue, &day, institution).await?;
             out.push((
-                InstitutionId(institution),
+                InstitutionId::new(institution),
                 u32::try_from(places).unwrap_or(0),
                 held,
             ));
@@ -165,10 +165,10 @@ fn slot(row: &dialect::Row) -> StoreResult<Slot> {
     let institutions = columns::institution_ids(row.try_get("institutions").map_err(db)?)?;
     let quotas = columns::quotas(row.try_get("quotas").map_err(db)?)?;
     Ok(Slot {
-        id: SlotId(row.try_get("id").map_err(db)?),
-        venue: VenueId(row.try_get("venue_id").map_err(db)?),
-        lane: LaneId(row.try_get("lane_id").map_err(db)?),
-        vaccine: VaccineId(row.try_get("vaccine_id").map_err(db)?),
+        id: SlotId::new(row.try_get("id").map_err(db)?),
+        venue: VenueId::new(row.try_get("venue_id").map_err(db)?),
+        lane: LaneId::new(row.try_get("lane_id").map_err(db)?),
+        vaccine: VaccineId::new(row.try_get("vaccine_id").map_err(db)?),
         dose: columns::dose(wide(row.try_get::<Int, _>("dose").map_err(db)?))?,
         starts_at: time(row.try_get("starts_at").map_err(db)?)?,
         ends_at: time(row.try_get("ends_at").map_err(db)?)?,
@@ -192,9 +192,9 @@ async fn insert(tx: &mut Tx, new: &[NewSlot]) -> StoreResult<Vec<SlotId>> {
              capacity, opens_at, eligible_user_types) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
-        .bind(s.venue.0)
-        .bind(s.lane.0)
-        .bind(s.vaccine.0)
+        .bind(s.venue.get())
+        .bind(s.lane.get())
+        .bind(s.vaccine.get())
         .bind(i32::from(s.dose.get()))
         .bind(at(s.starts_at))
         .bind(at(s.ends_at))
@@ -207,12 +207,12 @@ async fn insert(tx: &mut Tx, new: &[NewSlot]) -> StoreResult<Vec<SlotId>> {
         for institution in &s.eligibility.institutions {
             sqlx::query("INSERT INTO slot_institutions (slot_id, institution_id) VALUES ($1, $2)")
                 .bind(id)
-                .bind(institution.0)
+                .bind(institution.get())
                 .execute(&mut **tx)
                 .await
                 .map_err(db)?;
         }
-        ids.push(SlotId(id));
+        ids.push(SlotId::new(id));
     }
     Ok(ids)
 }
@@ -223,7 +223,7 @@ async fn change_in(tx: &mut Tx, slot: SlotId, change: &SlotChange) -> StoreResul
     let booked: Option<Int> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT booked FROM slots WHERE id = $1{FOR_UPDATE}"
     )))
-    .bind(slot.0)
+    .bind(slot.get())
     .fetch_optional(&mut **tx)
     .await
     .map_err(db)?;
@@ -240,8 +240,8 @@ async fn change_in(tx: &mut Tx, slot: SlotId, change: &SlotChange) -> StoreResul
              JOIN persons p ON p.id = se.person_id \
              WHERE d.slot_id = $1 AND se.state = 'booked' AND p.institution_id = $2",
         )
-        .bind(slot.0)
-        .bind(institution.0)
+        .bind(slot.get())
+        .bind(institution.get())
         .fetch_one(&mut **tx)
         .await
         .map_err(db)?;
@@ -251,7 +251,7 @@ async fn change_in(tx: &mut Tx, slot: SlotId, change: &SlotChange) -> StoreResul
         }
     }
     sqlx::query("DELETE FROM slot_quotas WHERE slot_id = $1")
-        .bind(slot.0)
+        .bind(slot.get())
         .execute(&mut **tx)
         .await
         .map_err(db)?;
@@ -259,8 +259,8 @@ async fn change_in(tx: &mut Tx, slot: SlotId, change: &SlotChange) -> StoreResul
         sqlx::query(
             "INSERT INTO slot_quotas (slot_id, institution_id, places) VALUES ($1, $2, $3)",
         )
-        .bind(slot.0)
-        .bind(institution.0)
+        .bind(slot.get())
+        .bind(institution.get())
         .bind(i32::try_from(*places).unwrap_or(i32::MAX))
         .execute(&mut **tx)
         .await
@@ -269,7 +269,7 @@ async fn change_in(tx: &mut Tx, slot: SlotId, change: &SlotChange) -> StoreResul
     sqlx::query(
         "UPDATE slots SET capacity = $2, closed = $3, eligible_user_types = $4 WHERE id = $1",
     )
-    .bind(slot.0)
+    .bind(slot.get())
     .bind(int(change.capacity))
     .bind(change.closed)
     .bind(columns::user_types_text(&change.eligibility.user_types))
@@ -277,14 +277,14 @@ async fn change_in(tx: &mut Tx, slot: SlotId, change: &SlotChange) -> StoreResul
     .await
     .map_err(db)?;
     sqlx::query("DELETE FROM slot_institutions WHERE slot_id = $1")
-        .bind(slot.0)
+        .bind(slot.get())
         .execute(&mut **tx)
         .await
         .map_err(db)?;
     for institution in &change.eligibility.institutions {
         sqlx::query("INSERT INTO slot_institutions (slot_id, institution_id) VALUES ($1, $2)")
-            .bind(slot.0)
-            .bind(institution.0)
+            .bind(slot.get())
+            .bind(institution.get())
             .execute(&mut **tx)
             .await
             .map_err(db)?;
@@ -298,7 +298,7 @@ async fn delete_in(tx: &mut Tx, slot: SlotId) -> StoreResult<SlotDeleted> {
     let booked: Option<Int> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT booked FROM slots WHERE id = $1{FOR_UPDATE}"
     )))
-    .bind(slot.0)
+    .bind(slot.get())
     .fetch_optional(&mut **tx)
     .await
     .map_err(db)?;
@@ -307,7 +307,7 @@ async fn delete_in(tx: &mut Tx, slot: SlotId) -> StoreResult<SlotDeleted> {
         return Ok(SlotDeleted::HasBookings(booked));
     }
     let named: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM series_doses WHERE slot_id = $1")
-        .bind(slot.0)
+        .bind(slot.get())
         .fetch_one(&mut **tx)
         .await
         .map_err(db)?;
@@ -317,7 +317,7 @@ async fn delete_in(tx: &mut Tx, slot: SlotId) -> StoreResult<SlotDeleted> {
         ));
     }
     sqlx::query("DELETE FROM slots WHERE id = $1")
-        .bind(slot.0)
+        .bind(slot.get())
         .execute(&mut **tx)
         .await
         .map_err(db)?;
@@ -353,7 +353,7 @@ async fn day_held(
         tokyo_day("s.starts_at")
     )))
     .bind(institution)
-    .bind(venue.0)
+    .bind(venue.get())
     .bind(day)
     .fetch_one(&mut *conn)
     .await
@@ -377,16 +377,16 @@ pub(crate) async fn day_quota_for(
          WHERE s.id = $1 AND p.id = $2",
         tokyo_day("s.starts_at")
     )))
-    .bind(slot.0)
-    .bind(person.0)
+    .bind(slot.get())
+    .bind(person.get())
     .fetch_optional(&mut *conn)
     .await
     .map_err(db)?;
     let Some((places, day, venue, institution)) = quota else {
         return Ok(None);
     };
-    dialect::day_turn(conn, VenueId(venue), &day, institution).await?;
-    let held = day_held(conn, VenueId(venue), &day, institution).await?;
+    dialect::day_turn(conn, VenueId::new(venue), &day, institution).await?;
+    let held = day_held(conn, VenueId::new(venue), &day, institution).await?;
     Ok(Some((u32::try_from(places).unwrap_or(0), held)))
 }
 
@@ -402,13 +402,13 @@ async fn set_day_quotas_in(
     let institutions: Vec<InstitutionId> = quotas.keys().copied().collect();
     dialect::lock_day_quotas(tx, venue, &day, &institutions).await?;
     for (institution, places) in quotas {
-        let held = day_held(tx, venue, &day, institution.0).await?;
+        let held = day_held(tx, venue, &day, institution.get()).await?;
         if *places < held {
             return Ok(SlotChanged::QuotaBelowHeld(*institution, held));
         }
     }
     sqlx::query("DELETE FROM day_quotas WHERE venue_id = $1 AND day = $2")
-        .bind(venue.0)
+        .bind(venue.get())
         .bind(&day)
         .execute(&mut **tx)
         .await
@@ -417,9 +417,9 @@ async fn set_day_quotas_in(
         sqlx::query(
             "INSERT INTO day_quotas (venue_id, day, institution_id, places) VALUES ($1, $2, $3, $4)",
         )
-        .bind(venue.0)
+        .bind(venue.get())
         .bind(&day)
-        .bind(institution.0)
+        .bind(institution.get())
         .bind(int(*places))
         .execute(&mut **tx)
         .await

@@ -28,7 +28,7 @@ impl StaffStore for Backend {
 
     async fn admin(&self, id: AdminId) -> StoreResult<Option<AdminAccount>> {
         sqlx::query(sqlx::AssertSqlSafe(format!("{ADMIN} WHERE id = $1")))
-            .bind(id.0)
+            .bind(id.get())
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?
@@ -69,8 +69,8 @@ impl StaffStore for Backend {
             .bind(new.login.as_str())
             .bind(&new.password_hash)
             .bind(new.role.code())
-            .bind(new.role.institution().map(|i| i.0))
-            .bind(new.role.venue().map(|v| v.0))
+            .bind(new.role.institution().map(|i| i.get()))
+            .bind(new.role.venue().map(|v| v.get()))
             .bind(at(new.at))
             .fetch_one(&mut **tx)
             .await
@@ -87,9 +87,11 @@ impl StaffStore for Backend {
                 }
             })?;
             let mut entry = entry.clone();
-            entry.objects.insert(0, AuditObject::Admin(AdminId(id)));
+            entry
+                .objects
+                .insert(0, AuditObject::Admin(AdminId::new(id)));
             audit::append(tx, &entry).await?;
-            Ok(AdminId(id))
+            Ok(AdminId::new(id))
         })
     }
 
@@ -105,10 +107,10 @@ impl StaffStore for Backend {
                  disabled = $5, password_hash = COALESCE($6, password_hash), updated_at = $7 \
                  WHERE id = $1",
             )
-            .bind(id.0)
+            .bind(id.get())
             .bind(change.role.code())
-            .bind(change.role.institution().map(|i| i.0))
-            .bind(change.role.venue().map(|v| v.0))
+            .bind(change.role.institution().map(|i| i.get()))
+            .bind(change.role.venue().map(|v| v.get()))
             .bind(change.disabled)
             .bind(&change.password_hash)
             .bind(at(change.at))
@@ -131,7 +133,7 @@ impl StaffStore for Backend {
     async fn admin_signed_in(&self, id: AdminId, entry: &AuditEntry) -> StoreResult<()> {
         write_tx!(self, |tx| async {
             sqlx::query("UPDATE admin_accounts SET last_login_at = $2 WHERE id = $1")
-                .bind(id.0)
+                .bind(id.get())
                 .bind(at(entry.at))
                 .execute(&mut **tx)
                 .await
@@ -145,7 +147,7 @@ impl StaffStore for Backend {
         institution: Option<InstitutionId>,
         now: DateTime<Utc>,
     ) -> StoreResult<OfficeCounts> {
-        let of = institution.map(|i| i.0);
+        let of = institution.map(|i| i.get());
         let pool = &self.pool;
         let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).bind(of).fetch_one(pool);
         let n = |v: i64| u64::try_from(v).map_err(StoreError::corrupt);

@@ -25,7 +25,7 @@ pub fn institution_ids(
         .filter(|s| !s.is_empty())
         .map(|s| {
             s.parse::<i64>()
-                .map(sesshu_domain::InstitutionId)
+                .map(sesshu_domain::InstitutionId::new)
                 .map_err(StoreError::corrupt)
         })
         .collect()
@@ -45,7 +45,7 @@ pub fn quotas(
             let mut parts = triple.split(':').map(|p| p.parse::<i64>());
             match (parts.next(), parts.next(), parts.next()) {
                 (Some(Ok(institution)), Some(Ok(places)), Some(Ok(held))) => Ok((
-                    sesshu_domain::InstitutionId(institution),
+                    sesshu_domain::InstitutionId::new(institution),
                     sesshu_domain::Quota {
                         places: count(places)?,
                         held: count(held)?,
@@ -157,10 +157,14 @@ pub fn admin(
     last_login_at: Option<DateTime<Utc>>,
 ) -> Result<sesshu_domain::AdminAccount, StoreError> {
     Ok(sesshu_domain::AdminAccount {
-        id: sesshu_domain::AdminId(id),
+        id: sesshu_domain::AdminId::new(id),
         directory: StaffDirectory::from_key(directory)?,
         login: Subject::parse(login)?,
-        role: Role::from_parts(role, institution.map(InstitutionId), venue.map(VenueId))?,
+        role: Role::from_parts(
+            role,
+            institution.map(InstitutionId::new),
+            venue.map(VenueId::new),
+        )?,
         disabled,
         created_at,
         last_login_at,

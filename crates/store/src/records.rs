@@ -525,19 +525,19 @@ pub fn group_series(
     for row in rows {
         let dose = Dose {
             number: crate::columns::dose(row.dose)?,
-            slot: SlotId(row.slot),
-            venue: VenueId(row.venue),
-            lane: LaneId(row.lane),
+            slot: SlotId::new(row.slot),
+            venue: VenueId::new(row.venue),
+            lane: LaneId::new(row.lane),
             starts_at: row.starts_at,
             ends_at: row.ends_at,
         };
         match out.last_mut() {
-            Some(series) if series.id == SeriesId(row.series) => series.doses.push(dose),
+            Some(series) if series.id == SeriesId::new(row.series) => series.doses.push(dose),
             _ => out.push(Series {
-                id: SeriesId(row.series),
+                id: SeriesId::new(row.series),
                 number: ReservationNumber::parse(&row.number)?,
-                person: PersonId(row.person),
-                vaccine: VaccineId(row.vaccine),
+                person: PersonId::new(row.person),
+                vaccine: VaccineId::new(row.vaccine),
                 state: crate::columns::state(&row.state)?,
                 doses: vec![dose],
                 created_at: row.created_at,

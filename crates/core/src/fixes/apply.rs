@@ -29,7 +29,7 @@ impl Bookings {
                 } => {
                     let objects = vec![
                         AuditObject::Series(request.series),
-                        AuditObject::Slot(fix.slot.unwrap_or(SlotId(0))),
+                        AuditObject::Slot(fix.slot.unwrap_or(SlotId::new(0))),
                         AuditObject::Institution(*institution),
                     ];
                     BatchOp::Move(Reschedule {
@@ -65,7 +65,7 @@ impl Bookings {
                     };
                     let objects = vec![
                         AuditObject::Person(person),
-                        AuditObject::Slot(fix.slot.unwrap_or(SlotId(0))),
+                        AuditObject::Slot(fix.slot.unwrap_or(SlotId::new(0))),
                         AuditObject::Institution(*institution),
                     ];
                     BatchOp::Book(NewSeries {

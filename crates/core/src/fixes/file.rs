@@ -95,7 +95,7 @@ fn parse_row(row: &Row, lang: Language) -> Result<FixLine, Vec<UploadError>> {
         }
     });
     let slot = row.get("slot").and_then(|v| match v.parse::<i64>() {
-        Ok(id) if id > 0 => Some(SlotId(id)),
+        Ok(id) if id > 0 => Some(SlotId::new(id)),
         _ => {
             problems.push(row.problem(
                 "slot",

@@ -27,7 +27,7 @@ impl Bookings {
         };
         Ok(rostered.map(|m| {
             let person = Person {
-                id: PersonId(0),
+                id: PersonId::new(0),
                 institution: institution.id,
                 user_type: Some(m.user_type),
                 department: m.department.clone(),

@@ -302,7 +302,7 @@ mod tests {
         altered[1]
             .entry
             .objects
-            .push(AuditObject::Person(crate::PersonId(9)));
+            .push(AuditObject::Person(crate::PersonId::new(9)));
         assert_eq!(verify(&altered, head(&c)).unwrap_err().seq, 2);
 
         let mut removed = c.clone();

@@ -40,18 +40,18 @@ impl AuditObject {
         let id = || value.parse::<i64>().ok();
         let day = |v: &str| NaiveDate::parse_from_str(v, "%Y-%m-%d").ok();
         let object = match kind {
-            "admin" => Self::Admin(AdminId(id()?)),
+            "admin" => Self::Admin(AdminId::new(id()?)),
             "institution" => match id() {
-                Some(id) => Self::Institution(InstitutionId(id)),
+                Some(id) => Self::Institution(InstitutionId::new(id)),
                 None => Self::InstitutionCode(InstitutionCode::parse(value).ok()?),
             },
-            "venue" => Self::Venue(VenueId(id()?)),
-            "lane" => Self::Lane(LaneId(id()?)),
-            "vaccine" => Self::Vaccine(VaccineId(id()?)),
-            "slot" => Self::Slot(SlotId(id()?)),
-            "person" => Self::Person(PersonId(id()?)),
-            "series" => Self::Series(SeriesId(id()?)),
-            "mail" => Self::Mail(MailJobId(id()?)),
+            "venue" => Self::Venue(VenueId::new(id()?)),
+            "lane" => Self::Lane(LaneId::new(id()?)),
+            "vaccine" => Self::Vaccine(VaccineId::new(id()?)),
+            "slot" => Self::Slot(SlotId::new(id()?)),
+            "person" => Self::Person(PersonId::new(id()?)),
+            "series" => Self::Series(SeriesId::new(id()?)),
+            "mail" => Self::Mail(MailJobId::new(id()?)),
             "outbox" => Self::Outbox(value.to_owned()),
             "key" => Self::Key(value.to_owned()),
             "day" => Self::Day(day(value)?),

@@ -16,7 +16,7 @@ fn tokyo(m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
 
 fn institution() -> Institution {
     Institution {
-        id: InstitutionId(1),
+        id: InstitutionId::new(1),
         code: InstitutionCode::parse("demo").unwrap(),
         name_ja: "デモ大学".into(),
         name_en: "Demo University".into(),
@@ -33,8 +33,8 @@ fn institution() -> Institution {
 
 fn student() -> Person {
     Person {
-        id: PersonId(7),
-        institution: InstitutionId(1),
+        id: PersonId::new(7),
+        institution: InstitutionId::new(1),
         user_type: Some(UserType::Student),
         department: None,
     }
@@ -42,7 +42,7 @@ fn student() -> Person {
 
 fn moderna() -> Vaccine {
     Vaccine {
-        id: VaccineId(1),
+        id: VaccineId::new(1),
         name_ja: "モデルナ".into(),
         name_en: "Moderna".into(),
         second_dose_after: Some(DoseInterval { days: 28 }),
@@ -51,10 +51,10 @@ fn moderna() -> Vaccine {
 
 fn slot(id: i64, dose: u8, starts_at: DateTime<Utc>, lane: i64) -> Slot {
     Slot {
-        id: SlotId(id),
-        venue: VenueId(1),
-        lane: LaneId(lane),
-        vaccine: VaccineId(1),
+        id: SlotId::new(id),
+        venue: VenueId::new(1),
+        lane: LaneId::new(lane),
+        vaccine: VaccineId::new(1),
         dose: DoseNumber::new(dose).unwrap(),
         starts_at,
         ends_at: starts_at + chrono::Duration::minutes(30),
@@ -82,10 +82,10 @@ fn series_at(first: &Slot, second: &Slot) -> Series {
         ends_at: s.ends_at,
     };
     Series {
-        id: SeriesId(1),
+        id: SeriesId::new(1),
         number: ReservationNumber::parse("KX7M4QP9").unwrap(),
-        person: PersonId(7),
-        vaccine: VaccineId(1),
+        person: PersonId::new(7),
+        vaccine: VaccineId::new(1),
         state: SeriesState::Booked,
         doses: vec![
             dose(DoseNumber::FIRST, first),
@@ -165,7 +165,7 @@ fn slots_refuse_people_they_are_not_for() {
     );
 
     s.eligibility = SlotEligibility {
-        institutions: BTreeSet::from([InstitutionId(2)]),
+        institutions: BTreeSet::from([InstitutionId::new(2)]),
         user_types: BTreeSet::new(),
     };
     assert_eq!(
@@ -216,7 +216,7 @@ fn the_second_dose_goes_to_the_same_time_28_days_later() {
     ];
     assert_eq!(
         with(&p, &i).second_dose_candidates(&first, &moderna(), &day, &[]),
-        vec![SlotId(11), SlotId(10), SlotId(12)]
+        vec![SlotId::new(11), SlotId::new(10), SlotId::new(12)]
     );
 }
 
@@ -232,18 +232,18 @@ fn a_full_second_dose_time_falls_back_to_the_nearest_free_slot_that_day() {
         // another day, another venue, another vaccine, a first-dose slot:
         slot(14, 2, tokyo(12, 29, 10, 0), 1),
         Slot {
-            venue: VenueId(2),
+            venue: VenueId::new(2),
             ..slot(15, 2, tokyo(12, 28, 10, 0), 1)
         },
         Slot {
-            vaccine: VaccineId(2),
+            vaccine: VaccineId::new(2),
             ..slot(16, 2, tokyo(12, 28, 10, 0), 1)
         },
         slot(17, 1, tokyo(12, 28, 10, 0), 1),
     ];
     assert_eq!(
         with(&p, &i).second_dose_candidates(&first, &moderna(), &day, &[]),
-        vec![SlotId(13), SlotId(10), SlotId(12)],
+        vec![SlotId::new(13), SlotId::new(10), SlotId::new(12)],
         "nearest first; 9:00 and 11:00 tie, the earlier wins"
     );
 }
@@ -269,8 +269,8 @@ fn a_place_the_person_holds_counts_as_free_when_changing() {
     let first = slot(1, 1, tokyo(11, 30, 10, 0), 1);
     let day = [full(slot(10, 2, tokyo(12, 28, 10, 0), 1))];
     assert_eq!(
-        with(&p, &i).second_dose_candidates(&first, &moderna(), &day, &[SlotId(10)]),
-        vec![SlotId(10)]
+        with(&p, &i).second_dose_candidates(&first, &moderna(), &day, &[SlotId::new(10)]),
+        vec![SlotId::new(10)]
     );
 }
 
@@ -286,7 +286,7 @@ fn the_due_day_is_counted_in_tokyo() {
     ];
     assert_eq!(
         with(&p, &i).second_dose_candidates(&first, &moderna(), &day, &[]),
-        vec![SlotId(11)]
+        vec![SlotId::new(11)]
     );
 }
 
@@ -333,7 +333,7 @@ fn a_second_dose_may_move_to_or_after_its_due_day_only() {
         Ok(())
     );
     let other = Slot {
-        vaccine: VaccineId(2),
+        vaccine: VaccineId::new(2),
         ..slot(6, 2, tokyo(12, 29, 9, 0), 1)
     };
     assert_eq!(
@@ -391,7 +391,7 @@ fn an_institution_whose_quota_is_used_sees_the_slot_full_and_others_do_not() {
     assert_eq!(s.free(), 6);
     assert_eq!(s.free_for(p.institution), 1, "one left of the quota");
     assert_eq!(
-        s.free_for(crate::InstitutionId(2)),
+        s.free_for(crate::InstitutionId::new(2)),
         6,
         "no quota: the slot's places"
     );

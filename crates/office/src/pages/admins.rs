@@ -266,8 +266,8 @@ impl RoleFields {
         };
         Role::from_parts(
             &self.role,
-            id(&self.institution)?.map(InstitutionId),
-            id(&self.venue)?.map(VenueId),
+            id(&self.institution)?.map(InstitutionId::new),
+            id(&self.venue)?.map(VenueId::new),
         )
         .map_err(|_| t.admin_scope_needed)
     }

@@ -57,7 +57,7 @@ pub async fn form(
     let all = super::institutions_for(&state, &staff, Duty::ChangeReservations).await?;
     let chosen = query
         .institution
-        .and_then(|id| all.iter().find(|i| i.id.0 == id));
+        .and_then(|id| all.iter().find(|i| i.id.get() == id));
     let day = query
         .day
         .as_deref()
@@ -67,9 +67,9 @@ pub async fn form(
     let mut page = BookPage {
         institutions: all
             .iter()
-            .map(|i| (i.id.0, i.name(t.lang).to_owned(), Some(i) == chosen))
+            .map(|i| (i.id.get(), i.name(t.lang).to_owned(), Some(i) == chosen))
             .collect(),
-        institution: chosen.map_or(0, |i| i.id.0),
+        institution: chosen.map_or(0, |i| i.id.get()),
         day: day.format("%Y-%m-%d").to_string(),
         found: false,
         existing: None,

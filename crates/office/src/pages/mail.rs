@@ -40,7 +40,7 @@ fn rows(t: &'static Texts, mails: Vec<QueuedMail>) -> Vec<JobRow> {
     mails
         .into_iter()
         .map(|QueuedMail { job, number }| JobRow {
-            id: job.id.0,
+            id: job.id.get(),
             kind: t.mail_kind(job.kind),
             language: match job.language {
                 Language::Ja => "日本語",

@@ -99,7 +99,7 @@ async fn page(
     let t = frame.t;
     let all = super::institutions_for(state, staff, Duty::ManageMembers).await?;
     let institution = chosen
-        .and_then(|id| all.iter().find(|i| i.id.0 == id))
+        .and_then(|id| all.iter().find(|i| i.id.get() == id))
         .or(all.first())
         .cloned();
     let mut page = MembersPage {
@@ -107,13 +107,13 @@ async fn page(
             .iter()
             .map(|i| {
                 (
-                    i.id.0,
+                    i.id.get(),
                     i.name(t.lang).to_owned(),
                     Some(i.id) == institution.as_ref().map(|c| c.id),
                 )
             })
             .collect(),
-        institution: institution.as_ref().map_or(0, |i| i.id.0),
+        institution: institution.as_ref().map_or(0, |i| i.id.get()),
         held: false,
         counts: Vec::new(),
         problems: Vec::new(),
@@ -227,7 +227,7 @@ pub async fn preview(
         upload.fields.get("institution").map(String::as_str),
     )
     .await?;
-    let mut page = page(&state, &staff, frame, Some(institution.id.0)).await?;
+    let mut page = page(&state, &staff, frame, Some(institution.id.get())).await?;
     let (missing, missing_code) = missing(upload.fields.get("missing").map(String::as_str));
     page.missing = missing_code.into();
     // The roster's messages are in English (`sesshu_auth::roster`).
@@ -267,7 +267,7 @@ pub async fn apply(
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ManageMembers, Scope::Any)?;
     let institution = institution_for(&state, &staff, Some(&form.institution)).await?;
-    let mut page = page(&state, &staff, frame, Some(institution.id.0)).await?;
+    let mut page = page(&state, &staff, frame, Some(institution.id.get())).await?;
     let (missing, missing_code) = missing(Some(&form.missing));
     page.missing = missing_code.into();
     let upload = MembersUpload {

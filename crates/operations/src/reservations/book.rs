@@ -46,7 +46,7 @@ pub async fn booking_for(
     else {
         return Ok(Bookable::NeverSignedIn);
     };
-    if person.id.0 != 0
+    if person.id.get() != 0
         && let Some(active) = bookings.active_series(&person).await.map_err(read_failed)?
     {
         return Ok(Bookable::Holds(active.number));

@@ -205,7 +205,7 @@ mod tests {
         let office = fixture::office("move-other").await;
         let number = office.booked().await;
         let other = actor(Role::InstitutionStaff {
-            institution: InstitutionId(office.institution.0 + 1),
+            institution: InstitutionId::new(office.institution.get() + 1),
         });
         let refused = move_series(&office.ops, &other, &number, office.slot, &reason()).await;
         assert!(

@@ -229,7 +229,7 @@ mod tests {
         assert_eq!(office.audited().await, 0, "no name, nothing opened");
 
         let elsewhere = SearchFilter {
-            institution: Some(InstitutionId(office.institution.0 + 1)),
+            institution: Some(InstitutionId::new(office.institution.get() + 1)),
             ..SearchFilter::default()
         };
         let refused = search(&office.ops, &no_keys(), &staff, &elsewhere).await;

@@ -121,7 +121,7 @@ mod tests {
 
     fn institution_staff() -> Role {
         Role::InstitutionStaff {
-            institution: InstitutionId(1),
+            institution: InstitutionId::new(1),
         }
     }
 
@@ -139,7 +139,7 @@ mod tests {
             closed: false,
             eligibility: SlotEligibility::default(),
         };
-        let refused = change_slot(&ops, &actor, SlotId(1), &change).await;
+        let refused = change_slot(&ops, &actor, SlotId::new(1), &change).await;
         assert!(
             matches!(refused, Err(OperationError::Denied(Denied::Forbidden))),
             "{refused:?}"
@@ -232,7 +232,7 @@ mod tests {
             matches!(refused, Err(OperationError::Denied(Denied::Forbidden))),
             "{refused:?}"
         );
-        let unknown = delete_slot(&office.ops, &operator, SlotId(999)).await;
+        let unknown = delete_slot(&office.ops, &operator, SlotId::new(999)).await;
         assert!(
             matches!(unknown, Err(OperationError::NotFound)),
             "{unknown:?}"

@@ -157,7 +157,7 @@ mod tests {
         let office = fixture::office("slots-generate-refused").await;
         let plan = generation(&office, "14:00", "15:00").await;
         let staff = actor(Role::InstitutionStaff {
-            institution: InstitutionId(1),
+            institution: InstitutionId::new(1),
         });
         let refused = create_slots(&office.ops, &staff, &plan).await;
         assert!(

@@ -125,7 +125,7 @@ mod tests {
         let office = fixture::office("slots-import-refused").await;
         let text = format!("{HEADER}2026-12-02,09:00,09:30,Venue,A,5,Vaccine,1\n");
         let staff = actor(Role::InstitutionStaff {
-            institution: InstitutionId(1),
+            institution: InstitutionId::new(1),
         });
         let refused = import_slots(&office.ops, &staff, &text, Language::En).await;
         assert!(

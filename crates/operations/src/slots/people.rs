@@ -133,7 +133,8 @@ mod tests {
         office.booked_by_the_person().await;
         let target = later_slot(&office, 5).await;
         let operator = actor(Role::Operator);
-        let unknown = move_people(&office.ops, &operator, SlotId(999), target, &reason()).await;
+        let unknown =
+            move_people(&office.ops, &operator, SlotId::new(999), target, &reason()).await;
         assert!(
             matches!(unknown, Err(OperationError::NotFound)),
             "{unknown:?}"

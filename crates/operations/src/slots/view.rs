@@ -133,7 +133,7 @@ mod tests {
     async fn an_institutions_staff_may_not_see_the_slots() {
         let office = fixture::office("slots-view-refused").await;
         let staff = actor(Role::InstitutionStaff {
-            institution: InstitutionId(1),
+            institution: InstitutionId::new(1),
         });
         let day = slot_day(&office.ops, &staff, None, None).await;
         assert!(
@@ -166,7 +166,7 @@ mod tests {
     async fn a_slot_people_hold_shows_where_they_may_move() {
         let office = fixture::office("slots-view-detail").await;
         let operator = actor(Role::Operator);
-        let unknown = slot_detail(&office.ops, &operator, SlotId(999), None).await;
+        let unknown = slot_detail(&office.ops, &operator, SlotId::new(999), None).await;
         assert!(
             matches!(unknown, Err(OperationError::NotFound)),
             "{unknown:?}"

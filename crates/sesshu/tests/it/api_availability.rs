@@ -18,7 +18,7 @@ on_both_databases! {
         let slots = body.as_array().unwrap();
         assert_eq!(slots.len(), 3);
         let s = &slots[0];
-        assert_eq!(s["slot_id"], first.0);
+        assert_eq!(s["slot_id"], first.get());
         assert_eq!(s["starts_at"], "2026-12-10T10:00:00+09:00");
         assert_eq!(s["ends_at"], "2026-12-10T10:30:00+09:00");
         assert_eq!(s["venue"], "駅前会場");
@@ -27,7 +27,7 @@ on_both_databases! {
         assert_eq!(s["dose"], 1);
         assert_eq!(s["capacity"], 5);
         assert_eq!(s["free"], 5);
-        assert_eq!(slots[2]["slot_id"], second.0);
+        assert_eq!(slots[2]["slot_id"], second.get());
         assert_eq!(slots[2]["dose"], 2);
 
         let student = app.student("alice").await;

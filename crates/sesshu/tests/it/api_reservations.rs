@@ -20,10 +20,10 @@ on_both_databases! {
         assert_eq!(id.len(), 9, "a number like KX7M-4QP9: {id}");
         assert_eq!(series["state"], "booked");
         assert_eq!(series["doses"][0]["dose"], 1);
-        assert_eq!(series["doses"][0]["slot_id"], first.0);
+        assert_eq!(series["doses"][0]["slot_id"], first.get());
         assert_eq!(series["doses"][0]["starts_at"], "2026-12-10T10:00:00+09:00");
         assert_eq!(series["doses"][1]["dose"], 2);
-        assert_eq!(series["doses"][1]["slot_id"], same_time.0);
+        assert_eq!(series["doses"][1]["slot_id"], same_time.get());
         assert_eq!(series["doses"][1]["starts_at"], "2027-01-07T10:00:00+09:00");
         assert_eq!(series["change_deadline"], "2026-12-07T12:00:00+09:00");
         assert_eq!(series["changeable"], true);
@@ -47,7 +47,7 @@ on_both_databases! {
         let _next_day = app.slot(2, "2027-01-08", "10:00", f.lane_a, 5).await;
         let (status, series) = app.student("alice").await.book(first).await;
         assert_eq!(status, StatusCode::CREATED, "{series}");
-        assert_eq!(series["doses"][1]["slot_id"], near.0);
+        assert_eq!(series["doses"][1]["slot_id"], near.get());
     }
 
     async fn without_a_second_dose_slot_nothing_is_booked(app) {
@@ -94,19 +94,19 @@ on_both_databases! {
                 .json(&json!({"slot_id": slot}))
                 .send()
         };
-        let one = send(first.0).await.unwrap();
+        let one = send(first.get()).await.unwrap();
         assert_eq!(one.status(), StatusCode::CREATED);
         assert!(one.headers().get("idempotent-replayed").is_none());
         let one: serde_json::Value = one.json().await.unwrap();
 
-        let two = send(first.0).await.unwrap();
+        let two = send(first.get()).await.unwrap();
         assert_eq!(two.status(), StatusCode::CREATED);
         assert_eq!(two.headers()["idempotent-replayed"], "true");
         let two: serde_json::Value = two.json().await.unwrap();
         assert_eq!(one, two);
         assert_eq!(app.free(first).await, 4);
 
-        let three = send(other.0).await.unwrap();
+        let three = send(other.get()).await.unwrap();
         assert_eq!(three.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let three: serde_json::Value = three.json().await.unwrap();
         assert_eq!(three["code"], "idempotency_key_reused");
@@ -115,7 +115,7 @@ on_both_databases! {
             .http
             .post(app.url("/api/v1/me/reservations"))
             .header("idempotency-key", "")
-            .json(&json!({"slot_id": first.0}))
+            .json(&json!({"slot_id": first.get()}))
             .send()
             .await
             .unwrap();
@@ -148,12 +148,12 @@ on_both_databases! {
         let id = series["id"].as_str().unwrap();
 
         let (status, moved) = alice
-            .patch(&format!("/api/v1/me/reservations/{id}"), &json!({"slot_id": new_first.0}))
+            .patch(&format!("/api/v1/me/reservations/{id}"), &json!({"slot_id": new_first.get()}))
             .await;
         assert_eq!(status, StatusCode::OK, "{moved}");
         assert_eq!(moved["id"], id, "the reservation number stays");
-        assert_eq!(moved["doses"][0]["slot_id"], new_first.0);
-        assert_eq!(moved["doses"][1]["slot_id"], new_second.0);
+        assert_eq!(moved["doses"][0]["slot_id"], new_first.get());
+        assert_eq!(moved["doses"][1]["slot_id"], new_second.get());
         assert_eq!(app.free(first).await, 5);
         assert_eq!(app.free(second).await, 5);
         assert_eq!(app.free(new_first).await, 4);
@@ -170,14 +170,14 @@ on_both_databases! {
         let (_, series) = alice.book(first).await;
         let path = format!("/api/v1/me/reservations/{}", series["id"].as_str().unwrap());
 
-        let (status, body) = alice.patch(&path, &json!({"slot_id": too_early.0})).await;
+        let (status, body) = alice.patch(&path, &json!({"slot_id": too_early.get()})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body["code"], "interval_not_met");
 
-        let (status, moved) = alice.patch(&path, &json!({"slot_id": later.0})).await;
+        let (status, moved) = alice.patch(&path, &json!({"slot_id": later.get()})).await;
         assert_eq!(status, StatusCode::OK, "{moved}");
-        assert_eq!(moved["doses"][0]["slot_id"], first.0);
-        assert_eq!(moved["doses"][1]["slot_id"], later.0);
+        assert_eq!(moved["doses"][0]["slot_id"], first.get());
+        assert_eq!(moved["doses"][1]["slot_id"], later.get());
         assert_eq!(app.free(second).await, 5);
         assert_eq!(app.free(later).await, 4);
         assert_eq!(app.free(first).await, 4);
@@ -191,11 +191,11 @@ on_both_databases! {
         let alice = app.student("alice").await;
         let (_, series) = alice.book(first).await;
         let path = format!("/api/v1/me/reservations/{}", series["id"].as_str().unwrap());
-        let (status, body) = alice.patch(&path, &json!({"slot_id": full.0})).await;
+        let (status, body) = alice.patch(&path, &json!({"slot_id": full.get()})).await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(body["code"], "slot_full");
         let (_, list) = alice.get("/api/v1/me/reservations").await;
-        assert_eq!(list[0]["doses"][0]["slot_id"], first.0);
+        assert_eq!(list[0]["doses"][0]["slot_id"], first.get());
         assert_eq!(app.free(first).await, 4);
         assert_eq!(app.free(second).await, 4);
     }
@@ -238,7 +238,7 @@ on_both_databases! {
         let path = format!("/api/v1/me/reservations/{}", series["id"].as_str().unwrap());
 
         app.clock.set(tokyo("2026-12-07", "12:00"));
-        let (status, body) = alice.patch(&path, &json!({"slot_id": other.0})).await;
+        let (status, body) = alice.patch(&path, &json!({"slot_id": other.get()})).await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(body["code"], "deadline_passed");
         assert!(body["message"].as_str().unwrap().contains("事務局"));
@@ -270,7 +270,7 @@ on_both_databases! {
             .await;
         let other_institution = app
             .slot_with(1, "2026-12-10", "11:30", f.lane_a, 5, SlotEligibility {
-                institutions: BTreeSet::from([InstitutionId(f.staff_only.0)]),
+                institutions: BTreeSet::from([InstitutionId::new(f.staff_only.get())]),
                 user_types: BTreeSet::new(),
             })
             .await;
@@ -296,7 +296,7 @@ on_both_databases! {
         let (status, body) = alice.book(second).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body["code"], "not_first_dose");
-        let (status, body) = alice.book(sesshu_domain::SlotId(999_999)).await;
+        let (status, body) = alice.book(sesshu_domain::SlotId::new(999_999)).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(body["code"], "not_found");
     }
@@ -312,7 +312,7 @@ on_both_databases! {
         let (status, body) = mallory.delete(&path).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(body["code"], "not_found");
-        let (status, _) = mallory.patch(&path, &json!({"slot_id": first.0})).await;
+        let (status, _) = mallory.patch(&path, &json!({"slot_id": first.get()})).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, _) = mallory.delete("/api/v1/me/reservations/not-a-number").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
@@ -333,7 +333,7 @@ on_both_databases! {
             .http
             .post(&url)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("slot_id={}", first.0))
+            .body(format!("slot_id={}", first.get()))
             .send()
             .await
             .unwrap();
@@ -359,7 +359,7 @@ on_both_databases! {
                 .http
                 .post(&url)
                 .header(header, value)
-                .json(&json!({"slot_id": first.0}))
+                .json(&json!({"slot_id": first.get()}))
                 .send()
                 .await
                 .unwrap();
@@ -374,7 +374,7 @@ on_both_databases! {
             .post(&url)
             .header("origin", &app.base)
             .header("sec-fetch-site", "same-origin")
-            .json(&json!({"slot_id": first.0}))
+            .json(&json!({"slot_id": first.get()}))
             .send()
             .await
             .unwrap();

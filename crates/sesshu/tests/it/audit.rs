@@ -10,9 +10,9 @@ fn entry(n: usize) -> AuditEntry {
         actor: "admin:1".into(),
         role: "operator".into(),
         action: sesshu_domain::AuditAction::PersonalView,
-        objects: vec![sesshu_domain::AuditObject::Person(sesshu_domain::PersonId(
-            n as i64,
-        ))],
+        objects: vec![sesshu_domain::AuditObject::Person(
+            sesshu_domain::PersonId::new(n as i64),
+        )],
         detail: String::new(),
         origin: "192.0.2.7".into(),
     }

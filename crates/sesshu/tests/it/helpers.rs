@@ -332,7 +332,7 @@ impl TestApp {
                     department: None,
                     personal: sesshu_auth::seal_profile(
                         self.vault.sealing_key(),
-                        &sesshu_store::Owner::login(institution.0, login),
+                        &sesshu_store::Owner::login(institution.get(), login),
                         &Profile {
                             display_name: Some(format!("{login} Example")),
                             display_name_ja: Some(format!("{login} 例")),
@@ -355,7 +355,7 @@ impl TestApp {
     /// A person's personal data as the back office reads it: opened with
     /// the vault's private key.
     pub async fn personal(&self, institution: InstitutionId, subject: &str) -> Profile {
-        let owner = sesshu_store::Owner::login(institution.0, subject);
+        let owner = sesshu_store::Owner::login(institution.get(), subject);
         let mut profile = Profile::default();
         for (field, sealed) in self.store.personal_data(&owner).await.expect("read") {
             let value = self.vault.open(&owner, field, &sealed).expect("opens");
@@ -448,7 +448,7 @@ impl TestApp {
         body.as_array()
             .expect("array")
             .iter()
-            .find(|s| s["slot_id"] == slot.id.0)
+            .find(|s| s["slot_id"] == slot.id.get())
             .map(|s| s["free"].as_i64().expect("free"))
             .expect("slot listed")
     }
@@ -642,7 +642,7 @@ impl Client {
     pub async fn book(&self, slot: SlotId) -> (StatusCode, Value) {
         self.post(
             "/api/v1/me/reservations",
-            &serde_json::json!({"slot_id": slot.0}),
+            &serde_json::json!({"slot_id": slot.get()}),
         )
         .await
     }

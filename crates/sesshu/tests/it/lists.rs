@@ -26,7 +26,7 @@ async fn member(app: &TestApp, login: &str, kanji: &str, kana: &str) -> crate::h
                 department: None,
                 personal: sesshu_auth::seal_profile(
                     app.vault.sealing_key(),
-                    &Owner::login(uni.0, login),
+                    &Owner::login(uni.get(), login),
                     &Profile {
                         display_name: Some(format!("{login} Example")),
                         display_name_ja: Some(kanji.into()),

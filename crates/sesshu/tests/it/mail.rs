@@ -112,7 +112,7 @@ on_both_databases! {
             .http
             .patch(app.url(&format!("/api/v1/me/reservations/{number}")))
             .header("accept-language", "en")
-            .json(&json!({"slot_id": later.0}))
+            .json(&json!({"slot_id": later.get()}))
             .send()
             .await
             .unwrap();

@@ -86,7 +86,7 @@ on_both_databases! {
             .http
             .patch(app.url(&format!("/api/v1/me/reservations/{number}")))
             .header("accept-language", "en-US,en;q=0.9")
-            .json(&json!({"slot_id": later.0}))
+            .json(&json!({"slot_id": later.get()}))
             .send()
             .await
             .unwrap();

@@ -98,7 +98,7 @@ on_both_databases! {
         assert!(me.contains("駅前会場"));
         assert!(me.contains("2026年12月7日(月) 12:00"), "the deadline: {me}");
         assert!(me.contains("href=\"/me/cancel\""));
-        assert_eq!(app.free(first).await + app.free(sesshu_domain::SlotId(first.0 + 1)).await, 9);
+        assert_eq!(app.free(first).await + app.free(sesshu_domain::SlotId::new(first.get() + 1)).await, 9);
 
         let response = submit(&app, &alice, "/days/2026-12-11", "/me/change").await;
         assert_eq!(location(&response), "/me?done=changed");
@@ -188,7 +188,7 @@ on_both_databases! {
         log_in_on_the_page(&app, &alice, "alice", "secret").await;
         let (_, html) = alice.page("/days/2026-12-10").await;
         let csrf = form_value(&html, "csrf");
-        let slot = first.0.to_string();
+        let slot = first.get().to_string();
 
         let missing = alice
             .http

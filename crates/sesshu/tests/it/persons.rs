@@ -42,7 +42,7 @@ on_both_databases! {
     }
 
     async fn a_login_refreshes_attributes_and_profile(app) {
-        let owner = Owner::login(app.fixture.uni.0, "hanako");
+        let owner = Owner::login(app.fixture.uni.get(), "hanako");
         let sealed = |name: &str| {
             let profile = Profile { display_name: Some(name.into()), ..Profile::default() };
             Some(sesshu_auth::seal_profile(app.vault.sealing_key(), &owner, &profile).unwrap())

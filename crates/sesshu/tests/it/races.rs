@@ -86,7 +86,7 @@ on_both_databases! {
             bob.http
                 .post(app.url("/api/v1/me/reservations"))
                 .header("idempotency-key", "click")
-                .json(&json!({"slot_id": first.0}))
+                .json(&json!({"slot_id": first.get()}))
                 .send()
         }))
         .await;
@@ -122,7 +122,7 @@ on_both_databases! {
             if i % 4 == 0 {
                 p.delete(&path).await
             } else {
-                p.patch(&path, &json!({"slot_id": targets[(i + 1) % 3].0})).await
+                p.patch(&path, &json!({"slot_id": targets[(i + 1) % 3].get()})).await
             }
         }))
         .await;
@@ -142,7 +142,7 @@ on_both_databases! {
             }
         }
         for slot in firsts.iter().chain(&seconds) {
-            let holders = held.get(&slot.0).copied().unwrap_or(0);
+            let holders = held.get(&slot.get()).copied().unwrap_or(0);
             assert_eq!(app.free(*slot).await, 6 - holders, "slot {slot}");
         }
     }

@@ -257,7 +257,7 @@ on_both_databases! {
             }
         };
         let late = sesshu_domain::Person {
-            id: sesshu_domain::PersonId(0),
+            id: sesshu_domain::PersonId::new(0),
             institution: f.uni,
             user_type: Some(UserType::Student),
             department: None,

@@ -10,8 +10,8 @@ on_both_databases! {
     async fn a_ciphertext_moved_to_another_person_or_field_does_not_open(app) {
         app.member(app.fixture.uni, "hanako", UserType::Student).await;
         app.member(app.fixture.uni, "taro", UserType::Student).await;
-        let hanako = Owner::login(app.fixture.uni.0, "hanako");
-        let taro = Owner::login(app.fixture.uni.0, "taro");
+        let hanako = Owner::login(app.fixture.uni.get(), "hanako");
+        let taro = Owner::login(app.fixture.uni.get(), "taro");
         let data = app.store.personal_data(&hanako).await.unwrap();
         let (field, sealed) = data.iter().find(|(f, _)| *f == Field::Mail).unwrap();
         assert_eq!(app.vault.open(&hanako, *field, sealed).unwrap(), "hanako@example.ac.jp");
@@ -43,7 +43,7 @@ on_both_databases! {
         .unwrap();
         assert_eq!(done.resealed, 9, "three fields of three members");
         for login in ["hanako", "taro", "jiro"] {
-            let owner = Owner::login(app.fixture.uni.0, login);
+            let owner = Owner::login(app.fixture.uni.get(), login);
             for (field, sealed) in app.store.personal_data(&owner).await.unwrap() {
                 assert_eq!(&sealed.key_id, new.id());
                 assert!(app.vault.open(&owner, field, &sealed).is_err(), "the old key no longer opens it");
@@ -62,7 +62,7 @@ async fn nothing_personal_is_stored_in_clear() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     app.member(app.fixture.uni, "hanako", UserType::Student)
         .await;
-    let owner = Owner::login(app.fixture.uni.0, "hanako");
+    let owner = Owner::login(app.fixture.uni.get(), "hanako");
     let profile = Profile {
         display_name: Some("Zelda Unmistakable".into()),
         display_name_ja: Some("誤解のない名前".into()),
@@ -233,7 +233,7 @@ async fn the_public_database_role_writes_personal_data_but_cannot_read_it() {
         .unwrap();
 
     // It books and records logins with their sealed personal data …
-    let owner = Owner::login(app.fixture.uni.0, "hanako");
+    let owner = Owner::login(app.fixture.uni.get(), "hanako");
     let profile = Profile {
         display_name: Some("Hanako".into()),
         ..Profile::default()

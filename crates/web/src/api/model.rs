@@ -33,7 +33,7 @@ pub struct SlotJson {
 impl SlotJson {
     pub fn new(slot: &Slot, catalog: &Catalog, lang: Language) -> Self {
         Self {
-            slot_id: slot.id.0,
+            slot_id: slot.id.get(),
             starts_at: tokyo(slot.starts_at),
             ends_at: tokyo(slot.ends_at),
             venue: catalog
@@ -110,7 +110,7 @@ impl SeriesJson {
                 .iter()
                 .map(|d| DoseJson {
                     dose: d.number.get(),
-                    slot_id: d.slot.0,
+                    slot_id: d.slot.get(),
                     starts_at: tokyo(d.starts_at),
                     ends_at: tokyo(d.ends_at),
                     venue: catalog

@@ -125,7 +125,7 @@ pub async fn create(
         .bookings()
         .book(
             user.booker(),
-            SlotId(choice.slot_id),
+            SlotId::new(choice.slot_id),
             LaneChoice::Exact,
             idempotency,
             lang,
@@ -176,7 +176,7 @@ pub async fn change(
         .change(
             user.booker(),
             &number,
-            SlotId(choice.slot_id),
+            SlotId::new(choice.slot_id),
             LaneChoice::Exact,
             lang,
         )

@@ -51,7 +51,7 @@ pub async fn book(
         .bookings()
         .book(
             user.booker(),
-            SlotId(form.slot),
+            SlotId::new(form.slot),
             LaneChoice::AnyLane,
             idempotency,
             lang,
@@ -87,7 +87,7 @@ pub async fn change(
         .change(
             user.booker(),
             &series.number,
-            SlotId(form.slot),
+            SlotId::new(form.slot),
             LaneChoice::AnyLane,
             lang,
         )

@@ -128,7 +128,7 @@ fn time_row(t: &Texts, offers: &[&SlotOffer]) -> TimeRow {
         return TimeRow {
             label,
             free: t.places_left(free),
-            slot: Some(best.slot.id.0),
+            slot: Some(best.slot.id.get()),
         };
     }
     let reason = offers

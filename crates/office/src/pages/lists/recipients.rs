@@ -158,14 +158,14 @@ pub async fn page(
         .venues
         .iter()
         .filter(|v| own_venue.is_none_or(|own| own == v.id))
-        .map(|v| (v.id.0, v.name(t.lang).to_owned(), Some(v.id) == venue))
+        .map(|v| (v.id.get(), v.name(t.lang).to_owned(), Some(v.id) == venue))
         .collect();
     let lane = scope.as_ref().and_then(|s| s.lane);
     let lanes = catalog
         .lanes
         .iter()
         .filter(|l| venue.is_none_or(|v| v == l.venue))
-        .map(|l| (l.id.0, l.name(t.lang).to_owned(), Some(l.id) == lane))
+        .map(|l| (l.id.get(), l.name(t.lang).to_owned(), Some(l.id) == lane))
         .collect();
     let day = scope
         .as_ref()

@@ -29,7 +29,7 @@ pub async fn reservations_csv(
     staff.may(Duty::ViewReservations, Scope::Any)?;
     let institution = query
         .institution
-        .map(InstitutionId)
+        .map(InstitutionId::new)
         .or(staff.account.role.institution())
         .ok_or(OfficeError::BadRequest)?;
     let t = frame.t;

@@ -88,7 +88,7 @@ pub(super) fn time_rows(t: &Texts, catalog: &Catalog, times: &[FreeTime]) -> Vec
     times
         .iter()
         .map(|time| TimeOption {
-            slot: time.slot.0,
+            slot: time.slot.get(),
             label: format!(
                 "{} {}",
                 t.time(time.starts_at),

@@ -78,7 +78,7 @@ pub async fn search(
         .institution
         .as_deref()
         .and_then(|i| i.parse::<i64>().ok())
-        .map(InstitutionId);
+        .map(InstitutionId::new);
     if let Some(id) = chosen {
         staff.may(Duty::ViewReservations, Scope::Institution(id))?;
     }
@@ -92,7 +92,7 @@ pub async fn search(
             .slot
             .as_deref()
             .and_then(|s| s.trim().parse::<i64>().ok())
-            .map(SlotId),
+            .map(SlotId::new),
         state: query
             .state
             .as_deref()
@@ -141,18 +141,18 @@ pub async fn search(
     html(SearchPage {
         institutions: visible
             .iter()
-            .map(|i| (i.id.0, i.name(t.lang).to_owned()))
+            .map(|i| (i.id.get(), i.name(t.lang).to_owned()))
             .collect(),
         filter_institutions: visible
             .iter()
-            .map(|i| (i.id.0, i.name(t.lang).to_owned(), Some(i.id) == chosen))
+            .map(|i| (i.id.get(), i.name(t.lang).to_owned(), Some(i.id) == chosen))
             .collect(),
         all_institutions,
         day: filter
             .day
             .map(|d| d.format("%Y-%m-%d").to_string())
             .unwrap_or_default(),
-        slot: filter.slot.map(|s| s.0.to_string()).unwrap_or_default(),
+        slot: filter.slot.map(|s| s.get().to_string()).unwrap_or_default(),
         states: [SeriesState::Booked, SeriesState::Cancelled]
             .into_iter()
             .map(|s| (s.as_str(), t.state(s), Some(s) == filter.state))

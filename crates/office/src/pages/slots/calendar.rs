@@ -77,13 +77,13 @@ pub async fn day(
         state.operations(),
         &staff.actor(),
         day,
-        query.venue.map(VenueId),
+        query.venue.map(VenueId::new),
     )
     .await?;
     let rows = slots
         .iter()
         .map(|s| SlotRow {
-            id: s.id.0,
+            id: s.id.get(),
             time: s
                 .starts_at
                 .with_timezone(&TOKYO)
@@ -102,14 +102,14 @@ pub async fn day(
     let below = query.below.as_deref().and_then(|b| b.split_once(':'));
     let quota_problem = quotas.iter().find_map(|q| {
         let (id, held) = below?;
-        (id == q.institution.id.0.to_string())
+        (id == q.institution.id.get().to_string())
             .then(|| t.slot_quota_below(q.institution.name(t.lang), held))
     });
     let quotas = quotas
         .iter()
         .map(|q| {
             (
-                q.institution.id.0,
+                q.institution.id.get(),
                 q.institution.name(t.lang).to_owned(),
                 q.places.map(|p| p.to_string()).unwrap_or_default(),
                 q.held,
@@ -117,7 +117,7 @@ pub async fn day(
         })
         .collect();
     html(DayPage {
-        venue: venue.map(|v| v.0),
+        venue: venue.map(|v| v.get()),
         quotas,
         quotas_saved: query.quotas.is_some(),
         quota_problem,
@@ -125,7 +125,7 @@ pub async fn day(
         venues: catalog
             .venues
             .iter()
-            .map(|v| (v.id.0, v.name(t.lang).to_owned(), Some(v.id) == venue))
+            .map(|v| (v.id.get(), v.name(t.lang).to_owned(), Some(v.id) == venue))
             .collect(),
         day: day.format("%Y-%m-%d").to_string(),
         rows,

@@ -86,7 +86,7 @@ pub(super) async fn edit_page(
     let times = move_to
         .iter()
         .map(|to| MoveOption {
-            slot: to.slot.0,
+            slot: to.slot.get(),
             label: format!(
                 "{} {}",
                 t.time(to.starts_at),
@@ -120,7 +120,7 @@ pub(super) async fn edit_page(
         .map(|l| l.name(t.lang))
         .unwrap_or_default();
     html(EditPage {
-        id: slot.id.0,
+        id: slot.id.get(),
         when: format!(
             "{} – {}",
             t.time(slot.starts_at),
@@ -134,7 +134,7 @@ pub(super) async fn edit_page(
             .iter()
             .map(|i| {
                 (
-                    i.id.0,
+                    i.id.get(),
                     i.name(t.lang).to_owned(),
                     slot.eligibility.institutions.contains(&i.id),
                 )
@@ -154,7 +154,7 @@ pub(super) async fn edit_page(
             .iter()
             .map(|i| {
                 (
-                    i.id.0,
+                    i.id.get(),
                     i.name(t.lang).to_owned(),
                     slot.quotas
                         .get(&i.id)
@@ -265,7 +265,7 @@ pub async fn update(
         closed: field("closed").next().is_some(),
         eligibility: SlotEligibility {
             institutions: field("institution")
-                .filter_map(|i| i.parse().ok().map(InstitutionId))
+                .filter_map(|i| i.parse().ok().map(InstitutionId::new))
                 .collect(),
             user_types: field("user_type")
                 .filter_map(|u| UserType::parse(u).ok())

@@ -82,7 +82,7 @@ async fn form_page(
                     .map(|v| v.name(t.lang))
                     .unwrap_or_default();
                 (
-                    l.id.0,
+                    l.id.get(),
                     format!("{venue} – {}", l.name(t.lang)),
                     form.lanes.contains(&l.id.to_string()),
                 )
@@ -93,7 +93,7 @@ async fn form_page(
             .iter()
             .map(|v| {
                 (
-                    v.id.0,
+                    v.id.get(),
                     v.name(t.lang).to_owned(),
                     form.vaccine == v.id.to_string(),
                 )
@@ -103,7 +103,7 @@ async fn form_page(
             .iter()
             .map(|i| {
                 (
-                    i.id.0,
+                    i.id.get(),
                     i.name(t.lang).to_owned(),
                     form.institutions.contains(&i.id.to_string()),
                 )

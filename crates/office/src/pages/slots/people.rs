@@ -34,7 +34,7 @@ pub async fn move_people(
     let t = frame.t;
     let actor = staff.actor();
     let no_query = EditQuery::default();
-    let Some(target) = form.target.map(SlotId) else {
+    let Some(target) = form.target.map(SlotId::new) else {
         let problem = t.office_move_choose.to_owned();
         return edit_page(&state, frame, &actor, slot, Some(problem), &no_query).await;
     };

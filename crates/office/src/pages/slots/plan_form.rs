@@ -138,7 +138,7 @@ pub(super) fn parse(
     let lanes: Vec<LaneId> = form
         .lanes
         .iter()
-        .filter_map(|l| l.parse().ok().map(LaneId))
+        .filter_map(|l| l.parse().ok().map(LaneId::new))
         .filter(|l| catalog.lane(*l).is_some())
         .collect();
     let venues: Vec<VenueId> = lanes
@@ -152,7 +152,7 @@ pub(super) fn parse(
         .vaccine
         .parse()
         .ok()
-        .map(VaccineId)
+        .map(VaccineId::new)
         .filter(|v| catalog.vaccine(*v).is_some());
     if vaccine.is_none() {
         problems.push(format!("{}{}{}", t.slots_vaccine, t.colon, t.slots_choose));
@@ -179,7 +179,7 @@ pub(super) fn parse(
         institutions: form
             .institutions
             .iter()
-            .filter_map(|i| i.parse().ok().map(InstitutionId))
+            .filter_map(|i| i.parse().ok().map(InstitutionId::new))
             .collect(),
         user_types: form
             .user_types
