@@ -25,6 +25,7 @@ pub mod slot_csv;
 pub mod slot_plan;
 pub mod staff;
 pub mod upload;
+pub mod voucher;
 
 pub use audit::{AuditAction, AuditEntry, AuditObject, AuditRecord};
 pub use booking::Rejection;
@@ -45,6 +46,7 @@ pub use person::{MailAddress, Person, Profile, Subject};
 pub use series::{Dose, DoseNumber, ReservationNumber, Series, SeriesState};
 pub use slot::{Quota, Slot, SlotEligibility};
 pub use staff::{AdminAccount, AdminId, Denied, Duty, Role, Scope, StaffDirectory};
+pub use voucher::{MunicipalityCode, Voucher, VoucherError};
 
 /// A value that failed to parse into one of the domain's validated types.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
