@@ -172,11 +172,7 @@ pub async fn institution_reservations(
     institution: InstitutionId,
 ) -> Result<InstitutionReservations, OperationError> {
     actor.may(Duty::ViewReservations, Scope::Institution(institution))?;
-    let found = ops
-        .store()
-        .institution(institution)
-        .await?
-        .ok_or(OperationError::NotFound)?;
+    let found = crate::reference::institution(ops, institution).await?;
     let series = ops.store().series_of_institution(institution).await?;
     let mut people = Vec::with_capacity(series.len());
     for s in &series {

@@ -3,6 +3,7 @@
 //! one reservation, and the audit entry of opening a mail of the outbox
 //! folder (it holds an address).
 
+use crate::reservations::{self, Reservation};
 use crate::{Actor, OperationError, Operations};
 use sesshu_domain::{
     AuditAction, AuditObject, Duty, MailJobId, MailState, ReservationNumber, Scope, Series,
@@ -54,21 +55,8 @@ pub async fn of_reservation(
     actor: &Actor,
     number: &ReservationNumber,
 ) -> Result<ReservationMails, OperationError> {
-    actor.may(Duty::ViewReservations, Scope::Any)?;
-    let series = ops
-        .store()
-        .series_by_number(number)
-        .await?
-        .ok_or(OperationError::NotFound)?;
-    let person = ops
-        .store()
-        .person(series.person)
-        .await?
-        .ok_or(OperationError::NotFound)?;
-    actor.may(
-        Duty::ViewReservations,
-        Scope::Institution(person.institution),
-    )?;
+    let Reservation { series, .. } =
+        reservations::find(ops, actor, Duty::ViewReservations, number).await?;
     let jobs = ops
         .store()
         .mail_jobs(&MailQuery {

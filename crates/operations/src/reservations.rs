@@ -133,11 +133,7 @@ pub async fn detail(
     number: &ReservationNumber,
 ) -> Result<ReservationView, OperationError> {
     let Reservation { series, person } = find(ops, actor, Duty::ViewReservations, number).await?;
-    let institution = ops
-        .store()
-        .institution(person.institution)
-        .await?
-        .ok_or(OperationError::NotFound)?;
+    let institution = crate::reference::institution(ops, person.institution).await?;
     let checked_in = ops.store().check_ins(series.id).await?;
     let opened = personal::open(
         ops,

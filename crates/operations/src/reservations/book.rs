@@ -51,7 +51,7 @@ pub async fn booking_for(
     {
         return Ok(Bookable::Holds(active.number));
     }
-    let catalog = ops.store().catalog().await?;
+    let catalog = crate::reference::catalog(ops).await?;
     let mut times = Vec::new();
     for vaccine in &catalog.vaccines {
         times.extend(free_times(ops, vaccine.id, DoseNumber::FIRST, day, None).await?);

@@ -113,11 +113,7 @@ pub async fn move_series(
     reason: &Reason,
 ) -> Result<Moved, OperationError> {
     let Reservation { series, person } = find(ops, actor, Duty::ChangeReservations, number).await?;
-    let institution = ops
-        .store()
-        .institution(person.institution)
-        .await?
-        .ok_or(OperationError::NotFound)?;
+    let institution = crate::reference::institution(ops, person.institution).await?;
     let moved = move_for(
         ops,
         actor,
