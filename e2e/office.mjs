@@ -79,7 +79,7 @@ if ([...NEW_PASSWORD].length < 12) {
   process.exit(2);
 }
 
-// ------------------------------------------------------------------ texts (crates/office/src/i18n.rs)
+// ------------------------------------------------------------------ texts (crates/office/src/i18n/)
 
 const TEXTS = {
   ja: {
@@ -126,6 +126,8 @@ const TEXTS = {
     notGiven: '（未登録）',
     auditedView: 'この表示は監査ログに記録されました。',
     checkinTitle: '受付',
+    checkinLookup: 'QRコードまたは予約番号',
+    checkinLookupButton: '呼び出す',
     checkinButton: '受付済みにする',
     checkinDone: '受付しました。',
     navLists: '接種者リスト',
@@ -185,6 +187,8 @@ const TEXTS = {
     notGiven: '(not given)',
     auditedView: 'This view was recorded in the audit log.',
     checkinTitle: 'Check-in',
+    checkinLookup: 'QR code or reservation number',
+    checkinLookupButton: 'Look up',
     checkinButton: 'Check in',
     checkinDone: 'Checked in.',
     navLists: 'Recipient lists',
@@ -486,8 +490,8 @@ async function venueStaff(context) {
   });
 
   await step('venue staff: the reservation number shows the person', async () => {
-    await page.getByLabel(T.reservationNumber, { exact: true }).fill(NUMBER);
-    await page.getByRole('button', { name: T.searchButton, exact: true }).click();
+    await page.getByLabel(T.checkinLookup, { exact: true }).fill(NUMBER);
+    await page.getByRole('button', { name: T.checkinLookupButton, exact: true }).click();
     await expectPath(new RegExp(`^/checkin/${NUMBER}$`), 'the check-in page of the reservation');
     await expectHeading(new RegExp(`^${escapeRegExp(T.checkinTitle)}(: |：)${NUMBER}$`));
     await expectText(countsCell(T.nameKanji), PERSON_NAME, `the person's ${T.nameKanji}`);

@@ -25,6 +25,7 @@ pub mod slot_csv;
 pub mod slot_plan;
 pub mod staff;
 pub mod upload;
+pub mod vaccination;
 pub mod voucher;
 
 pub use audit::{AuditAction, AuditEntry, AuditObject, AuditRecord};
@@ -46,6 +47,10 @@ pub use person::{MailAddress, Person, Profile, Subject};
 pub use series::{Dose, DoseNumber, ReservationNumber, Series, SeriesState};
 pub use slot::{Quota, Slot, SlotEligibility};
 pub use staff::{AdminAccount, AdminId, Denied, Duty, Role, Scope, StaffDirectory};
+pub use vaccination::{
+    CheckInToken, Concern, Decision, DoseRecord, DoseRefusal, Lot, LotId, LotNumber, LotRefusal,
+    Questionnaire, Site, Step, Temperature, Vaccinated,
+};
 pub use voucher::{MunicipalityCode, Voucher, VoucherError};
 
 /// A value that failed to parse into one of the domain's validated types.

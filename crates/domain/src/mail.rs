@@ -25,14 +25,30 @@ pub enum MailKind {
     Cancelled,
     /// The day before a dose.
     Reminder,
+    /// The doctor postponed a dose: the reservation was cancelled (a first
+    /// dose's) or its second dose released; how to book again.
+    Postponed,
+    /// The series ended without the vaccination (contraindicated, refused,
+    /// unwell): the office or the doctor tells what next.
+    NotVaccinated,
+    /// The person did not come: the reservation was cancelled; how to book
+    /// again.
+    NoShow,
+    /// Vaccinated, but the voucher (接種券) was not collected: give it on
+    /// the booking site or bring it to the office.
+    VoucherReminder,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 4] = [
+    pub const ALL: [MailKind; 8] = [
         MailKind::Booked,
         MailKind::Changed,
         MailKind::Cancelled,
         MailKind::Reminder,
+        MailKind::Postponed,
+        MailKind::NotVaccinated,
+        MailKind::NoShow,
+        MailKind::VoucherReminder,
     ];
 
     pub fn code(self) -> &'static str {
@@ -41,6 +57,10 @@ impl MailKind {
             MailKind::Changed => "changed",
             MailKind::Cancelled => "cancelled",
             MailKind::Reminder => "reminder",
+            MailKind::Postponed => "postponed",
+            MailKind::NotVaccinated => "not_vaccinated",
+            MailKind::NoShow => "no_show",
+            MailKind::VoucherReminder => "voucher_reminder",
         }
     }
 
@@ -49,9 +69,24 @@ impl MailKind {
     }
 
     /// Whether the mail tells of an appointment still to come (and so
-    /// carries the calendar file).
+    /// carries the calendar file and the check-in code). The others tell
+    /// of appointments that are gone (cancelled, postponed, not given,
+    /// missed) or of a dose already given (the voucher's reminder).
     pub fn has_appointments(self) -> bool {
-        self != MailKind::Cancelled
+        match self {
+            MailKind::Booked | MailKind::Changed | MailKind::Reminder => true,
+            MailKind::Cancelled
+            | MailKind::Postponed
+            | MailKind::NotVaccinated
+            | MailKind::NoShow
+            | MailKind::VoucherReminder => false,
+        }
+    }
+
+    /// Whether the mail is about one dose (`mail_jobs.dose` is set): the
+    /// reminder of a dose tomorrow, the voucher of a dose given.
+    pub fn is_per_dose(self) -> bool {
+        matches!(self, MailKind::Reminder | MailKind::VoucherReminder)
     }
 }
 
@@ -146,6 +181,12 @@ pub fn reminder_key(series: crate::SeriesId, dose: crate::DoseNumber, day: Naive
     format!("reminder:{series}:{}:{day}", dose.get())
 }
 
+/// The key that makes queueing the `nth` voucher reminder of a dose
+/// idempotent.
+pub fn voucher_reminder_key(series: crate::SeriesId, dose: crate::DoseNumber, nth: u32) -> String {
+    format!("voucher:{series}:{}:{nth}", dose.get())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +239,14 @@ mod tests {
         for kind in MailKind::ALL {
             assert_eq!(MailKind::parse(kind.code()), Some(kind));
         }
+        let codes: Vec<_> = MailKind::ALL.iter().map(|k| k.code()).collect();
+        for code in ["postponed", "not_vaccinated", "no_show", "voucher_reminder"] {
+            assert!(codes.contains(&code), "the migrations allow {code}");
+        }
+        assert_eq!(
+            voucher_reminder_key(crate::SeriesId::new(7), crate::DoseNumber::SECOND, 3),
+            "voucher:7:2:3"
+        );
         for state in MailState::ALL {
             assert_eq!(MailState::parse(state.code()), Some(state));
         }

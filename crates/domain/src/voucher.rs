@@ -190,6 +190,40 @@ impl Voucher {
     }
 }
 
+impl Voucher {
+    /// As sealed: the 18 digits of the OCR line, with `-` for a ticket type
+    /// not given (the code and number typed apart).
+    pub fn to_text(&self) -> String {
+        let ticket = self.ticket_type.map_or('-', |t| char::from(b'0' + t));
+        format!(
+            "{ticket}{}{}{}",
+            self.dose.get(),
+            self.municipality,
+            self.number()
+        )
+    }
+
+    /// Back from [`Voucher::to_text`].
+    pub fn from_text(text: &str) -> Result<Self, VoucherError> {
+        match text.strip_prefix('-') {
+            Some(rest) if rest.len() == 17 => {
+                let dose = DoseNumber::new(rest.as_bytes()[0].wrapping_sub(b'0'))
+                    .map_err(|_| VoucherError::NotDigits)?;
+                Self::from_parts(&rest[1..7], &rest[7..], dose)
+            }
+            Some(_) => Err(VoucherError::NotDigits),
+            None => {
+                let dose = text
+                    .as_bytes()
+                    .get(1)
+                    .and_then(|d| DoseNumber::new(d.wrapping_sub(b'0')).ok())
+                    .ok_or(VoucherError::NotDigits)?;
+                Self::from_ocr_line(text, dose)
+            }
+        }
+    }
+}
+
 /// Never the number: a voucher is personal data.
 impl fmt::Debug for Voucher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -202,6 +236,17 @@ impl fmt::Debug for Voucher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_voucher_reads_back_from_its_sealed_text() {
+        let line = Voucher::from_ocr_line("1 1 041009 0123456789", DoseNumber::FIRST).unwrap();
+        assert_eq!(line.to_text(), "110410090123456789");
+        assert_eq!(Voucher::from_text(&line.to_text()).unwrap(), line);
+        let typed = Voucher::from_parts("131016", "0000000042", DoseNumber::SECOND).unwrap();
+        assert_eq!(typed.to_text(), "-21310160000000042");
+        assert_eq!(Voucher::from_text(&typed.to_text()).unwrap(), typed);
+        assert!(Voucher::from_text("-2").is_err());
+    }
 
     #[test]
     fn real_municipality_codes_pass_their_check_digit() {

@@ -1,11 +1,16 @@
 //! A mail's words: subject, text and HTML from the templates of its kind
 //! and language (`templates/{kind}.{ja,en}.{txt,html}`), with the
-//! institution's own texts inserted, and its calendar file.
+//! institution's own texts inserted, its calendar file and the QR code to
+//! show at the desk.
 
 use crate::MailError;
 use askama::Template;
 use chrono::{DateTime, Datelike, Utc};
-use sesshu_domain::{Institution, Language, MailKind, TOKYO};
+use sesshu_domain::{CheckInToken, Institution, Language, MailKind, TOKYO};
+
+/// The Content-ID of the check-in code's image, which the HTML part shows
+/// as `cid:` (the same in every mail: it names a part of one message).
+pub const QR_CONTENT_ID: &str = "check-in-code@sesshu";
 
 /// One appointment as a mail tells it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,14 +30,29 @@ pub struct Letter<'a> {
     pub language: Language,
     pub institution: &'a Institution,
     pub number: String,
-    /// Both doses; for a reminder, tomorrow's.
+    /// Both doses; for a reminder, tomorrow's; for a voucher's reminder,
+    /// the dose given; for a mail that ends the series, the doses not given.
     pub appointments: Vec<Appointment>,
-    /// The dose a reminder is for.
-    pub reminder_dose: Option<u8>,
+    /// The dose a reminder (of the appointment or of the voucher) is for.
+    pub dose: Option<u8>,
     /// Until when the person may change or cancel it themselves.
     pub deadline: Option<DateTime<Utc>>,
-    /// Where they see and change it.
+    /// Where they see and change it (the page "my reservation").
     pub site_url: String,
+    /// Where they book again (the booking site's start).
+    pub booking_url: String,
+    /// The reservation's check-in token as it is when the mail is sent,
+    /// shown as a QR code (only while the reservation is active, and only
+    /// in mails of appointments still to come).
+    pub check_in: Option<CheckInToken>,
+    /// When the dose a voucher's reminder is for was given.
+    pub given_at: Option<DateTime<Utc>>,
+    /// Whether the voucher's number was given online (then only the paper
+    /// is still to bring).
+    pub voucher_given: bool,
+    /// Whether the reservation is cancelled now (a postponed first dose
+    /// cancels it; a postponed second dose waits for the office to move it).
+    pub series_cancelled: bool,
 }
 
 /// A mail's parts.
@@ -43,6 +63,9 @@ pub struct Rendered {
     pub html: String,
     /// `reservation.ics`, for mails about appointments still to come.
     pub ics: Option<String>,
+    /// The check-in code as a PNG, shown inline by the HTML part
+    /// (`cid:` [`QR_CONTENT_ID`]).
+    pub qr_png: Option<Vec<u8>>,
 }
 
 /// An appointment as the templates print it.
@@ -60,10 +83,17 @@ pub struct View {
     pub institution: String,
     pub number: String,
     pub appointments: Vec<AppointmentView>,
-    pub reminder_dose: u8,
+    pub dose: u8,
     pub notice: String,
     pub deadline: Option<String>,
     pub site_url: String,
+    pub booking_url: String,
+    /// `cid:…` of the check-in code's image, when the mail carries one.
+    pub qr_src: Option<String>,
+    /// The day a dose was given (a voucher's reminder).
+    pub given_on: Option<String>,
+    pub voucher_given: bool,
+    pub series_cancelled: bool,
     pub contact_office: String,
     pub contact_mail: String,
     pub contact_phone: String,
@@ -91,6 +121,19 @@ pub fn when(lang: Language, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
     }
 }
 
+/// `2026年12月10日(木)` / `Thu 10 Dec 2026`.
+pub fn day(lang: Language, at: DateTime<Utc>) -> String {
+    let at = at.with_timezone(&TOKYO);
+    match lang {
+        Language::Ja => format!(
+            "{}({})",
+            at.format("%Y年%-m月%-d日"),
+            WEEKDAYS_JA[at.weekday().num_days_from_monday() as usize]
+        ),
+        Language::En => at.format("%a %-d %b %Y").to_string(),
+    }
+}
+
 /// `2026年12月7日(月) 12:00` / `Mon 7 Dec 2026, 12:00`.
 pub fn instant(lang: Language, at: DateTime<Utc>) -> String {
     let at = at.with_timezone(&TOKYO);
@@ -113,7 +156,7 @@ impl View {
         url.starts_with("https://") || url.starts_with("http://")
     }
 
-    fn of(letter: &Letter<'_>) -> Self {
+    fn of(letter: &Letter<'_>, qr: bool) -> Self {
         let lang = letter.language;
         let i = letter.institution;
         Self {
@@ -129,10 +172,15 @@ impl View {
                     lane: a.lane.clone(),
                 })
                 .collect(),
-            reminder_dose: letter.reminder_dose.unwrap_or(1),
+            dose: letter.dose.unwrap_or(1),
             notice: i.notice(lang).trim().to_owned(),
             deadline: letter.deadline.map(|d| instant(lang, d)),
             site_url: letter.site_url.clone(),
+            booking_url: letter.booking_url.clone(),
+            qr_src: qr.then(|| format!("cid:{QR_CONTENT_ID}")),
+            given_on: letter.given_at.map(|at| day(lang, at)),
+            voucher_given: letter.voucher_given,
+            series_cancelled: letter.series_cancelled,
             contact_office: lang
                 .pick(&i.contact.office_ja, &i.contact.office_en)
                 .to_owned(),
@@ -166,6 +214,28 @@ pub fn subject(kind: MailKind, lang: Language, number: &str, dose: Option<u8>) -
         }
         (MailKind::Reminder, Language::En) => {
             format!("Reminder: your dose {dose} is tomorrow ({number})")
+        }
+        (MailKind::Postponed, Language::Ja) => {
+            format!("【ワクチン接種予約】接種を延期しました（{number}）")
+        }
+        (MailKind::Postponed, Language::En) => format!("Vaccination postponed ({number})"),
+        (MailKind::NotVaccinated, Language::Ja) => {
+            format!("【ワクチン接種予約】接種を見合わせました（{number}）")
+        }
+        (MailKind::NotVaccinated, Language::En) => {
+            format!("Vaccination not given ({number})")
+        }
+        (MailKind::NoShow, Language::Ja) => {
+            format!("【ワクチン接種予約】ご来場がなかったため予約を取り消しました（{number}）")
+        }
+        (MailKind::NoShow, Language::En) => {
+            format!("Missed appointment: booking cancelled ({number})")
+        }
+        (MailKind::VoucherReminder, Language::Ja) => {
+            format!("【ワクチン接種予約】接種券（{dose}回目）のご提出のお願い（{number}）")
+        }
+        (MailKind::VoucherReminder, Language::En) => {
+            format!("Please hand in your vaccination voucher for dose {dose} ({number})")
         }
     }
 }
@@ -202,6 +272,14 @@ templates! {
     cancelled_en: "cancelled.en.txt", "cancelled.en.html";
     reminder_ja: "reminder.ja.txt", "reminder.ja.html";
     reminder_en: "reminder.en.txt", "reminder.en.html";
+    postponed_ja: "postponed.ja.txt", "postponed.ja.html";
+    postponed_en: "postponed.en.txt", "postponed.en.html";
+    not_vaccinated_ja: "not_vaccinated.ja.txt", "not_vaccinated.ja.html";
+    not_vaccinated_en: "not_vaccinated.en.txt", "not_vaccinated.en.html";
+    no_show_ja: "no_show.ja.txt", "no_show.ja.html";
+    no_show_en: "no_show.en.txt", "no_show.en.html";
+    voucher_reminder_ja: "voucher_reminder.ja.txt", "voucher_reminder.ja.html";
+    voucher_reminder_en: "voucher_reminder.en.txt", "voucher_reminder.en.html";
 }
 
 /// Renders both parts with the templates of (kind, language). The match is
@@ -227,18 +305,28 @@ fn parts(
         (MailKind::Cancelled, Language::En) => both!(cancelled_en),
         (MailKind::Reminder, Language::Ja) => both!(reminder_ja),
         (MailKind::Reminder, Language::En) => both!(reminder_en),
+        (MailKind::Postponed, Language::Ja) => both!(postponed_ja),
+        (MailKind::Postponed, Language::En) => both!(postponed_en),
+        (MailKind::NotVaccinated, Language::Ja) => both!(not_vaccinated_ja),
+        (MailKind::NotVaccinated, Language::En) => both!(not_vaccinated_en),
+        (MailKind::NoShow, Language::Ja) => both!(no_show_ja),
+        (MailKind::NoShow, Language::En) => both!(no_show_en),
+        (MailKind::VoucherReminder, Language::Ja) => both!(voucher_reminder_ja),
+        (MailKind::VoucherReminder, Language::En) => both!(voucher_reminder_en),
     })
 }
 
-/// A mail's subject, text, HTML and calendar file.
+/// A mail's subject, text, HTML, calendar file and check-in code.
 pub fn render(letter: &Letter<'_>) -> Result<Rendered, MailError> {
-    let view = View::of(letter);
-    let subject = subject(
-        letter.kind,
-        letter.language,
-        &letter.number,
-        letter.reminder_dose,
-    );
+    let qr_png = match &letter.check_in {
+        Some(token) if letter.kind.has_appointments() => Some(
+            sesshu_qr::png(token, QR_MODULE_PIXELS)
+                .map_err(|e| MailError::Message(e.to_string()))?,
+        ),
+        _ => None,
+    };
+    let view = View::of(letter, qr_png.is_some());
+    let subject = subject(letter.kind, letter.language, &letter.number, letter.dose);
     let (text, html) = parts(letter.kind, letter.language, &view, &subject)
         .map_err(|e| MailError::Template(e.to_string()))?;
     let ics = letter
@@ -250,8 +338,14 @@ pub fn render(letter: &Letter<'_>) -> Result<Rendered, MailError> {
         text: tidy(&text),
         html,
         ics,
+        qr_png,
     })
 }
+
+/// Pixels per QR module in the mail's image: a version-2 code of 25
+/// modules and its quiet zone come out at about 200 pixels, which the HTML
+/// shows at that size (sharp on a phone, easy for a desk's scanner).
+const QR_MODULE_PIXELS: u32 = 6;
 
 /// At most one blank line in a row, and none at the ends: templates with
 /// optional sections leave some.
@@ -278,6 +372,67 @@ pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
     use sesshu_domain::{Contact, InstitutionCode, InstitutionId, MailSettings, TOKYO, UserType};
+
+    #[test]
+    fn a_postponed_first_dose_tells_to_book_again_a_second_to_wait_for_the_office() {
+        let institution = institution();
+        for lang in [Language::Ja, Language::En] {
+            let mut letter = letter(&institution, MailKind::Postponed, lang);
+            letter.series_cancelled = true;
+            let cancelled = render(&letter).unwrap();
+            letter.series_cancelled = false;
+            let moved = render(&letter).unwrap();
+            let (again, office) = match lang {
+                Language::Ja => ("改めてご予約", "新しい日時は窓口と調整"),
+                Language::En => ("book again", "arranges a new time"),
+            };
+            for part in [&cancelled.text, &cancelled.html] {
+                assert!(part.contains(again) && !part.contains(office), "{part}");
+                assert!(part.contains("https://vaccine.example.ac.jp/"), "{part}");
+            }
+            for part in [&moved.text, &moved.html] {
+                assert!(part.contains(office) && !part.contains(again), "{part}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_voucher_given_online_asks_for_the_paper_only() {
+        let institution = institution();
+        for lang in [Language::Ja, Language::En] {
+            let mut letter = letter(&institution, MailKind::VoucherReminder, lang);
+            let missing = render(&letter).unwrap();
+            letter.voucher_given = true;
+            let paper = render(&letter).unwrap();
+            let (enter, bring) = match lang {
+                Language::Ja => ("番号をご入力", "シールの付いた用紙"),
+                Language::En => ("enter the voucher's number", "the sheet with the sticker"),
+            };
+            for part in [&missing.text, &missing.html] {
+                assert!(part.contains(enter) && !part.contains(bring), "{part}");
+            }
+            for part in [&paper.text, &paper.html] {
+                assert!(part.contains(bring) && !part.contains(enter), "{part}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_code_without_a_token() {
+        let institution = institution();
+        let mut letter = letter(&institution, MailKind::Booked, Language::Ja);
+        letter.check_in = None;
+        let mail = render(&letter).unwrap();
+        assert!(mail.qr_png.is_none());
+        assert!(!mail.html.contains("cid:"), "{}", mail.html);
+        assert!(!mail.text.contains("QRコード"), "{}", mail.text);
+        let mail = render(&self::letter(&institution, MailKind::Booked, Language::Ja)).unwrap();
+        let png = mail.qr_png.unwrap();
+        assert_eq!(
+            sesshu_qr::decode_png(&png).as_deref(),
+            Some(token().as_str())
+        );
+    }
 
     pub(crate) fn institution() -> Institution {
         Institution {
@@ -334,10 +489,19 @@ pub(crate) mod tests {
                 appointment(1, tokyo(2026, 12, 10, 10)),
                 appointment(2, tokyo(2027, 1, 7, 10)),
             ],
-            reminder_dose: (kind == MailKind::Reminder).then_some(1),
+            dose: kind.is_per_dose().then_some(1),
             deadline: Some(tokyo(2026, 12, 7, 12)),
             site_url: "https://vaccine.example.ac.jp/me".into(),
+            booking_url: "https://vaccine.example.ac.jp/".into(),
+            check_in: Some(token()),
+            given_at: (kind == MailKind::VoucherReminder).then(|| tokyo(2026, 12, 10, 10)),
+            voucher_given: false,
+            series_cancelled: false,
         }
+    }
+
+    pub(crate) fn token() -> CheckInToken {
+        CheckInToken::parse("0123456789ABCDEF0F1E2D3C4B5A6978").unwrap()
     }
 
     #[test]
@@ -369,16 +533,70 @@ pub(crate) mod tests {
                     ),
                 };
                 assert!(mail.text.contains(date), "{kind} {lang:?}:\n{}", mail.text);
-                if kind == MailKind::Cancelled {
-                    assert!(mail.ics.is_none(), "no calendar for a cancellation");
-                    assert!(!all.contains(deadline), "no deadline for what is gone");
-                } else {
+                let desk = match lang {
+                    Language::Ja => "受付で",
+                    Language::En => "at the desk",
+                };
+                if kind.has_appointments() {
                     assert!(mail.text.contains(notice), "what to bring: {kind} {lang:?}");
                     assert!(
                         mail.text.contains(deadline),
                         "the deadline: {kind} {lang:?}"
                     );
                     assert!(mail.ics.is_some());
+                    assert!(mail.qr_png.is_some(), "the code: {kind} {lang:?}");
+                    assert!(mail.html.contains(&format!(r#"src="cid:{QR_CONTENT_ID}""#)));
+                    assert!(mail.text.contains(desk), "{kind} {lang:?}:\n{}", mail.text);
+                } else {
+                    assert!(mail.ics.is_none(), "no calendar for what is gone: {kind}");
+                    assert!(!all.contains(deadline), "no deadline for what is gone");
+                    assert!(mail.qr_png.is_none(), "no code to show: {kind} {lang:?}");
+                    assert!(!all.contains("cid:"), "{kind} {lang:?}");
+                }
+                assert!(
+                    !all.contains(token().as_str()),
+                    "the token is in the image only: {kind} {lang:?}"
+                );
+                // What each kind says, and where to go next.
+                let says: &[&str] = match (kind, lang) {
+                    (MailKind::Booked, Language::Ja) => &["受け付けました"],
+                    (MailKind::Booked, Language::En) => &["is booked"],
+                    (MailKind::Changed, Language::Ja) => &["変更しました"],
+                    (MailKind::Changed, Language::En) => &["has been changed"],
+                    (MailKind::Cancelled, Language::Ja) => &["取り消しました"],
+                    (MailKind::Cancelled, Language::En) => &["has been cancelled"],
+                    (MailKind::Reminder, Language::Ja) => &["明日は1回目"],
+                    (MailKind::Reminder, Language::En) => &["(dose 1)"],
+                    (MailKind::Postponed, Language::Ja) => &["延期しました", "窓口"],
+                    (MailKind::Postponed, Language::En) => &["postponed", "office"],
+                    (MailKind::NotVaccinated, Language::Ja) => &["行わない", "医師にご相談"],
+                    (MailKind::NotVaccinated, Language::En) => &["not vaccinated", "doctor"],
+                    (MailKind::NoShow, Language::Ja) => &[
+                        "取り消しました",
+                        "改めてご予約",
+                        "https://vaccine.example.ac.jp/",
+                    ],
+                    (MailKind::NoShow, Language::En) => &[
+                        "has been cancelled",
+                        "book again",
+                        "https://vaccine.example.ac.jp/",
+                    ],
+                    (MailKind::VoucherReminder, Language::Ja) => &[
+                        "2026年12月10日(木)に1回目",
+                        "接種券",
+                        "予約の確認",
+                        "https://vaccine.example.ac.jp/me",
+                    ],
+                    (MailKind::VoucherReminder, Language::En) => &[
+                        "(dose 1) on Thu 10 Dec 2026",
+                        "voucher",
+                        "My reservation",
+                        "https://vaccine.example.ac.jp/me",
+                    ],
+                };
+                for words in says {
+                    assert!(mail.text.contains(words), "{kind} {lang:?}: {words}");
+                    assert!(mail.html.contains(words), "{kind} {lang:?}: {words}");
                 }
                 let other = match lang {
                     Language::Ja => "Reservation number",

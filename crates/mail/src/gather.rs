@@ -1,11 +1,17 @@
 //! What a mail job says, gathered from the store: the institution, the
 //! appointments (from the job's snapshot, or the series as it is now) with
-//! venue and lane names, and the change deadline. The worker sends it; the
-//! office previews it. No personal data: the address is the worker's to open.
+//! venue and lane names, the change deadline, and what is read at send
+//! time: the check-in token (so a mail sent after a change shows the
+//! current code, and one about a cancelled series none) and the doses
+//! given. The worker sends it; the office previews it. No personal data:
+//! the address is the worker's to open.
 
 use crate::{Appointment, Letter};
 use chrono::{DateTime, Utc};
-use sesshu_domain::{Catalog, DoseNumber, Institution, Language, MailKind, Series, SeriesState};
+use sesshu_domain::{
+    Catalog, CheckInToken, DoseNumber, DoseRecord, Institution, Language, MailKind, Series,
+    SeriesState,
+};
 use sesshu_store::{DynStore, MailJob, MailSnapshot, SnapshotDose, StoreError};
 
 /// Why a job's mail cannot be put together.
@@ -28,10 +34,24 @@ pub struct Gathered {
     pub series: Series,
     pub number: String,
     pub appointments: Vec<Appointment>,
-    /// The dose a reminder is for.
+    /// The dose a reminder (of the appointment or of the voucher) is for.
     pub dose: Option<DoseNumber>,
     pub deadline: Option<DateTime<Utc>>,
+    /// The page "my reservation".
     pub site_url: String,
+    /// The booking site's start.
+    pub booking_url: String,
+    /// The series' check-in token now, for the mails of appointments still
+    /// to come (`None` once it is cancelled).
+    pub check_in: Option<CheckInToken>,
+    /// When the dose of a voucher's reminder was given (`None`: not
+    /// recorded as given, or no longer).
+    pub given_at: Option<DateTime<Utc>>,
+    /// For a voucher's reminder: whether the person gave the voucher's
+    /// number online (only the paper is missing), and whether the desk has
+    /// collected it since the reminder was queued.
+    pub voucher_given: bool,
+    pub voucher_collected: bool,
 }
 
 impl Gathered {
@@ -42,9 +62,14 @@ impl Gathered {
             institution: &self.institution,
             number: self.number.clone(),
             appointments: self.appointments.clone(),
-            reminder_dose: self.dose.map(DoseNumber::get),
+            dose: self.dose.map(DoseNumber::get),
             deadline: self.deadline,
             site_url: self.site_url.clone(),
+            booking_url: self.booking_url.clone(),
+            check_in: self.check_in.clone(),
+            given_at: self.given_at,
+            voucher_given: self.voucher_given,
+            series_cancelled: self.series.state == SeriesState::Cancelled,
         }
     }
 
@@ -107,11 +132,41 @@ pub async fn gather_for(
         .ok_or(GatherError::NoInstitution)?;
     let catalog = store.catalog().await?;
     let snapshot = snapshot.unwrap_or_else(|| MailSnapshot::of(&series));
-    let doses = snapshot
-        .doses
-        .iter()
-        .filter(|d| kind != MailKind::Reminder || dose.map(DoseNumber::get) == Some(d.dose));
+    // The token as it is now: a change replaced it, a cancellation ended it.
+    let check_in = if kind.has_appointments() && series.state == SeriesState::Booked {
+        store.check_in_token(series.id).await?
+    } else {
+        None
+    };
+    let records = match kind {
+        MailKind::Postponed
+        | MailKind::NotVaccinated
+        | MailKind::NoShow
+        | MailKind::VoucherReminder => store.dose_records(series.id).await?,
+        _ => Vec::new(),
+    };
+    let given = |n: u8| given_at(&records, n);
+    let doses = snapshot.doses.iter().filter(|d| match kind {
+        // The dose of the mail.
+        MailKind::Reminder | MailKind::VoucherReminder => dose.map(DoseNumber::get) == Some(d.dose),
+        // What was cancelled or not given: not a dose given before.
+        MailKind::Postponed | MailKind::NotVaccinated | MailKind::NoShow => given(d.dose).is_none(),
+        MailKind::Booked | MailKind::Changed | MailKind::Cancelled => true,
+    });
     let appointments = doses.map(|d| appointment(&catalog, d, language)).collect();
+    let given_at = match kind {
+        MailKind::VoucherReminder => dose.and_then(|d| given(d.get())),
+        _ => None,
+    };
+    let voucher = match (kind, dose) {
+        (MailKind::VoucherReminder, Some(dose)) => store
+            .vouchers(series.id)
+            .await?
+            .into_iter()
+            .find(|v| v.dose == dose),
+        _ => None,
+    };
+    let root = site_url.trim_end_matches('/');
     let deadline = snapshot
         .doses
         .iter()
@@ -127,8 +182,22 @@ pub async fn gather_for(
         appointments,
         dose,
         deadline,
-        site_url: format!("{}/me", site_url.trim_end_matches('/')),
+        site_url: format!("{root}/me"),
+        booking_url: format!("{root}/"),
+        check_in,
+        given_at,
+        voucher_given: voucher.is_some(),
+        voucher_collected: voucher.is_some_and(|v| v.collected_at.is_some()),
     })
+}
+
+/// When dose `n` was given, from the series' records.
+fn given_at(records: &[DoseRecord], n: u8) -> Option<DateTime<Utc>> {
+    records
+        .iter()
+        .find(|r| r.dose.get() == n)
+        .and_then(|r| r.vaccinated.as_ref())
+        .map(|v| v.at)
 }
 
 fn appointment(catalog: &Catalog, dose: &SnapshotDose, language: Language) -> Appointment {

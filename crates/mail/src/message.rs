@@ -1,12 +1,24 @@
 //! The MIME message: From, Reply-To, To, Subject, Date, a Message-ID that
 //! stays the same on every try of a job, and multipart/alternative text
-//! and HTML, with the calendar file attached when there is one.
+//! and HTML, with the calendar file attached when there is one. The HTML
+//! shows the check-in code from a multipart/related part beside it:
+//!
+//! ```text
+//! multipart/mixed
+//! ├── multipart/alternative
+//! │   ├── text/plain
+//! │   └── multipart/related
+//! │       ├── text/html          <img src="cid:check-in-code@sesshu">
+//! │       └── image/png          Content-ID: <check-in-code@sesshu>, inline
+//! └── text/calendar              reservation.ics
+//! ```
 
+use crate::compose::QR_CONTENT_ID;
 use crate::{MailError, Rendered};
 use chrono::{DateTime, Utc};
 use lettre::Message;
 use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use sesshu_domain::MailAddress;
 
 /// Who a mail is from and to. `Debug` leaves the recipient out.
@@ -66,12 +78,30 @@ pub fn build(
     if let Some(reply_to) = &envelope.reply_to {
         builder = builder.reply_to(mailbox(None, reply_to)?);
     }
-    let alternative =
-        MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone());
+    let alternative = match &rendered.qr_png {
+        Some(png) => {
+            let image = Attachment::new_inline_with_name(
+                QR_CONTENT_ID.to_owned(),
+                "check-in-code.png".to_owned(),
+            )
+            .body(
+                png.clone(),
+                ContentType::parse("image/png").map_err(message)?,
+            );
+            MultiPart::alternative()
+                .singlepart(SinglePart::plain(rendered.text.clone()))
+                .multipart(
+                    MultiPart::related()
+                        .singlepart(SinglePart::html(rendered.html.clone()))
+                        .singlepart(image),
+                )
+        }
+        None => MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone()),
+    };
     let body = match &rendered.ics {
         Some(ics) => {
             let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
-                .map_err(|e| MailError::Message(e.to_string()))?;
+                .map_err(message)?;
             MultiPart::mixed()
                 .multipart(alternative)
                 .singlepart(Attachment::new("reservation.ics".into()).body(ics.clone(), calendar))
@@ -83,10 +113,15 @@ pub fn build(
         .map_err(|e| MailError::Message(e.to_string()))
 }
 
+fn message(e: impl std::fmt::Display) -> MailError {
+    MailError::Message(e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::compose::{Letter, render};
+    use mail_parser::MimeHeaders;
     use sesshu_domain::{Language, MailKind};
 
     fn envelope(from_name: &str) -> Envelope {
@@ -125,12 +160,81 @@ mod tests {
         assert!(parsed.subject().unwrap().contains("予約を受け付けました"));
         assert!(parsed.body_text(0).unwrap().contains("KX7M-4QP9"));
         assert!(parsed.body_html(0).unwrap().contains("KX7M-4QP9"));
-        assert_eq!(parsed.attachment_count(), 1);
+        // The calendar file, and the check-in code shown inline.
+        assert_eq!(parsed.attachment_count(), 2);
         assert!(raw.contains("text/calendar"), "{raw}");
         assert!(
             raw.contains("Reply-To: vaccine@aoba.example.ac.jp"),
             "{raw}"
         );
+    }
+
+    #[test]
+    fn the_html_shows_the_check_in_code_from_its_related_part() {
+        let message = build(
+            &rendered(),
+            &envelope("青葉大学"),
+            DateTime::from_timestamp(1_796_000_000, 0).unwrap(),
+        )
+        .unwrap();
+        let raw = message.formatted();
+        let parsed = mail_parser::MessageParser::default()
+            .parse(&raw[..])
+            .unwrap();
+        let html = parsed.body_html(0).unwrap();
+        assert!(
+            html.contains(&format!(r#"<img src="cid:{QR_CONTENT_ID}""#)),
+            "{html}"
+        );
+        let image = parsed
+            .parts
+            .iter()
+            .find(|p| p.content_id() == Some(QR_CONTENT_ID))
+            .expect("a part with the code's Content-ID");
+        assert!(image.is_content_type("image", "png"));
+        assert_eq!(
+            image.content_disposition().map(|d| d.ctype()),
+            Some("inline")
+        );
+        assert_eq!(
+            sesshu_qr::decode_png(image.contents()).as_deref(),
+            Some(crate::compose::tests::token().as_str()),
+            "the code reads as the series' token"
+        );
+        // The image sits beside the HTML in a multipart/related part, in
+        // the alternative to the text.
+        let related = parsed
+            .parts
+            .iter()
+            .find(|p| p.is_content_type("multipart", "related"))
+            .expect("a multipart/related part");
+        let mail_parser::PartType::Multipart(children) = &related.body else {
+            panic!("related is a multipart");
+        };
+        let kinds: Vec<_> = children
+            .iter()
+            .map(|&i| {
+                let ct = parsed.parts[i as usize].content_type().unwrap();
+                format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or_default())
+            })
+            .collect();
+        assert_eq!(kinds, ["text/html", "image/png"]);
+        assert!(parsed.body_text(0).unwrap().contains("QRコード"));
+        assert!(
+            !String::from_utf8_lossy(&raw).contains(crate::compose::tests::token().as_str()),
+            "the token is in the image only"
+        );
+
+        let mut plain = rendered();
+        plain.qr_png = None;
+        let message = build(
+            &plain,
+            &envelope("青葉大学"),
+            DateTime::from_timestamp(1_796_000_000, 0).unwrap(),
+        )
+        .unwrap();
+        let raw = String::from_utf8(message.formatted()).unwrap();
+        assert!(!raw.contains("multipart/related") && !raw.contains("image/png"));
     }
 
     #[test]

@@ -113,7 +113,8 @@ mod tests {
     }
 
     /// A mail written by the folder transport reads back whole: the id,
-    /// text and HTML as alternatives, and the calendar file beside them.
+    /// text and HTML (with its check-in code) as alternatives, and the
+    /// calendar file beside them.
     #[tokio::test]
     async fn a_mail_written_to_the_folder_reads_back_whole() {
         use crate::{Envelope, MailTransport, build, render};
@@ -168,7 +169,8 @@ mod tests {
                 .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default()))
                 .unwrap_or_default()
         };
-        // multipart/mixed [ multipart/alternative [ text/plain, text/html ], text/calendar ]
+        // multipart/mixed [ multipart/alternative [ text/plain,
+        //   multipart/related [ text/html, image/png ] ], text/calendar ]
         let root = &mail.parts[0];
         assert_eq!(kind(root), "multipart/mixed");
         let PartType::Multipart(children) = &root.body else {
@@ -184,7 +186,7 @@ mod tests {
             .iter()
             .map(|&i| kind(&mail.parts[i as usize]))
             .collect();
-        assert_eq!(alternatives, ["text/plain", "text/html"]);
+        assert_eq!(alternatives, ["text/plain", "multipart/related"]);
         let calendar = children[1];
         assert_eq!(kind(calendar), "text/calendar");
         assert_eq!(calendar.attachment_name(), Some("reservation.ics"));

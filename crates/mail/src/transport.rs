@@ -255,6 +255,7 @@ mod tests {
             text: "text".into(),
             html: "<p>html</p>".into(),
             ics: None,
+            qr_png: None,
         };
         let envelope = Envelope {
             from: MailAddress::parse("noreply@aoba.example.ac.jp").unwrap(),

@@ -257,6 +257,19 @@ impl Worker {
                 Outcome::Lost
             });
         }
+        let voucher_moot = match (gathered.given_at, gathered.voucher_collected) {
+            (None, _) => Some("the dose is not recorded as given"),
+            (Some(_), true) => Some("the voucher was collected before the reminder"),
+            (Some(_), false) => None,
+        };
+        if let Some(reason) = voucher_moot.filter(|_| job.kind == MailKind::VoucherReminder) {
+            let done = self.store.mail_skipped(job.id, worker, reason).await?;
+            return Ok(if done {
+                Outcome::Skipped
+            } else {
+                Outcome::Lost
+            });
+        }
         let Some(to) = self.address(job).await? else {
             let done = self
                 .store

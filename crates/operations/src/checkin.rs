@@ -1,76 +1,147 @@
-//! Check-in at the venue's desk: a reservation by its number with today's
-//! dose, the person's name to confirm who is there (opened, audited), and
-//! recording the dose as checked in (once, audited).
+//! Check-in at the venue's desk: a reservation found by the token its
+//! confirmation's QR code carries (scanned by the camera or a handheld
+//! scanner) or by its number typed, with the dose of the visit, what is
+//! wrong with it (another day, another venue, an earlier dose not given, a
+//! dose given already), the person's name to confirm who is there (opened,
+//! audited), and recording the dose as checked in (once, audited).
 //!
-//! Venue staff see only reservations with a dose at their venue today;
-//! anything else is answered as not found.
+//! Venue staff see a reservation found by its number only if it has a dose
+//! at their venue; one found by its token (the person is at the desk with
+//! it) they see anywhere, with the warning, but its names only where it is
+//! due.
 
 use crate::personal::{self, Opened};
-use crate::reservations::{CheckedIn, Reservation, lookup};
+use crate::reservations::{CheckedIn, Reservation};
 use crate::{Actor, OperationError, Operations};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sesshu_domain::{
-    AdminId, AuditAction, AuditObject, Dose, Duty, ReservationNumber, Scope, Series, SeriesState,
-    tokyo_day,
+    AdminId, AuditAction, AuditObject, CheckInToken, Dose, DoseNumber, DoseRecord, Duty,
+    ReservationNumber, Scope, Series, SeriesState, VenueId, tokyo_day,
 };
 use sesshu_vault::Field;
 use sesshu_vault_open::Keyring;
+
+/// How the desk finds a reservation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// The token of a confirmation's QR code.
+    Token(CheckInToken),
+    /// The reservation number, typed.
+    Number(ReservationNumber),
+}
+
+impl Lookup {
+    /// What the desk's one field holds: a token (32 hex digits, as a
+    /// scanner types it) or a reservation number.
+    pub fn parse(text: &str) -> Option<Self> {
+        CheckInToken::parse(text)
+            .map(Lookup::Token)
+            .or_else(|_| ReservationNumber::parse(text).map(Lookup::Number))
+            .ok()
+    }
+}
+
+/// What the desk must be warned of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Warning {
+    /// The reservation was cancelled.
+    Cancelled,
+    /// No dose today: the visit's dose is on that day.
+    WrongDay(NaiveDate),
+    /// The dose is at another venue.
+    WrongVenue(VenueId),
+    /// The second dose, and the first has no vaccination recorded.
+    EarlierDoseNotGiven,
+    /// The dose was given already, then.
+    AlreadyGiven(DateTime<Utc>),
+}
 
 /// What the desk shows of a reservation.
 #[derive(Debug)]
 pub struct Desk {
     pub series: Series,
-    /// Its dose today (Tokyo), if it has one.
-    pub today: Option<Dose>,
+    /// The dose of this visit: today's, else the next one not given.
+    pub dose: Option<Dose>,
+    pub warnings: Vec<Warning>,
     pub checked_in: CheckedIn,
-    /// The person's names in kanji and kana, to ask who is there.
-    pub opened: Opened,
+    /// What each dose went through (questionnaire, decision, vaccination).
+    pub records: Vec<DoseRecord>,
+    /// The person's names in kanji and kana, to ask who is there: opened
+    /// when the dose is due today where `actor` works.
+    pub opened: Option<Opened>,
 }
 
 impl Desk {
-    /// When today's dose was checked in, if it was.
-    pub fn checked_in_today(&self) -> Option<DateTime<Utc>> {
-        let dose = self.today.as_ref()?;
+    /// When the visit's dose was checked in, if it was.
+    pub fn checked_in_at(&self) -> Option<DateTime<Utc>> {
+        let dose = self.dose.as_ref()?;
         self.checked_in
             .iter()
             .find(|(n, _)| *n == dose.number)
             .map(|(_, at)| *at)
     }
 
-    /// Today's dose, if it can be checked in now (booked, not yet in).
+    /// The visit's dose, if it can be checked in now: booked, due here
+    /// today, not yet in, not given.
     pub fn to_check_in(&self) -> Option<&Dose> {
-        self.today
-            .as_ref()
-            .filter(|_| self.series.state == SeriesState::Booked)
-            .filter(|_| self.checked_in_today().is_none())
+        self.dose.as_ref().filter(|_| {
+            self.series.state == SeriesState::Booked
+                && self.checked_in_at().is_none()
+                && !self.warnings.iter().any(|w| {
+                    matches!(
+                        w,
+                        Warning::WrongDay(_) | Warning::WrongVenue(_) | Warning::AlreadyGiven(_)
+                    )
+                })
+        })
+    }
+
+    /// The record of the visit's dose (empty if nothing was recorded).
+    pub fn record(&self) -> Option<DoseRecord> {
+        let dose = self.dose.as_ref()?;
+        Some(
+            self.records
+                .iter()
+                .find(|r| r.dose == dose.number)
+                .cloned()
+                .unwrap_or_else(|| DoseRecord::empty(self.series.id, dose.number)),
+        )
     }
 }
 
-/// The reservation numbered `number` at the desk, with today's dose and
-/// its check-ins, if `actor` checks people in there; the person's names
-/// are opened after a `personal.view` entry (`check-in`).
+/// The reservation `lookup` finds at the desk, with the visit's dose, its
+/// warnings, its check-ins and records; the person's names are opened
+/// after a `personal.view` entry (`check-in`) when the dose is due today
+/// where `actor` works.
 pub async fn desk(
     ops: &Operations,
     keys: &Keyring,
     actor: &Actor,
-    number: &ReservationNumber,
+    lookup: &Lookup,
 ) -> Result<Desk, OperationError> {
-    let (Reservation { series, person }, today) = due_today(ops, actor, number).await?;
-    let checked_in = ops.store().check_ins(series.id).await?;
-    let opened = personal::open(
-        ops,
-        keys,
-        actor,
-        &person,
-        &series,
-        &[Field::NameKanji, Field::NameKana],
-        "check-in",
-    )
-    .await?;
+    let visit = visit(ops, actor, lookup).await?;
+    let opened = if visit.due_here {
+        Some(
+            personal::open(
+                ops,
+                keys,
+                actor,
+                &visit.found.person,
+                &visit.found.series,
+                &[Field::NameKanji, Field::NameKana],
+                "check-in",
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     Ok(Desk {
-        series,
-        today,
-        checked_in,
+        series: visit.found.series,
+        dose: visit.dose,
+        warnings: visit.warnings,
+        checked_in: visit.checked_in,
+        records: visit.records,
         opened,
     })
 }
@@ -82,23 +153,37 @@ pub enum CheckIn {
     Now(DateTime<Utc>),
     /// It had been checked in before, at that time: nothing changed.
     Before(DateTime<Utc>),
-    /// No booked dose today (cancelled, or another day): nothing changed.
+    /// No booked dose due here today (cancelled, another day, another
+    /// venue, given already): nothing changed.
     NotDue,
 }
 
-/// Records today's dose of the reservation numbered `number` as checked in
-/// by the account `by`, with its `checkin` entry in the same transaction,
-/// if `actor` checks people in at the dose's venue.
+/// Records the visit's dose of the reservation `lookup` finds as checked
+/// in by the account `by`, with its `checkin` entry in the same
+/// transaction, if it is due today where `actor` checks people in.
 pub async fn check_in(
     ops: &Operations,
     actor: &Actor,
     by: AdminId,
-    number: &ReservationNumber,
+    lookup: &Lookup,
 ) -> Result<CheckIn, OperationError> {
-    let (Reservation { series, person }, today) = due_today(ops, actor, number).await?;
-    let Some(dose) = today.filter(|_| series.state == SeriesState::Booked) else {
+    let visit = visit(ops, actor, lookup).await?;
+    let blocked = visit.warnings.iter().any(|w| {
+        matches!(
+            w,
+            Warning::Cancelled
+                | Warning::WrongDay(_)
+                | Warning::WrongVenue(_)
+                | Warning::AlreadyGiven(_)
+        )
+    });
+    let Some(dose) = visit.dose.clone().filter(|_| visit.due_here && !blocked) else {
+        if let Some(at) = visit.checked_in_before() {
+            return Ok(CheckIn::Before(at));
+        }
         return Ok(CheckIn::NotDue);
     };
+    let Reservation { series, person } = &visit.found;
     let entry = actor.entry(
         ops.now(),
         AuditAction::CheckIn,
@@ -113,37 +198,140 @@ pub async fn check_in(
         match ops
             .store()
             .check_in(series.id, dose.number, by, &entry)
-            .await?
+            .await
         {
-            sesshu_store::CheckedIn::Now(at) => CheckIn::Now(at),
-            sesshu_store::CheckedIn::Before(at) => CheckIn::Before(at),
+            Ok(sesshu_store::CheckedIn::Now(at)) => CheckIn::Now(at),
+            Ok(sesshu_store::CheckedIn::Before(at)) => CheckIn::Before(at),
+            // Cancelled since it was read (the no-show batch, the person):
+            // nothing recorded.
+            Err(sesshu_store::StoreError::DoseRefused(sesshu_domain::DoseRefusal::NotActive)) => {
+                CheckIn::NotDue
+            }
+            Err(e) => return Err(e.into()),
         },
     )
 }
 
-/// The reservation and its dose due today, if `actor` may check people in
-/// there. Venue staff see nothing of a reservation that has no dose at
-/// their venue today.
-async fn due_today(
+/// Where the desk's lookup leads, before anything is opened or written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located {
+    pub number: ReservationNumber,
+    /// Whether `actor` also finds it by its number: venue staff find a
+    /// reservation with no dose at their venue by its token only, so its
+    /// page is shown from the lookup itself.
+    pub by_number: bool,
+}
+
+/// The reservation `lookup` finds at the desk (the page then shows it by
+/// its number, so that no token stays in a URL).
+pub async fn locate(
     ops: &Operations,
     actor: &Actor,
-    number: &ReservationNumber,
-) -> Result<(Reservation, Option<Dose>), OperationError> {
+    lookup: &Lookup,
+) -> Result<Located, OperationError> {
+    let visit = visit(ops, actor, lookup).await?;
+    let series = visit.found.series;
+    let by_number = actor
+        .role
+        .venue()
+        .is_none_or(|venue| series.doses.iter().any(|d| d.venue == venue));
+    Ok(Located {
+        number: series.number,
+        by_number,
+    })
+}
+
+/// A reservation at the desk, before anything is opened or written.
+struct Visit {
+    found: Reservation,
+    dose: Option<Dose>,
+    warnings: Vec<Warning>,
+    checked_in: CheckedIn,
+    records: Vec<DoseRecord>,
+    /// The dose is today, at a venue where `actor` checks people in.
+    due_here: bool,
+}
+
+impl Visit {
+    fn checked_in_before(&self) -> Option<DateTime<Utc>> {
+        let dose = self.dose.as_ref()?;
+        self.checked_in
+            .iter()
+            .find(|(n, _)| *n == dose.number)
+            .map(|(_, at)| *at)
+    }
+}
+
+/// The reservation `lookup` finds, if `actor` may see it at the desk, and
+/// what is right and wrong with the visit.
+async fn visit(ops: &Operations, actor: &Actor, lookup: &Lookup) -> Result<Visit, OperationError> {
     actor.may(Duty::CheckIn, Scope::Any)?;
-    let found = lookup(ops, number).await?;
+    let series = match lookup {
+        Lookup::Token(token) => ops.store().series_by_token(token).await?,
+        Lookup::Number(number) => ops.store().series_by_number(number).await?,
+    }
+    .ok_or(OperationError::NotFound)?;
+    let person = ops
+        .store()
+        .person(series.person)
+        .await?
+        .ok_or(OperationError::NotFound)?;
+    let venue_of_actor = actor.role.venue();
+    if let (Lookup::Number(_), Some(venue)) = (lookup, venue_of_actor)
+        && !series.doses.iter().any(|d| d.venue == venue)
+    {
+        return Err(OperationError::NotFound);
+    }
+    let checked_in = ops.store().check_ins(series.id).await?;
+    let records = ops.store().dose_records(series.id).await?;
+    let given = |n: DoseNumber| {
+        records
+            .iter()
+            .find(|r| r.dose == n)
+            .and_then(|r| r.vaccinated.as_ref())
+            .map(|v| v.at)
+    };
     let today = tokyo_day(ops.now());
-    let dose = found
-        .series
+    let dose = series
         .doses
         .iter()
         .find(|d| tokyo_day(d.starts_at) == today)
+        .or_else(|| series.doses.iter().find(|d| given(d.number).is_none()))
         .cloned();
-    match &dose {
-        Some(d) => actor.may(Duty::CheckIn, Scope::Venue(d.venue))?,
-        None if actor.role.venue().is_some() => return Err(OperationError::NotFound),
-        None => {}
+
+    let mut warnings = Vec::new();
+    if series.state == SeriesState::Cancelled {
+        warnings.push(Warning::Cancelled);
     }
-    Ok((found, dose))
+    let mut due_here = false;
+    if let Some(d) = &dose {
+        let day = tokyo_day(d.starts_at);
+        if day != today {
+            warnings.push(Warning::WrongDay(day));
+        }
+        let here = match venue_of_actor {
+            Some(venue) => venue == d.venue,
+            None => actor.may(Duty::CheckIn, Scope::Venue(d.venue)).is_ok(),
+        };
+        if !here {
+            warnings.push(Warning::WrongVenue(d.venue));
+        }
+        if d.number != DoseNumber::FIRST && given(DoseNumber::FIRST).is_none() {
+            warnings.push(Warning::EarlierDoseNotGiven);
+        }
+        if let Some(at) = given(d.number) {
+            warnings.push(Warning::AlreadyGiven(at));
+        }
+        due_here = day == today && here;
+    }
+    Ok(Visit {
+        found: Reservation { series, person },
+        dose,
+        warnings,
+        checked_in,
+        records,
+        due_here,
+    })
 }
 
 #[cfg(test)]
@@ -159,7 +347,13 @@ mod tests {
         let staff = actor(Role::InstitutionStaff {
             institution: office.institution,
         });
-        let refused = check_in(&office.ops, &staff, office.admin, &number).await;
+        let refused = check_in(
+            &office.ops,
+            &staff,
+            office.admin,
+            &Lookup::Number(number.clone()),
+        )
+        .await;
         assert!(
             matches!(refused, Err(OperationError::Denied(Denied::Forbidden))),
             "{refused:?}"
@@ -174,9 +368,15 @@ mod tests {
         let elsewhere = actor(Role::VenueStaff {
             venue: VenueId::new(office.venue.get() + 1),
         });
-        let refused = check_in(&office.ops, &elsewhere, office.admin, &number).await;
+        let refused = check_in(
+            &office.ops,
+            &elsewhere,
+            office.admin,
+            &Lookup::Number(number.clone()),
+        )
+        .await;
         assert!(
-            matches!(refused, Err(OperationError::Denied(Denied::NotFound))),
+            matches!(refused, Err(OperationError::NotFound)),
             "{refused:?}"
         );
         assert_eq!(office.audited().await, 0);
@@ -189,15 +389,25 @@ mod tests {
         let venue = actor(Role::VenueStaff {
             venue: office.venue,
         });
-        let first = check_in(&office.ops, &venue, office.admin, &number)
-            .await
-            .unwrap();
+        let first = check_in(
+            &office.ops,
+            &venue,
+            office.admin,
+            &Lookup::Number(number.clone()),
+        )
+        .await
+        .unwrap();
         let CheckIn::Now(at) = first else {
             panic!("not checked in: {first:?}");
         };
-        let again = check_in(&office.ops, &venue, office.admin, &number)
-            .await
-            .unwrap();
+        let again = check_in(
+            &office.ops,
+            &venue,
+            office.admin,
+            &Lookup::Number(number.clone()),
+        )
+        .await
+        .unwrap();
         assert_eq!(again, CheckIn::Before(at));
         assert_eq!(
             office.audit_trail().await,
@@ -214,9 +424,14 @@ mod tests {
         crate::reservations::cancel(&office.ops, &operator, &number, &reason)
             .await
             .unwrap();
-        let outcome = check_in(&office.ops, &operator, office.admin, &number)
-            .await
-            .unwrap();
+        let outcome = check_in(
+            &office.ops,
+            &operator,
+            office.admin,
+            &Lookup::Number(number.clone()),
+        )
+        .await
+        .unwrap();
         assert_eq!(outcome, CheckIn::NotDue);
         assert_eq!(office.audited().await, 1, "only the cancellation");
     }

@@ -10,9 +10,14 @@
 //! By area:
 //! - [`slots`]: the day's slots, a slot's detail, generating, importing,
 //!   changing, deleting, day quotas, moving a slot's people;
-//! - [`reservations`], [`checkin`], [`fixes`]: reservations by staff
-//!   (search, detail, cancel, move, book by phone), the desk's check-in, and
-//!   bulk fixes from a file;
+//! - [`reservations`], [`checkin`], [`fixes`], [`noshows`]: reservations by
+//!   staff (search, detail, cancel, move, book by phone), the desk's
+//!   check-in, bulk fixes from a file, and cancelling a day's no-shows;
+//! - [`vaccination`]: the venue's lot register, and each dose's
+//!   questionnaire, the doctor's decision, the vaccination and corrections;
+//! - [`sheet`]: the day's sheet (XLSX) for working offline, and its upload;
+//! - [`vouchers`]: vouchers entered and collected at the desk, and the
+//!   vaccinations whose voucher is still missing;
 //! - [`lists`], [`export`], [`prefecture`]: the recipients of a venue's day,
 //!   an institution's reservations, the prefecture's list, and the files;
 //! - [`mail`], [`audit`]: the mail queue, resending, previews, the outbox;
@@ -44,15 +49,19 @@ pub mod lists;
 pub mod mail;
 pub mod master;
 pub mod members;
+pub mod noshows;
 pub mod personal;
 pub mod prefecture;
 pub mod reference;
 pub mod reservations;
 pub mod roster;
+pub mod sheet;
 pub mod sign_in;
 pub mod slots;
 #[cfg(test)]
 mod testing;
+pub mod vaccination;
+pub mod vouchers;
 
 pub use actor::Actor;
 pub use context::Operations;

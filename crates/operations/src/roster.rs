@@ -99,6 +99,8 @@ pub async fn current(
                         Field::NameKanji => profile.display_name_ja = Some(value),
                         Field::NameKana => profile.name_kana = Some(value),
                         Field::Mail => profile.mail = MailAddress::parse(&value).ok(),
+                        // A dose's values live in dose_data, never here.
+                        Field::Questionnaire | Field::DecisionReason | Field::Voucher => {}
                     }
                 }
                 current.push(Current {

@@ -27,6 +27,17 @@ pub fn command_entry(action: AuditAction, objects: Vec<AuditObject>, detail: Str
     }
 }
 
+/// The actor of an operation run by a command, as [`command_entry`] names
+/// it: the operating-system user, a system administrator, on this machine.
+pub fn command_actor() -> sesshu_operations::Actor {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+    sesshu_operations::Actor {
+        name: format!("cli:{user}"),
+        role: Role::SystemAdmin,
+        origin: "local".into(),
+    }
+}
+
 /// Records a change made by a command.
 pub async fn record_command(
     store: &DynStore,

@@ -81,6 +81,9 @@ enum Command {
         #[command(subcommand)]
         command: ReservationsCommand,
     },
+    /// Cancel the reservations of a day that nobody checked in (no-shows):
+    /// without --apply, only the list and its counts.
+    Noshows(cli::noshows::NoShowsArgs),
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -127,6 +130,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Audit { command } => cli::audit::run(command).await,
         Command::Members { command } => cli::members::run(command).await,
         Command::Reservations { command } => cli::reservations::run(command).await,
+        Command::Noshows(args) => cli::noshows::run(args).await,
         Command::Migrate { config } => cli::migrate::run(config).await,
     }
 }

@@ -52,6 +52,12 @@ pub(crate) fn day(d: chrono::NaiveDate) -> Day {
     d
 }
 
+/// A day read back.
+#[allow(clippy::unnecessary_wraps)] // the same signature as SQLite's
+pub(crate) fn day_of(d: Day) -> StoreResult<chrono::NaiveDate> {
+    Ok(d)
+}
+
 /// The Asia/Tokyo date of the time column `t`, as `day_quotas.day` stores it.
 pub(crate) fn tokyo_day(t: &str) -> String {
     format!("({t} AT TIME ZONE 'Asia/Tokyo')::date")

@@ -17,8 +17,8 @@ use crate::dialect::{self, Backend, Conn, Int, Tx, at, time};
 use crate::{db, write_tx};
 use chrono::{DateTime, Utc};
 use sesshu_domain::{
-    AuditEntry, DoseNumber, InstitutionId, Language, PersonId, ReservationNumber, Series, SeriesId,
-    SeriesState, SlotId, VaccineId, VenueId,
+    AuditEntry, CheckInToken, DoseNumber, InstitutionId, Language, PersonId, ReservationNumber,
+    Series, SeriesId, SeriesState, SlotId, VaccineId, VenueId,
 };
 use sesshu_store::flows::{self, WriteTx};
 use sesshu_store::{
@@ -42,6 +42,24 @@ impl BookingStore for Backend {
     async fn series_by_number(&self, number: &ReservationNumber) -> StoreResult<Option<Series>> {
         let mut conn = self.pool.acquire().await.map_err(db)?;
         Ok(series_where(&mut conn, By::Number(number)).await?.pop())
+    }
+
+    async fn series_by_token(&self, token: &CheckInToken) -> StoreResult<Option<Series>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        Ok(series_where(&mut conn, By::Token(token)).await?.pop())
+    }
+
+    async fn check_in_token(&self, series: SeriesId) -> StoreResult<Option<CheckInToken>> {
+        let token: Option<Option<String>> =
+            sqlx::query_scalar("SELECT check_in_token FROM series WHERE id = $1")
+                .bind(series.get())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        token
+            .flatten()
+            .map(|t| CheckInToken::parse(&t).map_err(|_| StoreError::corrupt("check-in token")))
+            .transpose()
     }
 
     async fn series_at(
@@ -108,6 +126,8 @@ enum By<'a> {
     Person(PersonId),
     Id(SeriesId),
     Number(&'a ReservationNumber),
+    /// The active series whose confirmation carries the token.
+    Token(&'a CheckInToken),
     /// Active series with a dose at `venue` in `[from, to)`.
     AtVenue(VenueId, DateTime<Utc>, DateTime<Utc>),
     /// Active series of an institution's people.
@@ -152,6 +172,14 @@ async fn series_where(conn: &mut Conn, by: By<'_>) -> StoreResult<Vec<Series>> {
                 "{SERIES_COLUMNS} WHERE se.id = $1 {order}"
             )))
             .bind(id.get())
+            .fetch_all(&mut *conn)
+            .await
+        }
+        By::Token(t) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{SERIES_COLUMNS} WHERE se.check_in_token = $1 AND se.state = 'booked' {order}"
+            )))
+            .bind(t.as_str())
             .fetch_all(&mut *conn)
             .await
         }
@@ -303,18 +331,21 @@ impl WriteTx for SqlTx<'_> {
     async fn insert_series(
         &mut self,
         number: &ReservationNumber,
+        token: &CheckInToken,
         person: PersonId,
         vaccine: VaccineId,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SeriesId>> {
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO series (number, person_id, vaccine_id, state, created_at, updated_at) \
-             VALUES ($1, $2, $3, 'booked', $4, $4) ON CONFLICT (number) DO NOTHING RETURNING id",
+            "INSERT INTO series \
+             (number, person_id, vaccine_id, state, created_at, updated_at, check_in_token) \
+             VALUES ($1, $2, $3, 'booked', $4, $4, $5) ON CONFLICT (number) DO NOTHING RETURNING id",
         )
         .bind(number.compact())
         .bind(person.get())
         .bind(vaccine.get())
         .bind(at(now))
+        .bind(token.as_str())
         .fetch_optional(self.conn())
         .await
         .map_err(dialect::insert_series_error)?;
@@ -439,17 +470,19 @@ impl WriteTx for SqlTx<'_> {
         &mut self,
         series: SeriesId,
         state: SeriesState,
+        token: Option<&CheckInToken>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let cancelled_at = (state == SeriesState::Cancelled).then(|| at(now));
         sqlx::query(
             "UPDATE series SET state = $2, updated_at = $3, \
-             cancelled_at = COALESCE($4, cancelled_at) WHERE id = $1",
+             cancelled_at = COALESCE($4, cancelled_at), check_in_token = $5 WHERE id = $1",
         )
         .bind(series.get())
         .bind(state.as_str())
         .bind(at(now))
         .bind(cancelled_at)
+        .bind(token.map(CheckInToken::as_str))
         .execute(self.conn())
         .await
         .map_err(db)?;

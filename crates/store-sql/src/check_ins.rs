@@ -1,6 +1,6 @@
 //! The vaccination day at the venue: which doses were checked in, when.
 
-use crate::dialect::{Backend, Int, Time, at, int, time, wide};
+use crate::dialect::{self, Backend, Int, Time, at, int, time, wide};
 use crate::{audit, db, write_tx};
 use chrono::{DateTime, Utc};
 use sesshu_domain::{AdminId, AuditEntry, DoseNumber, SeriesId};
@@ -51,6 +51,23 @@ impl CheckInStore for Backend {
         entry: &AuditEntry,
     ) -> StoreResult<CheckedIn> {
         write_tx!(self, |tx| async {
+            // The series' lock first, and it must still be active: the
+            // no-show batch cancels under the same lock, so a check-in and
+            // that batch are ordered, and the loser sees what the winner did
+            // (a late check-in committed first is never cancelled; one after
+            // the cancellation records nothing).
+            if !dialect::lock_series(tx, series).await? {
+                return Err(sesshu_store::StoreError::NotFound);
+            }
+            let state: Option<String> =
+                sqlx::query_scalar("SELECT state FROM series WHERE id = $1")
+                    .bind(series.get())
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(db)?;
+            if state.as_deref() != Some("booked") {
+                return Err(sesshu_domain::DoseRefusal::NotActive.into());
+            }
             // Two desks checking the same dose in at once: one row wins, the
             // other reads the winner's time.
             let inserted: Option<Time> = sqlx::query_scalar(

@@ -52,6 +52,11 @@ pub(crate) fn day(d: chrono::NaiveDate) -> Day {
     d.format("%Y-%m-%d").to_string()
 }
 
+/// A day read back.
+pub(crate) fn day_of(d: Day) -> StoreResult<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| StoreError::corrupt("day"))
+}
+
 /// The Asia/Tokyo date of the time column `t`, as `day_quotas.day` stores
 /// it (Tokyo has no daylight saving time: UTC+9 all year).
 pub(crate) fn tokyo_day(t: &str) -> String {

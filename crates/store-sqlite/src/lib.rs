@@ -20,6 +20,8 @@ mod logins;
 mod mail;
 #[path = "../../store-sql/src/members.rs"]
 mod members;
+#[path = "../../store-sql/src/no_shows.rs"]
+mod no_shows;
 #[path = "../../store-sql/src/persons.rs"]
 mod persons;
 #[path = "../../store-sql/src/reference.rs"]
@@ -28,6 +30,10 @@ mod reference;
 mod slots;
 #[path = "../../store-sql/src/staff.rs"]
 mod staff;
+#[path = "../../store-sql/src/vaccinations.rs"]
+mod vaccinations;
+#[path = "../../store-sql/src/vouchers.rs"]
+mod vouchers;
 
 use async_trait::async_trait;
 use sesshu_store::{Store, StoreError, StoreResult};

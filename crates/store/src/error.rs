@@ -5,7 +5,7 @@
 //! domain's [`Rejection`], so callers handle them like any other refusal.
 //! Everything else is infrastructure: logged by the caller, shown to nobody.
 
-use sesshu_domain::Rejection;
+use sesshu_domain::{DoseRefusal, Rejection};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -14,6 +14,10 @@ pub enum StoreError {
     /// The transaction refused the change for a business reason.
     #[error("rejected: {0}")]
     Rejected(Rejection),
+
+    /// The transaction refused a step of a dose's record at the venue.
+    #[error("refused: {0}")]
+    DoseRefused(DoseRefusal),
 
     /// The idempotency key was used before by this person for another request.
     #[error("idempotency key reused for a different request")]
@@ -64,6 +68,12 @@ impl StoreError {
 impl From<Rejection> for StoreError {
     fn from(r: Rejection) -> Self {
         StoreError::Rejected(r)
+    }
+}
+
+impl From<DoseRefusal> for StoreError {
+    fn from(r: DoseRefusal) -> Self {
+        StoreError::DoseRefused(r)
     }
 }
 

@@ -36,8 +36,8 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use sesshu_domain::{
-    AuditEntry, DoseNumber, Language, MailKind, PersonId, Rejection, ReservationNumber, Series,
-    SeriesId, SeriesState, SlotId, VaccineId,
+    AuditEntry, CheckInToken, DoseNumber, Language, MailKind, PersonId, Rejection,
+    ReservationNumber, Series, SeriesId, SeriesState, SlotId, VaccineId,
 };
 use std::future::Future;
 
@@ -73,9 +73,12 @@ pub trait WriteTx: Send {
     /// Inserts a booked series; `None` if `number` is taken (the caller
     /// draws another). A second active series for the person is refused
     /// with `Rejected(AlreadyBooked)`.
+    /// Inserts a booked series with its number and check-in token; `None`
+    /// if the number is taken.
     fn insert_series(
         &mut self,
         number: &ReservationNumber,
+        token: &CheckInToken,
         person: PersonId,
         vaccine: VaccineId,
         now: DateTime<Utc>,
@@ -127,10 +130,13 @@ pub trait WriteTx: Send {
         series: SeriesId,
     ) -> impl Future<Output = StoreResult<Option<Series>>> + Send;
 
+    /// Sets the series' state and its check-in token (a new one at every
+    /// change, none once cancelled: the old QR code checks no one in).
     fn set_state(
         &mut self,
         series: SeriesId,
         state: SeriesState,
+        token: Option<&CheckInToken>,
         now: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
@@ -226,7 +232,8 @@ pub async fn reschedule<T: WriteTx>(tx: &mut T, req: &Reschedule) -> StoreResult
             .ok_or(*when_full)?;
         tx.set_dose_slot(series.id, *dose, slot).await?;
     }
-    tx.set_state(series.id, SeriesState::Booked, req.now)
+    let token = CheckInToken::generate(&mut rand::rng());
+    tx.set_state(series.id, SeriesState::Booked, Some(&token), req.now)
         .await?;
     let moved = tx
         .lock_series(series.id)
@@ -252,21 +259,58 @@ pub async fn cancel<T: WriteTx>(
     language: Language,
     now: DateTime<Utc>,
 ) -> StoreResult<Series> {
+    end(tx, id, &Ending::cancelled(language), now).await
+}
+
+/// How a series ends early: the mail that tells the person (a
+/// cancellation, a postponement, a missed appointment, …), and the doses
+/// already given, whose places stay taken (they were used).
+#[derive(Clone, Debug)]
+pub struct Ending {
+    pub mail: MailKind,
+    pub language: Language,
+    pub given: Vec<DoseNumber>,
+}
+
+impl Ending {
+    /// Cancelled by the person or the office: every place is released.
+    pub fn cancelled(language: Language) -> Self {
+        Self {
+            mail: MailKind::Cancelled,
+            language,
+            given: Vec::new(),
+        }
+    }
+}
+
+/// Ends an active series as `ending` says: the places of the doses not
+/// given are released, the series is cancelled (its check-in token with
+/// it) and the mail is queued, in the caller's transaction. A series
+/// already ended is left as it is.
+pub async fn end<T: WriteTx>(
+    tx: &mut T,
+    id: SeriesId,
+    ending: &Ending,
+    now: DateTime<Utc>,
+) -> StoreResult<Series> {
     let series = tx.lock_series(id).await?.ok_or(StoreError::NotFound)?;
     if !series.is_active() {
         return Ok(series);
     }
     // `doses` is in dose order: first-dose slots are locked first.
     for dose in &series.doses {
+        if ending.given.contains(&dose.number) {
+            continue;
+        }
         tx.lock_slots(&[dose.slot]).await?;
         tx.release_place(dose.slot).await?;
     }
-    tx.set_state(id, SeriesState::Cancelled, now).await?;
+    tx.set_state(id, SeriesState::Cancelled, None, now).await?;
     let cancelled = tx.lock_series(id).await?.ok_or(StoreError::NotFound)?;
     tx.insert_mail_job(&NewMailJob::event(
-        MailKind::Cancelled,
+        ending.mail,
         &cancelled,
-        language,
+        ending.language,
         now,
     ))
     .await?;
@@ -359,6 +403,86 @@ pub async fn batch<T: WriteTx>(
     Ok(done)
 }
 
+/// What the no-show batch reads in its transaction besides the booking
+/// statements.
+pub trait NoShowTx: WriteTx {
+    /// The doses of a series checked in (read after the series is locked:
+    /// a check-in locks the series too, so none can commit in between).
+    fn checked_in(
+        &mut self,
+        series: SeriesId,
+    ) -> impl Future<Output = StoreResult<Vec<DoseNumber>>> + Send;
+}
+
+/// See [`crate::NoShowStore::cancel_no_shows`].
+///
+/// Every series is locked first, in id order, then every slot of their
+/// doses in the one global order (first-dose slots, then second-dose slots,
+/// by id), as [`batch`] does: the bookings taking the places it frees and
+/// the check-ins at the desk never wait for it in a cycle. Under its lock
+/// each series is checked again: still active, the missed dose still in the
+/// slot it was listed in, and still not checked in. A check-in that
+/// committed first wins (the series is skipped); one that comes after
+/// finds the series cancelled and records nothing. The doses checked in
+/// (attended) keep their places; the others are released, so a missed
+/// first dose frees its second dose's place for others at once.
+pub async fn cancel_no_shows<T: NoShowTx>(
+    tx: &mut T,
+    noshows: &[crate::NoShowCancel],
+    now: DateTime<Utc>,
+    audit: &crate::NoShowAudit<'_>,
+) -> StoreResult<Vec<crate::NoShowOutcome>> {
+    use crate::{NoShowOutcome, NoShowSkip};
+    let mut order: Vec<&crate::NoShowCancel> = noshows.iter().collect();
+    order.sort_by_key(|n| n.series);
+    order.dedup_by_key(|n| n.series);
+    let mut locked = Vec::with_capacity(order.len());
+    let mut slots: [Vec<SlotId>; 2] = [Vec::new(), Vec::new()];
+    for n in order {
+        let series = tx.lock_series(n.series).await?;
+        for dose in series.iter().flat_map(|s| &s.doses) {
+            slots[usize::from(dose.number != DoseNumber::FIRST)].push(dose.slot);
+        }
+        locked.push((n, series));
+    }
+    for mut set in slots {
+        set.sort_unstable();
+        set.dedup();
+        tx.lock_slots(&set).await?;
+    }
+    let mut outcomes = Vec::with_capacity(locked.len());
+    for (n, series) in locked {
+        let skip = |why| NoShowOutcome::Skipped(n.series, why);
+        let Some(series) = series else {
+            outcomes.push(skip(NoShowSkip::Missing));
+            continue;
+        };
+        if !series.is_active() {
+            outcomes.push(skip(NoShowSkip::NotActive));
+            continue;
+        }
+        if series.dose(n.dose).map(|d| d.slot) != Some(n.slot) {
+            outcomes.push(skip(NoShowSkip::Moved));
+            continue;
+        }
+        let attended = tx.checked_in(series.id).await?;
+        if attended.contains(&n.dose) {
+            outcomes.push(skip(NoShowSkip::CheckedIn));
+            continue;
+        }
+        let ending = Ending {
+            mail: MailKind::NoShow,
+            language: n.language,
+            given: attended,
+        };
+        outcomes.push(NoShowOutcome::Cancelled(
+            end(tx, series.id, &ending, now).await?,
+        ));
+    }
+    tx.append_audit(&audit(&outcomes)).await?;
+    Ok(outcomes)
+}
+
 async fn replay<T: WriteTx>(
     tx: &mut T,
     person: PersonId,
@@ -378,10 +502,11 @@ async fn replay<T: WriteTx>(
 
 async fn insert_series<T: WriteTx>(tx: &mut T, req: &NewSeries) -> StoreResult<SeriesId> {
     // 40 bits of number: a collision is rare enough that a few draws suffice.
+    let token = CheckInToken::generate(&mut rand::rng());
     for _ in 0..8 {
         let number = ReservationNumber::generate(&mut rand::rng());
         if let Some(id) = tx
-            .insert_series(&number, req.person, req.vaccine, req.now)
+            .insert_series(&number, &token, req.person, req.vaccine, req.now)
             .await?
         {
             return Ok(id);

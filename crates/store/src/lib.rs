@@ -23,18 +23,30 @@ mod topics;
 pub use error::{StoreError, StoreResult};
 pub use records::*;
 pub use sesshu_vault::{Field, KeyId, Owner, Sealed};
+pub use topics::no_shows::{
+    NoShow, NoShowAudit, NoShowCancel, NoShowOutcome, NoShowQuery, NoShowSkip, NoShowStore,
+};
 pub use topics::{
-    audit::AuditStore, bookings::BookingStore, check_ins::CheckInStore, logins::LoginStore,
-    mail::MailStore, members::MemberStore, persons::PersonStore, reference::ReferenceStore,
-    slots::SlotStore, staff::StaffStore,
+    audit::AuditStore,
+    bookings::BookingStore,
+    check_ins::CheckInStore,
+    logins::LoginStore,
+    mail::MailStore,
+    members::MemberStore,
+    persons::PersonStore,
+    reference::ReferenceStore,
+    slots::SlotStore,
+    staff::StaffStore,
+    vaccinations::{DoseChange, DoseStep, NewLot, SheetLine, VaccinationStore},
+    vouchers::{Collected, MissingVoucher, ReminderPlan, VoucherState, VoucherStore},
 };
 
 /// Brings every topic's methods into scope: `use sesshu_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
         AuditStore as _, BookingStore as _, CheckInStore as _, LoginStore as _, MailStore as _,
-        MemberStore as _, PersonStore as _, ReferenceStore as _, SlotStore as _, StaffStore as _,
-        Store as _,
+        MemberStore as _, NoShowStore as _, PersonStore as _, ReferenceStore as _, SlotStore as _,
+        StaffStore as _, Store as _, VaccinationStore as _, VoucherStore as _,
     };
 }
 
@@ -59,6 +71,9 @@ pub trait Store:
     + AuditStore
     + StaffStore
     + CheckInStore
+    + VaccinationStore
+    + VoucherStore
+    + NoShowStore
     + MailStore
     + std::fmt::Debug
     + 'static

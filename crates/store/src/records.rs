@@ -392,8 +392,9 @@ pub struct NewMailJob {
 }
 
 impl NewMailJob {
-    /// The mail of an event on `series` (booked, changed, cancelled),
-    /// queued in the event's transaction.
+    /// The mail of an event on `series` (booked, changed, cancelled,
+    /// postponed, not vaccinated, no-show), queued in the event's
+    /// transaction with the series as it was before the event ended it.
     pub fn event(kind: MailKind, series: &Series, language: Language, now: DateTime<Utc>) -> Self {
         Self {
             kind,
@@ -403,6 +404,30 @@ impl NewMailJob {
             language,
             snapshot: serde_json::to_string(&MailSnapshot::of(series)).ok(),
             dedupe_key: None,
+            now,
+        }
+    }
+
+    /// The `nth` reminder (1, 2, …) that the voucher (接種券) of a dose
+    /// given was not collected. Its dedupe key (`voucher:<series>:<dose>:<nth>`,
+    /// unique in `mail_jobs`) refuses a second queueing of the same one.
+    pub fn voucher_reminder(
+        series: &Series,
+        dose: DoseNumber,
+        nth: u32,
+        language: Language,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            kind: MailKind::VoucherReminder,
+            series: series.id,
+            person: series.person,
+            dose: Some(dose),
+            language,
+            snapshot: serde_json::to_string(&MailSnapshot::of(series)).ok(),
+            dedupe_key: Some(sesshu_domain::mail::voucher_reminder_key(
+                series.id, dose, nth,
+            )),
             now,
         }
     }

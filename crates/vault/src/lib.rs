@@ -77,6 +77,13 @@ impl Owner {
         Self(format!("{institution}/{subject}"))
     }
 
+    /// The owner of a dose's values: the person, the reservation (its
+    /// number) and the dose, so a value copied to another dose or another
+    /// reservation does not open.
+    pub fn dose(&self, reservation: &str, dose: u8) -> Self {
+        Self(format!("{}\u{1f}{reservation}\u{1f}{dose}", self.0))
+    }
+
     /// As stored: the `owner` column.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -104,9 +111,17 @@ pub enum Field {
     /// The reading of the name in kana.
     NameKana,
     Mail,
+    /// A dose's questionnaire answers that decide (temperature, items).
+    Questionnaire,
+    /// Why a dose was postponed or not given.
+    DecisionReason,
+    /// A dose's voucher (接種券) number.
+    Voucher,
 }
 
 impl Field {
+    /// The fields of a person's profile (`personal_data`); [`Field::parse`]
+    /// reads these.
     pub const ALL: [Field; 4] = [
         Field::NameRoman,
         Field::NameKanji,
@@ -120,8 +135,15 @@ impl Field {
             Field::NameKanji => "name_kanji",
             Field::NameKana => "name_kana",
             Field::Mail => "mail",
+            Field::Questionnaire => "questionnaire",
+            Field::DecisionReason => "decision_reason",
+            Field::Voucher => "voucher",
         }
     }
+
+    /// The fields of a dose (`dose_data`), sealed for the owner of
+    /// [`Owner::dose`].
+    pub const DOSE: [Field; 3] = [Field::Questionnaire, Field::DecisionReason, Field::Voucher];
 
     pub fn parse(s: &str) -> Option<Self> {
         Field::ALL.into_iter().find(|f| f.as_str() == s)

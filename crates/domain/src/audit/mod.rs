@@ -43,6 +43,25 @@ pub enum AuditAction {
     /// A file of reservation fixes applied (one entry for the whole file).
     ReservationsApply,
     CheckIn,
+    /// A vaccine lot registered at a venue.
+    LotRegister,
+    /// A dose's questionnaire (予診票) collected, its answers sealed.
+    DoseQuestionnaire,
+    /// The doctor's decision on a dose.
+    DoseDecision,
+    /// A vaccination given.
+    DoseVaccinate,
+    /// A dose's record corrected (with the reason).
+    DoseCorrect,
+    /// A voucher (接種券) given or entered.
+    VoucherGive,
+    /// A voucher collected at the desk.
+    VoucherCollect,
+    /// The reservations of a day with no check-in cancelled (one entry for
+    /// the batch, with the count).
+    NoShowsCancel,
+    /// The day's sheet uploaded back after working offline.
+    SheetApply,
     MailSent,
     MailResend,
     ExportRecipients,
@@ -52,7 +71,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 34] = [
         AuditAction::OfficeLogin,
         AuditAction::PersonalView,
         AuditAction::AdminCreate,
@@ -72,6 +91,15 @@ impl AuditAction {
         AuditAction::ReservationCancel,
         AuditAction::ReservationsApply,
         AuditAction::CheckIn,
+        AuditAction::LotRegister,
+        AuditAction::DoseQuestionnaire,
+        AuditAction::DoseDecision,
+        AuditAction::DoseVaccinate,
+        AuditAction::DoseCorrect,
+        AuditAction::VoucherGive,
+        AuditAction::VoucherCollect,
+        AuditAction::NoShowsCancel,
+        AuditAction::SheetApply,
         AuditAction::MailSent,
         AuditAction::MailResend,
         AuditAction::ExportRecipients,
@@ -102,6 +130,15 @@ impl AuditAction {
             AuditAction::ReservationCancel => "reservation.cancel",
             AuditAction::ReservationsApply => "reservations.apply",
             AuditAction::CheckIn => "checkin",
+            AuditAction::LotRegister => "lot.register",
+            AuditAction::DoseQuestionnaire => "dose.questionnaire",
+            AuditAction::DoseDecision => "dose.decision",
+            AuditAction::DoseVaccinate => "dose.vaccinate",
+            AuditAction::DoseCorrect => "dose.correct",
+            AuditAction::VoucherGive => "voucher.give",
+            AuditAction::VoucherCollect => "voucher.collect",
+            AuditAction::NoShowsCancel => "noshows.cancel",
+            AuditAction::SheetApply => "sheet.apply",
             AuditAction::MailSent => "mail.sent",
             AuditAction::MailResend => "mail.resend",
             AuditAction::ExportRecipients => "export.recipients",

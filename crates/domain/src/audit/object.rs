@@ -3,7 +3,7 @@
 //! only from exactly that text, so that a stored chain still verifies.
 
 use crate::{AdminId, InstitutionCode, InstitutionId, LaneId, MailJobId, PersonId, SeriesId};
-use crate::{SlotId, VaccineId, VenueId};
+use crate::{LotId, SlotId, VaccineId, VenueId};
 use chrono::NaiveDate;
 
 /// One object of an audit entry: an internal id or a code, never personal data.
@@ -20,6 +20,8 @@ pub enum AuditObject {
     Slot(SlotId),
     Person(PersonId),
     Series(SeriesId),
+    /// A vaccine lot of a venue's register.
+    Lot(LotId),
     Mail(MailJobId),
     /// A mail in the local outbox, by its file name.
     Outbox(String),
@@ -51,6 +53,7 @@ impl AuditObject {
             "slot" => Self::Slot(SlotId::new(id()?)),
             "person" => Self::Person(PersonId::new(id()?)),
             "series" => Self::Series(SeriesId::new(id()?)),
+            "lot" => Self::Lot(LotId::new(id()?)),
             "mail" => Self::Mail(MailJobId::new(id()?)),
             "outbox" => Self::Outbox(value.to_owned()),
             "key" => Self::Key(value.to_owned()),
@@ -79,6 +82,7 @@ impl std::fmt::Display for AuditObject {
             Self::Slot(id) => write!(f, "slot:{id}"),
             Self::Person(id) => write!(f, "person:{id}"),
             Self::Series(id) => write!(f, "series:{id}"),
+            Self::Lot(id) => write!(f, "lot:{id}"),
             Self::Mail(id) => write!(f, "mail:{id}"),
             Self::Outbox(name) => write!(f, "outbox:{name}"),
             Self::Key(id) => write!(f, "key:{id}"),
@@ -110,6 +114,7 @@ mod tests {
             "slot:40",
             "person:9",
             "series:77",
+            "lot:4",
             "mail:5",
             "outbox:20261201-0001.eml",
             "key:3f2a",

@@ -38,6 +38,10 @@ macro_rules! mail {
             mail_kind_changed: ("予約変更", "Changed"),
             mail_kind_cancelled: ("予約取消", "Cancelled"),
             mail_kind_reminder: ("前日リマインダー", "Reminder"),
+            mail_kind_postponed: ("接種延期", "Postponed"),
+            mail_kind_not_vaccinated: ("接種見合わせ", "Not vaccinated"),
+            mail_kind_no_show: ("未来場による取消", "No-show"),
+            mail_kind_voucher_reminder: ("接種券の提出依頼", "Voucher reminder"),
             mail_link: ("送信メール", "Mails"),
         }
     };

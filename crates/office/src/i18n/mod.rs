@@ -28,6 +28,8 @@ mod mail;
 #[macro_use]
 mod checkin;
 #[macro_use]
+mod vaccination;
+#[macro_use]
 mod lists;
 #[macro_use]
 mod members;
@@ -35,6 +37,10 @@ mod members;
 mod institutions;
 #[macro_use]
 mod fixes;
+#[macro_use]
+mod noshows;
+#[macro_use]
+mod sheet;
 
 /// Builds [`Texts`] and its two tables from every area's `key: (ja, en)`
 /// lines, handed on from one area's macro to the next.
@@ -60,7 +66,7 @@ macro_rules! texts {
     };
 }
 
-common! { [login admins home audit reservations slots mail checkin lists members institutions fixes texts] }
+common! { [login admins home audit reservations slots mail checkin vaccination lists members institutions fixes noshows sheet texts] }
 
 impl Texts {
     sesshu_http::language_lookup!();
@@ -120,6 +126,10 @@ impl Texts {
             MailKind::Changed => self.mail_kind_changed,
             MailKind::Cancelled => self.mail_kind_cancelled,
             MailKind::Reminder => self.mail_kind_reminder,
+            MailKind::Postponed => self.mail_kind_postponed,
+            MailKind::NotVaccinated => self.mail_kind_not_vaccinated,
+            MailKind::NoShow => self.mail_kind_no_show,
+            MailKind::VoucherReminder => self.mail_kind_voucher_reminder,
         }
     }
 

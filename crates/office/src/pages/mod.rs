@@ -1,4 +1,5 @@
-//! The office pages: server-rendered, no JavaScript, Japanese or English.
+//! The office pages: server-rendered, Japanese or English; no JavaScript but
+//! the desk's camera (`checkin`), which the page works without.
 //!
 //! Every route is in [`table`], which builds the router and which the access
 //! test walks: a route added here without a role check fails that test.
@@ -13,8 +14,10 @@ mod home;
 mod institutions;
 mod lists;
 mod login;
+mod lots;
 mod mail;
 mod members;
+mod noshows;
 mod reservations;
 #[cfg(feature = "saml")]
 mod saml;
@@ -103,9 +106,15 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         (Method::POST, "/slots/{slot}", post(slots::update)),
         (Method::POST, "/slots/{slot}/move", post(slots::move_people)),
         (Method::POST, "/slots/{slot}/delete", post(slots::delete)),
+        (Method::GET, "/noshows", get(noshows::page)),
+        (Method::POST, "/noshows", post(noshows::cancel)),
         (Method::GET, "/lists/recipients", get(lists::page)),
         (Method::GET, "/lists/recipients.csv", get(lists::csv)),
         (Method::GET, "/lists/recipients.xlsx", get(lists::xlsx)),
+        (Method::GET, "/sheet", get(lists::sheet_page)),
+        (Method::GET, "/sheet.xlsx", get(lists::sheet_xlsx)),
+        (Method::POST, "/sheet/preview", post(lists::sheet_preview)),
+        (Method::POST, "/sheet/apply", post(lists::sheet_apply)),
         (
             Method::GET,
             "/lists/reservations.csv",
@@ -138,10 +147,40 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         (Method::POST, "/members/preview", post(members::preview)),
         (Method::POST, "/members", post(members::apply)),
         (Method::GET, "/checkin", get(checkin::form)),
+        (Method::POST, "/checkin", post(checkin::lookup)),
         (Method::GET, "/checkin/{number}", get(checkin::show)),
         (Method::POST, "/checkin/{number}", post(checkin::check_in)),
+        (
+            Method::GET,
+            "/checkin/{number}/dose/{dose}",
+            get(checkin::dose),
+        ),
+        (
+            Method::POST,
+            "/checkin/{number}/dose/{dose}/questionnaire",
+            post(checkin::questionnaire),
+        ),
+        (
+            Method::POST,
+            "/checkin/{number}/dose/{dose}/decision",
+            post(checkin::decide),
+        ),
+        (
+            Method::POST,
+            "/checkin/{number}/dose/{dose}/vaccination",
+            post(checkin::vaccinate),
+        ),
+        (
+            Method::POST,
+            "/checkin/{number}/dose/{dose}/correction",
+            post(checkin::correct),
+        ),
+        (Method::GET, "/lots", get(lots::list)),
+        (Method::POST, "/lots", post(lots::register)),
         (Method::GET, "/lang/{tag}", get(switch_language)),
         (Method::GET, "/static/office.css", get(stylesheet)),
+        (Method::GET, "/static/checkin.js", get(checkin::script)),
+        (Method::GET, "/static/jsQR.js", get(checkin::decoder)),
         #[cfg(feature = "saml")]
         (Method::GET, "/saml/metadata", get(saml::metadata)),
         #[cfg(feature = "saml")]
@@ -220,6 +259,8 @@ impl Frame {
                     (Duty::Overview, "/", t.nav_home),
                     (Duty::ViewReservations, "/reservations", t.nav_reservations),
                     (Duty::CheckIn, "/checkin", t.nav_checkin),
+                    (Duty::CheckIn, "/lots", t.nav_lots),
+                    (Duty::CheckIn, "/sheet", t.nav_sheet),
                     (Duty::CheckIn, "/lists/recipients", t.nav_lists),
                     (Duty::ManageSlots, "/slots", t.nav_slots),
                     (Duty::ManageMembers, "/members", t.nav_members),
@@ -229,6 +270,7 @@ impl Frame {
                         t.nav_institutions,
                     ),
                     (Duty::PrefectureList, "/lists/prefecture", t.nav_prefecture),
+                    (Duty::ChangeReservations, "/noshows", t.nav_noshows),
                     (Duty::BulkFixes, "/reservations/fixes", t.nav_fixes),
                     (Duty::ManageMail, "/mail", t.nav_mail),
                     (Duty::ReadAudit, "/audit", t.nav_audit),

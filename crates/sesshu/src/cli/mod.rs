@@ -13,6 +13,7 @@ pub mod keys;
 pub mod mail;
 pub mod members;
 pub mod migrate;
+pub mod noshows;
 pub mod office;
 pub mod reservations;
 pub mod serve;

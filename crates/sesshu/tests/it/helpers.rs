@@ -366,6 +366,7 @@ impl TestApp {
                 sesshu_store::Field::Mail => {
                     profile.mail = Some(MailAddress::parse(&value).expect("mail"))
                 }
+                other => panic!("a dose's field in personal_data: {other:?}"),
             }
         }
         profile

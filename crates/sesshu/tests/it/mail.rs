@@ -64,6 +64,22 @@ async fn all_jobs(app: &TestApp) -> Vec<sesshu_store::MailJob> {
     jobs
 }
 
+async fn series_numbered(app: &TestApp, number: &str) -> sesshu_domain::SeriesId {
+    let number = sesshu_domain::ReservationNumber::parse(number).unwrap();
+    app.store
+        .series_by_number(&number)
+        .await
+        .unwrap()
+        .expect("the series")
+        .id
+}
+
+/// What the check-in code of a mail reads as (its inline PNG, decoded).
+fn check_in_code(mail: &Received) -> Option<String> {
+    let png = mail.inline_image(sesshu_mail::compose::QR_CONTENT_ID)?;
+    Some(sesshu_qr::decode_png(&png).expect("a QR code that reads"))
+}
+
 fn assert_mail(mail: &Received, to: &str, subject_has: &str, text_has: &[&str]) {
     assert!(mail.rcpt_to().contains(to), "to {to}: {}", mail.rcpt_to());
     let subject = mail.subject();
@@ -106,6 +122,11 @@ on_both_databases! {
         assert!(ics.contains("DTSTART:20261210T010000Z"), "10:00 Tokyo is 01:00 UTC: {ics}");
         assert!(ics.contains("DTSTART:20270107T010000Z"), "{ics}");
         assert!(!booked.html().is_empty(), "an HTML part too");
+        // The check-in code, inline: it reads as the series' token.
+        let series = series_numbered(&app, &number).await;
+        let token = app.store.check_in_token(series).await.unwrap().expect("a token");
+        assert_eq!(check_in_code(booked).as_deref(), Some(token.as_str()));
+        assert!(booked.text().contains("QRコード"), "the text says to show it");
 
         // Changed in English.
         let response = client
@@ -123,6 +144,10 @@ on_both_databases! {
         assert_mail(changed, "hanako@example.ac.jp", &number, &["Dec 2026", "14:00", "Station Venue", "Lane B", "Vaccination desk"]);
         assert!(changed.ics().unwrap().contains("DTSTART:20261211T050000Z"));
         assert_ne!(changed.message_id(), booked.message_id(), "another mail, another id");
+        let new_token = app.store.check_in_token(series).await.unwrap().expect("a token");
+        assert_ne!(new_token, token, "a change gives a new code");
+        assert_eq!(check_in_code(changed).as_deref(), Some(new_token.as_str()));
+        assert!(changed.text().contains("Show the QR code"), "{}", changed.text());
 
         // Cancelled: no calendar file.
         client.delete(&format!("/api/v1/me/reservations/{number}")).await;
@@ -131,10 +156,57 @@ on_both_databases! {
         assert_eq!(received.len(), 3);
         assert_mail(&received[2], "hanako@example.ac.jp", &number, &[]);
         assert!(received[2].ics().is_none());
+        assert_eq!(check_in_code(&received[2]), None, "nothing to show at the desk");
+        assert!(!String::from_utf8_lossy(&received[2].raw).contains("image/png"));
         let audited = app.store.audit_records(0, 100).await.unwrap();
         assert_eq!(audited.iter().filter(|r| r.entry.action == "mail.sent").count(), 3);
         let trail = format!("{audited:?}");
         assert!(!trail.contains("hanako"), "no address in the audit trail");
+    }
+
+    async fn a_mail_shows_the_check_in_code_as_it_is_when_sent(app) {
+        let smtp = SmtpServer::start();
+        let worker = worker(&app, smtp_to(&smtp));
+        let f = app.fixture.clone();
+        let first = app.slot(1, "2026-12-10", "10:00", f.lane_a, 5).await;
+        app.slot(2, "2027-01-07", "10:00", f.lane_a, 5).await;
+        let later = app.slot(1, "2026-12-11", "14:00", f.lane_b, 5).await;
+        app.slot(2, "2027-01-08", "14:00", f.lane_b, 5).await;
+
+        // Booked and changed before the worker runs: both mails show the
+        // code of now, the one the desk accepts.
+        let client = app.student("hanako").await;
+        let (_, body) = client.book(first).await;
+        let number = body["id"].as_str().unwrap().to_owned();
+        let series = series_numbered(&app, &number).await;
+        let old = app.store.check_in_token(series).await.unwrap().unwrap();
+        let (status, _) = client
+            .patch(&format!("/api/v1/me/reservations/{number}"), &json!({"slot_id": later.get()}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let now = app.store.check_in_token(series).await.unwrap().unwrap();
+        assert_ne!(old, now);
+        assert_eq!(worker.round().await.unwrap().sent, 2);
+        let received = smtp.wait_for(2, Duration::from_secs(10)).await;
+        for mail in &received {
+            assert_eq!(check_in_code(mail).as_deref(), Some(now.as_str()), "{}", mail.subject());
+        }
+        let scanned = sesshu_domain::CheckInToken::parse(&check_in_code(&received[0]).unwrap()).unwrap();
+        assert_eq!(app.store.series_by_token(&scanned).await.unwrap().map(|s| s.id), Some(series));
+        assert_eq!(app.store.series_by_token(&old).await.unwrap(), None, "the old code is void");
+
+        // Booked and cancelled before the worker runs: no code at all.
+        let other = app.student("taro").await;
+        let (_, body) = other.book(first).await;
+        let number = body["id"].as_str().unwrap().to_owned();
+        other.delete(&format!("/api/v1/me/reservations/{number}")).await;
+        assert_eq!(worker.round().await.unwrap().sent, 2);
+        let received = smtp.wait_for(4, Duration::from_secs(10)).await;
+        for mail in &received[2..] {
+            assert_eq!(check_in_code(mail), None, "{}", mail.subject());
+            assert!(!String::from_utf8_lossy(&mail.raw).contains("image/png"));
+            assert!(!mail.text().contains("QRコード") && !mail.text().contains("QR code"), "{}", mail.text());
+        }
     }
 
     async fn reminders_go_out_the_day_before_from_the_reminder_hour_once(app) {

@@ -161,6 +161,8 @@ const EXPECTED: &[(&str, &str, Open)] = &[
     ("POST", "/logout", Open::SignedIn),
     ("GET", "/lang/{tag}", Open::Public),
     ("GET", "/static/office.css", Open::Public),
+    ("GET", "/static/checkin.js", Open::Public),
+    ("GET", "/static/jsQR.js", Open::Public),
     (
         "GET",
         "/",
@@ -192,6 +194,11 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         Open::Roles(&["system", "operator", "venue_v", "venue_w"]),
     ),
     (
+        "POST",
+        "/checkin",
+        Open::Roles(&["system", "operator", "venue_v"]),
+    ),
+    (
         "GET",
         "/checkin/{number}",
         Open::Roles(&["system", "operator", "venue_v"]),
@@ -199,6 +206,44 @@ const EXPECTED: &[(&str, &str, Open)] = &[
     (
         "POST",
         "/checkin/{number}",
+        Open::Roles(&["system", "operator", "venue_v"]),
+    ),
+    // Without a form's values: refused by the page (back with the
+    // problem), nothing recorded.
+    (
+        "GET",
+        "/checkin/{number}/dose/{dose}",
+        Open::Roles(&["system", "operator", "venue_v"]),
+    ),
+    (
+        "POST",
+        "/checkin/{number}/dose/{dose}/questionnaire",
+        Open::Roles(&["system", "operator", "venue_v"]),
+    ),
+    (
+        "POST",
+        "/checkin/{number}/dose/{dose}/decision",
+        Open::Roles(&["system", "operator", "venue_v"]),
+    ),
+    (
+        "POST",
+        "/checkin/{number}/dose/{dose}/vaccination",
+        Open::Roles(&["system", "operator", "venue_v"]),
+    ),
+    (
+        "POST",
+        "/checkin/{number}/dose/{dose}/correction",
+        Open::Roles(&["system", "operator", "venue_v"]),
+    ),
+    // Venue staff see their own venue's register.
+    (
+        "GET",
+        "/lots",
+        Open::Roles(&["system", "operator", "venue_v", "venue_w"]),
+    ),
+    (
+        "POST",
+        "/lots",
         Open::Roles(&["system", "operator", "venue_v"]),
     ),
     (
@@ -351,6 +396,16 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         Open::Roles(&["system"]),
     ),
     ("POST", "/reservations/fixes", Open::Roles(&["system"])),
+    (
+        "GET",
+        "/noshows",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
+    (
+        "POST",
+        "/noshows",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
     // Last: it cancels the reservation the routes above look at.
     (
         "POST",
@@ -400,6 +455,7 @@ on_both_databases! {
         let uni = f.uni.to_string();
         let staff_only = f.staff_only.to_string();
         let venue = f.venue.to_string();
+        let vaccine = f.vaccine.to_string();
         let job = app
             .store
             .mail_jobs(&sesshu_store::MailQuery { limit: 1, ..Default::default() })
@@ -430,7 +486,8 @@ on_both_databases! {
                 .replace("{name}", "access.eml")
                 .replace("{admin}", &target)
                 .replace("{tag}", "en")
-                .replace("{code}", "staffonly");
+                .replace("{code}", "staffonly")
+                .replace("{dose}", "1");
             // The lists of the fixture's venue (venue_w's is another).
             let path = if template.starts_with("/lists/recipients") {
                 format!("{path}?day=2026-12-10&venue={}", f.venue)
@@ -454,8 +511,16 @@ on_both_databases! {
                 "/reservations/{number}/move" => vec![("reason", "access test")],
                 "/slots/{slot}/move" => vec![("reason", "access test")],
                 "/reservations/fixes" => vec![("text", "action,reason\n")],
+                // The day before the reservation's: nothing to cancel.
+                "/noshows" => vec![("day", "2026-12-09"), ("venue", "")],
                 "/slots/import" => vec![("text", "date\n")],
                 "/slots/day-quotas" => vec![("venue", &venue), ("day", "2026-12-20")],
+                "/checkin" => vec![("lookup", &number)],
+                // The first registers it, the others are told it is there.
+                "/lots" => vec![
+                    ("venue", &venue), ("number", "ACCESS-1"), ("vaccine", &vaccine),
+                    ("expires_on", "2027-06-30"), ("doses", "10"),
+                ],
                 // A file that does not parse: nothing is written.
                 "/members/preview" => vec![("institution", &staff_only), ("missing", "keep")],
                 "/members" => vec![
@@ -622,7 +687,9 @@ on_both_databases! {
 
         let home = desk.get("/").await;
         assert_eq!(home.location.as_deref(), Some("/checkin"), "venue staff have one page");
-        let search = desk.get(&format!("/checkin?number={}", number.to_lowercase())).await;
+        let form = desk.get("/checkin").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let search = desk.post("/checkin", &[("lookup", &number.to_lowercase())]).await;
         assert_eq!(search.location, Some(format!("/checkin/{number}")));
         let page = desk.get(&format!("/checkin/{number}")).await;
         assert_eq!(page.status, StatusCode::OK);
@@ -636,9 +703,12 @@ on_both_databases! {
         assert!(!page.html.contains("action=\"/checkin/"), "no button once checked in");
         assert_eq!(audited(&app, "checkin").await.len(), 1);
 
-        // Another day: nothing due.
+        // Another day: nothing due, and the desk is told so (no name shown).
         app.clock.set(tokyo("2026-12-11", "09:00"));
-        assert_eq!(desk.get(&format!("/checkin/{number}")).await.status, StatusCode::NOT_FOUND);
+        let page = desk.get(&format!("/checkin/{number}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.html.contains("role=\"alert\""), "a wrong day is warned of");
+        assert!(!visible_text(&page.html).contains("bstaff 例"));
     }
 
     async fn system_administrators_manage_accounts_and_changes_apply_at_once(app) {

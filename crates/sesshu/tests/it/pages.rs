@@ -60,6 +60,30 @@ async fn submit(app: &TestApp, client: &Client, path: &str, action: &str) -> req
         .unwrap()
 }
 
+/// The `<svg>` of the check-in code on the page "my reservation", if any.
+fn check_in_code(html: &str) -> Option<String> {
+    let section = &html[html.find("class=\"check-in-code\"")?..];
+    let start = section.find("<svg")?;
+    let end = section.find("</svg>")? + "</svg>".len();
+    Some(section[start..end].to_owned())
+}
+
+/// The series whose number the page "my reservation" shows.
+async fn series_on_the_page(app: &TestApp, html: &str) -> sesshu_domain::SeriesId {
+    let start = html
+        .find("class=\"number\">")
+        .expect("a reservation number")
+        + "class=\"number\">".len();
+    let number = &html[start..start + html[start..].find('<').unwrap()];
+    let number = sesshu_domain::ReservationNumber::parse(number).unwrap();
+    app.store
+        .series_by_number(&number)
+        .await
+        .unwrap()
+        .expect("the series")
+        .id
+}
+
 on_both_databases! {
     async fn a_person_books_sees_changes_and_cancels_on_the_pages(app) {
         let f = app.fixture.clone();
@@ -99,6 +123,13 @@ on_both_databases! {
         assert!(me.contains("2026年12月7日(月) 12:00"), "the deadline: {me}");
         assert!(me.contains("href=\"/me/cancel\""));
         assert_eq!(app.free(first).await + app.free(sesshu_domain::SlotId::new(first.get() + 1)).await, 9);
+        // The check-in code of the reservation's current token, drawn inline.
+        let series = series_on_the_page(&app, &me).await;
+        let booked_code = check_in_code(&me).expect("the check-in code on the page");
+        let token = app.store.check_in_token(series).await.unwrap().expect("a token");
+        assert_eq!(booked_code, sesshu_qr::svg(&token, 240).unwrap());
+        assert!(visible_text(&me).contains("会場の受付でこのコードをお見せください"));
+        assert!(!me.to_ascii_uppercase().contains(token.as_str()), "drawn, never written");
 
         let response = submit(&app, &alice, "/days/2026-12-11", "/me/change").await;
         assert_eq!(location(&response), "/me?done=changed");
@@ -106,6 +137,12 @@ on_both_databases! {
         assert!(visible_text(&me).contains("2026年12月11日(金) 14:00"), "{me}");
         assert!(visible_text(&me).contains("2027年1月8日(金) 14:00"));
         assert_eq!(app.free(new_first).await, 4);
+        // A change gives a new code.
+        let changed_code = check_in_code(&me).expect("the check-in code after the change");
+        let new_token = app.store.check_in_token(series).await.unwrap().expect("a token");
+        assert_ne!(new_token, token);
+        assert_eq!(changed_code, sesshu_qr::svg(&new_token, 240).unwrap());
+        assert_ne!(changed_code, booked_code);
 
         let response = submit(&app, &alice, "/me/cancel", "/me/cancel").await;
         assert_eq!(location(&response), "/me?done=cancelled");
@@ -113,6 +150,25 @@ on_both_databases! {
         assert!(me.contains("予約を取り消しました"));
         assert!(me.contains("現在、予約はありません"));
         assert_eq!(app.free(new_first).await, 5);
+        assert_eq!(check_in_code(&me), None, "no code for a cancelled reservation");
+        assert!(!me.contains("<svg"), "{me}");
+        assert_eq!(app.store.check_in_token(series).await.unwrap(), None);
+    }
+
+    async fn the_check_in_code_reads_in_english_too(app) {
+        let f = app.fixture.clone();
+        app.slot(1, "2026-12-10", "10:00", f.lane_a, 5).await;
+        app.slot(2, "2027-01-07", "10:00", f.lane_a, 5).await;
+        app.member(f.uni, "alice", UserType::Student).await;
+        let english = app.client();
+        english.http.get(app.url("/lang/en?back=/me")).send().await.unwrap();
+        log_in_on_the_page(&app, &english, "alice", "secret").await;
+        submit(&app, &english, "/days/2026-12-10", "/reservations").await;
+        let (_, me) = english.page("/me").await;
+        assert!(me.contains("lang=\"en\""));
+        assert!(check_in_code(&me).is_some(), "{me}");
+        assert!(visible_text(&me).contains("Show this code at the venue"), "{me}");
+        assert!(me.contains("aria-label=\"Your check-in code\""));
     }
 
     async fn a_double_submitted_booking_form_books_once(app) {

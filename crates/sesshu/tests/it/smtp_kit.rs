@@ -79,6 +79,21 @@ impl Received {
             .unwrap_or_default()
     }
 
+    /// The image the HTML part shows as `cid:{content_id}`: its bytes, if
+    /// the mail has a part with that Content-ID (and the HTML refers to it).
+    pub fn inline_image(&self, content_id: &str) -> Option<Vec<u8>> {
+        let message = self.parsed();
+        let html = message.body_html(0)?;
+        if !html.contains(&format!("src=\"cid:{content_id}\"")) {
+            return None;
+        }
+        message
+            .parts
+            .iter()
+            .find(|part| part.content_id() == Some(content_id))
+            .map(|part| part.contents().to_vec())
+    }
+
     /// The calendar attachment, if the mail has one.
     pub fn ics(&self) -> Option<String> {
         let message = self.parsed();

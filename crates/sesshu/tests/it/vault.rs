@@ -174,6 +174,7 @@ fn the_public_side_does_not_link_the_private_key_code() {
         "sesshu-store",
         "sesshu-saml",
         "sesshu-http",
+        "sesshu-qr",
     ] {
         let linked = linked(public);
         assert!(
@@ -185,6 +186,15 @@ fn the_public_side_does_not_link_the_private_key_code() {
             "{public} depends on sesshu-operations"
         );
     }
+    // The check-in code's drawing (on the public page) sends no mail.
+    assert!(
+        !linked("sesshu-qr").contains(&id_of("sesshu-mail")),
+        "sesshu-qr depends on sesshu-mail"
+    );
+    assert!(
+        linked("sesshu-web").contains(&id_of("sesshu-qr")),
+        "the page \"my reservation\" draws the code"
+    );
     // The back office's use cases know nothing of HTTP.
     for id in linked("sesshu-operations") {
         let name = name_of(&id);

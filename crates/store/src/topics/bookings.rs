@@ -4,7 +4,8 @@
 use crate::{BatchOp, Booked, NewSeries, Reschedule, SeriesSearch, StoreResult};
 use chrono::{DateTime, Utc};
 use sesshu_domain::{
-    AuditEntry, InstitutionId, Language, PersonId, ReservationNumber, Series, SeriesId, VenueId,
+    AuditEntry, CheckInToken, InstitutionId, Language, PersonId, ReservationNumber, Series,
+    SeriesId, VenueId,
 };
 
 #[async_trait::async_trait]
@@ -13,6 +14,11 @@ pub trait BookingStore: Send + Sync {
     async fn series_of(&self, person: PersonId) -> StoreResult<Vec<Series>>;
     async fn series(&self, id: SeriesId) -> StoreResult<Option<Series>>;
     async fn series_by_number(&self, number: &ReservationNumber) -> StoreResult<Option<Series>>;
+    /// The active series whose confirmation carries `token` (a QR code
+    /// scanned at the desk); none for an old token.
+    async fn series_by_token(&self, token: &CheckInToken) -> StoreResult<Option<Series>>;
+    /// The token of a series' confirmation; none once it is cancelled.
+    async fn check_in_token(&self, series: SeriesId) -> StoreResult<Option<CheckInToken>>;
     /// The active series of an institution's people (its reservation list).
     async fn series_of_institution(&self, institution: InstitutionId) -> StoreResult<Vec<Series>>;
     /// Series matching every filter of `search`, newest first (the office's

@@ -16,7 +16,9 @@ pub trait CheckInStore: Send + Sync {
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(SeriesId, DoseNumber, DateTime<Utc>)>>;
     /// Checks a dose in (once; a second time says when it was) and audits
-    /// it, in one transaction.
+    /// it, in one transaction, under the series' lock; a series no longer
+    /// active (cancelled meanwhile, e.g. by the no-show batch) is refused
+    /// with [`crate::StoreError::DoseRefused`]`(NotActive)`.
     async fn check_in(
         &self,
         series: SeriesId,

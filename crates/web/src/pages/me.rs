@@ -30,7 +30,14 @@ struct ReservationView {
     doses: Vec<DoseView>,
     deadline: String,
     changeable: bool,
+    /// The check-in token's QR code, an inline `<svg>` (no token in any
+    /// URL: the page is the only way it leaves the server).
+    check_in: Option<String>,
 }
+
+/// How wide the check-in code is drawn, in CSS pixels (the stylesheet
+/// shrinks it on a narrow screen).
+const CHECK_IN_CODE_SIZE: u32 = 240;
 
 #[derive(Debug)]
 struct ContactView {
@@ -99,19 +106,30 @@ pub async fn me(
     let t = lang.texts();
     let catalog = state.store().catalog().await?;
     let now = state.clock().now();
-    let reservation = active(&state, &user).await?.map(|series| {
-        let first = series.first_appointment().unwrap_or_default();
-        ReservationView {
-            number: series.number.to_string(),
-            vaccine: catalog
-                .vaccine(series.vaccine)
-                .map(|v| v.name(lang.0).to_owned())
-                .unwrap_or_default(),
-            doses: doses(t, &series, &catalog, lang.0),
-            deadline: t.date_time(user.institution.deadline.for_appointment(first)),
-            changeable: user.institution.deadline.allows_change(first, now),
+    let reservation = match active(&state, &user).await? {
+        Some(series) => {
+            let first = series.first_appointment().unwrap_or_default();
+            let check_in = match state.store().check_in_token(series.id).await? {
+                Some(token) => Some(sesshu_qr::svg(&token, CHECK_IN_CODE_SIZE).map_err(|e| {
+                    tracing::error!(error = %e, "the check-in code could not be drawn");
+                    PageError::Internal
+                })?),
+                None => None,
+            };
+            Some(ReservationView {
+                number: series.number.to_string(),
+                vaccine: catalog
+                    .vaccine(series.vaccine)
+                    .map(|v| v.name(lang.0).to_owned())
+                    .unwrap_or_default(),
+                doses: doses(t, &series, &catalog, lang.0),
+                deadline: t.date_time(user.institution.deadline.for_appointment(first)),
+                changeable: user.institution.deadline.allows_change(first, now),
+                check_in,
+            })
         }
-    });
+        None => None,
+    };
     let contact = &user.institution.contact;
     let done = match query.done.as_deref() {
         Some("booked") => Some(t.booked_done),

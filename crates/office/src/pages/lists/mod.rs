@@ -7,10 +7,12 @@
 mod prefecture;
 mod recipients;
 mod reservations;
+mod sheet;
 
 pub use prefecture::{prefecture, prefecture_csv};
 pub use recipients::{csv, page, xlsx};
 pub use reservations::reservations_csv;
+pub use sheet::{sheet_apply, sheet_page, sheet_preview, sheet_xlsx};
 
 use super::{Frame, html};
 use crate::error::OfficeError;

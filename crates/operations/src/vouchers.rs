@@ -1,0 +1,145 @@
+//! Vouchers (接種券) at the desk and after: entering one the person brought
+//! without giving it online, marking it collected (the sticker goes on the
+//! questionnaire), and the list of vaccinations whose voucher is still
+//! missing, for the follow-up.
+//!
+//! A voucher's number is personal data: sealed for the person's dose, never
+//! in the audit trail (which says `voucher`, the dose and the objects).
+
+use crate::vaccination::Target;
+use crate::{Actor, OperationError, Operations};
+use chrono::{DateTime, Duration, Utc};
+use sesshu_domain::{
+    AdminId, AuditAction, AuditObject, Duty, InstitutionId, Scope, Voucher, VoucherError,
+};
+use sesshu_store::{Collected, Field, MissingVoucher, Owner, VoucherState};
+use sesshu_vault_open::Keyring;
+
+/// What the desk typed for a voucher.
+#[derive(Clone, Copy, Debug)]
+pub enum Typed<'a> {
+    /// The 18-digit OCR line (or its QR code, read by a scanner).
+    Line(&'a str),
+    /// The municipality code and the voucher number, apart.
+    Parts {
+        municipality: &'a str,
+        number: &'a str,
+    },
+}
+
+/// How entering a voucher at the desk ended.
+#[derive(Debug)]
+pub enum Entered {
+    Done,
+    /// Not a voucher for this dose: what to say on the form.
+    Invalid(VoucherError),
+    /// The dose's voucher was collected already: not replaced.
+    Collected,
+}
+
+/// Enters the voucher of the target's dose, sealed, audited.
+pub async fn enter(
+    ops: &Operations,
+    keys: &Keyring,
+    actor: &Actor,
+    target: &Target,
+    typed: Typed<'_>,
+) -> Result<Entered, OperationError> {
+    let voucher = match typed {
+        Typed::Line(line) => Voucher::from_ocr_line(line, target.dose),
+        Typed::Parts {
+            municipality,
+            number,
+        } => Voucher::from_parts(municipality, number, target.dose),
+    };
+    let voucher = match voucher {
+        Ok(v) => v,
+        Err(e) => return Ok(Entered::Invalid(e)),
+    };
+    let key = keys.sealing_key().ok_or(OperationError::Unopenable)?;
+    let person = &target.found.person;
+    let login = ops
+        .store()
+        .person_subject(person.id)
+        .await?
+        .ok_or(OperationError::NotFound)?;
+    let owner = Owner::login(person.institution.get(), login.as_str())
+        .dose(target.found.series.number.compact(), target.dose.get());
+    let sealed = key
+        .seal(&owner, Field::Voucher, &voucher.to_text())
+        .map_err(|_| OperationError::Unopenable)?;
+    let entry = actor.entry(
+        ops.now(),
+        AuditAction::VoucherGive,
+        objects(target),
+        format!("dose {}: voucher entered at the desk", target.dose.get()),
+    );
+    let given = ops
+        .store()
+        .give_voucher(
+            target.found.series.id,
+            target.dose,
+            &sealed,
+            ops.now(),
+            Some(&entry),
+        )
+        .await?;
+    Ok(if given {
+        Entered::Done
+    } else {
+        Entered::Collected
+    })
+}
+
+/// Marks the target dose's voucher as collected (once), audited.
+pub async fn collect(
+    ops: &Operations,
+    actor: &Actor,
+    by: AdminId,
+    target: &Target,
+) -> Result<Collected, OperationError> {
+    let entry = actor.entry(
+        ops.now(),
+        AuditAction::VoucherCollect,
+        objects(target),
+        format!("dose {}: voucher collected", target.dose.get()),
+    );
+    Ok(ops
+        .store()
+        .collect_voucher(target.found.series.id, target.dose, by, &entry)
+        .await?)
+}
+
+/// Where the vouchers of the target's reservation are.
+pub async fn states(
+    ops: &Operations,
+    target: &Target,
+) -> Result<Vec<VoucherState>, OperationError> {
+    Ok(ops.store().vouchers(target.found.series.id).await?)
+}
+
+/// The vaccinations at least `days` old whose voucher was not collected,
+/// of `institution` (institution staff: only their own) or of every
+/// institution (operators, `None`).
+pub async fn missing(
+    ops: &Operations,
+    actor: &Actor,
+    institution: Option<InstitutionId>,
+    days: u32,
+) -> Result<Vec<MissingVoucher>, OperationError> {
+    let scope = institution.map_or(Scope::Any, Scope::Institution);
+    actor.may(Duty::ViewReservations, scope)?;
+    if institution.is_none() && actor.role.institution().is_some() {
+        return Err(OperationError::Denied(sesshu_domain::Denied::Forbidden));
+    }
+    let before: DateTime<Utc> = ops.now() - Duration::days(i64::from(days));
+    Ok(ops.store().missing_vouchers(institution, before).await?)
+}
+
+fn objects(target: &Target) -> Vec<AuditObject> {
+    vec![
+        AuditObject::Series(target.found.series.id),
+        AuditObject::Person(target.found.person.id),
+        AuditObject::Venue(target.venue),
+    ]
+}
