@@ -35,6 +35,7 @@ mod races;
 mod roster;
 #[cfg(feature = "saml")]
 mod saml;
+mod sheet;
 mod slots;
 mod smtp_kit;
 mod vaccination;

@@ -120,6 +120,11 @@ async fn send(browser: &OfficeClient, method: &str, path: &str, body: &[(&str, &
                 .upload_with(path, body, "members.csv", b"nonsense\n".to_vec())
                 .await
         }
+        _ if path.ends_with("/sheet/preview") => {
+            browser
+                .upload_with(path, body, "sheet.xlsx", b"not a workbook".to_vec())
+                .await
+        }
         _ if path.ends_with("/fixes/preview") || path.ends_with("/import/preview") => {
             browser
                 .upload(path, "fixes.csv", b"action,reason\n".to_vec())
@@ -295,6 +300,28 @@ const EXPECTED: &[(&str, &str, Open)] = &[
     (
         "GET",
         "/lists/recipients.xlsx",
+        Open::Roles(&["system", "operator", "venue_v"]),
+    ),
+    // The day's sheet: the page for every venue's staff (their own venue);
+    // the file, its upload and apply of venue V for its staff.
+    (
+        "GET",
+        "/sheet",
+        Open::Roles(&["system", "operator", "venue_v", "venue_w"]),
+    ),
+    (
+        "GET",
+        "/sheet.xlsx",
+        Open::Roles(&["system", "operator", "venue_v"]),
+    ),
+    (
+        "POST",
+        "/sheet/preview",
+        Open::Roles(&["system", "operator", "venue_v"]),
+    ),
+    (
+        "POST",
+        "/sheet/apply",
         Open::Roles(&["system", "operator", "venue_v"]),
     ),
     (
@@ -491,6 +518,8 @@ on_both_databases! {
             // The lists of the fixture's venue (venue_w's is another).
             let path = if template.starts_with("/lists/recipients") {
                 format!("{path}?day=2026-12-10&venue={}", f.venue)
+            } else if *template == "/sheet.xlsx" {
+                format!("{path}?day=2026-12-10&venue={}", f.venue)
             } else if template.starts_with("/lists/prefecture.csv") {
                 format!("{path}?from=2026-12-01&to=2026-12-31")
             } else if template.starts_with("/lists/reservations") {
@@ -514,6 +543,9 @@ on_both_databases! {
                 // The day before the reservation's: nothing to cancel.
                 "/noshows" => vec![("day", "2026-12-09"), ("venue", "")],
                 "/slots/import" => vec![("text", "date\n")],
+                // Not a workbook: checked, nothing is written.
+                "/sheet/preview" => vec![("day", "2026-12-10"), ("venue", &venue)],
+                "/sheet/apply" => vec![("day", "2026-12-10"), ("venue", &venue), ("file", "")],
                 "/slots/day-quotas" => vec![("venue", &venue), ("day", "2026-12-20")],
                 "/checkin" => vec![("lookup", &number)],
                 // The first registers it, the others are told it is there.

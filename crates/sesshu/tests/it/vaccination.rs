@@ -18,18 +18,18 @@ use sesshu_vault_open::Keyring;
 
 /// A venue's day: the first doses at 10:00 on 10 December, the second
 /// doses four weeks later; the clock on the morning of the first day.
-struct Day {
-    ops: Operations,
-    keys: Keyring,
-    desk: Actor,
-    by: AdminId,
-    venue: VenueId,
-    first: SlotId,
-    second: SlotId,
+pub(crate) struct Day {
+    pub ops: Operations,
+    pub keys: Keyring,
+    pub desk: Actor,
+    pub by: AdminId,
+    pub venue: VenueId,
+    pub first: SlotId,
+    pub second: SlotId,
 }
 
 impl Day {
-    async fn new(app: &TestApp) -> Day {
+    pub(crate) async fn new(app: &TestApp) -> Day {
         let f = app.fixture.clone();
         let first = app.slot(1, "2026-12-10", "10:00", f.lane_a, 10).await;
         let second = app.slot(2, "2027-01-07", "10:00", f.lane_a, 10).await;
@@ -52,7 +52,7 @@ impl Day {
 
     /// A new student's two-dose reservation, and the clock on its first
     /// day.
-    async fn booked(&self, app: &TestApp) -> ReservationNumber {
+    pub(crate) async fn booked(&self, app: &TestApp) -> ReservationNumber {
         app.clock.set(start_of_tests());
         let (status, body) = app
             .student(&unique("vaccinee"))
@@ -65,7 +65,7 @@ impl Day {
     }
 
     /// `number` checked in (by its number) and at the doctor's table.
-    async fn checked_in(&self, app: &TestApp) -> Target {
+    pub(crate) async fn checked_in(&self, app: &TestApp) -> Target {
         let number = self.booked(app).await;
         let lookup = Lookup::Number(number.clone());
         let done = checkin::check_in(&self.ops, &self.desk, self.by, &lookup)
@@ -75,13 +75,13 @@ impl Day {
         self.target(&number, DoseNumber::FIRST).await
     }
 
-    async fn target(&self, number: &ReservationNumber, dose: DoseNumber) -> Target {
+    pub(crate) async fn target(&self, number: &ReservationNumber, dose: DoseNumber) -> Target {
         vaccination::target(&self.ops, &self.desk, number, dose)
             .await
             .unwrap()
     }
 
-    async fn questionnaire(&self, target: &Target, temperature: &str) {
+    pub(crate) async fn questionnaire(&self, target: &Target, temperature: &str) {
         let answers = Questionnaire {
             temperature: Temperature::parse(temperature).unwrap(),
             concerns: [Concern::SevereAllergy].into(),
@@ -91,7 +91,13 @@ impl Day {
             .unwrap();
     }
 
-    async fn lot(&self, app: &TestApp, number: &str, expires: &str, doses: u32) -> LotId {
+    pub(crate) async fn lot(
+        &self,
+        app: &TestApp,
+        number: &str,
+        expires: &str,
+        doses: u32,
+    ) -> LotId {
         vaccination::register_lot(
             &self.ops,
             &self.desk,
@@ -107,7 +113,7 @@ impl Day {
         .unwrap()
     }
 
-    fn given(&self, lot: LotId) -> Given {
+    pub(crate) fn given(&self, lot: LotId) -> Given {
         Given {
             at: tokyo("2026-12-10", "10:05"),
             lot,
