@@ -67,6 +67,12 @@ impl Logins {
         }
     }
 
+    /// The back office's public key, which what a person gives later (a
+    /// voucher) is sealed to as well.
+    pub fn sealing_key(&self) -> &SealingKey {
+        &self.sealing
+    }
+
     /// A login and password for an institution whose people type them into
     /// Sesshu (its built-in directory, or its LDAP server).
     pub async fn password(

@@ -6,5 +6,7 @@
 
 pub mod bookings;
 pub mod fixes;
+pub mod vouchers;
 
 pub use bookings::{BookingError, Bookings, DayOffer, LaneChoice, SlotOffer};
+pub use vouchers::Vouchers;

@@ -1,5 +1,6 @@
-//! The outbox worker: queues tomorrow's reminders once the reminder hour
-//! has come, claims due jobs with a lease, opens each address with the
+//! The outbox worker: queues tomorrow's reminders (and the reminders of
+//! vouchers still missing after a vaccination) once the reminder hour has
+//! come, claims due jobs with a lease, opens each address with the
 //! back office's key, sends, and records what the mail server said.
 //!
 //! The guarantee (docs/mail.md): a job is recorded as sent only by the
@@ -13,8 +14,8 @@ use crate::{Envelope, MailTransport, SendError, build, render};
 use chrono::{NaiveDate, NaiveTime};
 use sesshu_domain::AuditObject;
 use sesshu_domain::mail::{message_id, reminder_day, retry_after};
-use sesshu_domain::{AuditEntry, Clock, MailAddress, MailKind};
-use sesshu_store::{DynStore, Field, MailJob, MailSent, Owner, StoreError};
+use sesshu_domain::{AuditEntry, Clock, Language, MailAddress, MailKind};
+use sesshu_store::{DynStore, Field, MailJob, MailSent, Owner, ReminderPlan, StoreError};
 use sesshu_vault_open::Keyring;
 use std::future::Future;
 use std::sync::Arc;
@@ -34,6 +35,9 @@ pub struct WorkerSettings {
     pub site_url: String,
     /// Reminders for tomorrow go out from this Tokyo time.
     pub reminder_at: NaiveTime,
+    /// When a vaccinated dose's voucher still missing is reminded of
+    /// (queued with tomorrow's reminders; `max` 0: never).
+    pub voucher_reminders: ReminderPlan,
     /// Jobs claimed at once.
     pub batch: u32,
     /// How long a claim holds: longer than a batch can take to send.
@@ -56,6 +60,11 @@ impl WorkerSettings {
             message_id_domain: message_id_domain.to_owned(),
             site_url: site_url.to_owned(),
             reminder_at: NaiveTime::from_hms_opt(10, 0, 0).unwrap_or(NaiveTime::MIN),
+            voucher_reminders: ReminderPlan {
+                first_after_days: 3,
+                every_days: 7,
+                max: 2,
+            },
             batch: 10,
             lease: Duration::from_secs(600),
             idle: Duration::from_secs(5),
@@ -70,7 +79,10 @@ fn hostname() -> String {
 /// What one round did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Round {
+    /// Tomorrow's appointments reminded of.
     pub reminders_queued: u64,
+    /// Vouchers still missing reminded of.
+    pub voucher_reminders_queued: u32,
     pub claimed: usize,
     pub sent: usize,
     pub retrying: usize,
@@ -93,7 +105,8 @@ pub struct Worker {
     transport: MailTransport,
     clock: Arc<dyn Clock>,
     settings: WorkerSettings,
-    /// The last day whose reminders this worker queued.
+    /// The last day whose reminders (of appointments and vouchers) this
+    /// worker queued.
     reminders_for: Mutex<Option<NaiveDate>>,
 }
 
@@ -161,8 +174,10 @@ impl Worker {
 
     /// One round: reminders if due, then one batch of jobs.
     pub async fn round(&self) -> Result<Round, WorkerError> {
+        let (reminders_queued, voucher_reminders_queued) = self.queue_reminders().await?;
         let mut round = Round {
-            reminders_queued: self.queue_reminders().await?,
+            reminders_queued,
+            voucher_reminders_queued,
             ..Round::default()
         };
         let now = self.clock.now();
@@ -197,7 +212,7 @@ impl Worker {
                 }
             }
         }
-        if round.claimed > 0 || round.reminders_queued > 0 {
+        if round.claimed > 0 || round.reminders_queued > 0 || round.voucher_reminders_queued > 0 {
             tracing::info!(
                 claimed = round.claimed,
                 sent = round.sent,
@@ -206,26 +221,33 @@ impl Worker {
                 skipped = round.skipped,
                 lost = round.lost,
                 reminders = round.reminders_queued,
+                voucher_reminders = round.voucher_reminders_queued,
                 "mail round"
             );
         }
         Ok(round)
     }
 
-    /// Queues tomorrow's reminders once a day, from the reminder hour on.
-    /// The store makes it idempotent; this only saves the query.
-    async fn queue_reminders(&self) -> Result<u64, StoreError> {
+    /// Queues tomorrow's reminders once a day, from the reminder hour on,
+    /// and with them the reminders of the vouchers due under the plan (in
+    /// the language of the series' last mail, else Japanese). The store
+    /// makes both idempotent; this only saves the queries.
+    async fn queue_reminders(&self) -> Result<(u64, u32), StoreError> {
         let now = self.clock.now();
         let Some(day) = reminder_day(now, self.settings.reminder_at) else {
-            return Ok(0);
+            return Ok((0, 0));
         };
         let mut done = self.reminders_for.lock().await;
         if *done == Some(day) {
-            return Ok(0);
+            return Ok((0, 0));
         }
         let queued = self.store.queue_reminders(day, now).await?;
+        let vouchers = self
+            .store
+            .queue_voucher_reminders(self.settings.voucher_reminders, Language::Ja, now)
+            .await?;
         *done = Some(day);
-        Ok(queued)
+        Ok((queued, vouchers))
     }
 
     async fn deliver(&self, job: &MailJob) -> Result<Outcome, StoreError> {

@@ -299,6 +299,9 @@ pub enum Listing {
     Recipients(RecipientList),
     Reservations(InstitutionId),
     Prefecture(Period),
+    /// The vaccinations whose voucher is missing, of one institution or
+    /// of all (`None`).
+    MissingVouchers(Option<InstitutionId>),
 }
 
 impl Listing {
@@ -309,6 +312,9 @@ impl Listing {
                 actor.may(Duty::ViewReservations, Scope::Institution(*id))?
             }
             Listing::Prefecture(_) => actor.may(Duty::PrefectureList, Scope::Any)?,
+            Listing::MissingVouchers(institution) => {
+                crate::vouchers::may_list(actor, *institution)?
+            }
         }
         Ok(())
     }
@@ -318,6 +324,7 @@ impl Listing {
             Listing::Recipients(_) => AuditAction::ExportRecipients,
             Listing::Reservations(_) => AuditAction::ExportReservations,
             Listing::Prefecture(_) => AuditAction::ExportPrefecture,
+            Listing::MissingVouchers(_) => AuditAction::ExportMissingVouchers,
         }
     }
 
@@ -326,6 +333,10 @@ impl Listing {
             Listing::Recipients(list) => list.objects(),
             Listing::Reservations(id) => vec![AuditObject::Institution(*id)],
             Listing::Prefecture(period) => vec![AuditObject::Period(period.from, period.to)],
+            Listing::MissingVouchers(institution) => institution
+                .map(AuditObject::Institution)
+                .into_iter()
+                .collect(),
         }
     }
 }

@@ -5,12 +5,16 @@
 //!
 //! A voucher's number is personal data: sealed for the person's dose, never
 //! in the audit trail (which says `voucher`, the dose and the objects).
+//! The follow-up list ([`missing_list`]) opens the people's names with one
+//! `personal.view` entry for the whole list, like the office's other lists.
 
+use crate::lists::{ListUse, Names};
 use crate::vaccination::Target;
-use crate::{Actor, OperationError, Operations};
+use crate::{Actor, OperationError, Operations, personal};
 use chrono::{DateTime, Duration, Utc};
 use sesshu_domain::{
-    AdminId, AuditAction, AuditObject, Duty, InstitutionId, Scope, Voucher, VoucherError,
+    AdminId, AuditAction, AuditObject, Denied, Duty, InstitutionId, ReservationNumber, Scope,
+    Voucher, VoucherError,
 };
 use sesshu_store::{Collected, Field, MissingVoucher, Owner, VoucherState};
 use sesshu_vault_open::Keyring;
@@ -127,13 +131,95 @@ pub async fn missing(
     institution: Option<InstitutionId>,
     days: u32,
 ) -> Result<Vec<MissingVoucher>, OperationError> {
+    may_list(actor, institution)?;
+    let before: DateTime<Utc> = ops.now() - Duration::days(i64::from(days));
+    Ok(ops.store().missing_vouchers(institution, before).await?)
+}
+
+/// Whether `actor` may read the missing vouchers of `institution`, or of
+/// every institution (`None`: operators and system administrators only).
+pub(crate) fn may_list(
+    actor: &Actor,
+    institution: Option<InstitutionId>,
+) -> Result<(), OperationError> {
     let scope = institution.map_or(Scope::Any, Scope::Institution);
     actor.may(Duty::ViewReservations, scope)?;
     if institution.is_none() && actor.role.institution().is_some() {
-        return Err(OperationError::Denied(sesshu_domain::Denied::Forbidden));
+        return Err(OperationError::Denied(Denied::Forbidden));
     }
-    let before: DateTime<Utc> = ops.now() - Duration::days(i64::from(days));
-    Ok(ops.store().missing_vouchers(institution, before).await?)
+    Ok(())
+}
+
+/// A line of the follow-up list: the missing voucher, the reservation's
+/// number and the person's names (opened). Never logged.
+#[derive(Clone, Debug)]
+pub struct MissingLine {
+    pub missing: MissingVoucher,
+    pub number: ReservationNumber,
+    pub names: Names,
+}
+
+/// [`missing`], with each person's names (kanji, kana) opened for the list:
+/// one `personal.view` entry for the whole list, naming the institution (or
+/// each institution listed) and how many people, written before anything
+/// is opened. `purpose` says whether it is shown or handed out as a file.
+pub async fn missing_list(
+    ops: &Operations,
+    keys: &Keyring,
+    actor: &Actor,
+    institution: Option<InstitutionId>,
+    days: u32,
+    purpose: ListUse,
+) -> Result<Vec<MissingLine>, OperationError> {
+    let found = missing(ops, actor, institution, days).await?;
+    let mut lines = Vec::with_capacity(found.len());
+    let mut people = Vec::with_capacity(found.len());
+    for missing in found {
+        // A series or person gone meanwhile is not listed.
+        let Some(series) = ops.store().series(missing.series).await? else {
+            continue;
+        };
+        let Some(person) = ops.store().person(missing.person).await? else {
+            continue;
+        };
+        lines.push((missing, series.number));
+        people.push(person);
+    }
+    let objects = match institution {
+        Some(one) => vec![AuditObject::Institution(one)],
+        None => {
+            let mut listed: Vec<InstitutionId> = people.iter().map(|p| p.institution).collect();
+            listed.sort();
+            listed.dedup();
+            listed.into_iter().map(AuditObject::Institution).collect()
+        }
+    };
+    let opened = personal::open_list(
+        ops,
+        keys,
+        actor,
+        &people.iter().collect::<Vec<_>>(),
+        &[Field::NameKanji, Field::NameKana],
+        match purpose {
+            ListUse::Screen => "missing vouchers",
+            ListUse::Export => "missing vouchers export",
+        },
+        objects,
+    )
+    .await?;
+    Ok(lines
+        .into_iter()
+        .zip(opened)
+        .map(|((missing, number), mut fields)| MissingLine {
+            missing,
+            number,
+            names: Names {
+                kanji: fields.remove(&Field::NameKanji).unwrap_or_default(),
+                kana: fields.remove(&Field::NameKana).unwrap_or_default(),
+                roman: String::new(),
+            },
+        })
+        .collect())
 }
 
 fn objects(target: &Target) -> Vec<AuditObject> {

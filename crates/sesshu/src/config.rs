@@ -67,6 +67,17 @@ pub struct MailConfig {
     /// Tomorrow's reminders go out from this Asia/Tokyo time, `HH:MM`.
     #[serde(default = "defaults::reminder_at")]
     pub reminder_at: String,
+    /// A vaccinated dose whose voucher (接種券) is still missing this many
+    /// days after the vaccination gets its first reminder (1–365), queued
+    /// with tomorrow's reminders…
+    #[serde(default = "defaults::voucher_reminder_first_days")]
+    pub voucher_reminder_first_days: u32,
+    /// …then one every this many days (1–365)…
+    #[serde(default = "defaults::voucher_reminder_every_days")]
+    pub voucher_reminder_every_days: u32,
+    /// …at most this many in all (0–10; 0: no voucher reminders).
+    #[serde(default = "defaults::voucher_reminder_max")]
+    pub voucher_reminder_max: u32,
     /// How long a claimed job is this worker's (seconds): longer than a
     /// batch can take to send.
     #[serde(default = "defaults::lease_seconds")]
@@ -90,6 +101,9 @@ impl MailConfig {
             from: sesshu_domain::MailAddress::parse(from)?,
             message_id_domain: None,
             reminder_at: defaults::reminder_at(),
+            voucher_reminder_first_days: defaults::voucher_reminder_first_days(),
+            voucher_reminder_every_days: defaults::voucher_reminder_every_days(),
+            voucher_reminder_max: defaults::voucher_reminder_max(),
             lease_seconds: defaults::lease_seconds(),
             poll_seconds: defaults::poll_seconds(),
             smtp: None,
@@ -103,6 +117,36 @@ impl MailConfig {
             (None, Some(dir)) => Ok(sesshu_mail::MailTransport::folder(dir)?),
             _ => anyhow::bail!("[mail] needs either [mail.smtp] or outbox = \"DIR\", not both"),
         }
+    }
+
+    /// When vouchers still missing are reminded of, checked.
+    pub fn voucher_reminders(&self) -> anyhow::Result<sesshu_store::ReminderPlan> {
+        let days = |name: &str, value: u32| {
+            if (1..=365).contains(&value) {
+                Ok(value)
+            } else {
+                Err(anyhow::anyhow!("[mail] {name} = {value}: 1 to 365 days"))
+            }
+        };
+        let first_after_days = days(
+            "voucher_reminder_first_days",
+            self.voucher_reminder_first_days,
+        )?;
+        let every_days = days(
+            "voucher_reminder_every_days",
+            self.voucher_reminder_every_days,
+        )?;
+        if self.voucher_reminder_max > 10 {
+            anyhow::bail!(
+                "[mail] voucher_reminder_max = {}: 0 (none) to 10",
+                self.voucher_reminder_max
+            );
+        }
+        Ok(sesshu_store::ReminderPlan {
+            first_after_days,
+            every_days,
+            max: self.voucher_reminder_max,
+        })
     }
 
     /// The worker's settings; `site_url` is the public site's origin.
@@ -121,6 +165,7 @@ impl MailConfig {
         let mut settings = sesshu_mail::WorkerSettings::new(self.from.clone(), &domain, site_url);
         settings.reminder_at = chrono::NaiveTime::parse_from_str(&self.reminder_at, "%H:%M")
             .with_context(|| format!("[mail] reminder_at = {:?}: HH:MM", self.reminder_at))?;
+        settings.voucher_reminders = self.voucher_reminders()?;
         settings.lease = std::time::Duration::from_secs(self.lease_seconds.max(1));
         settings.idle = std::time::Duration::from_secs(self.poll_seconds.max(1));
         Ok(settings)
@@ -326,6 +371,15 @@ mod defaults {
     pub fn reminder_at() -> String {
         "10:00".into()
     }
+    pub fn voucher_reminder_first_days() -> u32 {
+        3
+    }
+    pub fn voucher_reminder_every_days() -> u32 {
+        7
+    }
+    pub fn voucher_reminder_max() -> u32 {
+        2
+    }
     pub fn lease_seconds() -> u64 {
         600
     }
@@ -413,6 +467,67 @@ mod tests {
             let config = Config::load(None).map_err(|e| e.to_string())?;
             assert_eq!(config.listen.port(), 9191);
             assert_eq!(config.login_throttle.failures_per_address, 7);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn voucher_reminders_default_to_three_days_then_weekly_twice_and_are_checked() {
+        figment::Jail::expect_with(|jail| {
+            let mail = "[mail]\nfrom = \"vaccine@example.ac.jp\"\noutbox = \"out\"\n";
+            jail.create_file("default.toml", mail)?;
+            let config =
+                Config::load(Some(Path::new("default.toml"))).map_err(|e| e.to_string())?;
+            let plan = config.mail.as_ref().unwrap().voucher_reminders().unwrap();
+            assert_eq!(
+                plan,
+                sesshu_store::ReminderPlan {
+                    first_after_days: 3,
+                    every_days: 7,
+                    max: 2
+                }
+            );
+            jail.create_file(
+                "set.toml",
+                &format!(
+                    "{mail}voucher_reminder_first_days = 5\nvoucher_reminder_every_days = 14\n\
+                     voucher_reminder_max = 0\n"
+                ),
+            )?;
+            let config = Config::load(Some(Path::new("set.toml"))).map_err(|e| e.to_string())?;
+            let mail_config = config.mail.as_ref().unwrap();
+            let settings = mail_config.worker("https://vaccine.example.ac.jp").unwrap();
+            assert_eq!(
+                settings.voucher_reminders,
+                sesshu_store::ReminderPlan {
+                    first_after_days: 5,
+                    every_days: 14,
+                    max: 0
+                },
+                "0: off"
+            );
+            for (line, name) in [
+                (
+                    "voucher_reminder_first_days = 0",
+                    "voucher_reminder_first_days",
+                ),
+                (
+                    "voucher_reminder_every_days = 400",
+                    "voucher_reminder_every_days",
+                ),
+                ("voucher_reminder_max = 11", "voucher_reminder_max"),
+            ] {
+                jail.create_file("bad.toml", &format!("{mail}{line}\n"))?;
+                let config =
+                    Config::load(Some(Path::new("bad.toml"))).map_err(|e| e.to_string())?;
+                let error = config
+                    .mail
+                    .as_ref()
+                    .unwrap()
+                    .worker("https://x.example")
+                    .unwrap_err();
+                assert!(error.to_string().contains(name), "{line}: {error}");
+            }
             Ok(())
         });
     }

@@ -77,5 +77,32 @@ pub async fn rotate(
             }
         }
     }
+    // The doses' values: questionnaires, reasons, vouchers.
+    let mut after = None;
+    loop {
+        let batch = store.dose_data_batch(after, 500).await?;
+        let Some(last) = batch.last() else {
+            break;
+        };
+        after = Some((last.series, last.dose, last.field));
+        for value in &batch {
+            if &value.sealed.key_id == new.id() {
+                done.already_new += 1;
+                continue;
+            }
+            if &value.sealed.key_id != old.id() {
+                done.foreign += 1;
+                continue;
+            }
+            let plain = old
+                .open(&value.owner, value.field, &value.sealed)
+                .context("a dose's value sealed with the old key does not open")?;
+            let resealed = new.seal(&value.owner, value.field, &plain)?;
+            if store.reseal_dose(value, old.id(), &resealed, now).await? {
+                done.resealed += 1;
+                progress(done.resealed);
+            }
+        }
+    }
     Ok(done)
 }

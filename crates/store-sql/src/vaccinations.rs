@@ -17,8 +17,8 @@ use sesshu_domain::{
 };
 use sesshu_store::flows::{self, WriteTx as _};
 use sesshu_store::{
-    DoseChange, DoseStep, Field, KeyId, NewLot, NewMailJob, Sealed, SheetLine, StoreError,
-    StoreResult, VaccinationStore, columns,
+    DoseChange, DoseStep, DoseValue, Field, KeyId, NewLot, NewMailJob, Owner, Sealed, SheetLine,
+    StoreError, StoreResult, VaccinationStore, columns,
 };
 use sqlx::Row as _;
 
@@ -131,6 +131,83 @@ impl VaccinationStore for Backend {
                 .find(|r| r.dose == change.dose)
                 .ok_or(StoreError::NotFound)
         })
+    }
+
+    async fn dose_data_batch(
+        &self,
+        after: Option<(SeriesId, DoseNumber, Field)>,
+        limit: u32,
+    ) -> StoreResult<Vec<DoseValue>> {
+        let (series, dose, field) = match after {
+            Some((s, d, f)) => (
+                Some(s.get()),
+                Some(int(u32::from(d.get()))),
+                Some(f.as_str()),
+            ),
+            None => (None, None, None),
+        };
+        let rows = sqlx::query(
+            "SELECT v.series_id, v.dose, v.field, v.key_id, v.sealed, se.number, \
+             p.institution_id, p.subject FROM dose_data v \
+             JOIN series se ON se.id = v.series_id JOIN persons p ON p.id = se.person_id \
+             WHERE CAST($1 AS BIGINT) IS NULL OR v.series_id > $1 \
+             OR (v.series_id = $1 AND (v.dose > $2 OR (v.dose = $2 AND v.field > $3))) \
+             ORDER BY v.series_id, v.dose, v.field LIMIT $4",
+        )
+        .bind(series)
+        .bind(dose)
+        .bind(field)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let dose = columns::dose(wide(r.try_get::<Int, _>("dose").map_err(db)?))?;
+                let field: String = r.try_get("field").map_err(db)?;
+                let field = Field::DOSE
+                    .into_iter()
+                    .find(|f| f.as_str() == field)
+                    .ok_or_else(|| StoreError::corrupt("dose field"))?;
+                let number: String = r.try_get("number").map_err(db)?;
+                let subject: String = r.try_get("subject").map_err(db)?;
+                Ok(DoseValue {
+                    series: SeriesId::new(r.try_get("series_id").map_err(db)?),
+                    dose,
+                    field,
+                    owner: Owner::login(r.try_get("institution_id").map_err(db)?, &subject)
+                        .dose(&number, dose.get()),
+                    sealed: Sealed {
+                        key_id: KeyId::parse(r.try_get("key_id").map_err(db)?),
+                        blob: r.try_get("sealed").map_err(db)?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn reseal_dose(
+        &self,
+        value: &DoseValue,
+        old: &KeyId,
+        new: &Sealed,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE dose_data SET key_id = $5, sealed = $6, updated_at = $7 \
+             WHERE series_id = $1 AND dose = $2 AND field = $3 AND key_id = $4",
+        )
+        .bind(value.series.get())
+        .bind(int(u32::from(value.dose.get())))
+        .bind(value.field.as_str())
+        .bind(old.as_str())
+        .bind(new.key_id.as_str())
+        .bind(&new.blob)
+        .bind(at(now))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn apply_sheet(

@@ -45,11 +45,12 @@ impl VoucherStore for Backend {
             .execute(&mut **tx)
             .await
             .map_err(db)?;
+            // The values are bound again, not read through `excluded`: the
+            // public process's role may not read `sealed`, not even there.
             sqlx::query(
                 "INSERT INTO dose_data (series_id, dose, field, key_id, sealed, updated_at) \
                  VALUES ($1, $2, 'voucher', $3, $4, $5) ON CONFLICT (series_id, dose, field) \
-                 DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed, \
-                 updated_at = excluded.updated_at",
+                 DO UPDATE SET key_id = $3, sealed = $4, updated_at = $5",
             )
             .bind(series.get())
             .bind(dose)

@@ -37,7 +37,7 @@ pub use topics::{
     reference::ReferenceStore,
     slots::SlotStore,
     staff::StaffStore,
-    vaccinations::{DoseChange, DoseStep, NewLot, SheetLine, VaccinationStore},
+    vaccinations::{DoseChange, DoseStep, DoseValue, NewLot, SheetLine, VaccinationStore},
     vouchers::{Collected, MissingVoucher, ReminderPlan, VoucherState, VoucherStore},
 };
 

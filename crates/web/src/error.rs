@@ -17,7 +17,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sesshu_auth::LoginError;
 use sesshu_core::BookingError;
-use sesshu_domain::{Language, Rejection};
+use sesshu_core::vouchers::GiveError;
+use sesshu_domain::{Language, Rejection, VoucherError};
 use sesshu_http::CsrfRefusal;
 use sesshu_http::page::{ErrorPage, Failure, replace_body};
 use utoipa::ToSchema;
@@ -43,6 +44,10 @@ pub enum ApiError {
     /// A browser request from another site.
     CrossSite,
     IdempotencyKeyReused,
+    /// Not a voucher for the dose (which problem; never the digits).
+    VoucherInvalid(VoucherError),
+    /// The desk collected the dose's voucher: it is not replaced.
+    VoucherCollected,
     /// The database is overloaded or contended; retry.
     Busy,
     Internal,
@@ -76,7 +81,10 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::CrossSite => StatusCode::FORBIDDEN,
-            ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::IdempotencyKeyReused | ApiError::VoucherInvalid(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::VoucherCollected => StatusCode::CONFLICT,
             ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -94,6 +102,8 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::CrossSite => "cross_site_request",
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
+            ApiError::VoucherInvalid(_) => "voucher_invalid",
+            ApiError::VoucherCollected => "voucher_collected",
             ApiError::Busy => "busy",
             ApiError::Internal => "internal_error",
         }
@@ -102,6 +112,8 @@ impl ApiError {
     pub fn message(self, lang: Language) -> String {
         let t = Texts::of(lang);
         let text = match (self, lang) {
+            (ApiError::VoucherInvalid(e), _) => return e.message(lang),
+            (ApiError::VoucherCollected, _) => t.voucher_collected,
             (ApiError::Rejected(r), _) => r.message(lang),
             (ApiError::NotFound, _) => t.not_found,
             (ApiError::Unauthenticated, Language::Ja) => "ログインしてください。",
@@ -156,6 +168,22 @@ impl From<BookingError> for ApiError {
             BookingError::NotFound => ApiError::NotFound,
             BookingError::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
             BookingError::Store(e) => store_failure(&e),
+        }
+    }
+}
+
+impl From<GiveError> for ApiError {
+    fn from(e: GiveError) -> Self {
+        match e {
+            GiveError::Invalid(_, problem) => ApiError::VoucherInvalid(problem),
+            GiveError::Collected => ApiError::VoucherCollected,
+            GiveError::NotFound => ApiError::NotFound,
+            GiveError::NotActive => ApiError::Rejected(Rejection::NotActive),
+            GiveError::Sealing => {
+                tracing::error!("sealing a voucher failed");
+                ApiError::Internal
+            }
+            GiveError::Store(e) => store_failure(&e),
         }
     }
 }

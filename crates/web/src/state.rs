@@ -1,7 +1,7 @@
 //! What every handler can reach.
 
 use sesshu_auth::Logins;
-use sesshu_core::Bookings;
+use sesshu_core::{Bookings, Vouchers};
 use sesshu_domain::Clock;
 use sesshu_store::DynStore;
 use std::sync::Arc;
@@ -39,6 +39,7 @@ struct Inner {
     store: DynStore,
     clock: Arc<dyn Clock>,
     bookings: Bookings,
+    vouchers: Vouchers,
     logins: Logins,
     config: WebConfig,
 }
@@ -46,12 +47,14 @@ struct Inner {
 impl AppState {
     pub fn new(store: DynStore, clock: Arc<dyn Clock>, logins: Logins, config: WebConfig) -> Self {
         let bookings = Bookings::new(store.clone(), clock.clone());
+        let vouchers = Vouchers::new(store.clone(), clock.clone(), logins.sealing_key().clone());
         Self(Arc::new(Inner {
             #[cfg(feature = "saml")]
             saml: None,
             store,
             clock,
             bookings,
+            vouchers,
             logins,
             config,
         }))
@@ -72,6 +75,10 @@ impl AppState {
 
     pub fn bookings(&self) -> &Bookings {
         &self.0.bookings
+    }
+
+    pub fn vouchers(&self) -> &Vouchers {
+        &self.0.vouchers
     }
 
     pub fn logins(&self) -> &Logins {

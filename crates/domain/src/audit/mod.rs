@@ -67,11 +67,13 @@ pub enum AuditAction {
     ExportRecipients,
     ExportReservations,
     ExportPrefecture,
+    /// The list of vaccinations whose voucher is missing, as a file.
+    ExportMissingVouchers,
     KeysRotate,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 34] = [
+    pub const ALL: [AuditAction; 35] = [
         AuditAction::OfficeLogin,
         AuditAction::PersonalView,
         AuditAction::AdminCreate,
@@ -105,6 +107,7 @@ impl AuditAction {
         AuditAction::ExportRecipients,
         AuditAction::ExportReservations,
         AuditAction::ExportPrefecture,
+        AuditAction::ExportMissingVouchers,
         AuditAction::KeysRotate,
     ];
 
@@ -144,6 +147,7 @@ impl AuditAction {
             AuditAction::ExportRecipients => "export.recipients",
             AuditAction::ExportReservations => "export.reservations",
             AuditAction::ExportPrefecture => "export.prefecture",
+            AuditAction::ExportMissingVouchers => "export.missing_vouchers",
             AuditAction::KeysRotate => "keys.rotate",
         }
     }

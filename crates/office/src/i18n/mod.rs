@@ -30,6 +30,8 @@ mod checkin;
 #[macro_use]
 mod vaccination;
 #[macro_use]
+mod vouchers;
+#[macro_use]
 mod lists;
 #[macro_use]
 mod members;
@@ -66,7 +68,7 @@ macro_rules! texts {
     };
 }
 
-common! { [login admins home audit reservations slots mail checkin vaccination lists members institutions fixes noshows sheet texts] }
+common! { [login admins home audit reservations slots mail checkin vaccination vouchers lists members institutions fixes noshows sheet texts] }
 
 impl Texts {
     sesshu_http::language_lookup!();

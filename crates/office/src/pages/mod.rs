@@ -123,6 +123,16 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         (Method::GET, "/lists/prefecture", get(lists::prefecture)),
         (
             Method::GET,
+            "/vouchers/missing",
+            get(lists::missing_vouchers),
+        ),
+        (
+            Method::GET,
+            "/vouchers/missing.csv",
+            get(lists::missing_vouchers_csv),
+        ),
+        (
+            Method::GET,
             "/lists/prefecture.csv",
             get(lists::prefecture_csv),
         ),
@@ -174,6 +184,16 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
             Method::POST,
             "/checkin/{number}/dose/{dose}/correction",
             post(checkin::correct),
+        ),
+        (
+            Method::POST,
+            "/checkin/{number}/dose/{dose}/voucher",
+            post(checkin::enter_voucher),
+        ),
+        (
+            Method::POST,
+            "/checkin/{number}/dose/{dose}/voucher/collect",
+            post(checkin::collect_voucher),
         ),
         (Method::GET, "/lots", get(lots::list)),
         (Method::POST, "/lots", post(lots::register)),
@@ -270,6 +290,7 @@ impl Frame {
                         t.nav_institutions,
                     ),
                     (Duty::PrefectureList, "/lists/prefecture", t.nav_prefecture),
+                    (Duty::ViewReservations, "/vouchers/missing", t.nav_vouchers),
                     (Duty::ChangeReservations, "/noshows", t.nav_noshows),
                     (Duty::BulkFixes, "/reservations/fixes", t.nav_fixes),
                     (Duty::ManageMail, "/mail", t.nav_mail),

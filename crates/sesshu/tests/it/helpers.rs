@@ -372,6 +372,33 @@ impl TestApp {
         profile
     }
 
+    /// A store on this test's PostgreSQL database that logs in as the
+    /// public process does: a login role in `sesshu_public` (the grants of
+    /// the migrations); and its URL.
+    pub async fn public_role_store(&self) -> (DynStore, String) {
+        assert_eq!(self.backend, Backend::Postgres, "roles are PostgreSQL's");
+        let role = format!("sesshu_pub_test_{}", std::process::id());
+        let admin = sqlx::PgPool::connect(&self.database_url)
+            .await
+            .expect("connect");
+        let create = format!(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN \
+             CREATE ROLE {role} LOGIN IN ROLE sesshu_public; END IF; END $$"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(create))
+            .execute(&admin)
+            .await
+            .expect("the public role");
+        admin.close().await;
+        let url = self
+            .database_url
+            .replacen("postgres@", &format!("{role}@"), 1);
+        let store = sesshu::app::open_store_with(&url, 4, false)
+            .await
+            .expect("connect as the public role");
+        (store, url)
+    }
+
     /// A logged-in API client for a new student of `uni`.
     pub async fn student(&self, login: &str) -> Client {
         self.member(self.fixture.uni, login, UserType::Student)

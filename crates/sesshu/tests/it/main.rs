@@ -41,3 +41,5 @@ mod smtp_kit;
 mod vaccination;
 mod vault;
 mod venue_browser;
+mod vouchers;
+mod vouchers_online;

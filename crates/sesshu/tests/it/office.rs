@@ -240,6 +240,16 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/checkin/{number}/dose/{dose}/correction",
         Open::Roles(&["system", "operator", "venue_v"]),
     ),
+    (
+        "POST",
+        "/checkin/{number}/dose/{dose}/voucher",
+        Open::Roles(&["system", "operator", "venue_v"]),
+    ),
+    (
+        "POST",
+        "/checkin/{number}/dose/{dose}/voucher/collect",
+        Open::Roles(&["system", "operator", "venue_v"]),
+    ),
     // Venue staff see their own venue's register.
     (
         "GET",
@@ -281,6 +291,17 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "POST",
         "/slots/{slot}/move",
         Open::Roles(&["system", "operator"]),
+    ),
+    // Institution staff: their own institution's.
+    (
+        "GET",
+        "/vouchers/missing",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
+    (
+        "GET",
+        "/vouchers/missing.csv",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
     ),
     (
         "GET",
@@ -516,9 +537,7 @@ on_both_databases! {
                 .replace("{code}", "staffonly")
                 .replace("{dose}", "1");
             // The lists of the fixture's venue (venue_w's is another).
-            let path = if template.starts_with("/lists/recipients") {
-                format!("{path}?day=2026-12-10&venue={}", f.venue)
-            } else if *template == "/sheet.xlsx" {
+            let path = if template.starts_with("/lists/recipients") || *template == "/sheet.xlsx" {
                 format!("{path}?day=2026-12-10&venue={}", f.venue)
             } else if template.starts_with("/lists/prefecture.csv") {
                 format!("{path}?from=2026-12-01&to=2026-12-31")

@@ -25,6 +25,12 @@ const NAME_KANJI: &str = "漏洩 検知子";
 const NAME_KANA: &str = "ろうえい けんちこ";
 const NAME_ROMAN: &str = "Canary Leakworth";
 const MAIL: &str = "canary.leakworth@leak-test.example";
+/// A voucher (接種券) for the first dose: Sendai's code, a number to find.
+const VOUCHER_NUMBER: &str = "7305184296";
+const VOUCHER_LINE: &str = "110410097305184296";
+/// The same with the municipality code's check digit wrong: refused, and
+/// shown again in its field to correct.
+const VOUCHER_MISTYPED: &str = "110410087305184296";
 const OFFICE_LOGIN: &str = "admin";
 const OFFICE_PASSWORD: &str = "demo-office-pass";
 
@@ -42,6 +48,8 @@ fn secrets() -> Vec<(&'static str, String)> {
         ),
         ("password", PASSWORD.to_owned()),
         ("wrong password", WRONG_PASSWORD.to_owned()),
+        ("voucher number", VOUCHER_NUMBER.to_owned()),
+        ("voucher's OCR line", VOUCHER_LINE.to_owned()),
     ];
     // Each part of a name on its own: a family name alone is a leak too.
     for (what, name) in [
@@ -103,15 +111,28 @@ fn without_colours(line: &str) -> String {
     out
 }
 
-/// The one echo allowed in a page that is not the office's: the login form,
-/// shown again after a wrong password, keeps what its user typed in the
-/// login field (their own input, back to them). Only that attribute.
-fn without_login_echo(html: &str) -> (String, bool) {
-    let Some(start) = html.find("<input name=\"login\"") else {
+/// The echoes allowed in a page that is not the office's: a form shown
+/// again with a problem keeps what its user typed (their own input, back to
+/// them), only in that field's attribute: the login form after a wrong
+/// password (the login), the voucher's form after a mistyped voucher.
+fn without_echoes(html: &str) -> (String, usize) {
+    let mut html = html.to_owned();
+    let mut echoes = 0;
+    for (field, typed) in [("login", LOGIN), ("ocr_line", VOUCHER_MISTYPED)] {
+        let (rest, echoed) = without_echo(&html, field, typed);
+        html = rest;
+        echoes += usize::from(echoed);
+    }
+    (html, echoes)
+}
+
+/// `html` with `value="TYPED"` of the input named `field` emptied.
+fn without_echo(html: &str, field: &str, typed: &str) -> (String, bool) {
+    let Some(start) = html.find(&format!("<input name=\"{field}\"")) else {
         return (html.to_owned(), false);
     };
     let end = html[start..].find('>').map_or(html.len(), |e| start + e);
-    let echo = format!("value=\"{LOGIN}\"");
+    let echo = format!("value=\"{typed}\"");
     match html[start..end].find(&echo) {
         Some(at) => {
             let at = start + at;
@@ -583,6 +604,57 @@ async fn booking_flow(public: &str, office: &str, pki: &Path) -> Record {
         .to_owned();
     let listed = r.get(&api, reservations).await.expect(StatusCode::OK);
     assert!(listed.body.contains(&number), "{}", listed.body);
+
+    // Its vouchers: on the page (mistyped first, then the code and number
+    // apart), then through the API (mistyped, then the OCR line).
+    let me = r.get(&page, "/me").await.expect(StatusCode::OK);
+    let csrf = form_value(&me.body, "csrf");
+    let voucher = |fields: &[(&'static str, &'static str)]| {
+        let mut all = vec![("csrf", csrf.clone()), ("dose", "1".to_owned())];
+        all.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        all
+    };
+    let mistyped = r
+        .form(
+            &page,
+            "/me/voucher",
+            &voucher(&[("ocr_line", VOUCHER_MISTYPED)]),
+        )
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        mistyped
+            .body
+            .contains(&format!("value=\"{VOUCHER_MISTYPED}\"")),
+        "shown again to correct"
+    );
+    let parts = [
+        ("municipality_code", &VOUCHER_LINE[2..8]),
+        ("voucher_number", VOUCHER_NUMBER),
+    ];
+    r.form(&page, "/me/voucher", &voucher(&parts))
+        .await
+        .redirects_to("/me?done=voucher");
+    r.get(&page, "/me?done=voucher")
+        .await
+        .expect(StatusCode::OK);
+    let path = format!("{reservations}/{number}/doses/1/voucher");
+    r.json(
+        &api,
+        Method::PUT,
+        &path,
+        json!({ "ocr_line": VOUCHER_MISTYPED }),
+    )
+    .await
+    .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    r.json(
+        &api,
+        Method::PUT,
+        &path,
+        json!({ "ocr_line": VOUCHER_LINE }),
+    )
+    .await
+    .expect(StatusCode::NO_CONTENT);
     let malformed = api
         .http
         .post(api.url(reservations))
@@ -663,8 +735,8 @@ async fn booking_flow(public: &str, office: &str, pki: &Path) -> Record {
 fn leaks_in_responses(record: &Record, echoes: &mut usize) -> Vec<String> {
     let mut leaks = Vec::new();
     for seen in record.seen.iter().filter(|s| !s.shows_person) {
-        let (body, echoed) = without_login_echo(&seen.body);
-        *echoes += usize::from(echoed);
+        let (body, echoed) = without_echoes(&seen.body);
+        *echoes += echoed;
         let kind = if seen.status.is_client_error() || seen.status.is_server_error() {
             "error response"
         } else {
@@ -905,6 +977,8 @@ async fn personal_data_reaches_no_log_line_and_no_error_page() {
         "/api/v1/login",
         "/login/{code}",
         "/me/change",
+        "/me/voucher",
+        "/api/v1/me/reservations/{id}/doses/{dose}/voucher",
         "/reservations/{number}",
         "login refused",
         "office login refused",
@@ -1000,8 +1074,9 @@ async fn personal_data_reaches_no_log_line_and_no_error_page() {
     leaks.extend(leaks_in_responses(&record, &mut echoes));
 
     // The login form shown again after a wrong password keeps the login
-    // typed: the one echo `without_login_echo` lets through.
-    eprintln!("the login form echoed the login typed {echoes} times");
+    // typed, the voucher's form the mistyped voucher: the echoes
+    // `without_echoes` lets through.
+    eprintln!("forms echoed what was typed {echoes} times");
     assert!(
         leaks.is_empty(),
         "personal data leaked ({} places; logs kept in {}):\n{}",

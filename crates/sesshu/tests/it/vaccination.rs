@@ -462,4 +462,31 @@ on_both_databases! {
             assert!(!record.entry.detail.contains("0123456789"), "{}", record.entry.detail);
         }
     }
+
+    async fn a_key_rotation_reseals_the_doses_values_too(app) {
+        let day = Day::new(&app).await;
+        let target = day.checked_in(&app).await;
+        day.questionnaire(&target, "37.9").await;
+        let new = sesshu_vault_open::OpeningKey::generate();
+        let done = sesshu::keys::rotate(&app.store, &app.vault, new.sealing_key(), start_of_tests(), |_| {})
+            .await
+            .unwrap();
+        assert!(done.resealed >= 1, "{done:?}");
+        let sealed = app
+            .store
+            .dose_data(target.found.series.id, DoseNumber::FIRST, sesshu_store::Field::Questionnaire)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&sealed.key_id, new.id());
+        let answers = vaccination::answers(&day.ops, &Keyring::new([new.clone()]), &day.desk, &target)
+            .await
+            .unwrap()
+            .expect("opens with the new key");
+        assert_eq!(answers.temperature.to_string(), "37.9");
+        let again = sesshu::keys::rotate(&app.store, &app.vault, new.sealing_key(), start_of_tests(), |_| {})
+            .await
+            .unwrap();
+        assert_eq!(again.resealed, 0, "idempotent");
+    }
 }

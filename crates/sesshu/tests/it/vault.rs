@@ -224,23 +224,7 @@ async fn the_public_database_role_writes_personal_data_but_cannot_read_it() {
     let Some(app) = TestApp::spawn_postgres().await else {
         return;
     };
-    let role = format!("sesshu_pub_test_{}", std::process::id());
-    let admin = sqlx::PgPool::connect(&app.database_url).await.unwrap();
-    let create = format!(
-        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN \
-         CREATE ROLE {role} LOGIN IN ROLE sesshu_public; END IF; END $$"
-    );
-    sqlx::query(sqlx::AssertSqlSafe(create))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let public_url = app
-        .database_url
-        .replacen("postgres@", &format!("{role}@"), 1);
-    let public = sesshu::app::open_store_with(&public_url, 4, false)
-        .await
-        .unwrap();
+    let (public, public_url) = app.public_role_store().await;
 
     // It books and records logins with their sealed personal data …
     let owner = Owner::login(app.fixture.uni.get(), "hanako");

@@ -13,7 +13,7 @@ use crate::browser::{ONE_BROWSER, artifacts_dir, e2e_dir, run_node};
 use crate::helpers::*;
 use crate::office_kit::{PASSWORD, TestOffice, audited};
 use crate::office_vaccination::{lot, reservations, token};
-use sesshu_domain::{CheckInToken, Role, Site};
+use sesshu_domain::{Role, Site};
 use std::path::Path;
 
 const P12_PASSWORD: &str = "venue-pc-p12";
@@ -24,11 +24,12 @@ const HEIGHT: usize = 480;
 const MODULE: usize = 10;
 
 /// A y4m video (YUV 4:2:0, full range) of a few identical frames, each the
-/// QR code of `token` black on white in the middle of a grey frame: what a
-/// phone held up to the desk's camera shows. Written by hand: the format is
+/// QR code of `text` (a check-in token, a voucher's digits) black on white
+/// in the middle of a grey frame: what a phone held up to the desk's camera
+/// shows, or a voucher held up to a phone's. Written by hand: the format is
 /// a text header and raw planes, no encoder needed.
-fn camera_file(token: &CheckInToken, path: &Path) {
-    let code = qrcode::QrCode::new(token.as_str().as_bytes()).expect("a QR code of the token");
+pub(crate) fn camera_file(text: &str, path: &Path) {
+    let code = qrcode::QrCode::new(text.as_bytes()).expect("a QR code of the text");
     let modules = code.width();
     let colors = code.to_colors();
     // Four modules of white around it (the quiet zone), on a grey frame.
@@ -85,7 +86,7 @@ async fn venue_journey(lang: &'static str) {
     let (scanned, typed) = (&all[0], &all[1]);
     let scanned_token = token(&app, scanned.id).await;
     let camera = work.join("qr.y4m");
-    camera_file(&scanned_token, &camera);
+    camera_file(scanned_token.as_str(), &camera);
     let mut office = TestOffice::spawn(&app).await;
     office
         .account(&app, "uketsuke", Role::VenueStaff { venue: f.venue })

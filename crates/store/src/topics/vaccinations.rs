@@ -117,4 +117,32 @@ pub trait VaccinationStore: Send + Sync {
         lines: &[SheetLine],
         audit: &AuditEntry,
     ) -> StoreResult<()>;
+
+    /// The sealed values of doses after `after` (series, dose, field), in
+    /// that order, each with the owner it is sealed for: a key rotation's
+    /// batches.
+    async fn dose_data_batch(
+        &self,
+        after: Option<(SeriesId, DoseNumber, Field)>,
+        limit: u32,
+    ) -> StoreResult<Vec<DoseValue>>;
+    /// Replaces a dose's value sealed with `old` by `new`; `false` if it is
+    /// no longer sealed with `old` (replaced meanwhile).
+    async fn reseal_dose(
+        &self,
+        value: &DoseValue,
+        old: &crate::KeyId,
+        new: &Sealed,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+}
+
+/// A dose's sealed value, with the owner it is sealed for.
+#[derive(Clone, Debug)]
+pub struct DoseValue {
+    pub series: SeriesId,
+    pub dose: DoseNumber,
+    pub field: Field,
+    pub owner: crate::Owner,
+    pub sealed: Sealed,
 }

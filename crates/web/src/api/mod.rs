@@ -8,6 +8,7 @@ mod availability;
 mod login;
 mod model;
 mod reservations;
+mod vouchers;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -16,7 +17,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
 
@@ -38,17 +39,20 @@ use utoipa::OpenApi;
         reservations::create,
         reservations::change,
         reservations::cancel,
+        vouchers::give,
     ),
     components(schemas(
         ErrorBody,
         model::SlotJson,
         model::SeriesJson,
         model::DoseJson,
+        model::VoucherJson,
         login::LoginRequest,
         login::LoginResponse,
         login::ConsentRequired,
         login::ConsentAnswer,
         reservations::SlotChoice,
+        vouchers::VoucherBody,
     ))
 )]
 pub struct ApiDoc;
@@ -67,6 +71,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/me/reservations/{id}",
             patch(reservations::change).delete(reservations::cancel),
+        )
+        .route(
+            "/me/reservations/{id}/doses/{dose}/voucher",
+            put(vouchers::give),
         )
         .fallback(|| async { ApiError::NotFound })
 }

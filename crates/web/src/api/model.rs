@@ -3,6 +3,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 use sesshu_domain::{Catalog, Institution, Language, Series, Slot, TOKYO};
+use sesshu_store::VoucherState;
 use utoipa::ToSchema;
 
 fn tokyo(t: DateTime<Utc>) -> DateTime<FixedOffset> {
@@ -68,6 +69,19 @@ pub struct DoseJson {
     pub ends_at: DateTime<FixedOffset>,
     pub venue: String,
     pub lane: String,
+    /// The dose's voucher (接種券), once given; its number is never shown.
+    pub voucher: Option<VoucherJson>,
+}
+
+/// Where a dose's voucher is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoucherJson {
+    /// When its number was received (given again: the last time).
+    #[schema(value_type = String, format = DateTime)]
+    pub given_at: DateTime<FixedOffset>,
+    /// When the venue collected the voucher; then it can no longer change.
+    #[schema(value_type = String, format = DateTime)]
+    pub collected_at: Option<DateTime<FixedOffset>>,
 }
 
 /// A reservation series: the doses booked together under one number.
@@ -90,6 +104,7 @@ pub struct SeriesJson {
 impl SeriesJson {
     pub fn new(
         series: &Series,
+        vouchers: &[VoucherState],
         catalog: &Catalog,
         institution: &Institution,
         now: DateTime<Utc>,
@@ -121,6 +136,13 @@ impl SeriesJson {
                         .lane(d.lane)
                         .map(|l| l.name(lang).to_owned())
                         .unwrap_or_default(),
+                    voucher: vouchers
+                        .iter()
+                        .find(|v| v.dose == d.number)
+                        .map(|v| VoucherJson {
+                            given_at: tokyo(v.given_at),
+                            collected_at: v.collected_at.map(tokyo),
+                        }),
                 })
                 .collect(),
             change_deadline: deadline.map(tokyo),

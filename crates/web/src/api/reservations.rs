@@ -30,10 +30,19 @@ async fn render(
 ) -> Result<Vec<SeriesJson>, ApiError> {
     let catalog = state.store().catalog().await?;
     let now = state.clock().now();
-    Ok(series
-        .iter()
-        .map(|s| SeriesJson::new(s, &catalog, &user.institution, now, lang))
-        .collect())
+    let mut rendered = Vec::with_capacity(series.len());
+    for s in series {
+        let vouchers = state.vouchers().states(s).await?;
+        rendered.push(SeriesJson::new(
+            s,
+            &vouchers,
+            &catalog,
+            &user.institution,
+            now,
+            lang,
+        ));
+    }
+    Ok(rendered)
 }
 
 async fn render_one(

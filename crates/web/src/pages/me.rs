@@ -1,5 +1,7 @@
-//! `/me`: my reservation; `/me/cancel`: cancelling it.
+//! `/me`: my reservation (its doses, the check-in code, the vouchers);
+//! `/me/cancel`: cancelling it.
 
+use super::voucher::{self, Retry, VoucherView};
 use super::{Frame, html};
 use crate::error::{ApiError, PageError};
 use crate::i18n::Texts;
@@ -8,6 +10,7 @@ use crate::signed_in::{PageUser, SignedIn};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sesshu_core::BookingError;
@@ -33,6 +36,7 @@ struct ReservationView {
     /// The check-in token's QR code, an inline `<svg>` (no token in any
     /// URL: the page is the only way it leaves the server).
     check_in: Option<String>,
+    vouchers: Vec<VoucherView>,
 }
 
 /// How wide the check-in code is drawn, in CSS pixels (the stylesheet
@@ -88,7 +92,7 @@ pub struct MeQuery {
     error: Option<String>,
 }
 
-async fn active(state: &AppState, user: &SignedIn) -> Result<Option<Series>, PageError> {
+pub(super) async fn active(state: &AppState, user: &SignedIn) -> Result<Option<Series>, PageError> {
     Ok(state
         .bookings()
         .active_series(&user.person)
@@ -104,9 +108,43 @@ pub async fn me(
     Query(query): Query<MeQuery>,
 ) -> Result<Response, PageError> {
     let t = lang.texts();
+    let done = match query.done.as_deref() {
+        Some("booked") => Some(t.booked_done),
+        Some("changed") => Some(t.changed_done),
+        Some("cancelled") => Some(t.cancelled_done),
+        Some("voucher") => Some(t.voucher_done),
+        _ => None,
+    };
+    let error = match query.error.as_deref() {
+        Some("voucher_collected") => Some(t.voucher_collected),
+        code => code
+            .and_then(Rejection::from_code)
+            .map(|r| r.message(lang.0)),
+    };
+    render(&state, lang, frame, &user, done, error, None).await
+}
+
+/// The page "my reservation", with a voucher's form as it came back with a
+/// problem (`retry`: then answered 422). The page may use the camera (the
+/// voucher's QR code) and runs the site's own scripts only.
+pub(super) async fn render(
+    state: &AppState,
+    lang: Lang,
+    frame: Frame,
+    user: &SignedIn,
+    done: Option<&'static str>,
+    error: Option<&'static str>,
+    retry: Option<Retry>,
+) -> Result<Response, PageError> {
+    let t = lang.texts();
     let catalog = state.store().catalog().await?;
     let now = state.clock().now();
-    let reservation = match active(&state, &user).await? {
+    let status = if retry.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let reservation = match active(state, user).await? {
         Some(series) => {
             let first = series.first_appointment().unwrap_or_default();
             let check_in = match state.store().check_in_token(series.id).await? {
@@ -116,6 +154,7 @@ pub async fn me(
                 })?),
                 None => None,
             };
+            let states = state.vouchers().states(&series).await?;
             Some(ReservationView {
                 number: series.number.to_string(),
                 vaccine: catalog
@@ -126,18 +165,13 @@ pub async fn me(
                 deadline: t.date_time(user.institution.deadline.for_appointment(first)),
                 changeable: user.institution.deadline.allows_change(first, now),
                 check_in,
+                vouchers: voucher::views(t, &series, &states, retry),
             })
         }
         None => None,
     };
     let contact = &user.institution.contact;
-    let done = match query.done.as_deref() {
-        Some("booked") => Some(t.booked_done),
-        Some("changed") => Some(t.changed_done),
-        Some("cancelled") => Some(t.cancelled_done),
-        _ => None,
-    };
-    html(MePage {
+    let mut response = html(MePage {
         t,
         frame,
         reservation,
@@ -152,12 +186,11 @@ pub async fn me(
             url: contact.url.clone(),
         },
         done,
-        error: query
-            .error
-            .as_deref()
-            .and_then(Rejection::from_code)
-            .map(|r| r.message(lang.0)),
-    })
+        error,
+    })?;
+    sesshu_http::harden::allow_camera(&mut response);
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 #[derive(Template)]

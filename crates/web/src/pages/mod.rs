@@ -13,6 +13,7 @@ mod me;
 #[cfg(feature = "saml")]
 mod saml;
 mod start;
+mod voucher;
 
 use crate::error::PageError;
 use crate::state::AppState;
@@ -51,9 +52,12 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(me::me))
         .route("/me/change", post(book::change))
         .route("/me/cancel", get(me::confirm_cancel).post(me::cancel))
+        .route("/me/voucher", get(voucher::back).post(voucher::give))
         .route("/lang/{tag}", get(switch_language))
         .route("/static/style.css", get(stylesheet))
         .route("/static/favicon.svg", get(favicon))
+        .route("/static/voucher.js", get(voucher::script))
+        .route("/static/jsQR.js", get(voucher::decoder))
         .fallback(|| async { PageError::NotFound })
 }
 

@@ -3,9 +3,10 @@
 //! at, collected), the doctor's decision (with the answers opened for them,
 //! audited, and "for the doctor" when they must look), the vaccination
 //! (time, a lot of the venue that gives a dose today, who gave it, which
-//! arm), and a correction with its reason. Each form posts, then comes back
-//! here with what happened (`?done=`) or why it was refused (`?error=`: a
-//! code, never a value typed).
+//! arm), and a correction with its reason; and the dose's voucher (接種券,
+//! `voucher.rs`). Each form posts, then comes back here with what happened
+//! (`?done=`) or why it was refused (`?error=`: a code, never a value
+//! typed).
 
 use super::super::reservations::number;
 use super::super::{Frame, StaffPage, html};
@@ -27,6 +28,7 @@ use sesshu_operations::OperationError;
 use sesshu_operations::reference;
 use sesshu_operations::reservations::Reason;
 use sesshu_operations::vaccination::{self, Given, Progress, Target};
+use sesshu_operations::vouchers;
 use sesshu_store::StoreError;
 use std::collections::BTreeSet;
 
@@ -75,6 +77,9 @@ pub(crate) fn error_text(t: &Texts, code: &str) -> Option<&'static str> {
         "expires" => t.error_expires,
         "doses" => t.error_doses,
         "vaccine" => t.error_vaccine,
+        "voucher_not_given" => t.error_voucher_not_given,
+        "voucher_collected" => t.error_voucher_collected,
+        "voucher_empty" => t.error_voucher_empty,
         _ => return None,
     })
 }
@@ -86,6 +91,18 @@ pub struct GivenRow {
     pub lot: String,
     pub given_by: String,
     pub site: &'static str,
+}
+
+/// The dose's voucher, as the desk sees it.
+#[derive(Debug)]
+pub struct VoucherView {
+    /// Not given, given, or collected at what time.
+    pub state: String,
+    pub given: bool,
+    pub collected: bool,
+    /// Why what was typed is not this dose's voucher, in the page's
+    /// language (what was typed is never shown again).
+    pub error: Option<String>,
 }
 
 /// The questionnaire's answers, opened for the doctor.
@@ -138,6 +155,7 @@ struct DosePage {
     rebook: Option<i64>,
     /// The office may look at (and move) the reservation.
     office: bool,
+    voucher: VoucherView,
 }
 
 #[derive(Deserialize)]
@@ -147,7 +165,7 @@ pub struct DoseQuery {
 }
 
 /// The dose of the path, if the account works at its venue.
-async fn target(
+pub(super) async fn target(
     state: &OfficeState,
     staff: &Staff,
     number_text: &str,
@@ -183,11 +201,35 @@ pub async fn page(
     Query(query): Query<DoseQuery>,
 ) -> Result<Response, OfficeError> {
     let target = target(&state, &staff, &number, &dose).await?;
+    let shown = Shown {
+        done: query.done.as_deref(),
+        error: query.error.as_deref(),
+        voucher_error: None,
+    };
+    render(&state, &staff, frame, &target, shown).await
+}
+
+/// What the page says about the last form: `?done=`, `?error=`, or the
+/// voucher form's own problem.
+pub(super) struct Shown<'a> {
+    pub done: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub voucher_error: Option<String>,
+}
+
+/// The dose's page as it stands, saying `shown`.
+pub(super) async fn render(
+    state: &OfficeState,
+    staff: &Staff,
+    frame: Frame,
+    target: &Target,
+    shown: Shown<'_>,
+) -> Result<Response, OfficeError> {
     let t = frame.t;
     let ops = state.operations();
     let actor = staff.actor();
     let catalog = reference::catalog(ops).await?;
-    let Progress { record, checked_in } = vaccination::progress(ops, &target).await?;
+    let Progress { record, checked_in } = vaccination::progress(ops, target).await?;
     let series = &target.found.series;
     let step = record.next_step();
     let today = tokyo_day(ops.now());
@@ -199,7 +241,7 @@ pub async fn page(
     };
     // The doctor decides on the answers: opened (audited) for that step only.
     let answers = if step == Step::Decision && record.questionnaire_at.is_some() {
-        vaccination::answers(ops, state.keys(), &actor, &target)
+        vaccination::answers(ops, state.keys(), &actor, target)
             .await?
             .map(|a| Answers {
                 temperature: a.temperature.to_string(),
@@ -222,6 +264,20 @@ pub async fn page(
         .may(Duty::ChangeReservations, Scope::Institution(institution))
         .is_ok();
     let dose_of = series.dose(target.dose);
+    let voucher = vouchers::states(ops, target)
+        .await?
+        .into_iter()
+        .find(|v| v.dose == target.dose);
+    let voucher = VoucherView {
+        state: match voucher.and_then(|v| v.collected_at) {
+            Some(at) => t.voucher_collected_at(at, ops.now()),
+            None if voucher.is_some() => t.voucher_given.to_owned(),
+            None => t.voucher_not_given.to_owned(),
+        },
+        given: voucher.is_some(),
+        collected: voucher.is_some_and(|v| v.collected_at.is_some()),
+        error: shown.voucher_error,
+    };
     html(DosePage {
         number: series.number.to_string(),
         dose: target.dose.get(),
@@ -277,14 +333,17 @@ pub async fn page(
                 )
             },
         ),
-        notice: match query.done.as_deref() {
+        notice: match shown.done {
             Some("questionnaire") => Some(t.done_questionnaire),
             Some("decision") => Some(t.done_decision),
             Some("vaccination") => Some(t.done_vaccinated),
             Some("correction") => Some(t.done_corrected),
+            Some("voucher_entered") => Some(t.done_voucher_entered),
+            Some("voucher_collected") => Some(t.done_voucher_collected),
+            Some("voucher_before") => Some(t.done_voucher_before),
             _ => None,
         },
-        error: query.error.as_deref().and_then(|code| error_text(t, code)),
+        error: shown.error.and_then(|code| error_text(t, code)),
         ending,
         rebook: (decision == Some(Decision::Postpone)
             && target.dose == DoseNumber::FIRST
@@ -294,16 +353,17 @@ pub async fn page(
         office: staff
             .may(Duty::ViewReservations, Scope::Institution(institution))
             .is_ok(),
+        voucher,
         frame,
         t,
     })
 }
 
 /// Where a form of the dose goes back to.
-struct Back(String);
+pub(super) struct Back(String);
 
 impl Back {
-    fn of(target: &Target) -> Self {
+    pub(super) fn of(target: &Target) -> Self {
         Back(format!(
             "/checkin/{}/dose/{}",
             target.found.series.number,
@@ -311,11 +371,11 @@ impl Back {
         ))
     }
 
-    fn done(&self, what: &str) -> Response {
+    pub(super) fn done(&self, what: &str) -> Response {
         Redirect::to(&format!("{}?done={what}", self.0)).into_response()
     }
 
-    fn error(&self, code: &str) -> Response {
+    pub(super) fn error(&self, code: &str) -> Response {
         Redirect::to(&format!("{}?error={code}", self.0)).into_response()
     }
 }

@@ -4,15 +4,18 @@
 //! typed by a handheld scanner — or a reservation number typed; posted, so
 //! that no token is ever in a URL or a log line. The desk's page of a
 //! reservation with its warnings and the check-in (`desk.rs`), and each
-//! dose's questionnaire, decision, vaccination and correction (`dose.rs`).
-//! The work is done by `sesshu_operations::{checkin, vaccination}`.
+//! dose's questionnaire, decision, vaccination and correction (`dose.rs`),
+//! and its voucher (`voucher.rs`).
+//! The work is done by `sesshu_operations::{checkin, vaccination, vouchers}`.
 
 mod desk;
 mod dose;
+mod voucher;
 
 pub use desk::{check_in, show};
 pub use dose::{correct, decide, page as dose, questionnaire, vaccinate};
 pub(crate) use dose::{error_text, refusal_code};
+pub use voucher::{collect as collect_voucher, enter as enter_voucher};
 
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;

@@ -1,14 +1,17 @@
 //! The office's lists of people: the recipient list of a day at a venue
 //! ([`recipients`]), an institution's reservation list ([`reservations`])
-//! and the prefecture's list of people vaccinated ([`prefecture`]). The
+//! the prefecture's list of people vaccinated ([`prefecture`]) and the
+//! vaccinations whose voucher is missing ([`missing_vouchers`]). The
 //! operations open the names (audited once per list); this module hands
 //! the files out, each download audited as an export.
 
+mod missing_vouchers;
 mod prefecture;
 mod recipients;
 mod reservations;
 mod sheet;
 
+pub use missing_vouchers::{missing_vouchers, missing_vouchers_csv};
 pub use prefecture::{prefecture, prefecture_csv};
 pub use recipients::{csv, page, xlsx};
 pub use reservations::reservations_csv;
