@@ -31,6 +31,10 @@ const VOUCHER_LINE: &str = "110410097305184296";
 /// The same with the municipality code's check digit wrong: refused, and
 /// shown again in its field to correct.
 const VOUCHER_MISTYPED: &str = "110410087305184296";
+/// At the venue: the temperature typed in full-width digits (as a phone's
+/// or Japanese keyboard may give it) and the reason of a postponement.
+const TEMPERATURE: &str = "４１．９";
+const POSTPONE_REASON: &str = "Zq7 canary fever, back in two weeks";
 const OFFICE_LOGIN: &str = "admin";
 const OFFICE_PASSWORD: &str = "demo-office-pass";
 
@@ -495,7 +499,7 @@ async fn first_dose_days(record: &mut Record, site: &Site) -> Vec<(String, Vec<i
 }
 
 /// The whole flow: the member on the API and the pages, then the office.
-async fn booking_flow(public: &str, office: &str, pki: &Path) -> Record {
+async fn booking_flow(public: &str, office: &str, pki: &Path, data: &Path) -> Record {
     let mut record = Record::default();
     let r = &mut record;
 
@@ -727,7 +731,123 @@ async fn booking_flow(public: &str, office: &str, pki: &Path) -> Record {
     r.form(&office, "/admins", &garbage)
         .await
         .expect(StatusCode::BAD_REQUEST);
+    vaccination_day(r, &office, data, &number).await;
     record
+}
+
+/// The canary's day at the venue: a slot today (the demo's start tomorrow)
+/// takes the reservation, then the desk checks the person in, records the
+/// questionnaire and postpones the dose with a reason, all through the
+/// office's pages.
+async fn vaccination_day(r: &mut Record, office: &Site, data: &Path, number: &str) {
+    use sesshu_store::prelude::*;
+    let store =
+        sesshu_store_sqlite::SqliteStore::connect(data.join("demo.sqlite").to_str().unwrap())
+            .await
+            .unwrap();
+    let catalog = store.catalog().await.unwrap();
+    let lane = &catalog.lanes[0];
+    let now = sesshu_domain::SystemClock.now();
+    // Early today in Tokyo, whatever the hour the test runs at; booked as
+    // of the day's start (the store's booking only asks that the slot has
+    // not started).
+    let day_start = sesshu_domain::day_start(sesshu_domain::tokyo_day(now));
+    let starts_at = day_start + chrono::Duration::minutes(1);
+    let slot = store
+        .insert_slots(&[sesshu_store::NewSlot {
+            venue: lane.venue,
+            lane: lane.id,
+            vaccine: catalog.vaccines[0].id,
+            dose: sesshu_domain::DoseNumber::FIRST,
+            starts_at,
+            ends_at: starts_at + chrono::Duration::minutes(30),
+            capacity: 5,
+            opens_at: day_start - chrono::Duration::days(1),
+            eligibility: sesshu_domain::SlotEligibility::default(),
+        }])
+        .await
+        .unwrap()[0];
+    let number = sesshu_domain::ReservationNumber::parse(number).unwrap();
+    let series = store.series_by_number(&number).await.unwrap().unwrap();
+    store
+        .cancel(series.id, sesshu_domain::Language::Ja, now)
+        .await
+        .unwrap();
+    let today = store
+        .book(&sesshu_store::NewSeries {
+            person: series.person,
+            vaccine: series.vaccine,
+            first: vec![slot],
+            second: None,
+            idempotency: None,
+            language: sesshu_domain::Language::Ja,
+            audit: None,
+            now: day_start,
+        })
+        .await
+        .unwrap();
+    let number = today.series().number.to_string();
+
+    let desk = r.get(office, "/checkin").await.expect(StatusCode::OK);
+    let csrf = form_value(&desk.body, "csrf");
+    let found = r
+        .form(
+            office,
+            "/checkin",
+            &[("csrf", csrf.as_str()), ("lookup", number.as_str())],
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::SEE_OTHER, "{}", found.body);
+    let path = format!("/checkin/{number}");
+    r.send_as(office, office.http.get(office.url(&path)), true)
+        .await
+        .expect(StatusCode::OK);
+    r.form(office, &path, &[("csrf", csrf.as_str())]).await;
+    let dose = format!("{path}/dose/1");
+    r.send_as(office, office.http.get(office.url(&dose)), true)
+        .await
+        .expect(StatusCode::OK);
+    let mut answers: Vec<(&str, &str)> = vec![
+        ("csrf", csrf.as_str()),
+        ("temperature", TEMPERATURE),
+        ("collected", "1"),
+    ];
+    for concern in sesshu_domain::Concern::ALL {
+        let yes = concern == sesshu_domain::Concern::SevereAllergy;
+        answers.push((concern.as_str(), if yes { "yes" } else { "no" }));
+    }
+    let recorded = r
+        .form(office, &format!("{dose}/questionnaire"), &answers)
+        .await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    // The doctor's view opens the answers: shown, audited, never logged.
+    let shown = r
+        .send_as(office, office.http.get(office.url(&dose)), true)
+        .await
+        .expect(StatusCode::OK);
+    assert!(
+        shown.body.contains("41.9"),
+        "the doctor sees the temperature: {:?} {}",
+        recorded.location,
+        visible_text(&shown.body)
+    );
+    let decided = r
+        .form(
+            office,
+            &format!("{dose}/decision"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("decision", "postpone"),
+                ("reason", POSTPONE_REASON),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+    let records = store.dose_records(today.series().id).await.unwrap();
+    assert_eq!(
+        records[0].decision.map(|(d, _)| d),
+        Some(sesshu_domain::Decision::Postpone)
+    );
 }
 
 /// What leaked into the responses (all but the office's reservation page):
@@ -969,7 +1089,7 @@ async fn personal_data_reaches_no_log_line_and_no_error_page() {
     assert!(preview.contains("add (1)"), "{preview}");
     let public = format!("http://127.0.0.1:{port}");
     let office = format!("https://127.0.0.1:{office_port}");
-    let record = booking_flow(&public, &office, &pki).await;
+    let record = booking_flow(&public, &office, &pki, &data).await;
     demo.stop().await;
     let demo_logs = [demo.stdout.clone(), demo.stderr.clone()];
     let expected = [
@@ -980,6 +1100,8 @@ async fn personal_data_reaches_no_log_line_and_no_error_page() {
         "/me/voucher",
         "/api/v1/me/reservations/{id}/doses/{dose}/voucher",
         "/reservations/{number}",
+        "/checkin/{number}/dose/{dose}/questionnaire",
+        "/checkin/{number}/dose/{dose}/decision",
         "login refused",
         "office login refused",
         "finished processing request",
@@ -1045,7 +1167,7 @@ async fn personal_data_reaches_no_log_line_and_no_error_page() {
     assert!(preview.contains("update (1)"), "{preview}");
     let public = format!("http://127.0.0.1:{port}");
     let office_url = format!("https://127.0.0.1:{office_port}");
-    let record = booking_flow(&public, &office_url, &pki).await;
+    let record = booking_flow(&public, &office_url, &pki, &data).await;
     serve.stop().await;
     office.stop().await;
     let expected = [
@@ -1057,6 +1179,8 @@ async fn personal_data_reaches_no_log_line_and_no_error_page() {
     assert_logged(std::slice::from_ref(&serve.stderr), &expected, 100, true);
     let expected = [
         "/reservations/{number}",
+        "/checkin/{number}/dose/{dose}/questionnaire",
+        "/checkin/{number}/dose/{dose}/decision",
         "office login refused",
         "mail worker started",
         "mail worker stopped",
