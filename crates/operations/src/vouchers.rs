@@ -14,22 +14,14 @@ use crate::{Actor, OperationError, Operations, personal};
 use chrono::{DateTime, Duration, Utc};
 use sesshu_domain::{
     AdminId, AuditAction, AuditObject, Denied, Duty, InstitutionId, ReservationNumber, Scope,
-    Voucher, VoucherError,
+    VoucherError,
 };
-use sesshu_store::{Collected, Field, MissingVoucher, Owner, VoucherState};
+use sesshu_store::{Collected, Field, MissingVoucher, VoucherState};
 use sesshu_vault_open::Keyring;
 
-/// What the desk typed for a voucher.
-#[derive(Clone, Copy, Debug)]
-pub enum Typed<'a> {
-    /// The 18-digit OCR line (or its QR code, read by a scanner).
-    Line(&'a str),
-    /// The municipality code and the voucher number, apart.
-    Parts {
-        municipality: &'a str,
-        number: &'a str,
-    },
-}
+/// What the desk typed for a voucher: the same two ways as on the public
+/// side (its `Debug` never shows the digits).
+pub use sesshu_core::vouchers::Typed;
 
 /// How entering a voucher at the desk ended.
 #[derive(Debug)]
@@ -49,29 +41,12 @@ pub async fn enter(
     target: &Target,
     typed: Typed<'_>,
 ) -> Result<Entered, OperationError> {
-    let voucher = match typed {
-        Typed::Line(line) => Voucher::from_ocr_line(line, target.dose),
-        Typed::Parts {
-            municipality,
-            number,
-        } => Voucher::from_parts(municipality, number, target.dose),
-    };
-    let voucher = match voucher {
+    let voucher = match typed.read(target.dose) {
         Ok(v) => v,
-        Err(e) => return Ok(Entered::Invalid(e)),
+        Err((_, e)) => return Ok(Entered::Invalid(e)),
     };
-    let key = keys.sealing_key().ok_or(OperationError::Unopenable)?;
-    let person = &target.found.person;
-    let login = ops
-        .store()
-        .person_subject(person.id)
-        .await?
-        .ok_or(OperationError::NotFound)?;
-    let owner = Owner::login(person.institution.get(), login.as_str())
-        .dose(target.found.series.number.compact(), target.dose.get());
-    let sealed = key
-        .seal(&owner, Field::Voucher, &voucher.to_text())
-        .map_err(|_| OperationError::Unopenable)?;
+    let sealed =
+        crate::vaccination::seal(ops, keys, target, Field::Voucher, &voucher.to_text()).await?;
     let entry = actor.entry(
         ops.now(),
         AuditAction::VoucherGive,

@@ -3,7 +3,7 @@
 // `Int` is `i64` on SQLite: `i64::from` is then the identity.
 #![allow(clippy::useless_conversion)]
 
-use crate::dialect::{Backend, Int, Time, at, int, time, wide};
+use crate::dialect::{Backend, Conn, Int, Time, at, int, time, wide};
 use crate::{audit, db, write_tx};
 use chrono::{DateTime, Duration, Utc};
 use sesshu_domain::{AdminId, AuditEntry, DoseNumber, InstitutionId, Language, PersonId, SeriesId};
@@ -11,6 +11,20 @@ use sesshu_store::{
     BookingStore as _, Collected, MissingVoucher, NewMailJob, ReminderPlan, Sealed, StoreError,
     StoreResult, VoucherState, VoucherStore, columns,
 };
+
+/// Whether a dose's voucher was given (`Some`) and when it was collected.
+async fn collected_at(
+    conn: &mut Conn,
+    series: SeriesId,
+    dose: Int,
+) -> StoreResult<Option<Option<Time>>> {
+    sqlx::query_scalar("SELECT collected_at FROM vouchers WHERE series_id = $1 AND dose = $2")
+        .bind(series.get())
+        .bind(dose)
+        .fetch_optional(conn)
+        .await
+        .map_err(db)
+}
 
 #[async_trait::async_trait]
 impl VoucherStore for Backend {
@@ -24,14 +38,7 @@ impl VoucherStore for Backend {
     ) -> StoreResult<bool> {
         let dose = int(u32::from(dose.get()));
         write_tx!(self, |tx| async {
-            let collected: Option<Option<Time>> = sqlx::query_scalar(
-                "SELECT collected_at FROM vouchers WHERE series_id = $1 AND dose = $2",
-            )
-            .bind(series.get())
-            .bind(dose)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(db)?;
+            let collected = collected_at(tx, series, dose).await?;
             if matches!(collected, Some(Some(_))) {
                 return Ok(false);
             }
@@ -95,14 +102,7 @@ impl VoucherStore for Backend {
     ) -> StoreResult<Collected> {
         let dose = int(u32::from(dose.get()));
         write_tx!(self, |tx| async {
-            let collected: Option<Option<Time>> = sqlx::query_scalar(
-                "SELECT collected_at FROM vouchers WHERE series_id = $1 AND dose = $2",
-            )
-            .bind(series.get())
-            .bind(dose)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(db)?;
+            let collected = collected_at(tx, series, dose).await?;
             match collected {
                 None => return Ok(Collected::NotGiven),
                 Some(Some(before)) => return Ok(Collected::Before(time(before)?)),

@@ -400,6 +400,34 @@ impl TestApp {
     }
 
     /// A logged-in API client for a new student of `uni`.
+    /// A new office account of `role` (a built-in login whose password is
+    /// never used: operations are called with its id).
+    pub async fn admin_account(&self, role: sesshu_domain::Role) -> sesshu_domain::AdminId {
+        let at = sesshu_domain::Clock::now(self.clock.as_ref());
+        let entry = sesshu_domain::AuditEntry {
+            at,
+            actor: "test".into(),
+            role: "test".into(),
+            action: sesshu_domain::AuditAction::AdminCreate,
+            objects: Vec::new(),
+            detail: String::new(),
+            origin: "local".into(),
+        };
+        self.store
+            .insert_admin(
+                &sesshu_store::NewAdmin {
+                    directory: sesshu_domain::StaffDirectory::Builtin,
+                    login: Subject::parse(&unique("desk")).expect("login"),
+                    role,
+                    password_hash: Some("unused".into()),
+                    at,
+                },
+                &entry,
+            )
+            .await
+            .expect("admin account")
+    }
+
     pub async fn student(&self, login: &str) -> Client {
         self.member(self.fixture.uni, login, UserType::Student)
             .await;

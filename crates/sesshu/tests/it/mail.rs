@@ -194,6 +194,24 @@ on_both_databases! {
         let scanned = sesshu_domain::CheckInToken::parse(&check_in_code(&received[0]).unwrap()).unwrap();
         assert_eq!(app.store.series_by_token(&scanned).await.unwrap().map(|s| s.id), Some(series));
         assert_eq!(app.store.series_by_token(&old).await.unwrap(), None, "the old code is void");
+        // At the desk on the day, the code from the mail checks this person in.
+        app.clock.set(tokyo("2026-12-11", "13:50"));
+        let desk = sesshu_operations::Actor {
+            name: "admin:desk".into(),
+            role: sesshu_domain::Role::VenueStaff { venue: f.venue },
+            origin: "127.0.0.1".into(),
+        };
+        let by = app.admin_account(desk.role).await;
+        let ops = sesshu_operations::Operations::new(app.store.clone(), app.clock.clone());
+        let scanned_in = sesshu_operations::checkin::check_in(
+            &ops, &desk, by, &sesshu_operations::checkin::Lookup::Token(scanned),
+        )
+        .await
+        .unwrap();
+        assert!(matches!(scanned_in, sesshu_operations::checkin::CheckIn::Now(_)), "{scanned_in:?}");
+        let checked = app.store.check_ins(series).await.unwrap();
+        assert_eq!(checked.len(), 1, "the right reservation's first dose");
+        app.clock.set(start_of_tests());
 
         // Booked and cancelled before the worker runs: no code at all.
         let other = app.student("taro").await;

@@ -34,33 +34,6 @@ fn actor(role: Role) -> Actor {
     }
 }
 
-/// An office account of `role`, for the desk's check-ins.
-async fn account(app: &TestApp, role: Role) -> AdminId {
-    let at = sesshu_domain::Clock::now(app.clock.as_ref());
-    let entry = sesshu_domain::AuditEntry {
-        at,
-        actor: "test".into(),
-        role: "test".into(),
-        action: sesshu_domain::AuditAction::AdminCreate,
-        objects: Vec::new(),
-        detail: String::new(),
-        origin: "local".into(),
-    };
-    app.store
-        .insert_admin(
-            &sesshu_store::NewAdmin {
-                directory: sesshu_domain::StaffDirectory::Builtin,
-                login: Subject::parse(&unique("desk")).unwrap(),
-                role,
-                password_hash: Some("unused".into()),
-                at,
-            },
-            &entry,
-        )
-        .await
-        .unwrap()
-}
-
 /// The desk of the fixture's venue.
 struct Desk {
     actor: Actor,
@@ -72,7 +45,7 @@ impl Desk {
         let role = Role::VenueStaff {
             venue: app.fixture.venue,
         };
-        let by = account(app, role).await;
+        let by = app.admin_account(role).await;
         Desk {
             actor: Actor {
                 name: format!("admin:{by}"),

@@ -34,7 +34,7 @@ impl Day {
         let first = app.slot(1, "2026-12-10", "10:00", f.lane_a, 10).await;
         let second = app.slot(2, "2027-01-07", "10:00", f.lane_a, 10).await;
         let role = Role::VenueStaff { venue: f.venue };
-        let by = desk_account(app, role).await;
+        let by = app.admin_account(role).await;
         Day {
             ops: Operations::new(app.store.clone(), app.clock.clone()),
             keys: Keyring::new([app.vault.clone()]),
@@ -121,33 +121,6 @@ impl Day {
             site: Site::LeftArm,
         }
     }
-}
-
-/// An office account of `role` (its password is never used here).
-async fn desk_account(app: &TestApp, role: Role) -> AdminId {
-    let at = sesshu_domain::Clock::now(app.clock.as_ref());
-    let entry = sesshu_domain::AuditEntry {
-        at,
-        actor: "test".into(),
-        role: "test".into(),
-        action: sesshu_domain::AuditAction::AdminCreate,
-        objects: Vec::new(),
-        detail: String::new(),
-        origin: "local".into(),
-    };
-    app.store
-        .insert_admin(
-            &sesshu_store::NewAdmin {
-                directory: sesshu_domain::StaffDirectory::Builtin,
-                login: sesshu_domain::Subject::parse(&unique("desk")).unwrap(),
-                role,
-                password_hash: Some("unused".into()),
-                at,
-            },
-            &entry,
-        )
-        .await
-        .unwrap()
 }
 
 fn refusal<T: std::fmt::Debug>(outcome: Result<T, OperationError>) -> DoseRefusal {
