@@ -169,4 +169,56 @@ on_both_databases! {
         let again = sheet::plan(&day.ops, &day.keys, &day.desk, day.venue, list.day, &filled).await.unwrap();
         assert!(again.lines.is_empty(), "{:?}", again.lines);
     }
+
+    async fn the_venue_downloads_uploads_previews_and_applies_the_sheet_on_the_office_pages(app) {
+        let day = Day::new(&app).await;
+        let number = day.booked(&app).await;
+        day.lot(&app, "PAGE-1", "2027-03-31", 10).await;
+        let mut office = crate::office_kit::TestOffice::spawn(&app).await;
+        let role = sesshu_domain::Role::VenueStaff { venue: day.venue };
+        let browser = office.signed_in(&app, "sheetdesk", role).await;
+        let page = browser.get("/sheet").await;
+        assert_eq!(page.status, reqwest::StatusCode::OK);
+        assert!(page.html.contains("sheet-download"), "the venue's own sheet is offered");
+        let file = browser
+            .http
+            .get(browser.url(&format!("/sheet.xlsx?day=2026-12-10&venue={}", day.venue)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(file.status(), reqwest::StatusCode::OK);
+        assert!(file.headers()["content-disposition"].to_str().unwrap().contains(".xlsx"));
+        let file = file.bytes().await.unwrap().to_vec();
+        let edits = serde_json::json!({ number.to_string(): {
+            "F": "○", "G": "○", "H": "接種/vaccinate", "J": "10:15", "K": "PAGE-1", "L": "Dr Mori", "M": "右/right"
+        }});
+        let (_, filled) = openpyxl(&file, FILL, &edits);
+        let venue = day.venue.to_string();
+        let fields = [("day", "2026-12-10"), ("venue", venue.as_str())];
+        let preview = browser.upload_with("/sheet/preview", &fields, "sheet.xlsx", filled).await;
+        assert_eq!(preview.status, reqwest::StatusCode::OK);
+        assert!(preview.html.contains("id=\"sheet-preview\""), "{}", visible_text(&preview.html));
+        assert!(preview.html.contains(&number.to_string()));
+        let start = preview.html.find("<textarea name=\"file\" hidden>").expect("the file to confirm") + 29;
+        let end = start + preview.html[start..].find("</textarea>").unwrap();
+        let again = preview.html[start..end].to_owned();
+        let applied = browser
+            .post("/sheet/apply", &[("day", "2026-12-10"), ("venue", venue.as_str()), ("file", again.as_str())])
+            .await;
+        assert_eq!(applied.status, reqwest::StatusCode::OK);
+        assert!(applied.html.contains("id=\"sheet-applied\""), "{}", visible_text(&applied.html));
+        let series = app.store.series_by_number(&number).await.unwrap().unwrap();
+        let record = app.store.dose_records(series.id).await.unwrap().pop().unwrap();
+        assert_eq!(record.vaccinated.map(|v| v.site), Some(Site::RightArm));
+
+        // An institution's staff get neither the sheet nor its upload.
+        let other = sesshu_domain::Role::InstitutionStaff {
+            institution: app.fixture.uni,
+        };
+        let elsewhere = office.signed_in(&app, "otherdesk", other).await;
+        let refused = elsewhere
+            .get(&format!("/sheet.xlsx?day=2026-12-10&venue={}", day.venue))
+            .await;
+        assert!(refused.status.is_client_error(), "{}", refused.status);
+    }
 }
