@@ -8,7 +8,6 @@ use super::reservations::{TimeOption, time_rows};
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;
 use crate::i18n::Texts;
-use crate::signed_in::Staff;
 use crate::state::OfficeState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -45,16 +44,47 @@ pub struct BookQuery {
     error: Option<String>,
 }
 
-/// The booking form: the member looked up by institution and login id,
-/// and the day's first-dose times to book them.
+/// The booking form (an institution and a day may be preset by the
+/// link); a member's login never comes in a URL: it is looked up by POST.
 pub async fn form(
     State(state): State<OfficeState>,
-    StaffPage { staff, frame }: StaffPage,
+    page: StaffPage,
     Query(query): Query<BookQuery>,
+) -> Result<Response, OfficeError> {
+    let query = BookQuery {
+        member: None,
+        error: None,
+        ..query
+    };
+    render(&state, page, query).await
+}
+
+/// The member looked up by institution and login id (the form's POST), and
+/// the day's first-dose times to book them.
+pub async fn find(
+    State(state): State<OfficeState>,
+    page: StaffPage,
+    CsrfForm(query): CsrfForm<BookQuery>,
+) -> Result<Response, OfficeError> {
+    render(
+        &state,
+        page,
+        BookQuery {
+            error: None,
+            ..query
+        },
+    )
+    .await
+}
+
+async fn render(
+    state: &OfficeState,
+    StaffPage { staff, frame }: StaffPage,
+    query: BookQuery,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ChangeReservations, Scope::Any)?;
     let t = frame.t;
-    let all = super::institutions_for(&state, &staff, Duty::ChangeReservations).await?;
+    let all = super::institutions_for(state, &staff, Duty::ChangeReservations).await?;
     let chosen = query
         .institution
         .and_then(|id| all.iter().find(|i| i.id.get() == id));
@@ -117,24 +147,24 @@ pub struct BookForm {
     reason: String,
 }
 
-/// Books for a member by phone; back to the form with what was wrong.
+/// Books for a member by phone; the form again with what was wrong (shown
+/// in place: the member's login stays out of the URL).
 pub async fn book(
     State(state): State<OfficeState>,
-    staff: Staff,
+    page: StaffPage,
     CsrfForm(form): CsrfForm<BookForm>,
 ) -> Result<Response, OfficeError> {
     let ops = state.operations();
-    let actor = staff.actor();
+    let actor = page.staff.actor();
     let institution = form.institution;
     let back = |error: &str| {
-        let query = serde_urlencoded::to_string([
-            ("institution", form.institution.to_string().as_str()),
-            ("member", form.member.as_str()),
-            ("day", form.day.as_str()),
-            ("error", error),
-        ])
-        .unwrap_or_default();
-        Ok(Redirect::to(&format!("/reservations/book?{query}")).into_response())
+        let query = BookQuery {
+            institution: Some(form.institution.get()),
+            member: Some(form.member.clone()),
+            day: Some(form.day.clone()),
+            error: Some(error.to_owned()),
+        };
+        render(&state, page, query)
     };
     let reason = Reason::parse(&form.reason);
     let member = Subject::parse(form.member.trim());
@@ -146,7 +176,8 @@ pub async fn book(
             (None, _) => "reason",
             (Some(_), None) => "slot",
             (Some(_), Some(_)) => "member",
-        });
+        })
+        .await;
     };
     let booking = BookFor {
         institution,
@@ -158,8 +189,8 @@ pub async fn book(
         Booked::Booked(number) => {
             Ok(Redirect::to(&format!("/reservations/{number}?done=booked")).into_response())
         }
-        Booked::UnknownMember => back("member"),
-        Booked::NoSuchSlot => back("slot"),
-        Booked::Refused(r) => back(r.code()),
+        Booked::UnknownMember => back("member").await,
+        Booked::NoSuchSlot => back("slot").await,
+        Booked::Refused(r) => back(r.code()).await,
     }
 }

@@ -52,8 +52,14 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
         (Method::GET, "/admins/{admin}", get(admins::edit)),
         (Method::POST, "/admins/{admin}", post(admins::update)),
         (Method::GET, "/reservations", get(reservations::search)),
+        (
+            Method::POST,
+            "/reservations",
+            post(reservations::search_posted),
+        ),
         (Method::GET, "/reservations/book", get(book::form)),
         (Method::POST, "/reservations/book", post(book::book)),
+        (Method::POST, "/reservations/book/find", post(book::find)),
         (Method::GET, "/reservations/fixes", get(fixes::form)),
         (Method::POST, "/reservations/fixes", post(fixes::apply)),
         (

@@ -188,6 +188,12 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/reservations",
         Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
     ),
+    // The search's form (a name comes by POST, never in a URL).
+    (
+        "POST",
+        "/reservations",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
     (
         "GET",
         "/reservations/{number}",
@@ -379,6 +385,13 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "POST",
         "/reservations/book",
         Open::Roles(&["system", "operator", "staff_b"]),
+    ),
+    // The member looked up (by POST: a login never in a URL); another
+    // institution's is not offered, the form is shown.
+    (
+        "POST",
+        "/reservations/book/find",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
     ),
     (
         "POST",
@@ -576,6 +589,9 @@ on_both_databases! {
                 "/members/preview" => vec![("institution", &staff_only), ("missing", "keep")],
                 "/members" => vec![
                     ("institution", &staff_only), ("missing", "keep"), ("text", "nonsense\n"),
+                ],
+                "/reservations/book/find" => vec![
+                    ("institution", &staff_only), ("member", "nobody"), ("day", "2026-12-10"),
                 ],
                 "/reservations/book" => vec![
                     ("institution", &staff_only), ("member", "nobody"), ("day", "2026-12-10"),

@@ -395,7 +395,10 @@ on_both_databases! {
         let page = operator.get(&dose).await;
         let rebook = format!("href=\"/reservations/book?institution={}\"", app.fixture.staff_only);
         assert!(page.html.contains(&rebook), "{}", page.html);
-        let book = operator.get(&format!("/reservations/book?institution={}&member=bstaff", app.fixture.staff_only)).await;
+        let staff_only = app.fixture.staff_only.to_string();
+        let book = operator
+            .post("/reservations/book/find", &[("institution", staff_only.as_str()), ("member", "bstaff")])
+            .await;
         assert_eq!(book.status, StatusCode::OK);
         assert!(!book.html.contains(JA.book_has_reservation), "no active reservation holds them");
         // Nothing more is recorded for a cancelled reservation.

@@ -8,7 +8,7 @@ mod change;
 mod search;
 
 pub use change::{cancel, move_form, move_series};
-pub use search::search;
+pub use search::{search, search_posted};
 
 use super::{Frame, StaffPage, html};
 use crate::error::OfficeError;

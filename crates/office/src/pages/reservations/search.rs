@@ -10,6 +10,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sesshu_domain::{Duty, InstitutionId, ReservationNumber, Scope, SeriesState, SlotId};
+use sesshu_http::CsrfForm;
 use sesshu_operations::reference;
 use sesshu_operations::reservations::{self, SEARCH_LIMIT, SearchFilter};
 
@@ -58,11 +59,35 @@ pub struct SearchQuery {
     search: Option<String>,
 }
 
-/// The search page, and its results once searched.
+/// The search page, and its results once searched by the filters of the
+/// query string; a name is never taken from a URL (it would stay in the
+/// browser's history and a proxy's access log): it comes by POST.
 pub async fn search(
     State(state): State<OfficeState>,
-    StaffPage { staff, frame }: StaffPage,
+    page: StaffPage,
     Query(query): Query<SearchQuery>,
+) -> Result<Response, OfficeError> {
+    let query = SearchQuery {
+        name: None,
+        ..query
+    };
+    search_page(&state, page, query).await
+}
+
+/// The search sent by the page's form (POST, CSRF): the filters and the
+/// name.
+pub async fn search_posted(
+    State(state): State<OfficeState>,
+    page: StaffPage,
+    CsrfForm(query): CsrfForm<SearchQuery>,
+) -> Result<Response, OfficeError> {
+    search_page(&state, page, query).await
+}
+
+async fn search_page(
+    state: &OfficeState,
+    StaffPage { staff, frame }: StaffPage,
+    query: SearchQuery,
 ) -> Result<Response, OfficeError> {
     staff.may(Duty::ViewReservations, Scope::Any)?;
     let t = frame.t;
@@ -70,7 +95,7 @@ pub async fn search(
     if let Ok(parsed) = ReservationNumber::parse(number.trim()) {
         return Ok(Redirect::to(&format!("/reservations/{parsed}")).into_response());
     }
-    let visible = crate::pages::institutions_for(&state, &staff, Duty::ViewReservations).await?;
+    let visible = crate::pages::institutions_for(state, &staff, Duty::ViewReservations).await?;
     // Roles bound to no institution (operators, system administrators)
     // may search them all at once; institution staff search their own.
     let all_institutions = staff.account.role.institution().is_none();
