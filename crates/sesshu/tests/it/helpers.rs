@@ -400,6 +400,28 @@ impl TestApp {
     }
 
     /// A logged-in API client for a new student of `uni`.
+    /// What the audit trail's entries say, one line each (action, actor,
+    /// objects, detail; not the hashes, whose hex digits may hold any short
+    /// run of digits by chance): for "no personal value in the trail".
+    pub async fn audit_text(&self) -> String {
+        self.store
+            .audit_records(0, 10_000)
+            .await
+            .expect("audit trail")
+            .iter()
+            .map(|r| {
+                let e = &r.entry;
+                format!(
+                    "{} {} {:?} {}\n",
+                    e.action.code(),
+                    e.actor,
+                    e.objects,
+                    e.detail
+                )
+            })
+            .collect()
+    }
+
     /// A new office account of `role` (a built-in login whose password is
     /// never used: operations are called with its id).
     pub async fn admin_account(&self, role: sesshu_domain::Role) -> sesshu_domain::AdminId {
