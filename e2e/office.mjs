@@ -33,6 +33,7 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import { CheckFailed, run, fail, squash, escapeRegExp, step, expectPath, expectVisible, expectText, expectAbsent, expectLanguage, expectHeading, countsCell } from './harness.mjs';
 
 // ------------------------------------------------------------------ inputs
 
@@ -211,73 +212,9 @@ const OTHER = TEXTS[OTHER_LANG];
 
 // ------------------------------------------------------------------ steps, checks, screenshots
 
-class CheckFailed extends Error {}
-
-let currentStep = '(start)';
 let page = null;
 let shot = 0;
 const problems = []; // failed requests, error responses, console errors: reported at the end
-
-function fail(message) {
-  throw new CheckFailed(message);
-}
-
-function squash(text) {
-  return (text ?? '').replace(/\s+/g, ' ').trim();
-}
-
-function escapeRegExp(s) {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-async function step(name, body) {
-  currentStep = name;
-  await body();
-}
-
-/** Waits for the page to be at `pattern` (a RegExp on the path and query). */
-async function expectPath(pattern, what) {
-  try {
-    await page.waitForURL((url) => pattern.test(url.pathname + url.search), { timeout: 15_000 });
-  } catch {
-    fail(`expected ${what} (a URL matching ${pattern}), but the page stayed at ${page.url()}`);
-  }
-}
-
-async function expectVisible(locator, what) {
-  try {
-    await locator.first().waitFor({ state: 'visible' });
-  } catch {
-    fail(`expected ${what} to be visible`);
-  }
-}
-
-async function expectText(locator, expected, what) {
-  await expectVisible(locator, what);
-  const actual = squash(await locator.first().textContent());
-  const ok = expected instanceof RegExp ? expected.test(actual) : actual === expected;
-  if (!ok) fail(`expected ${what} to be ${expected instanceof RegExp ? expected : JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-  return actual;
-}
-
-async function expectAbsent(locator, what) {
-  const n = await locator.count();
-  if (n !== 0) fail(`expected no ${what}, found ${n}`);
-}
-
-async function expectLanguage(lang) {
-  const tag = await page.locator('html').getAttribute('lang');
-  if (tag !== lang) fail(`expected the page in ${lang} (html[lang="${lang}"]), got html[lang="${tag}"]`);
-}
-
-async function expectHeading(text) {
-  await expectText(page.locator('main h1'), text, 'the page heading (h1)');
-}
-
-/** The value cell of the row headed `label` in a `table.counts`. */
-function countsCell(label, table = page.locator('main table.counts')) {
-  return table.locator('tr').filter({ has: page.locator('th', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }) }).locator('td');
-}
 
 /** The header bar: "<signed in>: <login> (<role>)". */
 async function expectSignedIn(login, role, t = T) {
@@ -361,7 +298,7 @@ async function newContext({ certificate = true } = {}) {
 
 /** In a new browser profile: the login page, then signed in as `login`. */
 async function logIn(context, login, screenshotName) {
-  page = await context.newPage();
+  page = run.page = await context.newPage();
   await goto('/');
   await expectPath(/^\/login$/, 'the login page (not signed in yet)');
   await expectHeading(T.loginTitle);
@@ -381,7 +318,7 @@ async function withoutCertificate() {
     // page at all, only Chromium's error page (net::ERR_SOCKET_NOT_CONNECTED or
     // net::ERR_BAD_SSL_CLIENT_AUTH_CERT, depending on when Chromium notices under TLS 1.3).
     const context = await newContext({ certificate: false });
-    page = await context.newPage();
+    page = run.page = await context.newPage();
     let error = null;
     try {
       await page.goto(`${BASE_URL}/login`);
@@ -396,7 +333,7 @@ async function withoutCertificate() {
     await screenshot('no-certificate', 'any');
     // Left open on failure, for the failure screenshot; the browser closes it in the end.
     await context.close();
-    page = null;
+    page = run.page = null;
   });
 }
 
@@ -650,22 +587,22 @@ async function main() {
       const context = await newContext();
       await person(context);
       await context.close();
-      page = null;
+      page = run.page = null;
     }
 
-    currentStep = 'no failed requests, error responses or console errors';
+    run.step = 'no failed requests, error responses or console errors';
     if (problems.length) fail(problems.join('\n  '));
     ok = true;
     console.log(`office.mjs: ${UI_LANG}: ok in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${ARTIFACTS}`);
   } catch (error) {
     const url = page ? page.url() : '(no page)';
     const what = error instanceof CheckFailed ? error.message : error?.stack || String(error);
-    console.error(`office.mjs: FAILED (${UI_LANG}) at step "${currentStep}":\n  ${what}\n  page URL: ${url}`);
-    if (problems.length && !(error instanceof CheckFailed && currentStep.startsWith('no failed'))) {
+    console.error(`office.mjs: FAILED (${UI_LANG}) at step "${run.step}":\n  ${what}\n  page URL: ${url}`);
+    if (problems.length && !(error instanceof CheckFailed && run.step.startsWith('no failed'))) {
       console.error(`  also seen:\n  ${problems.join('\n  ')}`);
     }
     if (page) {
-      const file = path.join(ARTIFACTS, `office-${UI_LANG}-FAIL-${currentStep.replace(/[^A-Za-z0-9-]+/g, '-')}.png`);
+      const file = path.join(ARTIFACTS, `office-${UI_LANG}-FAIL-${run.step.replace(/[^A-Za-z0-9-]+/g, '-')}.png`);
       try {
         await page.screenshot({ path: file, fullPage: true, timeout: 5_000 });
         console.error(`  screenshot: ${file}`);

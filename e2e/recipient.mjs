@@ -26,6 +26,7 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import { CheckFailed, run, fail, squash, escapeRegExp, step, expectPath, expectVisible, expectText, expectAbsent, expectLanguage, expectHeading } from './harness.mjs';
 
 // ------------------------------------------------------------------ inputs
 
@@ -175,64 +176,9 @@ const changeDay = parseDay(CHANGE_DAY);
 
 // ------------------------------------------------------------------ steps, checks, screenshots
 
-class CheckFailed extends Error {}
-
-let currentStep = '(start)';
 let page = null;
 let shot = PHASE === 'journey' ? 0 : 90;
 const problems = []; // failed requests, error responses, console errors: reported at the end
-
-function fail(message) {
-  throw new CheckFailed(message);
-}
-
-function squash(text) {
-  return (text ?? '').replace(/\s+/g, ' ').trim();
-}
-
-async function step(name, body) {
-  currentStep = name;
-  await body();
-}
-
-/** Waits for the page to be at `pattern` (a RegExp on the path and query). */
-async function expectPath(pattern, what) {
-  try {
-    await page.waitForURL((url) => pattern.test(url.pathname + url.search), { timeout: 15_000 });
-  } catch {
-    fail(`expected ${what} (a URL matching ${pattern}), but the page stayed at ${page.url()}`);
-  }
-}
-
-async function expectVisible(locator, what) {
-  try {
-    await locator.first().waitFor({ state: 'visible' });
-  } catch {
-    fail(`expected ${what} to be visible`);
-  }
-}
-
-async function expectText(locator, expected, what) {
-  await expectVisible(locator, what);
-  const actual = squash(await locator.first().textContent());
-  const ok = expected instanceof RegExp ? expected.test(actual) : actual === expected;
-  if (!ok) fail(`expected ${what} to be ${expected instanceof RegExp ? expected : JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-  return actual;
-}
-
-async function expectAbsent(locator, what) {
-  const n = await locator.count();
-  if (n !== 0) fail(`expected no ${what}, found ${n}`);
-}
-
-async function expectLanguage(lang) {
-  const tag = await page.locator('html').getAttribute('lang');
-  if (tag !== lang) fail(`expected the page in ${lang} (html[lang="${lang}"]), got html[lang="${tag}"]`);
-}
-
-async function expectHeading(text) {
-  await expectText(page.locator('main h1'), text, 'the page heading (h1)');
-}
 
 /**
  * At phone width nothing may stick out sideways. With `isMobile`, Chromium widens the layout
@@ -310,10 +256,6 @@ async function expectReservation(day, times, done) {
   return number;
 }
 
-function escapeRegExp(s) {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** On the days page: opens `day`'s link. */
 async function openDay(day) {
   const iso = day.toISOString().slice(0, 10);
@@ -336,7 +278,7 @@ async function chooseFirstTime(button) {
 // ------------------------------------------------------------------ phases
 
 async function journey(context) {
-  page = await context.newPage();
+  page = run.page = await context.newPage();
   let number;
   let times;
 
@@ -470,7 +412,7 @@ async function journey(context) {
 }
 
 async function deadline(context) {
-  page = await context.newPage();
+  page = run.page = await context.newPage();
 
   await step('my reservation after the deadline', async () => {
     await goto('/me');
@@ -570,7 +512,7 @@ async function main() {
     if (PHASE === 'journey') await journey(context);
     else await deadline(context);
 
-    currentStep = 'no failed requests, error responses or console errors';
+    run.step = 'no failed requests, error responses or console errors';
     if (problems.length) fail(problems.join('\n  '));
     await context.close();
     ok = true;
@@ -578,12 +520,12 @@ async function main() {
   } catch (error) {
     const url = page ? page.url() : '(no page)';
     const what = error instanceof CheckFailed ? error.message : error?.stack || String(error);
-    console.error(`recipient.mjs: FAILED (${UI_LANG}, ${PHASE}) at step "${currentStep}":\n  ${what}\n  page URL: ${url}`);
-    if (problems.length && !(error instanceof CheckFailed && currentStep.startsWith('no failed'))) {
+    console.error(`recipient.mjs: FAILED (${UI_LANG}, ${PHASE}) at step "${run.step}":\n  ${what}\n  page URL: ${url}`);
+    if (problems.length && !(error instanceof CheckFailed && run.step.startsWith('no failed'))) {
       console.error(`  also seen:\n  ${problems.join('\n  ')}`);
     }
     if (page) {
-      const file = path.join(ARTIFACTS, `${UI_LANG}-FAIL-${currentStep.replace(/[^A-Za-z0-9-]+/g, '-')}.png`);
+      const file = path.join(ARTIFACTS, `${UI_LANG}-FAIL-${run.step.replace(/[^A-Za-z0-9-]+/g, '-')}.png`);
       try {
         await page.screenshot({ path: file, fullPage: true, timeout: 5_000 });
         console.error(`  screenshot: ${file}`);

@@ -35,6 +35,7 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import { CheckFailed, run, fail, squash, escapeRegExp, step, expectPath, expectVisible, expectText, expectAbsent, expectHeading, countsCell } from './harness.mjs';
 
 function required(name) {
   const value = process.env[name];
@@ -163,67 +164,10 @@ const T = TEXTS[UI_LANG];
 
 // ------------------------------------------------------------------ steps, checks, screenshots
 
-class CheckFailed extends Error {}
-
-let currentStep = '(start)';
 let page = null;
 let shot = 0;
 const problems = [];
 const urls = [];
-
-function fail(message) {
-  throw new CheckFailed(message);
-}
-
-function squash(text) {
-  return (text ?? '').replace(/\s+/g, ' ').trim();
-}
-
-function escapeRegExp(s) {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-async function step(name, body) {
-  currentStep = name;
-  await body();
-}
-
-async function expectPath(pattern, what) {
-  try {
-    await page.waitForURL((url) => pattern.test(url.pathname + url.search), { timeout: 20_000 });
-  } catch {
-    fail(`expected ${what} (a URL matching ${pattern}), but the page stayed at ${page.url()}`);
-  }
-}
-
-async function expectVisible(locator, what) {
-  try {
-    await locator.first().waitFor({ state: 'visible' });
-  } catch {
-    fail(`expected ${what} to be visible`);
-  }
-}
-
-async function expectText(locator, expected, what) {
-  await expectVisible(locator, what);
-  const actual = squash(await locator.first().textContent());
-  const ok = expected instanceof RegExp ? expected.test(actual) : actual === expected;
-  if (!ok) fail(`expected ${what} to be ${expected instanceof RegExp ? expected : JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-  return actual;
-}
-
-async function expectAbsent(locator, what) {
-  const n = await locator.count();
-  if (n !== 0) fail(`expected no ${what}, found ${n}`);
-}
-
-async function expectHeading(text) {
-  await expectText(page.locator('main h1'), text, 'the page heading (h1)');
-}
-
-function countsCell(label, table = page.locator('main table.counts')) {
-  return table.locator('tr').filter({ has: page.locator('th', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }) }).locator('td');
-}
 
 async function screenshot(name) {
   const tag = await page.locator('html').getAttribute('lang');
@@ -269,7 +213,7 @@ async function newContext({ javaScript = true } = {}) {
 }
 
 async function logIn(context) {
-  page = await context.newPage();
+  page = run.page = await context.newPage();
   await page.goto(`${BASE_URL}/`);
   await expectPath(/^\/login$/, 'the login page');
   await expectHeading(T.loginTitle);
@@ -424,22 +368,22 @@ async function main() {
       const context = await newContext(options);
       await journey(context);
       await context.close();
-      page = null;
+      page = run.page = null;
     }
-    currentStep = 'no token in any URL';
+    run.step = 'no token in any URL';
     const leaked = urls.filter((u) => u.toUpperCase().includes(SCANNED_TOKEN.toUpperCase()));
     if (leaked.length) fail(`the token appeared in a URL: ${leaked.join(', ')}`);
-    currentStep = 'no failed requests, error responses or console errors';
+    run.step = 'no failed requests, error responses or console errors';
     if (problems.length) fail(problems.join('\n  '));
     ok = true;
     console.log(`venue.mjs: ${UI_LANG}: ok in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${ARTIFACTS}`);
   } catch (error) {
     const url = page ? page.url() : '(no page)';
     const what = error instanceof CheckFailed ? error.message : error?.stack || String(error);
-    console.error(`venue.mjs: FAILED (${UI_LANG}) at step "${currentStep}":\n  ${what}\n  page URL: ${url}`);
-    if (problems.length && !currentStep.startsWith('no failed')) console.error(`  also seen:\n  ${problems.join('\n  ')}`);
+    console.error(`venue.mjs: FAILED (${UI_LANG}) at step "${run.step}":\n  ${what}\n  page URL: ${url}`);
+    if (problems.length && !run.step.startsWith('no failed')) console.error(`  also seen:\n  ${problems.join('\n  ')}`);
     if (page) {
-      const file = path.join(ARTIFACTS, `venue-${UI_LANG}-FAIL-${currentStep.replace(/[^A-Za-z0-9-]+/g, '-')}.png`);
+      const file = path.join(ARTIFACTS, `venue-${UI_LANG}-FAIL-${run.step.replace(/[^A-Za-z0-9-]+/g, '-')}.png`);
       try {
         await page.screenshot({ path: file, fullPage: true, timeout: 5_000 });
         console.error(`  screenshot: ${file}`);
