@@ -159,6 +159,9 @@ pub async fn download(
 pub enum Problem {
     /// Not an XLSX workbook, or no sheet in it.
     NotAWorkbook,
+    /// Larger, once unpacked, than any day's sheet (a file packed to
+    /// expand without end is refused before it is read).
+    TooLarge,
     /// The first row is not the sheet's header.
     Header,
     /// Not a reservation of this day at this venue.
@@ -186,6 +189,12 @@ impl Problem {
         match (self, lang) {
             (Problem::NotAWorkbook, Language::Ja) => "Excel（.xlsx）のファイルではありません",
             (Problem::NotAWorkbook, Language::En) => "not an Excel (.xlsx) workbook",
+            (Problem::TooLarge, Language::Ja) => {
+                "ファイルが大きすぎます（展開すると当日シートの上限を超えます）"
+            }
+            (Problem::TooLarge, Language::En) => {
+                "the file is too large once unpacked for a day's sheet"
+            }
             (Problem::Header, Language::Ja) => "1行目が当日シートの見出しではありません",
             (Problem::Header, Language::En) => "the first row is not the day sheet's header",
             (Problem::UnknownReservation, Language::Ja) => "この日・この会場の予約ではありません",
@@ -728,6 +737,7 @@ fn read(file: &[u8]) -> Result<Vec<Row>, Located> {
         column: None,
         problem,
     };
+    unpacked_size_within(file, UNPACKED_LIMIT).map_err(whole)?;
     let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(file))
         .map_err(|_| whole(Problem::NotAWorkbook))?;
     let range = workbook
@@ -784,6 +794,29 @@ fn read(file: &[u8]) -> Result<Vec<Row>, Located> {
     Ok(rows)
 }
 
+/// The most a sheet may hold once unpacked, all its parts together: a
+/// day's sheet of a few thousand rows is well under 10 MiB.
+const UNPACKED_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// Unpacks every part of the workbook (a zip) into nothing, counting, and
+/// stops as soon as `limit` is passed: what the parts' headers say of their
+/// size is not trusted.
+fn unpacked_size_within(file: &[u8], limit: u64) -> Result<(), Problem> {
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(file)).map_err(|_| Problem::NotAWorkbook)?;
+    let mut left = limit;
+    for index in 0..zip.len() {
+        let part = zip.by_index(index).map_err(|_| Problem::NotAWorkbook)?;
+        let read = std::io::copy(
+            &mut std::io::Read::take(part, left + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(|_| Problem::NotAWorkbook)?;
+        left = left.checked_sub(read).ok_or(Problem::TooLarge)?;
+    }
+    Ok(())
+}
+
 async fn record_of(
     ops: &Operations,
     series: sesshu_domain::SeriesId,
@@ -819,6 +852,30 @@ mod tests {
             read(b"not a zip").unwrap_err().problem,
             Problem::NotAWorkbook
         );
+    }
+
+    #[test]
+    fn a_file_that_unpacks_without_end_is_refused_before_it_is_read() {
+        use std::io::Write;
+        let mut packed = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut packed);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+        let zeros = vec![b'0'; 1024 * 1024];
+        for _ in 0..3 {
+            zip.write_all(&zeros).unwrap();
+        }
+        zip.finish().unwrap();
+        let file = packed.into_inner();
+        assert!(file.len() < 64 * 1024, "packed small: {} bytes", file.len());
+        assert_eq!(
+            unpacked_size_within(&file, 2 * 1024 * 1024),
+            Err(Problem::TooLarge)
+        );
+        assert_eq!(unpacked_size_within(&file, 4 * 1024 * 1024), Ok(()));
+        let sheet = crate::export::xlsx("x", &["a"], &[vec!["1".into()]]).unwrap();
+        assert_eq!(unpacked_size_within(&sheet, UNPACKED_LIMIT), Ok(()));
     }
 
     #[test]
