@@ -19,7 +19,6 @@ use sesshu_domain::{
     AdminId, AuditAction, AuditObject, Decision, DoseNumber, DoseRecord, Duty, Language, Lot,
     LotNumber, ReservationNumber, Scope, Site, TOKYO, Vaccinated, VenueId, day_start, tokyo_day,
 };
-use sesshu_store::flows::Ending;
 use sesshu_store::{DoseStep, SheetLine, StoreError};
 use sesshu_vault_open::Keyring;
 use std::collections::{BTreeMap, BTreeSet};
@@ -434,68 +433,24 @@ pub async fn plan(
         let mut decided = record.decision.map(|(d, _)| d);
         match (typed.decision, decided) {
             (Some(d), None) => {
-                let language = ops
-                    .bookings()
-                    .last_language(series.id)
-                    .await
-                    .map_err(crate::reservations::read_failed)?;
-                let given: Vec<DoseNumber> = Vec::new();
-                let (ending, mail) = match d {
-                    Decision::Vaccinate => (None, None),
-                    Decision::Postpone if dose == DoseNumber::FIRST => (
-                        Some(Ending {
-                            mail: sesshu_domain::MailKind::Postponed,
-                            language,
-                            given,
-                        }),
-                        None,
-                    ),
-                    Decision::Postpone => {
-                        (None, Some((sesshu_domain::MailKind::Postponed, language)))
-                    }
-                    _ => (
-                        Some(Ending {
-                            mail: sesshu_domain::MailKind::NotVaccinated,
-                            language,
-                            given,
-                        }),
-                        None,
-                    ),
+                let person = ops
+                    .store()
+                    .person(series.person)
+                    .await?
+                    .ok_or(OperationError::NotFound)?;
+                let target = crate::vaccination::Target {
+                    found: crate::reservations::Reservation {
+                        series: series.clone(),
+                        person,
+                    },
+                    dose,
+                    venue,
                 };
-                let reason = match cell(REASON) {
-                    "" => None,
-                    text => {
-                        let person = ops
-                            .store()
-                            .person(series.person)
-                            .await?
-                            .ok_or(OperationError::NotFound)?;
-                        let target = crate::vaccination::Target {
-                            found: crate::reservations::Reservation {
-                                series: series.clone(),
-                                person,
-                            },
-                            dose,
-                            venue,
-                        };
-                        Some(
-                            crate::vaccination::seal(
-                                ops,
-                                keys,
-                                &target,
-                                sesshu_store::Field::DecisionReason,
-                                text,
-                            )
-                            .await?,
-                        )
-                    }
-                };
-                planned.change.steps.push(DoseStep::Decision {
-                    decision: d,
-                    reason,
-                    ending,
-                    mail,
-                });
+                let reason = Some(cell(REASON)).filter(|r| !r.is_empty());
+                planned
+                    .change
+                    .steps
+                    .push(crate::vaccination::decision_step(ops, keys, &target, d, reason).await?);
                 planned.adds.push(d.as_str().to_owned());
                 decided = Some(d);
             }

@@ -189,6 +189,31 @@ pub async fn decide(
     decision: Decision,
     reason: Option<&str>,
 ) -> Result<DoseRecord, OperationError> {
+    let step = decision_step(ops, keys, target, decision, reason).await?;
+    record(
+        ops,
+        actor,
+        by,
+        target,
+        step,
+        AuditAction::DoseDecision,
+        Vec::new(),
+        decision.as_str().to_owned(),
+    )
+    .await
+}
+
+/// The step that records `decision` for `target`: its reason sealed, and
+/// what it does to the reservation (see the module's text), the places of
+/// the doses already given kept. The desk's form and the day's sheet both
+/// decide through it.
+pub(crate) async fn decision_step(
+    ops: &Operations,
+    keys: &Keyring,
+    target: &Target,
+    decision: Decision,
+    reason: Option<&str>,
+) -> Result<DoseStep, OperationError> {
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if decision.needs_reason() && reason.is_none() {
         return Err(StoreError::DoseRefused(DoseRefusal::ReasonMissing).into());
@@ -224,22 +249,12 @@ pub async fn decide(
             None,
         ),
     };
-    record(
-        ops,
-        actor,
-        by,
-        target,
-        DoseStep::Decision {
-            decision,
-            reason: sealed,
-            ending,
-            mail,
-        },
-        AuditAction::DoseDecision,
-        Vec::new(),
-        decision.as_str().to_owned(),
-    )
-    .await
+    Ok(DoseStep::Decision {
+        decision,
+        reason: sealed,
+        ending,
+        mail,
+    })
 }
 
 /// The vaccination as the venue records it.
