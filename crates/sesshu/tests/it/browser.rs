@@ -40,6 +40,31 @@ pub(crate) fn artifacts_dir() -> PathBuf {
     }
 }
 
+/// A browser script ready to run: the script in `e2e/` (checked to be
+/// there, with the browser driver installed), its screenshots' folder
+/// `<artifacts>/<shots>` and a work folder `<temp>/<work>` of its own.
+pub(crate) fn prepare_script(script: &str, shots: &str, work: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let e2e = e2e_dir();
+    let script = e2e.join(script);
+    assert!(script.is_file(), "missing {}", script.display());
+    assert!(
+        e2e.join("node_modules/playwright-core/package.json")
+            .is_file(),
+        "{} has no node_modules/playwright-core: run `scripts/test-env.sh install` \
+         (it also installs Debian's chromium and Japanese fonts)",
+        e2e.display()
+    );
+    let artifacts = artifacts_dir();
+    std::fs::create_dir_all(&artifacts).expect("artifacts dir");
+    let artifacts = std::fs::canonicalize(&artifacts)
+        .expect("artifacts dir")
+        .join(shots);
+    std::fs::create_dir_all(&artifacts).expect("artifacts dir");
+    let work = std::env::temp_dir().join(work);
+    std::fs::create_dir_all(&work).expect("work dir");
+    (script, artifacts, work)
+}
+
 /// What one run of `node recipient.mjs` did.
 pub(crate) struct NodeRun {
     pub(crate) success: bool,
@@ -122,28 +147,15 @@ const BUILT_IN: Journey = Journey {
 };
 
 async fn recipient_journey(lang: &'static str, journey: Journey) {
-    let e2e = e2e_dir();
-    let script = e2e.join("recipient.mjs");
-    assert!(script.is_file(), "missing {}", script.display());
-    assert!(
-        e2e.join("node_modules/playwright-core/package.json")
-            .is_file(),
-        "{} has no node_modules/playwright-core: run `scripts/test-env.sh install` \
-         (it also installs Debian's chromium and Japanese fonts)",
-        e2e.display()
+    let (script, artifacts, work) = prepare_script(
+        "recipient.mjs",
+        journey.institution,
+        &format!(
+            "sesshu_browser_{}_{lang}_{}",
+            std::process::id(),
+            journey.institution
+        ),
     );
-    let artifacts = artifacts_dir();
-    std::fs::create_dir_all(&artifacts).expect("artifacts dir");
-    let artifacts = std::fs::canonicalize(&artifacts)
-        .expect("artifacts dir")
-        .join(journey.institution);
-    std::fs::create_dir_all(&artifacts).expect("artifacts dir");
-    let work = std::env::temp_dir().join(format!(
-        "sesshu_browser_{}_{lang}_{}",
-        std::process::id(),
-        journey.institution
-    ));
-    std::fs::create_dir_all(&work).expect("work dir");
 
     let (app, idp_url, _idp) = start_app(&journey).await;
     let f = app.fixture.clone();

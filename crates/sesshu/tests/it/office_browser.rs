@@ -11,7 +11,7 @@
 //! Needs what `browser.rs` needs (`scripts/test-env.sh install`). Never
 //! skipped: a missing browser fails.
 
-use crate::browser::{ONE_BROWSER, artifacts_dir, e2e_dir, run_node};
+use crate::browser::{ONE_BROWSER, prepare_script, run_node};
 use crate::helpers::*;
 use crate::office::reservation_of_the_other_institution;
 use crate::office_kit::{PASSWORD, TestOffice, audited};
@@ -31,26 +31,11 @@ struct Accounts {
 }
 
 async fn office_journey(lang: &'static str) {
-    let e2e = e2e_dir();
-    let script = e2e.join("office.mjs");
-    assert!(script.is_file(), "missing {}", script.display());
-    assert!(
-        e2e.join("node_modules/playwright-core/package.json")
-            .is_file(),
-        "{} has no node_modules/playwright-core: run `scripts/test-env.sh install`",
-        e2e.display()
+    let (script, artifacts, work) = prepare_script(
+        "office.mjs",
+        "office",
+        &format!("sesshu_office_browser_{}_{lang}", std::process::id()),
     );
-    let artifacts = artifacts_dir();
-    std::fs::create_dir_all(&artifacts).expect("artifacts dir");
-    let artifacts = std::fs::canonicalize(&artifacts)
-        .expect("artifacts dir")
-        .join("office");
-    std::fs::create_dir_all(&artifacts).expect("artifacts dir");
-    let work = std::env::temp_dir().join(format!(
-        "sesshu_office_browser_{}_{lang}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&work).expect("work dir");
 
     // Each language its own application: a dose is checked in once.
     let app = TestApp::spawn(Backend::Sqlite).await;

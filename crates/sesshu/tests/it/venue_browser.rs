@@ -9,7 +9,7 @@
 //! browser did is then checked in the store and the audit trail.
 //! Screenshots under `$SESSHU_TEST_ARTIFACTS/browser/venue`.
 
-use crate::browser::{ONE_BROWSER, artifacts_dir, e2e_dir, run_node};
+use crate::browser::{ONE_BROWSER, prepare_script, run_node};
 use crate::helpers::*;
 use crate::office_kit::{PASSWORD, TestOffice, audited};
 use crate::office_vaccination::{lot, reservations, token};
@@ -58,26 +58,11 @@ pub(crate) fn camera_file(text: &str, path: &Path) {
 }
 
 async fn venue_journey(lang: &'static str) {
-    let e2e = e2e_dir();
-    let script = e2e.join("venue.mjs");
-    assert!(script.is_file(), "missing {}", script.display());
-    assert!(
-        e2e.join("node_modules/playwright-core/package.json")
-            .is_file(),
-        "{} has no node_modules/playwright-core: run `scripts/test-env.sh install`",
-        e2e.display()
+    let (script, artifacts, work) = prepare_script(
+        "venue.mjs",
+        "venue",
+        &format!("sesshu_venue_browser_{}_{lang}", std::process::id()),
     );
-    let artifacts = artifacts_dir();
-    std::fs::create_dir_all(&artifacts).expect("artifacts dir");
-    let artifacts = std::fs::canonicalize(&artifacts)
-        .expect("artifacts dir")
-        .join("venue");
-    std::fs::create_dir_all(&artifacts).expect("artifacts dir");
-    let work = std::env::temp_dir().join(format!(
-        "sesshu_venue_browser_{}_{lang}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&work).expect("work dir");
 
     let app = TestApp::spawn(Backend::Sqlite).await;
     let f = app.fixture.clone();
