@@ -56,6 +56,22 @@ pub enum Warning {
     AlreadyGiven(DateTime<Utc>),
 }
 
+impl Warning {
+    /// Whether the visit's dose may not be checked in here and now.
+    pub fn blocks_check_in(&self) -> bool {
+        !matches!(self, Warning::EarlierDoseNotGiven)
+    }
+}
+
+/// When `dose` was checked in, if it was.
+fn checked_in_at(dose: Option<&Dose>, checked_in: &CheckedIn) -> Option<DateTime<Utc>> {
+    let dose = dose?;
+    checked_in
+        .iter()
+        .find(|(n, _)| *n == dose.number)
+        .map(|(_, at)| *at)
+}
+
 /// What the desk shows of a reservation.
 #[derive(Debug)]
 pub struct Desk {
@@ -74,11 +90,7 @@ pub struct Desk {
 impl Desk {
     /// When the visit's dose was checked in, if it was.
     pub fn checked_in_at(&self) -> Option<DateTime<Utc>> {
-        let dose = self.dose.as_ref()?;
-        self.checked_in
-            .iter()
-            .find(|(n, _)| *n == dose.number)
-            .map(|(_, at)| *at)
+        checked_in_at(self.dose.as_ref(), &self.checked_in)
     }
 
     /// The visit's dose, if it can be checked in now: booked, due here
@@ -87,12 +99,7 @@ impl Desk {
         self.dose.as_ref().filter(|_| {
             self.series.state == SeriesState::Booked
                 && self.checked_in_at().is_none()
-                && !self.warnings.iter().any(|w| {
-                    matches!(
-                        w,
-                        Warning::WrongDay(_) | Warning::WrongVenue(_) | Warning::AlreadyGiven(_)
-                    )
-                })
+                && !self.warnings.iter().any(Warning::blocks_check_in)
         })
     }
 
@@ -168,17 +175,9 @@ pub async fn check_in(
     lookup: &Lookup,
 ) -> Result<CheckIn, OperationError> {
     let visit = visit(ops, actor, lookup).await?;
-    let blocked = visit.warnings.iter().any(|w| {
-        matches!(
-            w,
-            Warning::Cancelled
-                | Warning::WrongDay(_)
-                | Warning::WrongVenue(_)
-                | Warning::AlreadyGiven(_)
-        )
-    });
+    let blocked = visit.warnings.iter().any(Warning::blocks_check_in);
     let Some(dose) = visit.dose.clone().filter(|_| visit.due_here && !blocked) else {
-        if let Some(at) = visit.checked_in_before() {
+        if let Some(at) = checked_in_at(visit.dose.as_ref(), &visit.checked_in) {
             return Ok(CheckIn::Before(at));
         }
         return Ok(CheckIn::NotDue);
@@ -250,16 +249,6 @@ struct Visit {
     records: Vec<DoseRecord>,
     /// The dose is today, at a venue where `actor` checks people in.
     due_here: bool,
-}
-
-impl Visit {
-    fn checked_in_before(&self) -> Option<DateTime<Utc>> {
-        let dose = self.dose.as_ref()?;
-        self.checked_in
-            .iter()
-            .find(|(n, _)| *n == dose.number)
-            .map(|(_, at)| *at)
-    }
 }
 
 /// The reservation `lookup` finds, if `actor` may see it at the desk, and
