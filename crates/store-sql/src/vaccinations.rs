@@ -412,6 +412,8 @@ async fn record(tx: &mut dialect::Tx, change: &DoseChange) -> StoreResult<()> {
             if let Some((given, day)) = vaccinated {
                 take_dose(tx, given.lot, venue, vaccine, *day).await?;
             }
+            // The vaccination is cleared first and written last: the row's
+            // CHECK allows one only under a decision to vaccinate.
             set_vaccinated(tx, change, None).await?;
             if before.decision.map(|(d, _)| d) != *decision {
                 set_decision(tx, change, *decision).await?;
