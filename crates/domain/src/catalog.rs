@@ -53,6 +53,17 @@ pub struct Vaccine {
     pub name_en: String,
     /// `None` for a single-dose vaccine.
     pub second_dose_after: Option<DoseInterval>,
+    /// What the records (VRS, FHIR) call it.
+    pub codes: VaccineCodes,
+}
+
+/// How the registers name a vaccine: HL7's CVX code (207 is Moderna's
+/// COVID-19 vaccine, 208 Pfizer's) for FHIR, and the maker (製造販売業者)
+/// for VRS. Empty until set: the exports then leave the field out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VaccineCodes {
+    pub cvx: String,
+    pub maker: String,
 }
 
 impl Vaccine {

@@ -30,7 +30,7 @@ pub mod voucher;
 
 pub use audit::{AuditAction, AuditEntry, AuditObject, AuditRecord};
 pub use booking::Rejection;
-pub use catalog::{Catalog, DoseInterval, Lane, Vaccine, Venue};
+pub use catalog::{Catalog, DoseInterval, Lane, Vaccine, VaccineCodes, Venue};
 pub use clock::{Clock, ManualClock, SystemClock, TOKYO, day_start, tokyo_day};
 pub use deadline::ChangeDeadline;
 pub use ids::{InstitutionId, LaneId, PersonId, SeriesId, SlotId, VaccineId, VenueId};

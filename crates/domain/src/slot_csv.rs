@@ -373,6 +373,7 @@ mod tests {
                 name_ja: "モデルナ".into(),
                 name_en: "Moderna".into(),
                 second_dose_after: None,
+                codes: Default::default(),
             }],
         }
     }

@@ -62,6 +62,11 @@ pub enum Duty {
     ManageInstitutions,
     /// An institution's login settings (system administrators).
     ManageLogins,
+    /// The vaccination rates' dashboards and their files (aggregates, no
+    /// person named).
+    Rates,
+    /// The file for the national Vaccination Record System (operators).
+    VrsExport,
 }
 
 /// The object a duty is done to, as far as scope is concerned.
@@ -150,7 +155,7 @@ impl Role {
             Role::InstitutionStaff { .. } => {
                 matches!(
                     duty,
-                    Overview | ViewReservations | ChangeReservations | ManageMembers
+                    Overview | ViewReservations | ChangeReservations | ManageMembers | Rates
                 )
             }
             Role::VenueStaff { .. } => duty == CheckIn,
@@ -266,7 +271,7 @@ mod tests {
     const HALL: VenueId = VenueId::new(1);
     const GYM: VenueId = VenueId::new(2);
 
-    const ALL_DUTIES: [Duty; 13] = [
+    const ALL_DUTIES: [Duty; 15] = [
         Duty::Overview,
         Duty::ReadAudit,
         Duty::ManageAdmins,
@@ -280,6 +285,8 @@ mod tests {
         Duty::ManageMembers,
         Duty::ManageInstitutions,
         Duty::ManageLogins,
+        Duty::Rates,
+        Duty::VrsExport,
     ];
 
     #[test]
@@ -346,6 +353,16 @@ mod tests {
             staff.may(Duty::ManageMail, Scope::Any),
             Err(Denied::Forbidden),
             "the outbox holds every institution's mails"
+        );
+        assert_eq!(staff.may(Duty::Rates, Scope::Institution(A)), Ok(()));
+        assert_eq!(
+            staff.may(Duty::Rates, Scope::Institution(B)),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(
+            staff.may(Duty::VrsExport, Scope::Any),
+            Err(Denied::Forbidden),
+            "VRS is registered by the venues' operator, with every voucher"
         );
     }
 

@@ -135,6 +135,10 @@ pub async fn seed(
             name_ja: "武田/モデルナ社ワクチン".into(),
             name_en: "Takeda/Moderna vaccine".into(),
             second_dose_after: Some(DoseInterval { days: 28 }),
+            codes: sesshu_domain::VaccineCodes {
+                cvx: "207".into(),
+                maker: "武田薬品工業株式会社".into(),
+            },
         })
         .await?;
 

@@ -27,6 +27,8 @@ mod no_shows;
 mod persons;
 #[path = "../../store-sql/src/reference.rs"]
 mod reference;
+#[path = "../../store-sql/src/registers.rs"]
+mod registers;
 #[path = "../../store-sql/src/slots.rs"]
 mod slots;
 #[path = "../../store-sql/src/staff.rs"]

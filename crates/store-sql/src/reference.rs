@@ -8,7 +8,7 @@ use crate::dialect::{Backend, Conn, Int, Row, int_checked, wide};
 use crate::{db, write_tx};
 use sesshu_domain::{
     AuditEntry, Catalog, Contact, Department, DepartmentCode, Institution, InstitutionCode,
-    InstitutionId, Lane, LaneId, MailSettings, Vaccine, VaccineId, Venue, VenueId,
+    InstitutionId, Lane, LaneId, MailSettings, Vaccine, VaccineCodes, VaccineId, Venue, VenueId,
 };
 use sesshu_store::{
     NewInstitution, NewLane, NewVaccine, NewVenue, ReferenceStore, StoreError, StoreResult,
@@ -74,7 +74,8 @@ impl ReferenceStore for Backend {
             })
             .collect::<StoreResult<_>>()?;
         let vaccines = sqlx::query(
-            "SELECT id, name_ja, name_en, second_dose_after_days FROM vaccines ORDER BY id",
+            "SELECT id, name_ja, name_en, second_dose_after_days, cvx_code, maker FROM vaccines \
+             ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await
@@ -90,6 +91,10 @@ impl ReferenceStore for Backend {
                         .map_err(db)?
                         .map(i64::from),
                 )?,
+                codes: VaccineCodes {
+                    cvx: r.try_get("cvx_code").map_err(db)?,
+                    maker: r.try_get("maker").map_err(db)?,
+                },
             })
         })
         .collect::<StoreResult<_>>()?;
@@ -143,8 +148,8 @@ impl ReferenceStore for Backend {
 
     async fn insert_vaccine(&self, new: &NewVaccine) -> StoreResult<VaccineId> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO vaccines (name_ja, name_en, second_dose_after_days) VALUES ($1, $2, $3) \
-             RETURNING id",
+            "INSERT INTO vaccines (name_ja, name_en, second_dose_after_days, cvx_code, maker) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(&new.name_ja)
         .bind(&new.name_en)
@@ -153,6 +158,8 @@ impl ReferenceStore for Backend {
                 .map(|i| int_checked(i.days))
                 .transpose()?,
         )
+        .bind(&new.codes.cvx)
+        .bind(&new.codes.maker)
         .fetch_one(&self.pool)
         .await
         .map_err(db)?;

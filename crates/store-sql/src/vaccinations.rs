@@ -579,7 +579,7 @@ fn lot_of(row: &dialect::Row) -> StoreResult<Lot> {
     })
 }
 
-fn record_of(row: &dialect::Row) -> StoreResult<DoseRecord> {
+pub(crate) fn record_of(row: &dialect::Row) -> StoreResult<DoseRecord> {
     let when = |name: &str| -> StoreResult<Option<DateTime<Utc>>> {
         row.try_get::<Option<Time>, _>(name)
             .map_err(db)?

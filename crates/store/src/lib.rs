@@ -35,6 +35,7 @@ pub use topics::{
     members::MemberStore,
     persons::PersonStore,
     reference::ReferenceStore,
+    registers::{RegisterStore, RegisteredDose},
     slots::SlotStore,
     staff::StaffStore,
     vaccinations::{DoseChange, DoseStep, DoseValue, NewLot, SheetLine, VaccinationStore},
@@ -45,8 +46,9 @@ pub use topics::{
 pub mod prelude {
     pub use crate::{
         AuditStore as _, BookingStore as _, CheckInStore as _, LoginStore as _, MailStore as _,
-        MemberStore as _, NoShowStore as _, PersonStore as _, ReferenceStore as _, SlotStore as _,
-        StaffStore as _, Store as _, VaccinationStore as _, VoucherStore as _,
+        MemberStore as _, NoShowStore as _, PersonStore as _, ReferenceStore as _,
+        RegisterStore as _, SlotStore as _, StaffStore as _, Store as _, VaccinationStore as _,
+        VoucherStore as _,
     };
 }
 
@@ -74,6 +76,7 @@ pub trait Store:
     + VaccinationStore
     + VoucherStore
     + NoShowStore
+    + RegisterStore
     + MailStore
     + std::fmt::Debug
     + 'static

@@ -72,6 +72,7 @@ pub struct NewVaccine {
     pub name_ja: String,
     pub name_en: String,
     pub second_dose_after: Option<DoseInterval>,
+    pub codes: sesshu_domain::VaccineCodes,
 }
 
 #[derive(Clone, Debug)]

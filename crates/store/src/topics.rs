@@ -9,6 +9,7 @@ pub mod members;
 pub mod no_shows;
 pub mod persons;
 pub mod reference;
+pub mod registers;
 pub mod slots;
 pub mod staff;
 pub mod vaccinations;

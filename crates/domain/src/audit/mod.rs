@@ -69,11 +69,24 @@ pub enum AuditAction {
     ExportPrefecture,
     /// The list of vaccinations whose voucher is missing, as a file.
     ExportMissingVouchers,
+    /// The doses given in a period, as a file for the national Vaccination
+    /// Record System (VRS); the doses it held are marked as exported.
+    ExportVrs,
+    /// The vaccinations of a period as a FHIR R4 bundle.
+    ExportFhir,
+    /// A dose received elsewhere, entered or corrected by the office.
+    ElsewhereRecord,
+    /// A dose received elsewhere (declared by its person) confirmed.
+    ElsewhereConfirm,
+    /// A dose received elsewhere, removed by the office.
+    ElsewhereRemove,
+    /// An institution's vaccination history imported from a file.
+    ElsewhereImport,
     KeysRotate,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 41] = [
         AuditAction::OfficeLogin,
         AuditAction::PersonalView,
         AuditAction::AdminCreate,
@@ -108,6 +121,12 @@ impl AuditAction {
         AuditAction::ExportReservations,
         AuditAction::ExportPrefecture,
         AuditAction::ExportMissingVouchers,
+        AuditAction::ExportVrs,
+        AuditAction::ExportFhir,
+        AuditAction::ElsewhereRecord,
+        AuditAction::ElsewhereConfirm,
+        AuditAction::ElsewhereRemove,
+        AuditAction::ElsewhereImport,
         AuditAction::KeysRotate,
     ];
 
@@ -148,6 +167,12 @@ impl AuditAction {
             AuditAction::ExportReservations => "export.reservations",
             AuditAction::ExportPrefecture => "export.prefecture",
             AuditAction::ExportMissingVouchers => "export.missing_vouchers",
+            AuditAction::ExportVrs => "export.vrs",
+            AuditAction::ExportFhir => "export.fhir",
+            AuditAction::ElsewhereRecord => "elsewhere.record",
+            AuditAction::ElsewhereConfirm => "elsewhere.confirm",
+            AuditAction::ElsewhereRemove => "elsewhere.remove",
+            AuditAction::ElsewhereImport => "elsewhere.import",
             AuditAction::KeysRotate => "keys.rotate",
         }
     }

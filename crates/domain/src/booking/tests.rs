@@ -46,6 +46,7 @@ fn moderna() -> Vaccine {
         name_ja: "モデルナ".into(),
         name_en: "Moderna".into(),
         second_dose_after: Some(DoseInterval { days: 28 }),
+        codes: Default::default(),
     }
 }
 

@@ -78,6 +78,7 @@ pub(crate) async fn office(name: &str) -> Office {
             name_ja: "ワクチン".into(),
             name_en: "Vaccine".into(),
             second_dose_after: None,
+            codes: Default::default(),
         })
         .await
         .unwrap();

@@ -643,6 +643,10 @@ async fn seed(store: &DynStore) -> Fixture {
             name_ja: "モデルナ".into(),
             name_en: "Moderna".into(),
             second_dose_after: Some(DoseInterval { days: 28 }),
+            codes: sesshu_domain::VaccineCodes {
+                cvx: "207".into(),
+                maker: "武田薬品工業株式会社".into(),
+            },
         })
         .await
         .expect("vaccine");

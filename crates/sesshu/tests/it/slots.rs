@@ -289,6 +289,7 @@ on_both_databases! {
                 name_ja: "単回".into(),
                 name_en: "Single".into(),
                 second_dose_after: None,
+                codes: sesshu_domain::VaccineCodes::default(),
             })
             .await
             .unwrap();
