@@ -74,13 +74,28 @@ pub fn remember(lang: Language, secure: bool) -> Option<HeaderValue> {
     HeaderValue::from_str(&cookie.to_string()).ok()
 }
 
-/// A local path to go back to after the switch; anything else (`//host`,
-/// `https://…`) becomes `/`, so the switch cannot redirect elsewhere.
+/// A local path to go back to after the switch; anything else becomes `/`,
+/// so the switch cannot redirect elsewhere.
+///
+/// "Local" is judged as a browser will read the `Location`, not as the text
+/// looks: browsers drop tabs and newlines anywhere in a URL and read `\` as
+/// `/`, so `/\t/evil.example/` is `//evil.example/`, another site. Only
+/// visible ASCII is accepted (a path the site links to is percent-encoded
+/// already), no backslash, and no second `/` right after the first; the
+/// value then is also always a valid header (a control character never
+/// reaches the response).
 pub fn local_path(back: Option<String>) -> String {
     match back {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        Some(p) if is_local(&p) => p,
         _ => "/".to_owned(),
     }
+}
+
+fn is_local(path: &str) -> bool {
+    let mut bytes = path.bytes();
+    bytes.next() == Some(b'/')
+        && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && bytes.next() != Some(b'/')
 }
 
 #[cfg(test)]
@@ -97,5 +112,28 @@ mod tests {
         assert_eq!(local_path(Some("https://evil.example".into())), "/");
         assert_eq!(local_path(Some("/\\evil.example".into())), "/");
         assert_eq!(local_path(None), "/");
+    }
+
+    #[test]
+    fn what_a_browser_would_read_as_another_site_goes_home() {
+        for hostile in [
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/\r/evil.example/",
+            "/ /evil.example/",
+            "/\u{b}/evil.example/",
+            "/\0/evil.example/",
+            "\t//evil.example/",
+            "/\u{3000}/evil.example/",
+            "/x\ny",
+        ] {
+            assert_eq!(local_path(Some(hostile.into())), "/", "{hostile:?}");
+        }
+        assert_eq!(
+            local_path(Some("/me?lang=en&x=%2F%2Fa".into())),
+            "/me?lang=en&x=%2F%2Fa",
+            "a query and percent-encoded slashes stay on the site"
+        );
+        assert_eq!(local_path(Some("/".into())), "/");
     }
 }
