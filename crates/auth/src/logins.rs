@@ -114,7 +114,7 @@ impl Logins {
         };
         match outcome {
             Ok(authenticated) => {
-                self.throttle.succeeded(&account);
+                self.throttle.succeeded(&account, from);
                 Ok(authenticated)
             }
             Err(reason) => {

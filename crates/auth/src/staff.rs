@@ -46,7 +46,7 @@ impl StaffLogins {
         }
         match self.check(directory, login, password).await? {
             Ok(account) => {
-                self.throttle.succeeded(&key);
+                self.throttle.succeeded(&key, from);
                 Ok(account)
             }
             Err(reason) => {

@@ -2,6 +2,7 @@
 //! the plumbing of a browser-facing HTTP service, none of the pages.
 //!
 //! - [`sessions`]: tower-sessions over Sesshu's own store;
+//! - [`client`]: the client's address behind a trusted reverse proxy;
 //! - [`csrf`]: the double-submit token of every form;
 //! - [`origin`]: whether a state-changing request comes from our own site;
 //! - [`lang`]: which language to answer in;
@@ -9,6 +10,7 @@
 //! - [`harden`]: the security headers of every response;
 //! - [`saml`] (feature `saml`): setting a state's GakuNin service provider.
 
+pub mod client;
 pub mod csrf;
 pub mod harden;
 pub mod lang;

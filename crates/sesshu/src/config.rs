@@ -32,6 +32,11 @@ pub struct Config {
     pub session_idle_minutes: i64,
     #[serde(default)]
     pub login_throttle: Throttle,
+    /// The reverse proxies in front of the public process (their addresses,
+    /// e.g. `["127.0.0.1"]` for nginx on the same host): from them, and only
+    /// from them, `X-Forwarded-For` says who the client is (docs/deploy.md).
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// `text` or `json`.
     #[serde(default = "defaults::log_format")]
     pub log_format: String,
@@ -389,7 +394,7 @@ mod defaults {
 }
 
 /// The top-level settings, as `SESSHU_<KEY>` reads them.
-const KEYS: [&str; 13] = [
+const KEYS: [&str; 14] = [
     "listen",
     "database_url",
     "database_max_connections",
@@ -397,6 +402,7 @@ const KEYS: [&str; 13] = [
     "secure_cookies",
     "session_idle_minutes",
     "login_throttle",
+    "trusted_proxies",
     "log_format",
     "saml",
     "vault",
@@ -427,6 +433,7 @@ impl Config {
             secure_cookies: self.secure_cookies,
             session_idle_minutes: self.session_idle_minutes,
             public_origin: self.public_origin.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
         }
     }
 }

@@ -17,6 +17,8 @@ pub struct WebConfig {
     /// The origin people reach the site at (`https://vaccine.example.ac.jp`),
     /// accepted in `Origin` headers besides the request's own host.
     pub public_origin: Option<String>,
+    /// The reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebConfig {
@@ -25,6 +27,7 @@ impl Default for WebConfig {
             secure_cookies: true,
             session_idle_minutes: 60,
             public_origin: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

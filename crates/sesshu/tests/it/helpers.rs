@@ -257,6 +257,9 @@ impl TestApp {
                 secure_cookies: false,
                 session_idle_minutes: 60,
                 public_origin: None,
+                // As behind nginx on the same host: a test may say who the
+                // client is with `X-Forwarded-For`.
+                trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into()],
             },
             passwords: PasswordPolicy::insecure_fast_for_tests(),
             throttle: ThrottleLimits::default(),

@@ -16,6 +16,7 @@ mod audit;
 mod browser;
 mod consent;
 
+mod hostile;
 mod institutions;
 mod ldap;
 mod lists;

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use sesshu_auth::Completed;
 use sesshu_domain::InstitutionCode;
+use sesshu_http::client::client_address;
 use std::fmt;
 use std::net::SocketAddr;
 use tower_sessions::Session;
@@ -77,9 +78,11 @@ pub async fn login(
     State(state): State<AppState>,
     Lang(lang): Lang,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     session: Session,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
+    let from = client_address(peer.ip(), &headers, &state.config().trusted_proxies);
     let institution = match InstitutionCode::parse(&request.institution) {
         Ok(code) => state.store().institution_by_code(&code).await?,
         Err(_) => None,
@@ -88,13 +91,7 @@ pub async fn login(
     let now = state.clock().now();
     let logins = state.logins();
     let authenticated = logins
-        .password(
-            &institution,
-            &request.login,
-            &request.password,
-            peer.ip(),
-            now,
-        )
+        .password(&institution, &request.login, &request.password, from, now)
         .await?;
     match logins.complete(&institution, authenticated, now).await? {
         Completed::SignedIn(person, authenticated) => {

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use sesshu_auth::{Completed, LoginError};
 use sesshu_domain::{Institution, InstitutionCode};
 use sesshu_http::CsrfForm;
+use sesshu_http::client::client_address;
 use std::net::SocketAddr;
 use tower_sessions::Session;
 
@@ -80,16 +81,18 @@ pub async fn submit(
     lang: Lang,
     frame: Frame,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     session: Session,
     Path(code): Path<String>,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, PageError> {
+    let from = client_address(peer.ip(), &headers, &state.config().trusted_proxies);
     let institution = institution(&state, &code).await?;
     let t = lang.texts();
     let now = state.clock().now();
     let logins = state.logins();
     let result = logins
-        .password(&institution, &form.login, &form.password, peer.ip(), now)
+        .password(&institution, &form.login, &form.password, from, now)
         .await;
     let (status, error) = match result {
         Ok(authenticated) => {
