@@ -162,6 +162,8 @@ VARIANTS = {
     "idp-initiated": "no InResponseTo anywhere (unsolicited response), signed",
     "wrong-issuer": "Issuer is another federation IdP (" + OTHER_IDP + "), signed with idp.key",
     "status-error": "a signed error response (Responder/AuthnFailed), no assertion",
+    "short-cipher-value": "with --encrypt: the EncryptedData's CipherValue replaced by 8 "
+    "bytes before the Response is signed (shorter than any IV)",
 }
 XSW_VARIANTS = {f"xsw{i}" for i in range(1, 9)}
 DTD_VARIANTS = {"dtd-entity", "billion-laughs", "xxe"}
@@ -814,6 +816,13 @@ class Idp:
                 root = sign_element(root, a, key, cert_b64, alg, id_attrs)
         if encrypt:
             root = self.encrypt_assertions(root, enc_alg, key_alg)
+            if variant == "short-cipher-value":
+                for data in root.iter(q("xenc", "EncryptedData")):
+                    data.find(q("xenc", "CipherData")).find(q("xenc", "CipherValue")).text = (
+                        base64.b64encode(b"\x00" * 8).decode("ascii")
+                    )
+        elif variant == "short-cipher-value":
+            raise Failure("variant short-cipher-value needs --encrypt")
         if sign in ("both", "response"):
             root = sign_element(root, root, key, cert_b64, alg, id_attrs)
 

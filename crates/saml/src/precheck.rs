@@ -5,15 +5,30 @@
 //! canonicalised signature ignores them, a parser may stop at them),
 //! duplicate IDs, more or fewer than one assertion, an assertion anywhere
 //! but directly in the response, a missing or foreign `Destination`, and no
-//! `InResponseTo` (Sesshu never accepts IdP-initiated logins). Nothing read
-//! here is trusted: `InResponseTo` only says which of our requests to check
-//! the signed response against.
+//! `InResponseTo` (Sesshu never accepts IdP-initiated logins), and any
+//! encryption but what the SP's metadata offers (AES-GCM content, RSA-OAEP
+//! key transport): XML Encryption's CBC mode and RSA PKCS#1 v1.5 are open
+//! to padding-oracle attacks, so a value so encrypted is never decrypted.
+//! Nothing read here is trusted: `InResponseTo` only says which of our
+//! requests to check the signed response against.
 
 use crate::SamlError;
 use std::collections::HashSet;
 
 const PROTOCOL: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 const ASSERTION: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+const XENC: &str = "http://www.w3.org/2001/04/xmlenc#";
+
+/// The content encryption the SP accepts (its metadata's offer).
+const CONTENT_ALGORITHMS: [&str; 2] = [
+    "http://www.w3.org/2009/xmlenc11#aes128-gcm",
+    "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+];
+/// The key transport the SP accepts.
+const KEY_ALGORITHMS: [&str; 2] = [
+    "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p",
+    "http://www.w3.org/2009/xmlenc11#rsa-oaep",
+];
 
 /// The largest response accepted (bytes of XML). A GakuNin response with an
 /// encrypted assertion is some 10–20 KiB.
@@ -48,6 +63,9 @@ pub fn precheck(xml: &str, acs_url: &str) -> Result<Precheck, SamlError> {
                 {
                     return Err(SamlError::Malformed("duplicate ID"));
                 }
+            }
+            if node.has_tag_name((XENC, "EncryptionMethod")) {
+                check_encryption(node)?;
             }
             if node.has_tag_name((ASSERTION, "Assertion"))
                 || node.has_tag_name((ASSERTION, "EncryptedAssertion"))
@@ -87,6 +105,26 @@ pub fn precheck(xml: &str, acs_url: &str) -> Result<Precheck, SamlError> {
     Ok(Precheck {
         in_response_to: in_response_to.to_owned(),
     })
+}
+
+/// An `EncryptionMethod` names an algorithm the SP accepts for what it
+/// encrypts: the content of an `EncryptedData`, the key of an
+/// `EncryptedKey`.
+fn check_encryption(method: roxmltree::Node<'_, '_>) -> Result<(), SamlError> {
+    let algorithm = method.attribute("Algorithm").unwrap_or_default();
+    let accepted: &[&str] = match method.parent_element() {
+        Some(p) if p.has_tag_name((XENC, "EncryptedData")) => &CONTENT_ALGORITHMS,
+        Some(p) if p.has_tag_name((XENC, "EncryptedKey")) => &KEY_ALGORITHMS,
+        _ => return Err(SamlError::Malformed("EncryptionMethod out of place")),
+    };
+    if accepted.contains(&algorithm) {
+        Ok(())
+    } else {
+        // The value is the sender's: not echoed into the log.
+        Err(SamlError::Refused(
+            "encryption other than AES-GCM with RSA-OAEP".into(),
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +181,47 @@ mod tests {
         ];
         for (i, xml) in cases.iter().enumerate() {
             assert!(precheck(xml, ACS).is_err(), "case {i} passed: {xml:.200}");
+        }
+    }
+
+    fn encrypted(content: &str, key: &str) -> String {
+        response(
+            &format!(
+                r#"<saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc="{XENC}"><xenc:EncryptionMethod Algorithm="{content}"/><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="{key}"/></xenc:EncryptedKey></ds:KeyInfo></xenc:EncryptedData></saml:EncryptedAssertion>"#
+            ),
+            GOOD_ATTRS,
+        )
+    }
+
+    #[test]
+    fn only_aes_gcm_with_rsa_oaep_is_decrypted() {
+        let gcm = "http://www.w3.org/2009/xmlenc11#aes256-gcm";
+        let oaep = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p";
+        assert!(precheck(&encrypted(gcm, oaep), ACS).is_ok());
+        assert!(
+            precheck(
+                &encrypted(
+                    "http://www.w3.org/2009/xmlenc11#aes128-gcm",
+                    "http://www.w3.org/2009/xmlenc11#rsa-oaep"
+                ),
+                ACS
+            )
+            .is_ok()
+        );
+        for (content, key) in [
+            ("http://www.w3.org/2001/04/xmlenc#aes128-cbc", oaep),
+            ("http://www.w3.org/2001/04/xmlenc#aes256-cbc", oaep),
+            ("http://www.w3.org/2001/04/xmlenc#tripledes-cbc", oaep),
+            (gcm, "http://www.w3.org/2001/04/xmlenc#rsa-1_5"),
+            (gcm, ""),
+        ] {
+            assert!(
+                matches!(
+                    precheck(&encrypted(content, key), ACS),
+                    Err(SamlError::Refused(_))
+                ),
+                "{content} with {key}"
+            );
         }
     }
 }

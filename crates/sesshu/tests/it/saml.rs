@@ -471,6 +471,35 @@ on_both_databases! {
         }
     }
 
+    async fn encryption_the_metadata_does_not_offer_is_refused_before_decryption(app) {
+        let Some((app, sp)) = saml_app(app.backend).await else { return };
+        // Signed by the real IdP, encrypted for our key: only the algorithm is wrong
+        // (CBC and RSA PKCS#1 v1.5 are open to padding-oracle attacks), or the value is
+        // shorter than any IV (it panicked the handler).
+        for (variant, enc_alg, key_alg) in [
+            ("good", "aes128-cbc", "rsa-oaep-mgf1p"),
+            ("good", "aes128-gcm", "rsa-1_5"),
+            ("short-cipher-value", "aes128-cbc", "rsa-oaep-mgf1p"),
+            ("short-cipher-value", "aes128-gcm", "rsa-oaep-mgf1p"),
+            ("short-cipher-value", "aes256-gcm", "rsa-oaep"),
+        ] {
+            let what = format!("{variant} {enc_alg} {key_alg}");
+            let client = app.client();
+            let request = start_login(&app, &client).await;
+            let b64 = response(
+                &sp,
+                &request,
+                variant,
+                &["--encrypt", "--enc-alg", enc_alg, "--key-alg", key_alg, "--name-id-format", "persistent"],
+            );
+            let answer = post(&app, &client, &b64).await;
+            assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{what} was not refused");
+            let page = answer.text().await.unwrap();
+            assert!(page.contains("ログインできませんでした"), "{what}: {page:.300}");
+            assert!(!signed_in(&client).await, "{what} signed in");
+        }
+    }
+
     async fn every_forged_or_stale_response_is_refused(app) {
         let Some((app, sp)) = saml_app(app.backend).await else { return };
         let variants = [

@@ -412,17 +412,9 @@ impl super::CryptoProvider for XmlSec {
             openssl::base64::decode_block(&cipher_value.value.lines().collect::<String>())?;
 
         let plaintext = match method {
-            "http://www.w3.org/2001/04/xmlenc#aes128-cbc" => {
-                let cipher = Cipher::aes_128_cbc();
-                let iv_len = cipher.iv_len().unwrap();
-                decrypt(
-                    cipher,
-                    decryption_key,
-                    Some(&encoded_value[0..iv_len]),
-                    &encoded_value[iv_len..],
-                )?
-            }
-            // SESSHU PATCH: AES-256-GCM too; both with length checks.
+            // SESSHU PATCH: no AES-CBC (open to padding-oracle attacks on XML Encryption; its
+            // arm also sliced the value without checking its length); AES-256-GCM too; both
+            // GCM modes with length checks.
             "http://www.w3.org/2009/xmlenc11#aes128-gcm" => {
                 decrypt_gcm(Cipher::aes_128_gcm(), decryption_key, &encoded_value)?
             }
@@ -1401,23 +1393,6 @@ fn prune_unsigned_attributes(
     }
 
     Ok(())
-}
-
-fn decrypt(
-    t: Cipher,
-    key: &[u8],
-    iv: Option<&[u8]>,
-    data: &[u8],
-) -> Result<Vec<u8>, XmlSecProviderError> {
-    let mut decrypter = Crypter::new(t, Mode::Decrypt, key, iv)?;
-    decrypter.pad(false);
-    let mut out = vec![0; data.len() + t.block_size()];
-
-    let count = decrypter.update(data, &mut out)?;
-    let rest = decrypter.finalize(&mut out[count..])?;
-
-    out.truncate(count + rest);
-    Ok(out)
 }
 
 // SESSHU PATCH: RSA-OAEP parameters (XML Encryption 1.1, section 5.5.2).
