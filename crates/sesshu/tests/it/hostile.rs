@@ -1,6 +1,9 @@
 //! What a hostile client sends to both listeners: the language switch's
 //! `back` never leads off the site as a browser reads it, and characters a
-//! header cannot hold give the fallback, never a 500.
+//! header cannot hold give the fallback; a scanner's usual values in every
+//! path segment, query parameter, form field and JSON field of every route
+//! never reach a 500; and failed logins from one address (a NAT, a proxy)
+//! never lock out a person who has the right password.
 
 use crate::helpers::*;
 use crate::office_kit::TestOffice;
@@ -33,11 +36,7 @@ async fn the_public_language_switch_goes_home_for_every_hostile_back() {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{back}");
-        assert_eq!(
-            response.headers()[reqwest::header::LOCATION],
-            "/",
-            "{back}"
-        );
+        assert_eq!(response.headers()[reqwest::header::LOCATION], "/", "{back}");
     }
     let response = client
         .http
@@ -78,8 +77,12 @@ async fn log_in_from(app: &TestApp, client: &str, login: &str, password: &str) -
 #[tokio::test]
 async fn failures_from_one_address_do_not_lock_out_a_person_with_the_right_password() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    app.member(app.fixture.uni, "student1", sesshu_domain::UserType::Student)
-        .await;
+    app.member(
+        app.fixture.uni,
+        "student1",
+        sesshu_domain::UserType::Student,
+    )
+    .await;
     // Behind the campus NAT (or the proxy, unconfigured): one address.
     for n in 0..60 {
         let status = app
@@ -101,8 +104,12 @@ async fn failures_from_one_address_do_not_lock_out_a_person_with_the_right_passw
 #[tokio::test]
 async fn a_guessed_account_is_refused_to_the_guesser_and_only_delayed_for_its_person() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    app.member(app.fixture.uni, "student1", sesshu_domain::UserType::Student)
-        .await;
+    app.member(
+        app.fixture.uni,
+        "student1",
+        sesshu_domain::UserType::Student,
+    )
+    .await;
     let guesser = "203.0.113.66";
     for _ in 0..5 {
         assert_eq!(
@@ -132,4 +139,179 @@ async fn a_guessed_account_is_refused_to_the_guesser_and_only_delayed_for_its_pe
         StatusCode::TOO_MANY_REQUESTS,
         "the guesser's own lock lasts its window"
     );
+}
+
+/// Values a scanner puts in every path segment, query parameter and form
+/// field (percent-encoded where a URL carries them).
+const HOSTILE_VALUES: [&str; 10] = [
+    "%27%22%3E%3Cscript%3E",
+    "..%2F..%2Fetc%2Fpasswd",
+    "%00",
+    "%0A%0D",
+    "-1",
+    "99999999999999999999999",
+    "%FF%FE",
+    "1%20OR%201%3D1",
+    "%E6%8E%A5%E7%A8%AE",
+    "",
+];
+
+/// The names the office's forms and queries use, each given every hostile
+/// value.
+const FIELDS: [&str; 12] = [
+    "day",
+    "venue",
+    "from",
+    "to",
+    "date",
+    "institution",
+    "number",
+    "dose",
+    "lookup",
+    "reason",
+    "text",
+    "encoding",
+];
+
+/// `%XX` decoded into bytes, read as UTF-8 where it is (a form field holds
+/// text: invalid bytes become U+FFFD, as a browser would send them).
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&value[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn no_hostile_input_to_any_office_route_reaches_a_server_error() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut office = TestOffice::spawn(&app).await;
+    let admin = office.signed_in(&app, "system", Role::SystemAdmin).await;
+    let mut failures = Vec::new();
+    let mut pages_shown = 0;
+    for (method, template) in sesshu_office::routes() {
+        if template == "/logout" {
+            continue;
+        }
+        for value in HOSTILE_VALUES {
+            let path = template
+                .split('/')
+                .map(|segment| {
+                    if segment.starts_with('{') {
+                        value
+                    } else {
+                        segment
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            let query = FIELDS
+                .iter()
+                .map(|f| format!("{f}={value}"))
+                .collect::<Vec<_>>()
+                .join("&");
+            let answer = if method == axum::http::Method::GET {
+                admin.try_get(&format!("{path}?{query}")).await
+            } else {
+                let text = percent_decode(value);
+                let fields: Vec<(&str, &str)> =
+                    FIELDS.iter().map(|f| (*f, text.as_str())).collect();
+                Ok(admin.post(&path, &fields).await)
+            };
+            match answer {
+                Ok(answer) if answer.status.is_server_error() => {
+                    failures.push(format!("{method} {path}?{query} -> {}", answer.status));
+                }
+                Ok(answer) => pages_shown += usize::from(answer.status == StatusCode::OK),
+                Err(e) => failures.push(format!("{method} {path}: {e}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        pages_shown > 100,
+        "the sweep reached the pages, not only the refusals: {pages_shown}"
+    );
+}
+
+#[tokio::test]
+async fn no_hostile_input_to_any_public_route_reaches_a_server_error() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let client = app.student("hostile").await;
+    let get_paths = [
+        "/",
+        "/login/{x}",
+        "/consent",
+        "/days",
+        "/days/{x}",
+        "/me",
+        "/me/cancel",
+        "/me/voucher",
+        "/lang/{x}",
+        "/static/{x}",
+        "/api/v1/availability",
+        "/api/v1/me/reservations",
+    ];
+    let json_routes = [
+        (reqwest::Method::POST, "/api/v1/login"),
+        (reqwest::Method::POST, "/api/v1/consent"),
+        (reqwest::Method::POST, "/api/v1/me/reservations"),
+        (reqwest::Method::PATCH, "/api/v1/me/reservations/{x}"),
+        (reqwest::Method::DELETE, "/api/v1/me/reservations/{x}"),
+        (
+            reqwest::Method::PUT,
+            "/api/v1/me/reservations/{x}/doses/{x}/voucher",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for value in HOSTILE_VALUES {
+        let query = ["from", "to", "date", "day", "back", "lang", "venue"]
+            .map(|f| format!("{f}={value}"))
+            .join("&");
+        for path in get_paths {
+            let url = app.url(&format!("{}?{query}", path.replace("{x}", value)));
+            match client.http.get(&url).send().await {
+                Ok(r) if r.status().is_server_error() => {
+                    failures.push(format!("GET {url} -> {}", r.status()))
+                }
+                Ok(_) => {}
+                Err(e) => failures.push(format!("GET {url}: {e}")),
+            }
+        }
+        let text = percent_decode(value);
+        let body = serde_json::json!({
+            "institution": text, "login": text, "password": text, "slot": text,
+            "slot_id": text, "version": text, "accept": text, "ocr": text,
+            "municipality": text, "number": text,
+        });
+        for (method, path) in &json_routes {
+            let url = app.url(&path.replace("{x}", value));
+            let sent = client
+                .http
+                .request(method.clone(), &url)
+                .header("idempotency-key", "hostile")
+                .json(&body)
+                .send()
+                .await;
+            match sent {
+                Ok(r) if r.status().is_server_error() => {
+                    failures.push(format!("{method} {url} -> {}", r.status()))
+                }
+                Ok(_) => {}
+                Err(e) => failures.push(format!("{method} {url}: {e}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
