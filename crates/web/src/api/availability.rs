@@ -23,8 +23,10 @@ const DEFAULT_DAYS: u64 = 56;
 #[allow(dead_code)]
 pub struct AvailabilityQuery {
     /// First day (Asia/Tokyo), `YYYY-MM-DD`; default today.
+    #[param(format = Date)]
     from: Option<String>,
     /// Last day, inclusive; default 8 weeks after `from`. At most 92 days.
+    #[param(format = Date)]
     to: Option<String>,
 }
 

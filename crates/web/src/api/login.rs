@@ -130,7 +130,10 @@ pub struct ConsentAnswer {
     responses(
         (status = 200, description = "Agreed: logged in", body = LoginResponse),
         (status = 204, description = "Declined: nothing stored, session ended"),
+        (status = 400, description = "`invalid_body`: not a consent answer", body = ErrorBody),
         (status = 401, description = "`consent_expired`: no login waits; log in again", body = ErrorBody),
+        (status = 403, description = "`cross_site_request`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: send application/json", body = ErrorBody),
     ),
     tag = "session"
 )]

@@ -80,7 +80,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     get,
     path = "/api/v1/me/reservations",
     responses(
-        (status = 200, body = [SeriesJson]),
+        (status = 200, description = "The person's reservations, newest first", body = [SeriesJson]),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
     ),
     tag = "reservations"
@@ -105,7 +105,7 @@ pub async fn list(
     post,
     path = "/api/v1/me/reservations",
     request_body = SlotChoice,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to repeat")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to repeat: 1 to 255 visible ASCII characters", pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255)),
     responses(
         (status = 201, description = "Booked", body = SeriesJson),
         (status = 400, description = "`invalid_body`, `invalid_idempotency_key`", body = ErrorBody),
