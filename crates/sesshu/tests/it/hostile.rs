@@ -2,7 +2,8 @@
 //! `back` never leads off the site as a browser reads it, and characters a
 //! header cannot hold give the fallback; a scanner's usual values in every
 //! path segment, query parameter, form field and JSON field of every route
-//! never reach a 500; and failed logins from one address (a NAT, a proxy)
+//! never reach a 500, and every answer carries the security headers; and
+//! failed logins from one address (a NAT, a proxy)
 //! never lock out a person who has the right password.
 
 use crate::helpers::*;
@@ -194,7 +195,7 @@ fn percent_decode(value: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn no_hostile_input_to_any_office_route_reaches_a_server_error() {
+async fn no_hostile_input_to_any_office_route_reaches_a_server_error_or_loses_a_header() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let mut office = TestOffice::spawn(&app).await;
     let admin = office.signed_in(&app, "system", Role::SystemAdmin).await;
@@ -233,7 +234,12 @@ async fn no_hostile_input_to_any_office_route_reaches_a_server_error() {
                 Ok(answer) if answer.status.is_server_error() => {
                     failures.push(format!("{method} {path}?{query} -> {}", answer.status));
                 }
-                Ok(answer) => pages_shown += usize::from(answer.status == StatusCode::OK),
+                Ok(answer) => {
+                    if let Err(missing) = hardened(&answer.headers, &template, true) {
+                        failures.push(format!("{method} {path}: {missing}"));
+                    }
+                    pages_shown += usize::from(answer.status == StatusCode::OK);
+                }
                 Err(e) => failures.push(format!("{method} {path}: {e}")),
             }
         }
@@ -246,7 +252,7 @@ async fn no_hostile_input_to_any_office_route_reaches_a_server_error() {
 }
 
 #[tokio::test]
-async fn no_hostile_input_to_any_public_route_reaches_a_server_error() {
+async fn no_hostile_input_to_any_public_route_reaches_a_server_error_or_loses_a_header() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let client = app.student("hostile").await;
     let get_paths = [
@@ -285,7 +291,11 @@ async fn no_hostile_input_to_any_public_route_reaches_a_server_error() {
                 Ok(r) if r.status().is_server_error() => {
                     failures.push(format!("GET {url} -> {}", r.status()))
                 }
-                Ok(_) => {}
+                Ok(r) => {
+                    if let Err(missing) = hardened(r.headers(), path, false) {
+                        failures.push(format!("GET {url}: {missing}"));
+                    }
+                }
                 Err(e) => failures.push(format!("GET {url}: {e}")),
             }
         }
@@ -314,4 +324,38 @@ async fn no_hostile_input_to_any_public_route_reaches_a_server_error() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The headers every answer of both listeners carries: no sniffing, no
+/// framing, no referrer to other sites, a policy without inline scripts,
+/// nothing kept by a cache but the static files, and (over TLS) HSTS.
+fn hardened(headers: &reqwest::header::HeaderMap, route: &str, tls: bool) -> Result<(), String> {
+    let value = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let csp = value("content-security-policy");
+    let checks = [
+        (value("x-content-type-options") == "nosniff", "nosniff"),
+        (value("x-frame-options") == "DENY", "X-Frame-Options"),
+        (value("referrer-policy") == "same-origin", "Referrer-Policy"),
+        (csp.contains("frame-ancestors 'none'"), "frame-ancestors"),
+        (csp.contains("default-src 'none'"), "default-src"),
+        (!csp.contains("unsafe-inline"), "no unsafe-inline"),
+        (
+            route.starts_with("/static/") || value("cache-control").contains("no-store"),
+            "Cache-Control: no-store",
+        ),
+        (
+            !tls || value("strict-transport-security").starts_with("max-age="),
+            "HSTS",
+        ),
+    ];
+    match checks.iter().find(|(ok, _)| !ok) {
+        Some((_, missing)) => Err(format!("{missing} missing or wrong")),
+        None => Ok(()),
+    }
 }

@@ -233,6 +233,7 @@ pub struct Answer {
     pub status: StatusCode,
     pub location: Option<String>,
     pub html: String,
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl Answer {
@@ -267,6 +268,7 @@ impl OfficeClient {
 
     async fn answer(&self, response: reqwest::Response) -> Answer {
         let status = response.status();
+        let headers = response.headers().clone();
         let location = response
             .headers()
             .get("location")
@@ -280,6 +282,7 @@ impl OfficeClient {
             status,
             location,
             html,
+            headers,
         }
     }
 
