@@ -10,6 +10,7 @@
 //! - `session`, `csrf`, `guard` and `lang` are the cross-cutting parts.
 
 mod api;
+mod client;
 mod error;
 mod guard;
 mod health;

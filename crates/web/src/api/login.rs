@@ -1,20 +1,19 @@
 //! `POST /api/v1/login` and `POST /api/v1/logout`.
 
 use super::ApiJson;
+use crate::client::ClientIp;
 use crate::error::{ApiError, ErrorBody};
 use crate::lang::Lang;
 use crate::signed_in::{PENDING_KEY, hold_for_consent, sign_in};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use sesshu_auth::Completed;
 use sesshu_domain::InstitutionCode;
-use sesshu_http::client::client_address;
 use std::fmt;
-use std::net::SocketAddr;
 use tower_sessions::Session;
 use utoipa::ToSchema;
 
@@ -77,12 +76,10 @@ pub struct ConsentRequired {
 pub async fn login(
     State(state): State<AppState>,
     Lang(lang): Lang,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
+    ClientIp(from): ClientIp,
     session: Session,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let from = client_address(peer.ip(), &headers, &state.config().trusted_proxies);
     let institution = match InstitutionCode::parse(&request.institution) {
         Ok(code) => state.store().institution_by_code(&code).await?,
         Err(_) => None,

@@ -1,6 +1,7 @@
 //! `/login/{code}`: the built-in directory's login form; `/logout`.
 
 use super::{Frame, html};
+use crate::client::ClientIp;
 use crate::error::ApiError;
 use crate::error::PageError;
 use crate::i18n::Texts;
@@ -8,15 +9,13 @@ use crate::lang::Lang;
 use crate::signed_in::{hold_for_consent, sign_in};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sesshu_auth::{Completed, LoginError};
 use sesshu_domain::{Institution, InstitutionCode};
 use sesshu_http::CsrfForm;
-use sesshu_http::client::client_address;
-use std::net::SocketAddr;
 use tower_sessions::Session;
 
 #[derive(Template)]
@@ -80,13 +79,11 @@ pub async fn submit(
     State(state): State<AppState>,
     lang: Lang,
     frame: Frame,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
+    ClientIp(from): ClientIp,
     session: Session,
     Path(code): Path<String>,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, PageError> {
-    let from = client_address(peer.ip(), &headers, &state.config().trusted_proxies);
     let institution = institution(&state, &code).await?;
     let t = lang.texts();
     let now = state.clock().now();
