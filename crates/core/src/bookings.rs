@@ -3,8 +3,8 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use sesshu_domain::booking::Booker;
 use sesshu_domain::{
-    AuditEntry, Clock, DoseNumber, Language, Person, Rejection, ReservationNumber, Series,
-    SeriesId, Slot, SlotId, day_start, tokyo_day,
+    AuditEntry, Catalog, Clock, DoseNumber, InstitutionId, Language, Person, Rejection,
+    ReservationNumber, Series, SeriesId, Slot, SlotId, Subject, ToBook, day_start, tokyo_day,
 };
 use sesshu_store::{
     Booked, DoseMove, DynStore, Idempotency, MailQuery, NewSeries, Reschedule, SlotQuery,
@@ -120,14 +120,66 @@ impl Bookings {
             .await?)
     }
 
-    /// The first-dose slots of `day` that admit this person, with whether
-    /// they can book each now.
+    /// What the person may still book, from the doses they received
+    /// elsewhere (a declaration counts at once).
+    pub async fn to_book(&self, person: &Person) -> Result<ToBook> {
+        Ok(ToBook::after(
+            &self.store.elsewhere_doses_of(person.id).await?,
+        ))
+    }
+
+    /// What `member` of `institution` may still book (by their login: the
+    /// office books for people who may not have signed in yet).
+    pub async fn to_book_of(&self, institution: InstitutionId, member: &Subject) -> Result<ToBook> {
+        Ok(ToBook::after(
+            &self.store.elsewhere_doses(institution, member).await?,
+        ))
+    }
+
+    /// The slots of `from..=to` a series of this person may start in, as
+    /// [`ToBook`] says: first-dose slots; or, with the first dose received
+    /// elsewhere, second-dose slots on or after the day its vaccine's
+    /// interval allows; or none. Only those that admit the person and have
+    /// not started.
+    async fn starting_slots(
+        &self,
+        who: Booker<'_>,
+        to_book: ToBook,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Slot>> {
+        let Some(dose) = to_book.starts_with() else {
+            return Ok(Vec::new());
+        };
+        let now = self.now();
+        let catalog = match to_book {
+            ToBook::SecondDose { .. } => self.store.catalog().await?,
+            _ => Catalog::default(),
+        };
+        let allowed = |slot: &Slot| match to_book {
+            ToBook::SecondDose { .. } => catalog
+                .vaccine(slot.vaccine)
+                .and_then(|v| to_book.second_dose_from(v))
+                .is_some_and(|earliest| slot.day() >= earliest),
+            _ => true,
+        };
+        Ok(self
+            .slots_of_dose(dose, from, to)
+            .await?
+            .into_iter()
+            .filter(|s| s.admits(who.person, who.institution) && s.starts_at > now && allowed(s))
+            .collect())
+    }
+
+    /// The slots of `day` a series of this person may start in (first-dose
+    /// slots; with the first dose received elsewhere, second-dose slots
+    /// from the day allowed), with whether they can book each now.
     pub async fn offers_on(&self, who: Booker<'_>, day: NaiveDate) -> Result<Vec<SlotOffer>> {
         let now = self.now();
-        let slots = self.first_dose_slots(day, day).await?;
+        let to_book = self.to_book(who.person).await?;
+        let slots = self.starting_slots(who, to_book, day, day).await?;
         Ok(slots
             .into_iter()
-            .filter(|s| s.admits(who.person, who.institution) && s.starts_at > now)
             .map(|slot| {
                 let refusal = who
                     .check_slot(&slot, now)
@@ -142,19 +194,18 @@ impl Bookings {
             .collect())
     }
 
-    /// The days ahead with first-dose slots for this person, and how many
-    /// places they could book on each.
+    /// The days ahead with slots a series of this person may start in
+    /// (see [`Bookings::offers_on`]), and how many places they could book
+    /// on each; none when both doses were received elsewhere.
     pub async fn days(&self, who: Booker<'_>) -> Result<Vec<DayOffer>> {
         let now = self.now();
         let today = tokyo_day(now);
         let last = today
             .checked_add_days(Days::new(HORIZON_DAYS))
             .unwrap_or(today);
+        let to_book = self.to_book(who.person).await?;
         let mut days: BTreeMap<NaiveDate, DayOffer> = BTreeMap::new();
-        for slot in self.first_dose_slots(today, last).await? {
-            if !slot.admits(who.person, who.institution) || slot.starts_at <= now {
-                continue;
-            }
+        for slot in self.starting_slots(who, to_book, today, last).await? {
             let day = days.entry(slot.day()).or_insert(DayOffer {
                 day: slot.day(),
                 bookable: 0,
@@ -186,10 +237,15 @@ impl Bookings {
         Ok(days.into_values().collect())
     }
 
-    async fn first_dose_slots(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Slot>> {
+    async fn slots_of_dose(
+        &self,
+        dose: DoseNumber,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Slot>> {
         let end = to.checked_add_days(Days::new(1)).unwrap_or(to);
         let query = SlotQuery {
-            dose: Some(DoseNumber::FIRST),
+            dose: Some(dose),
             ..SlotQuery::between(day_start(from), day_start(end))
         };
         Ok(self.store.slots(&query).await?)
@@ -211,7 +267,10 @@ impl Bookings {
 
     /// Books a series starting with the first-dose slot `slot`; the second
     /// dose is booked with it at the same venue and time `interval` days
-    /// later, or the nearest free slot that day, or nothing is booked.
+    /// later, or the nearest free slot that day, or nothing is booked. A
+    /// person whose first dose was received elsewhere books the second
+    /// dose alone (`slot` a second-dose slot from the day allowed); one
+    /// with both doses elsewhere books nothing (`AlreadyVaccinated`).
     pub async fn book(
         &self,
         who: Booker<'_>,
@@ -247,12 +306,13 @@ impl Bookings {
         audit: Option<AuditEntry>,
     ) -> Result<Booked> {
         let active = self.active_series(who.person).await?;
+        let to_book = self.to_book(who.person).await?;
         let request = self
             .prepare_book(
                 who,
                 slot,
                 lanes,
-                active.as_ref(),
+                (active.as_ref(), to_book),
                 idempotency,
                 language,
                 audit,
@@ -262,21 +322,27 @@ impl Bookings {
     }
 
     /// What booking `slot` for the person takes, decided by the rules but
-    /// not yet made; `active` is the series the person holds now.
+    /// not yet made; `held` is the series the person holds now and what
+    /// the doses they received elsewhere leave them to book.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn prepare_book(
         &self,
         who: Booker<'_>,
         slot: SlotId,
         lanes: LaneChoice,
-        active: Option<&Series>,
+        held: (Option<&Series>, ToBook),
         idempotency: Option<Idempotency>,
         language: Language,
         audit: Option<AuditEntry>,
     ) -> Result<NewSeries> {
+        let (active, to_book) = held;
         let now = self.now();
         let slot = self.store.slot(slot).await?.ok_or(BookingError::NotFound)?;
-        match who.check_new_series(&slot, active, now) {
+        let catalog = self.store.catalog().await?;
+        let vaccine = catalog
+            .vaccine(slot.vaccine)
+            .ok_or(BookingError::NotFound)?;
+        match who.check_new_series_after(&slot, vaccine, active, to_book, now) {
             Ok(()) => {}
             Err(Rejection::SlotFull) if lanes == LaneChoice::AnyLane => {}
             // With a key, this may be the same request again: the store
@@ -284,8 +350,12 @@ impl Bookings {
             Err(Rejection::AlreadyBooked) if idempotency.is_some() => {}
             Err(refusal) => return Err(refusal.into()),
         }
-        let first = self.lanes_for(who, &slot, lanes, now).await?;
-        let second = self.second_dose_candidates(who, &slot, &[]).await?;
+        let chosen = self.lanes_for(who, &slot, lanes, now).await?;
+        let (first, second) = match to_book {
+            // The second dose alone: the person's choice is its slot.
+            ToBook::SecondDose { .. } => (Vec::new(), Some(chosen)),
+            _ => (chosen, self.second_dose_candidates(who, &slot, &[]).await?),
+        };
         Ok(NewSeries {
             person: who.person.id,
             vaccine: slot.vaccine,
@@ -459,6 +529,10 @@ impl Bookings {
             return Err(Rejection::OtherVaccine.into());
         }
         let moves = if target.dose == DoseNumber::FIRST {
+            // A series of the second dose alone has no first dose to move.
+            if series.dose(DoseNumber::FIRST).is_none() {
+                return Err(Rejection::SecondDoseOnly.into());
+            }
             match who.check_slot(&target, now) {
                 Err(Rejection::SlotFull) if lanes == LaneChoice::AnyLane => {}
                 other => other?,
@@ -483,7 +557,16 @@ impl Bookings {
             let vaccine = catalog
                 .vaccine(series.vaccine)
                 .ok_or(BookingError::NotFound)?;
-            match who.check_second_dose_slot(series, vaccine, &target, now) {
+            // The first dose's day: the series' own, or the day it was
+            // received elsewhere for a series of the second dose alone.
+            let first_day = match series.dose(DoseNumber::FIRST) {
+                Some(first) => Some(first.day()),
+                None => match ToBook::after(&self.store.elsewhere_doses_of(series.person).await?) {
+                    ToBook::SecondDose { first_given_on } => Some(first_given_on),
+                    ToBook::BothDoses | ToBook::Nothing => None,
+                },
+            };
+            match who.check_second_dose_slot_after(series, vaccine, &target, first_day, now) {
                 Err(Rejection::SlotFull) if lanes == LaneChoice::AnyLane => {}
                 other => other?,
             }

@@ -5,6 +5,7 @@
 //! the decision to the store's transaction. It knows nothing of HTTP.
 
 pub mod bookings;
+pub mod elsewhere;
 pub mod fixes;
 pub mod vouchers;
 

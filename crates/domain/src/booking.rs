@@ -6,10 +6,11 @@
 //! decision made on a slightly old snapshot can fail (`slot_full`) but can
 //! never overbook.
 
+use crate::elsewhere::ElsewhereDose;
 use crate::{
     DoseNumber, Institution, Language, Person, Series, SeriesState, Slot, SlotId, Vaccine,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Why a booking, change or cancellation is refused. Each has a stable
 /// machine code (the API's `code`) and a message in both languages.
@@ -37,6 +38,10 @@ pub enum Rejection {
     OtherVaccine,
     #[error("the series is not active")]
     NotActive,
+    #[error("both doses were received elsewhere")]
+    AlreadyVaccinated,
+    #[error("the first dose was received elsewhere: a series starts with a second-dose slot")]
+    SecondDoseOnly,
 }
 
 impl Rejection {
@@ -54,11 +59,13 @@ impl Rejection {
             Rejection::IntervalNotMet => "interval_not_met",
             Rejection::OtherVaccine => "other_vaccine",
             Rejection::NotActive => "not_active",
+            Rejection::AlreadyVaccinated => "already_vaccinated",
+            Rejection::SecondDoseOnly => "second_dose_only",
         }
     }
 
     /// Every rejection, for tests and for parsing codes back.
-    pub const ALL: [Rejection; 11] = [
+    pub const ALL: [Rejection; 13] = [
         Rejection::SlotFull,
         Rejection::AlreadyBooked,
         Rejection::DeadlinePassed,
@@ -70,6 +77,8 @@ impl Rejection {
         Rejection::IntervalNotMet,
         Rejection::OtherVaccine,
         Rejection::NotActive,
+        Rejection::AlreadyVaccinated,
+        Rejection::SecondDoseOnly,
     ];
 
     /// The rejection with this machine code.
@@ -121,6 +130,70 @@ impl Rejection {
             (Rejection::OtherVaccine, En) => "This time is for another vaccine.",
             (Rejection::NotActive, Ja) => "この予約は取り消されています。",
             (Rejection::NotActive, En) => "This reservation has been cancelled.",
+            (Rejection::AlreadyVaccinated, Ja) => {
+                "2回とも他所で接種済みのため、予約するものはありません。"
+            }
+            (Rejection::AlreadyVaccinated, En) => {
+                "Both doses were received elsewhere: there is nothing left to book."
+            }
+            (Rejection::SecondDoseOnly, Ja) => {
+                "1回目は他所で接種済みです。2回目の接種枠を選んでください。"
+            }
+            (Rejection::SecondDoseOnly, En) => {
+                "Your first dose was received elsewhere. Please choose a time for the second dose."
+            }
+        }
+    }
+}
+
+/// What a person may still book here, from the doses they received
+/// elsewhere. A declared dose counts at once, before the office confirms
+/// it (the office may correct it; see `docs/elsewhere.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ToBook {
+    /// Nothing received elsewhere: a series of both doses, starting with a
+    /// first-dose slot.
+    BothDoses,
+    /// The first dose was given elsewhere on `first_given_on`: a series of
+    /// the second dose alone, in a second-dose slot on or after that day
+    /// plus the vaccine's interval.
+    SecondDose { first_given_on: NaiveDate },
+    /// Both doses were given elsewhere (or the second, which ends a
+    /// series): nothing more.
+    Nothing,
+}
+
+impl ToBook {
+    /// What the doses received elsewhere leave to book.
+    pub fn after(elsewhere: &[ElsewhereDose]) -> Self {
+        let given = |n: DoseNumber| elsewhere.iter().find(|d| d.dose == n);
+        match (given(DoseNumber::FIRST), given(DoseNumber::SECOND)) {
+            (_, Some(_)) => ToBook::Nothing,
+            (Some(first), None) => ToBook::SecondDose {
+                first_given_on: first.given_on,
+            },
+            (None, None) => ToBook::BothDoses,
+        }
+    }
+
+    /// The dose a new series starts with; `None` when there is nothing to
+    /// book.
+    pub fn starts_with(self) -> Option<DoseNumber> {
+        match self {
+            ToBook::BothDoses => Some(DoseNumber::FIRST),
+            ToBook::SecondDose { .. } => Some(DoseNumber::SECOND),
+            ToBook::Nothing => None,
+        }
+    }
+
+    /// The first day a second dose of `vaccine` may be on, when the first
+    /// was given elsewhere; `None` otherwise, or for a single-dose vaccine.
+    pub fn second_dose_from(self, vaccine: &Vaccine) -> Option<NaiveDate> {
+        match self {
+            ToBook::SecondDose { first_given_on } => {
+                first_given_on.checked_add_days(vaccine.second_dose_after?.as_days())
+            }
+            ToBook::BothDoses | ToBook::Nothing => None,
         }
     }
 }
@@ -209,6 +282,40 @@ impl Booker<'_> {
         self.check_deadline(slot.starts_at, now)
     }
 
+    /// May the person start a new series with `slot` (of `vaccine`), given
+    /// what the doses they received elsewhere leave them to book? With the
+    /// first dose elsewhere the series is the second dose alone, in a
+    /// second-dose slot on or after the day the vaccine's interval allows;
+    /// with both, nothing is booked.
+    pub fn check_new_series_after(
+        &self,
+        slot: &Slot,
+        vaccine: &Vaccine,
+        active: Option<&Series>,
+        to_book: ToBook,
+        now: DateTime<Utc>,
+    ) -> Result<(), Rejection> {
+        match to_book {
+            ToBook::BothDoses => self.check_new_series(slot, active, now),
+            _ if active.is_some() => Err(Rejection::AlreadyBooked),
+            ToBook::Nothing => Err(Rejection::AlreadyVaccinated),
+            ToBook::SecondDose { .. } => {
+                if slot.dose != DoseNumber::SECOND {
+                    return Err(Rejection::SecondDoseOnly);
+                }
+                if slot.vaccine != vaccine.id {
+                    return Err(Rejection::OtherVaccine);
+                }
+                match to_book.second_dose_from(vaccine) {
+                    Some(earliest) if slot.day() >= earliest => {}
+                    _ => return Err(Rejection::IntervalNotMet),
+                }
+                self.check_slot(slot, now)?;
+                self.check_deadline(slot.starts_at, now)
+            }
+        }
+    }
+
     /// May the person still change or cancel `series` themselves?
     pub fn check_changeable(&self, series: &Series, now: DateTime<Utc>) -> Result<(), Rejection> {
         if series.state != SeriesState::Booked {
@@ -279,15 +386,29 @@ impl Booker<'_> {
         slot: &Slot,
         now: DateTime<Utc>,
     ) -> Result<(), Rejection> {
+        let first = series.dose(DoseNumber::FIRST).map(crate::Dose::day);
+        self.check_second_dose_slot_after(series, vaccine, slot, first, now)
+    }
+
+    /// As [`Booker::check_second_dose_slot`], with the day of the first
+    /// dose given: the series' own, or — for a series of the second dose
+    /// alone — the day it was received elsewhere (`None`: unknown, and no
+    /// slot is allowed).
+    pub fn check_second_dose_slot_after(
+        &self,
+        series: &Series,
+        vaccine: &Vaccine,
+        slot: &Slot,
+        first_day: Option<NaiveDate>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Rejection> {
         if slot.vaccine != series.vaccine {
             return Err(Rejection::OtherVaccine);
         }
-        let (Some(first), Some(interval)) =
-            (series.dose(DoseNumber::FIRST), vaccine.second_dose_after)
-        else {
+        let (Some(first), Some(interval)) = (first_day, vaccine.second_dose_after) else {
             return Err(Rejection::IntervalNotMet);
         };
-        let earliest = first.day().checked_add_days(interval.as_days());
+        let earliest = first.checked_add_days(interval.as_days());
         if earliest.is_none_or(|day| slot.day() < day) {
             return Err(Rejection::IntervalNotMet);
         }

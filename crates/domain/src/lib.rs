@@ -13,6 +13,7 @@ pub mod booking;
 pub mod catalog;
 pub mod clock;
 pub mod deadline;
+pub mod elsewhere;
 pub mod ids;
 pub mod institution;
 pub mod language;
@@ -29,10 +30,11 @@ pub mod vaccination;
 pub mod voucher;
 
 pub use audit::{AuditAction, AuditEntry, AuditObject, AuditRecord};
-pub use booking::Rejection;
+pub use booking::{Rejection, ToBook};
 pub use catalog::{Catalog, DoseInterval, Lane, Vaccine, VaccineCodes, Venue};
 pub use clock::{Clock, ManualClock, SystemClock, TOKYO, day_start, tokyo_day};
 pub use deadline::ChangeDeadline;
+pub use elsewhere::ElsewhereDose;
 pub use ids::{InstitutionId, LaneId, PersonId, SeriesId, SlotId, VaccineId, VenueId};
 pub use institution::{
     Contact, Department, DepartmentCode, Institution, InstitutionCode, MailSettings, UserType,

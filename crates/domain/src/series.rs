@@ -158,9 +158,11 @@ impl Series {
         self.doses.iter().find(|d| d.number == number)
     }
 
-    /// The start of the first appointment, from which the deadline counts.
+    /// The start of the series' first appointment here, from which the
+    /// deadline counts: its first dose's, or — for a series of the second
+    /// dose alone, the first having been received elsewhere — the second's.
     pub fn first_appointment(&self) -> Option<DateTime<Utc>> {
-        self.dose(DoseNumber::FIRST).map(|d| d.starts_at)
+        self.doses.iter().map(|d| d.starts_at).min()
     }
 
     pub fn is_active(&self) -> bool {

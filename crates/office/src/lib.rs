@@ -12,6 +12,7 @@
 //!   audit trail, in the same transaction as the change.
 
 pub mod behind_proxy;
+mod charts;
 mod error;
 pub mod i18n;
 mod pages;

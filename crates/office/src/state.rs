@@ -17,6 +17,8 @@ pub struct OfficeConfig {
     pub mail: Option<OfficeMail>,
     /// The columns of the prefecture's list.
     pub prefecture: sesshu_operations::prefecture::PrefectureColumns,
+    /// The layout (columns and encoding) of the VRS file.
+    pub vrs: sesshu_operations::vrs::VrsColumns,
 }
 
 /// What the office's mail pages need to know.
@@ -34,6 +36,7 @@ impl Default for OfficeConfig {
             session_idle_minutes: 30,
             mail: None,
             prefecture: sesshu_operations::prefecture::PrefectureColumns::standard(),
+            vrs: sesshu_operations::vrs::VrsColumns::standard(),
         }
     }
 }

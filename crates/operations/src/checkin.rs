@@ -50,7 +50,8 @@ pub enum Warning {
     WrongDay(NaiveDate),
     /// The dose is at another venue.
     WrongVenue(VenueId),
-    /// The second dose, and the first has no vaccination recorded.
+    /// The second dose, and the first has no vaccination recorded here nor
+    /// a dose received elsewhere.
     EarlierDoseNotGiven,
     /// The dose was given already, then.
     AlreadyGiven(DateTime<Utc>),
@@ -305,7 +306,17 @@ async fn visit(ops: &Operations, actor: &Actor, lookup: &Lookup) -> Result<Visit
         if !here {
             warnings.push(Warning::WrongVenue(d.venue));
         }
-        if d.number != DoseNumber::FIRST && given(DoseNumber::FIRST).is_none() {
+        // A first dose received elsewhere counts as given: a series of the
+        // second dose alone has none here.
+        if d.number != DoseNumber::FIRST
+            && given(DoseNumber::FIRST).is_none()
+            && !ops
+                .store()
+                .elsewhere_doses_of(person.id)
+                .await?
+                .iter()
+                .any(|e| e.dose == DoseNumber::FIRST)
+        {
             warnings.push(Warning::EarlierDoseNotGiven);
         }
         if let Some(at) = given(d.number) {

@@ -20,12 +20,18 @@
 //!   vaccinations whose voucher is still missing;
 //! - [`lists`], [`export`], [`prefecture`]: the recipients of a venue's day,
 //!   an institution's reservations, the prefecture's list, and the files;
+//! - [`fhir`]: FHIR R4 Immunization bundles of a period's doses;
+//! - [`vrs`]: the records for the national Vaccination Record System (VRS);
 //! - [`mail`], [`audit`]: the mail queue, resending, previews, the outbox;
 //!   the audit trail and its verification;
 //! - [`accounts`], [`sign_in`], [`institutions`], [`members`], [`master`],
 //!   [`roster`]: staff accounts, staff sign-in, the institution master and
 //!   member rosters (master and roster are shared with the CLI);
 //! - [`reference`](mod@reference): the catalog, institutions and the overview's counts;
+//! - [`rates`]: the vaccination rates' dashboards and their files;
+//! - [`elsewhere`], [`history`]: doses received elsewhere (declarations
+//!   waiting, confirming, correcting, removing, the history import) and a
+//!   person's vaccination history;
 //! - [`personal`]: the one place personal data is opened (audited first).
 //!
 //! Every operation works on an [`Operations`] (the store and the clock), is
@@ -41,9 +47,12 @@ mod actor;
 pub mod audit;
 pub mod checkin;
 mod context;
+pub mod elsewhere;
 mod error;
 pub mod export;
+pub mod fhir;
 pub mod fixes;
+pub mod history;
 pub mod institutions;
 pub mod lists;
 pub mod mail;
@@ -52,6 +61,7 @@ pub mod members;
 pub mod noshows;
 pub mod personal;
 pub mod prefecture;
+pub mod rates;
 pub mod reference;
 pub mod reservations;
 pub mod roster;
@@ -62,6 +72,7 @@ pub mod slots;
 mod testing;
 pub mod vaccination;
 pub mod vouchers;
+pub mod vrs;
 
 pub use actor::Actor;
 pub use context::Operations;

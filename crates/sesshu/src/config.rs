@@ -211,6 +211,10 @@ pub struct OfficeSettings {
     /// the standard ones.
     #[serde(default)]
     pub prefecture_columns: Option<std::path::PathBuf>,
+    /// The layout of the VRS file (docs/vrs.md); default: the one of
+    /// docs/vrs-columns.toml. `sesshu vrs export` reads it too.
+    #[serde(default)]
+    pub vrs_columns: Option<std::path::PathBuf>,
 }
 
 impl OfficeSettings {
@@ -258,12 +262,30 @@ impl OfficeSettings {
             }
             None => sesshu_operations::prefecture::PrefectureColumns::standard(),
         };
+        let vrs = match &self.vrs_columns {
+            Some(path) => {
+                read_vrs_columns(path).map_err(|e| anyhow::anyhow!("[office] vrs_columns {e:#}"))?
+            }
+            None => sesshu_operations::vrs::VrsColumns::standard(),
+        };
         Ok(sesshu_office::OfficeConfig {
             session_idle_minutes: self.session_idle_minutes,
             mail: None,
             prefecture,
+            vrs,
         })
     }
+}
+
+/// Reads a VRS layout file (docs/vrs.md); an error names the file, then
+/// the line and column.
+pub fn read_vrs_columns(
+    path: &std::path::Path,
+) -> anyhow::Result<sesshu_operations::vrs::VrsColumns> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    sesshu_operations::vrs::VrsColumns::parse(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// Where the vault keys are. The public process needs only the public key;

@@ -7,11 +7,13 @@ use clap::{Parser, Subcommand};
 use cli::admins::AdminsCommand;
 use cli::audit::AuditCommand;
 use cli::certs::CertsCommand;
+use cli::fhir::FhirCommand;
 use cli::institutions::InstitutionsCommand;
 use cli::keys::KeysCommand;
 use cli::mail::MailCommand;
 use cli::members::MembersCommand;
 use cli::reservations::ReservationsCommand;
+use cli::vrs::VrsCommand;
 use std::path::PathBuf;
 
 /// Sesshu: vaccination appointment booking for a consortium of universities.
@@ -84,6 +86,16 @@ enum Command {
     /// Cancel the reservations of a day that nobody checked in (no-shows):
     /// without --apply, only the list and its counts.
     Noshows(cli::noshows::NoShowsArgs),
+    /// The records for the national Vaccination Record System (docs/vrs.md).
+    Vrs {
+        #[command(subcommand)]
+        command: VrsCommand,
+    },
+    /// FHIR R4 Immunization bundles (docs/fhir.md).
+    Fhir {
+        #[command(subcommand)]
+        command: FhirCommand,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -131,6 +143,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Members { command } => cli::members::run(command).await,
         Command::Reservations { command } => cli::reservations::run(command).await,
         Command::Noshows(args) => cli::noshows::run(args).await,
+        Command::Vrs { command } => cli::vrs::run(command).await,
+        Command::Fhir { command } => cli::fhir::run(command).await,
         Command::Migrate { config } => cli::migrate::run(config).await,
     }
 }

@@ -14,6 +14,8 @@ mod audit;
 mod bookings;
 #[path = "../../store-sql/src/check_ins.rs"]
 mod check_ins;
+#[path = "../../store-sql/src/elsewhere.rs"]
+mod elsewhere;
 #[path = "../../store-sql/src/logins.rs"]
 mod logins;
 #[path = "../../store-sql/src/mail.rs"]
@@ -24,6 +26,8 @@ mod members;
 mod no_shows;
 #[path = "../../store-sql/src/persons.rs"]
 mod persons;
+#[path = "../../store-sql/src/rates.rs"]
+mod rates;
 #[path = "../../store-sql/src/reference.rs"]
 mod reference;
 #[path = "../../store-sql/src/registers.rs"]

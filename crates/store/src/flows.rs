@@ -166,16 +166,23 @@ pub async fn book<T: WriteTx>(tx: &mut T, req: &NewSeries) -> StoreResult<Booked
     if let Some(candidates) = &req.second {
         tx.lock_slots(candidates).await?;
     }
-    let first = match take_first_free(tx, &req.first, req.person, req.now).await? {
+    // The appointment the person chose: the first dose's, or the second's
+    // when the first was received elsewhere; then the second dose, if it
+    // follows.
+    let (chosen_dose, chosen, follows) = match (&req.second, req.second_dose_only()) {
+        (Some(second), true) => (DoseNumber::SECOND, second.as_slice(), None),
+        (second, _) => (DoseNumber::FIRST, req.first.as_slice(), second.as_deref()),
+    };
+    let slot = match take_first_free(tx, chosen, req.person, req.now).await? {
         Some(slot) => slot,
-        None => match req.first.as_slice() {
+        None => match chosen {
             [only] => return Err(why_not(tx, *only, req.now).await?.into()),
             _ => return Err(Rejection::SlotFull.into()),
         },
     };
-    tx.insert_dose(series, DoseNumber::FIRST, first).await?;
+    tx.insert_dose(series, chosen_dose, slot).await?;
 
-    if let Some(candidates) = &req.second {
+    if let Some(candidates) = follows {
         let slot = take_first_free(tx, candidates, req.person, req.now)
             .await?
             .ok_or(Rejection::NoSecondDoseSlot)?;

@@ -30,10 +30,15 @@ pub use topics::{
     audit::AuditStore,
     bookings::BookingStore,
     check_ins::CheckInStore,
+    elsewhere::{Declared, ElsewhereStore, GivenHere, Waiting},
     logins::LoginStore,
     mail::MailStore,
     members::MemberStore,
     persons::PersonStore,
+    rates::{
+        CampaignDay, DepartmentName, DepartmentRates, MemberRates, Population, RateStore,
+        SlotRates, VoucherRates,
+    },
     reference::ReferenceStore,
     registers::{RegisterStore, RegisteredDose},
     slots::SlotStore,
@@ -45,10 +50,10 @@ pub use topics::{
 /// Brings every topic's methods into scope: `use sesshu_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AuditStore as _, BookingStore as _, CheckInStore as _, LoginStore as _, MailStore as _,
-        MemberStore as _, NoShowStore as _, PersonStore as _, ReferenceStore as _,
-        RegisterStore as _, SlotStore as _, StaffStore as _, Store as _, VaccinationStore as _,
-        VoucherStore as _,
+        AuditStore as _, BookingStore as _, CheckInStore as _, ElsewhereStore as _,
+        LoginStore as _, MailStore as _, MemberStore as _, NoShowStore as _, PersonStore as _,
+        RateStore as _, ReferenceStore as _, RegisterStore as _, SlotStore as _, StaffStore as _,
+        Store as _, VaccinationStore as _, VoucherStore as _,
     };
 }
 
@@ -77,6 +82,8 @@ pub trait Store:
     + VoucherStore
     + NoShowStore
     + RegisterStore
+    + ElsewhereStore
+    + RateStore
     + MailStore
     + std::fmt::Debug
     + 'static

@@ -244,10 +244,14 @@ pub struct NewSeries {
     pub vaccine: VaccineId,
     /// First-dose slots to try, best first: one slot, or the lanes of one
     /// venue at one time. They share a start time, so the second-dose
-    /// candidates fit all of them.
+    /// candidates fit all of them. Empty for a series of the second dose
+    /// alone (the first was received elsewhere, see
+    /// [`NewSeries::second_dose_only`]).
     pub first: Vec<SlotId>,
     /// Second-dose slots, best first; `None` for a single-dose vaccine. An
-    /// empty list is refused with `NoSecondDoseSlot`.
+    /// empty list is refused with `NoSecondDoseSlot`. With no first-dose
+    /// slots, these are the person's choice (the lanes of one time), and
+    /// a full one is refused as their choice is (`SlotFull`, `SlotClosed`).
     pub second: Option<Vec<SlotId>>,
     pub idempotency: Option<Idempotency>,
     /// The language of the person's mails about it.
@@ -256,6 +260,14 @@ pub struct NewSeries {
     /// the booking's transaction.
     pub audit: Option<AuditEntry>,
     pub now: DateTime<Utc>,
+}
+
+impl NewSeries {
+    /// Whether this series is the second dose alone, the first having been
+    /// received elsewhere: no first-dose slot, second-dose slots to try.
+    pub fn second_dose_only(&self) -> bool {
+        self.first.is_empty() && self.second.is_some()
+    }
 }
 
 /// The outcome of [`crate::Store::book`].

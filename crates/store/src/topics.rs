@@ -3,11 +3,13 @@
 pub mod audit;
 pub mod bookings;
 pub mod check_ins;
+pub mod elsewhere;
 pub mod logins;
 pub mod mail;
 pub mod members;
 pub mod no_shows;
 pub mod persons;
+pub mod rates;
 pub mod reference;
 pub mod registers;
 pub mod slots;

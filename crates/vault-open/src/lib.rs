@@ -127,6 +127,23 @@ impl OpeningKey {
         .map_err(|_| VaultError::Open)?;
         String::from_utf8(plaintext).map_err(|_| VaultError::Open)
     }
+
+    /// A 32-byte secret for `purpose`, derived from the private key with
+    /// HPKE's labelled HKDF-SHA256 (RFC 9180 §4): it keys a hash that only
+    /// the holder of this key can compute (the FHIR export's pseudonyms),
+    /// without a second secret to keep. Another purpose gives an unrelated
+    /// secret, and the key cannot be recovered from one.
+    pub fn derive_secret(&self, purpose: &str) -> Result<[u8; 32], VaultError> {
+        let mut out = [0u8; 32];
+        <Kdf as hpke::kdf::Kdf>::extract_and_expand(
+            &self.private.to_bytes(),
+            b"sesshu-derived-secret-v1",
+            purpose.as_bytes(),
+            &mut out,
+        )
+        .map_err(|_| VaultError::Open)?;
+        Ok(out)
+    }
 }
 
 fn unreachable_public_key() -> SealingKey {
@@ -187,6 +204,15 @@ impl Keyring {
             .get(&sealed.key_id)
             .ok_or_else(|| VaultError::UnknownKey(sealed.key_id.to_string()))?
             .open(owner, field, sealed)
+    }
+
+    /// [`OpeningKey::derive_secret`] of the current key: `None` without a
+    /// key. It changes when the key is rotated.
+    pub fn derive_secret(&self, purpose: &str) -> Option<Result<[u8; 32], VaultError>> {
+        self.current
+            .as_ref()
+            .and_then(|id| self.keys.get(id))
+            .map(|key| key.derive_secret(purpose))
     }
 }
 
@@ -276,5 +302,23 @@ mod tests {
             ring.open(&hanako(), Field::NameKana, &sealed).unwrap(),
             "はなこ"
         );
+    }
+
+    #[test]
+    fn a_derived_secret_is_the_keys_own_for_each_purpose() {
+        let key = OpeningKey::generate();
+        let again = OpeningKey::from_text(&key.to_text()).unwrap();
+        let secret = key.derive_secret("fhir").unwrap();
+        assert_eq!(again.derive_secret("fhir").unwrap(), secret, "stable");
+        assert_ne!(key.derive_secret("other").unwrap(), secret, "per purpose");
+        let other = OpeningKey::generate().derive_secret("fhir").unwrap();
+        assert_ne!(other, secret, "per key");
+        let ring = Keyring::new([key, OpeningKey::generate()]);
+        assert_eq!(
+            ring.derive_secret("fhir").unwrap().unwrap(),
+            secret,
+            "the current key's"
+        );
+        assert!(Keyring::default().derive_secret("fhir").is_none());
     }
 }

@@ -48,6 +48,9 @@ pub enum ApiError {
     VoucherInvalid(VoucherError),
     /// The desk collected the dose's voucher: it is not replaced.
     VoucherCollected,
+    /// A dose received elsewhere that the rules refuse (the first problem
+    /// found; the pages show them all).
+    Elsewhere(sesshu_domain::elsewhere::Problem),
     /// The database is overloaded or contended; retry.
     Busy,
     Internal,
@@ -68,9 +71,10 @@ impl ApiError {
         match self {
             ApiError::Rejected(r) => match r {
                 Rejection::NotEligible => StatusCode::FORBIDDEN,
-                Rejection::NotFirstDose | Rejection::IntervalNotMet | Rejection::OtherVaccine => {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                }
+                Rejection::NotFirstDose
+                | Rejection::SecondDoseOnly
+                | Rejection::IntervalNotMet
+                | Rejection::OtherVaccine => StatusCode::UNPROCESSABLE_ENTITY,
                 _ => StatusCode::CONFLICT,
             },
             ApiError::NotFound => StatusCode::NOT_FOUND,
@@ -85,6 +89,15 @@ impl ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::VoucherCollected => StatusCode::CONFLICT,
+            ApiError::Elsewhere(problem) => {
+                use sesshu_domain::elsewhere::Problem;
+                match problem {
+                    Problem::HeldHere | Problem::OfficeEntry | Problem::ReservedHere => {
+                        StatusCode::CONFLICT
+                    }
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                }
+            }
             ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -104,6 +117,7 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::VoucherInvalid(_) => "voucher_invalid",
             ApiError::VoucherCollected => "voucher_collected",
+            ApiError::Elsewhere(problem) => problem.code(),
             ApiError::Busy => "busy",
             ApiError::Internal => "internal_error",
         }
@@ -113,6 +127,7 @@ impl ApiError {
         let t = Texts::of(lang);
         let text = match (self, lang) {
             (ApiError::VoucherInvalid(e), _) => return e.message(lang),
+            (ApiError::Elsewhere(problem), _) => return problem.message(lang),
             (ApiError::VoucherCollected, _) => t.voucher_collected,
             (ApiError::Rejected(r), _) => r.message(lang),
             (ApiError::NotFound, _) => t.not_found,
@@ -184,6 +199,21 @@ impl From<GiveError> for ApiError {
                 ApiError::Internal
             }
             GiveError::Store(e) => store_failure(&e),
+        }
+    }
+}
+
+impl From<sesshu_core::elsewhere::DeclareError> for ApiError {
+    fn from(e: sesshu_core::elsewhere::DeclareError) -> Self {
+        use sesshu_core::elsewhere::DeclareError;
+        match e {
+            DeclareError::Refused(problems) => problems
+                .first()
+                .map_or(ApiError::BadRequest("invalid_body"), |p| {
+                    ApiError::Elsewhere(*p)
+                }),
+            DeclareError::NotFound => ApiError::NotFound,
+            DeclareError::Store(e) => store_failure(&e),
         }
     }
 }

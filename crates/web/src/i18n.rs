@@ -114,7 +114,102 @@ pub struct Texts {
     pub saml_failed_title: &'static str,
     pub saml_failed: &'static str,
     pub login_elsewhere: &'static str,
+    /// The vaccination history and doses received elsewhere.
+    pub history: &'static HistoryTexts,
 }
+
+/// The texts of the vaccination history (`/me`) and of doses received
+/// elsewhere (the declaration form, the days' notes).
+#[derive(Debug)]
+pub struct HistoryTexts {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub none: &'static str,
+    pub here: &'static str,
+    pub elsewhere: &'static str,
+    pub declared: &'static str,
+    pub confirmed: &'static str,
+    pub declare_title: &'static str,
+    pub declare_intro: &'static str,
+    pub dose: &'static str,
+    pub date: &'static str,
+    pub product: &'static str,
+    pub product_other: &'static str,
+    pub other: &'static str,
+    pub choose: &'static str,
+    pub place: &'static str,
+    pub place_hint: &'static str,
+    pub declare_button: &'static str,
+    pub withdraw_button: &'static str,
+    pub declared_done: &'static str,
+    pub withdrawn_done: &'static str,
+    pub problems: &'static str,
+    pub office_note: &'static str,
+    pub reserved_note: &'static str,
+    pub vaccinated: &'static str,
+    pub second_only: &'static str,
+    pub second_from: &'static str,
+}
+
+pub static JA_HISTORY: HistoryTexts = HistoryTexts {
+    title: "接種歴",
+    intro: "このシステムで受けた接種と、他所で受けた接種です。",
+    none: "接種歴はまだありません。",
+    here: "この接種会場で接種",
+    elsewhere: "他所で接種",
+    declared: "申告済み・事務局の確認待ち",
+    confirmed: "事務局が確認済み",
+    declare_title: "他所で受けた接種を登録する",
+    declare_intro: "自治体の会場、医療機関、海外などで接種を受けた場合に登録してください。登録はすぐに予約に反映されます（1回目を登録すると、ここでは2回目だけを予約できます。2回とも登録すると予約するものはありません）。事務局があとで確認し、必要なら訂正します。",
+    dose: "接種回",
+    date: "接種日",
+    product: "ワクチンの種類",
+    product_other: "その他のワクチンの名前",
+    other: "その他",
+    choose: "選んでください",
+    place: "接種場所",
+    place_hint: "医療機関名や市区町村名、国名など（任意）",
+    declare_button: "登録する",
+    withdraw_button: "この登録を取り消す",
+    declared_done: "他所での接種を登録しました。",
+    withdrawn_done: "他所での接種の登録を取り消しました。",
+    problems: "登録できませんでした。",
+    office_note: "事務局が記録・確認した接種の変更は事務局にお問い合わせください。",
+    reserved_note: "予約があるあいだは接種歴を登録・変更できません。予約を取り消してから登録するか、事務局にお問い合わせください。",
+    vaccinated: "2回とも他所で接種済みのため、予約するものはありません。",
+    second_only: "1回目は他所で接種済みです。2回目の日を選んでください（2回目だけを予約します）。",
+    second_from: "2回目を予約できるのはこの日からです：",
+};
+
+pub static EN_HISTORY: HistoryTexts = HistoryTexts {
+    title: "Vaccination history",
+    intro: "The doses you received here, and those you received elsewhere.",
+    none: "No doses yet.",
+    here: "Given here",
+    elsewhere: "Received elsewhere",
+    declared: "Declared, not yet confirmed",
+    confirmed: "Confirmed by the office",
+    declare_title: "Declare a dose received elsewhere",
+    declare_intro: "If you were vaccinated elsewhere (a municipal venue, a clinic, abroad), declare it here. It counts for booking at once: with your first dose declared you book only the second here; with both, there is nothing left to book. The office checks it later and corrects it if needed.",
+    dose: "Dose",
+    date: "Date given",
+    product: "Vaccine",
+    product_other: "Name of the other vaccine",
+    other: "Other",
+    choose: "Choose",
+    place: "Place",
+    place_hint: "A clinic, a town, a country (optional)",
+    declare_button: "Declare",
+    withdraw_button: "Withdraw this declaration",
+    declared_done: "The dose received elsewhere was recorded.",
+    withdrawn_done: "The declaration was withdrawn.",
+    problems: "This could not be recorded.",
+    office_note: "To change a dose the office recorded or confirmed, please contact the office.",
+    reserved_note: "While you hold a reservation, your history cannot change. Cancel it first, or contact the office.",
+    vaccinated: "Both doses were received elsewhere: there is nothing left to book.",
+    second_only: "Your first dose was received elsewhere. Choose the day of your second dose (only the second dose is booked).",
+    second_from: "The second dose can be booked from: ",
+};
 
 pub static JA: Texts = Texts {
     lang: Language::Ja,
@@ -221,6 +316,7 @@ pub static JA: Texts = Texts {
     saml_failed_title: "ログインできませんでした",
     saml_failed: "所属機関からのログイン情報を確認できませんでした。もう一度最初からログインしてください。",
     login_elsewhere: "この機関のログインは、現在このサーバーでは利用できません。",
+    history: &JA_HISTORY,
 };
 
 pub static EN: Texts = Texts {
@@ -328,6 +424,7 @@ pub static EN: Texts = Texts {
     saml_failed_title: "Login failed",
     saml_failed: "We could not verify the login from your institution. Please start again from the beginning.",
     login_elsewhere: "This institution's login is not available on this server at the moment.",
+    history: &EN_HISTORY,
 };
 
 impl Texts {

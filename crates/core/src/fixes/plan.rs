@@ -244,12 +244,22 @@ impl Bookings {
                     .into_iter()
                     .find(|s| s.is_active() && !cancelled.contains(&s.person));
 
+                // By the member's login: they may not have signed in yet.
+                let to_book = match &line.target {
+                    Target::Member(_, member) => self
+                        .to_book_of(institution.id, member)
+                        .await
+                        .map_err(LineProblem::Failed)?,
+                    Target::Reservation(_) => {
+                        self.to_book(&person).await.map_err(LineProblem::Failed)?
+                    }
+                };
                 let request = self
                     .prepare_book(
                         who,
                         slot,
                         LaneChoice::AnyLane,
-                        active.as_ref(),
+                        (active.as_ref(), to_book),
                         None,
                         language,
                         None,

@@ -1,4 +1,5 @@
 use super::*;
+use crate::ElsewhereDose;
 use crate::{
     AttributeMapping, ChangeDeadline, Contact, Dose, DoseInterval, InstitutionCode, InstitutionId,
     LaneId, LoginMethod, MailSettings, PersonId, ReservationNumber, SeriesId, SlotEligibility,
@@ -399,4 +400,156 @@ fn an_institution_whose_quota_is_used_sees_the_slot_full_and_others_do_not() {
     assert_eq!(with(&p, &i).check_slot(&s, now), Ok(()));
     s.quotas.get_mut(&p.institution).unwrap().held = 4;
     assert_eq!(with(&p, &i).check_slot(&s, now), Err(Rejection::SlotFull));
+}
+
+fn elsewhere(dose: u8, given_on: chrono::NaiveDate) -> ElsewhereDose {
+    ElsewhereDose {
+        dose: DoseNumber::new(dose).unwrap(),
+        given_on,
+        product: "Moderna".into(),
+        place: String::new(),
+        source: crate::elsewhere::Source::Declared,
+        recorded_at: tokyo(11, 1, 9, 0),
+        confirmed: None,
+    }
+}
+
+fn date(m: u32, d: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+}
+
+#[test]
+fn the_doses_received_elsewhere_say_what_is_left_to_book() {
+    assert_eq!(ToBook::after(&[]), ToBook::BothDoses);
+    assert_eq!(
+        ToBook::after(&[elsewhere(1, date(11, 2))]),
+        ToBook::SecondDose {
+            first_given_on: date(11, 2)
+        }
+    );
+    assert_eq!(
+        ToBook::after(&[elsewhere(1, date(11, 2)), elsewhere(2, date(11, 30))]),
+        ToBook::Nothing
+    );
+    assert_eq!(
+        ToBook::after(&[elsewhere(2, date(11, 30))]),
+        ToBook::Nothing,
+        "a second dose ends a series"
+    );
+    let second = ToBook::SecondDose {
+        first_given_on: date(11, 2),
+    };
+    assert_eq!(second.second_dose_from(&moderna()), Some(date(11, 30)));
+    assert_eq!(second.starts_with(), Some(DoseNumber::SECOND));
+    let single = Vaccine {
+        second_dose_after: None,
+        ..moderna()
+    };
+    assert_eq!(second.second_dose_from(&single), None);
+    assert_eq!(ToBook::BothDoses.second_dose_from(&moderna()), None);
+    assert_eq!(ToBook::Nothing.starts_with(), None);
+}
+
+#[test]
+fn with_the_first_dose_elsewhere_only_a_second_dose_slot_from_the_allowed_day_is_booked() {
+    let (p, i) = (student(), institution());
+    let b = with(&p, &i);
+    let now = tokyo(12, 1, 9, 0);
+    let to_book = ToBook::SecondDose {
+        first_given_on: date(11, 20),
+    };
+    let check = |s: &Slot| b.check_new_series_after(s, &moderna(), None, to_book, now);
+    assert_eq!(
+        check(&slot(1, 1, tokyo(12, 20, 10, 0), 1)),
+        Err(Rejection::SecondDoseOnly)
+    );
+    assert_eq!(
+        check(&slot(2, 2, tokyo(12, 17, 10, 0), 1)),
+        Err(Rejection::IntervalNotMet),
+        "the day before 20 Nov + 28 days"
+    );
+    assert_eq!(check(&slot(3, 2, tokyo(12, 18, 10, 0), 1)), Ok(()));
+    assert_eq!(
+        check(&full(slot(4, 2, tokyo(12, 18, 10, 0), 1))),
+        Err(Rejection::SlotFull)
+    );
+    assert_eq!(
+        check(&slot(5, 2, tokyo(12, 3, 10, 0), 1)),
+        Err(Rejection::IntervalNotMet)
+    );
+    let other = Slot {
+        vaccine: VaccineId::new(2),
+        ..slot(6, 2, tokyo(12, 18, 10, 0), 1)
+    };
+    assert_eq!(check(&other), Err(Rejection::OtherVaccine));
+    // The deadline holds as for any first appointment.
+    assert_eq!(
+        b.check_new_series_after(
+            &slot(7, 2, tokyo(12, 18, 10, 0), 1),
+            &moderna(),
+            None,
+            to_book,
+            tokyo(12, 15, 12, 0)
+        ),
+        Err(Rejection::DeadlinePassed)
+    );
+}
+
+#[test]
+fn with_both_doses_elsewhere_nothing_is_booked_and_nothing_elsewhere_changes_nothing() {
+    let (p, i) = (student(), institution());
+    let b = with(&p, &i);
+    let now = tokyo(12, 1, 9, 0);
+    let first = slot(1, 1, tokyo(12, 10, 10, 0), 1);
+    let second = slot(2, 2, tokyo(12, 28, 10, 0), 1);
+    for s in [&first, &second] {
+        assert_eq!(
+            b.check_new_series_after(s, &moderna(), None, ToBook::Nothing, now),
+            Err(Rejection::AlreadyVaccinated)
+        );
+    }
+    assert_eq!(
+        b.check_new_series_after(&first, &moderna(), None, ToBook::BothDoses, now),
+        b.check_new_series(&first, None, now)
+    );
+    assert_eq!(
+        b.check_new_series_after(&second, &moderna(), None, ToBook::BothDoses, now),
+        Err(Rejection::NotFirstDose)
+    );
+    let active = series_at(&first, &second);
+    assert_eq!(
+        b.check_new_series_after(&second, &moderna(), Some(&active), ToBook::Nothing, now),
+        Err(Rejection::AlreadyBooked),
+        "a reservation held is said first"
+    );
+}
+
+#[test]
+fn a_series_of_the_second_dose_alone_counts_its_deadline_and_interval_from_what_it_has() {
+    let (p, i) = (student(), institution());
+    let b = with(&p, &i);
+    let second = slot(2, 2, tokyo(12, 28, 10, 0), 1);
+    let mut s = series_at(&slot(1, 1, tokyo(11, 30, 10, 0), 1), &second);
+    s.doses.remove(0);
+    assert_eq!(s.first_appointment(), Some(second.starts_at));
+    assert_eq!(b.check_changeable(&s, tokyo(12, 25, 11, 59)), Ok(()));
+    assert_eq!(
+        b.check_changeable(&s, tokyo(12, 25, 12, 0)),
+        Err(Rejection::DeadlinePassed)
+    );
+    let now = tokyo(12, 1, 9, 0);
+    let target = slot(3, 2, tokyo(12, 20, 10, 0), 1);
+    assert_eq!(
+        b.check_second_dose_slot(&s, &moderna(), &target, now),
+        Err(Rejection::IntervalNotMet),
+        "no first dose here, none given"
+    );
+    assert_eq!(
+        b.check_second_dose_slot_after(&s, &moderna(), &target, Some(date(11, 22)), now),
+        Ok(())
+    );
+    assert_eq!(
+        b.check_second_dose_slot_after(&s, &moderna(), &target, Some(date(11, 23)), now),
+        Err(Rejection::IntervalNotMet)
+    );
 }

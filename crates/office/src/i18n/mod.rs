@@ -43,6 +43,12 @@ mod fixes;
 mod noshows;
 #[macro_use]
 mod sheet;
+#[macro_use]
+mod elsewhere;
+#[macro_use]
+mod rates;
+#[macro_use]
+mod vrs;
 
 /// Builds [`Texts`] and its two tables from every area's `key: (ja, en)`
 /// lines, handed on from one area's macro to the next.
@@ -68,7 +74,7 @@ macro_rules! texts {
     };
 }
 
-common! { [login admins home audit reservations slots mail checkin vaccination vouchers lists members institutions fixes noshows sheet texts] }
+common! { [login admins home audit reservations slots mail checkin vaccination vouchers lists members institutions fixes noshows sheet rates elsewhere vrs texts] }
 
 impl Texts {
     sesshu_http::language_lookup!();

@@ -118,6 +118,13 @@ async fn render(
             page.error = Some(sesshu_core::fixes::never_signed_in(t.lang).to_owned());
         }
         Bookable::Holds(number) => page.existing = Some(number.to_string()),
+        Bookable::Vaccinated => {
+            page.error = Some(
+                sesshu_domain::Rejection::AlreadyVaccinated
+                    .message(t.lang)
+                    .to_owned(),
+            );
+        }
         Bookable::Bookable(times) => {
             page.found = true;
             let catalog = reference::catalog(ops).await?;

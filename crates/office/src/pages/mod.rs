@@ -9,6 +9,8 @@ mod admins;
 mod audit;
 mod book;
 mod checkin;
+mod elsewhere;
+mod fhir;
 mod fixes;
 mod home;
 mod institutions;
@@ -18,6 +20,7 @@ mod lots;
 mod mail;
 mod members;
 mod noshows;
+mod rates;
 mod reservations;
 #[cfg(feature = "saml")]
 mod saml;
@@ -142,6 +145,25 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
             "/lists/prefecture.csv",
             get(lists::prefecture_csv),
         ),
+        (Method::GET, "/lists/vrs", get(lists::vrs)),
+        (Method::POST, "/lists/vrs.csv", post(lists::vrs_csv)),
+        (Method::GET, "/fhir/Immunization", get(fhir::immunizations)),
+        (Method::GET, "/rates", get(rates::page)),
+        (Method::GET, "/rates/live", get(rates::live)),
+        (
+            Method::GET,
+            "/rates/institutions.csv",
+            get(rates::institutions_csv),
+        ),
+        (
+            Method::GET,
+            "/rates/departments.csv",
+            get(rates::departments_csv),
+        ),
+        (Method::GET, "/rates/days.csv", get(rates::days_csv)),
+        (Method::GET, "/rates/slots.csv", get(rates::slots_csv)),
+        (Method::GET, "/rates/campaign.csv", get(rates::campaign_csv)),
+        (Method::GET, "/rates/vouchers.csv", get(rates::vouchers_csv)),
         (Method::GET, "/institutions", get(institutions::list)),
         (
             Method::GET,
@@ -201,12 +223,32 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<OfficeState>)> {
             "/checkin/{number}/dose/{dose}/voucher/collect",
             post(checkin::collect_voucher),
         ),
+        (Method::GET, "/elsewhere", get(elsewhere::waiting)),
+        (Method::POST, "/elsewhere/confirm", post(elsewhere::confirm)),
+        (Method::POST, "/elsewhere/record", post(elsewhere::record)),
+        (Method::POST, "/elsewhere/remove", post(elsewhere::remove)),
+        (
+            Method::GET,
+            "/elsewhere/import",
+            get(elsewhere::import_form),
+        ),
+        (
+            Method::POST,
+            "/elsewhere/import/preview",
+            post(elsewhere::import_preview),
+        ),
+        (
+            Method::POST,
+            "/elsewhere/import",
+            post(elsewhere::import_apply),
+        ),
         (Method::GET, "/lots", get(lots::list)),
         (Method::POST, "/lots", post(lots::register)),
         (Method::GET, "/lang/{tag}", get(switch_language)),
         (Method::GET, "/static/office.css", get(stylesheet)),
         (Method::GET, "/static/checkin.js", get(checkin::script)),
         (Method::GET, "/static/jsQR.js", get(checkin::decoder)),
+        (Method::GET, "/static/rates.js", get(rates::script)),
         #[cfg(feature = "saml")]
         (Method::GET, "/saml/metadata", get(saml::metadata)),
         #[cfg(feature = "saml")]
@@ -283,6 +325,7 @@ impl Frame {
             .map(|s| {
                 [
                     (Duty::Overview, "/", t.nav_home),
+                    (Duty::Rates, "/rates", t.nav_rates),
                     (Duty::ViewReservations, "/reservations", t.nav_reservations),
                     (Duty::CheckIn, "/checkin", t.nav_checkin),
                     (Duty::CheckIn, "/lots", t.nav_lots),
@@ -296,7 +339,9 @@ impl Frame {
                         t.nav_institutions,
                     ),
                     (Duty::PrefectureList, "/lists/prefecture", t.nav_prefecture),
+                    (Duty::VrsExport, "/lists/vrs", t.nav_vrs),
                     (Duty::ViewReservations, "/vouchers/missing", t.nav_vouchers),
+                    (Duty::ViewReservations, "/elsewhere", t.nav_elsewhere),
                     (Duty::ChangeReservations, "/noshows", t.nav_noshows),
                     (Duty::BulkFixes, "/reservations/fixes", t.nav_fixes),
                     (Duty::ManageMail, "/mail", t.nav_mail),

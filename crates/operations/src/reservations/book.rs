@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use sesshu_core::BookingError;
 use sesshu_domain::booking::Booker;
 use sesshu_domain::{
-    AuditAction, AuditObject, DoseNumber, Duty, Institution, InstitutionId, Language, Person,
-    Rejection, ReservationNumber, Scope, SlotId, Subject,
+    AuditAction, AuditObject, Duty, Institution, InstitutionId, Language, Person, Rejection,
+    ReservationNumber, Scope, SlotId, Subject, ToBook,
 };
 
 /// Whether the office may book for a member, and when.
@@ -23,8 +23,12 @@ pub enum Bookable {
     /// They hold this active reservation already.
     Holds(ReservationNumber),
     /// They may be booked: the first-dose times of the day with free
-    /// places, every vaccine (in the catalog's order), then time.
+    /// places, every vaccine (in the catalog's order), then time — or,
+    /// their first dose received elsewhere, the second-dose times from the
+    /// day its vaccine's interval allows.
     Bookable(Vec<FreeTime>),
+    /// Both doses were received elsewhere: nothing is left to book.
+    Vaccinated,
 }
 
 /// Whether `member` of `institution` can be booked by phone, and the times
@@ -51,10 +55,25 @@ pub async fn booking_for(
     {
         return Ok(Bookable::Holds(active.number));
     }
+    let to_book = bookings
+        .to_book_of(institution.id, member)
+        .await
+        .map_err(read_failed)?;
+    let Some(dose) = to_book.starts_with() else {
+        return Ok(Bookable::Vaccinated);
+    };
     let catalog = crate::reference::catalog(ops).await?;
     let mut times = Vec::new();
     for vaccine in &catalog.vaccines {
-        times.extend(free_times(ops, vaccine.id, DoseNumber::FIRST, day, None).await?);
+        let allowed = match to_book {
+            ToBook::SecondDose { .. } => to_book
+                .second_dose_from(vaccine)
+                .is_some_and(|earliest| day >= earliest),
+            ToBook::BothDoses | ToBook::Nothing => true,
+        };
+        if allowed {
+            times.extend(free_times(ops, vaccine.id, dose, day, None).await?);
+        }
     }
     Ok(Bookable::Bookable(times))
 }

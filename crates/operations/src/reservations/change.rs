@@ -81,7 +81,13 @@ pub async fn move_choices(
     let day = day
         .or_else(|| series.first_appointment().map(tokyo_day))
         .unwrap_or_else(|| tokyo_day(ops.now()));
-    let times = free_times(ops, series.vaccine, DoseNumber::FIRST, day, None).await?;
+    // A series of the second dose alone (the first received elsewhere)
+    // moves within second-dose times.
+    let dose = series
+        .doses
+        .first()
+        .map_or(DoseNumber::FIRST, |first| first.number);
+    let times = free_times(ops, series.vaccine, dose, day, None).await?;
     let checked_in = ops.store().check_ins(series.id).await?;
     Ok(MoveChoices {
         series,

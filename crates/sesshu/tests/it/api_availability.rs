@@ -112,7 +112,9 @@ async fn the_openapi_document_describes_every_endpoint() {
 
     // What a client generated from it needs: typed dates, the key's shape,
     // every answer described.
-    let params = paths["/api/v1/availability"]["get"]["parameters"].as_array().unwrap();
+    let params = paths["/api/v1/availability"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
     for name in ["from", "to"] {
         let param = params.iter().find(|p| p["name"] == name).unwrap();
         assert_eq!(param["schema"]["format"], "date", "{name}");
@@ -124,13 +126,18 @@ async fn the_openapi_document_describes_every_endpoint() {
         .find(|p| p["name"] == "Idempotency-Key")
         .unwrap();
     assert_eq!(key["schema"]["pattern"], "^[!-~]{1,255}$");
-    let consent = paths["/api/v1/consent"]["post"]["responses"].as_object().unwrap();
+    let consent = paths["/api/v1/consent"]["post"]["responses"]
+        .as_object()
+        .unwrap();
     assert!(consent.contains_key("400") && consent.contains_key("415"));
     for (path, item) in paths {
         for (method, operation) in item.as_object().unwrap() {
             for (status, response) in operation["responses"].as_object().unwrap() {
                 let described = response["description"].as_str().unwrap_or_default();
-                assert!(!described.is_empty(), "{method} {path} {status} has no description");
+                assert!(
+                    !described.is_empty(),
+                    "{method} {path} {status} has no description"
+                );
             }
         }
     }

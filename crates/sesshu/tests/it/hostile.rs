@@ -181,12 +181,13 @@ fn percent_decode(value: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&value[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&value[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -235,7 +236,7 @@ async fn no_hostile_input_to_any_office_route_reaches_a_server_error_or_loses_a_
                     failures.push(format!("{method} {path}?{query} -> {}", answer.status));
                 }
                 Ok(answer) => {
-                    if let Err(missing) = hardened(&answer.headers, &template, true) {
+                    if let Err(missing) = hardened(&answer.headers, template, true) {
                         failures.push(format!("{method} {path}: {missing}"));
                     }
                     pages_shown += usize::from(answer.status == StatusCode::OK);

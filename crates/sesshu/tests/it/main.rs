@@ -15,6 +15,8 @@ mod api_reservations;
 mod audit;
 mod browser;
 mod consent;
+mod elsewhere;
+mod fhir;
 
 mod hostile;
 mod institutions;
@@ -33,6 +35,7 @@ mod pages;
 mod persons;
 mod privacy;
 mod races;
+mod rates;
 mod roster;
 #[cfg(feature = "saml")]
 mod saml;
@@ -44,3 +47,4 @@ mod vault;
 mod venue_browser;
 mod vouchers;
 mod vouchers_online;
+mod vrs;

@@ -168,6 +168,7 @@ const EXPECTED: &[(&str, &str, Open)] = &[
     ("GET", "/static/office.css", Open::Public),
     ("GET", "/static/checkin.js", Open::Public),
     ("GET", "/static/jsQR.js", Open::Public),
+    ("GET", "/static/rates.js", Open::Public),
     (
         "GET",
         "/",
@@ -376,6 +377,60 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/lists/prefecture.csv",
         Open::Roles(&["system", "operator"]),
     ),
+    ("GET", "/lists/vrs", Open::Roles(&["system", "operator"])),
+    // The download marks its rows as exported: a POST.
+    (
+        "POST",
+        "/lists/vrs.csv",
+        Open::Roles(&["system", "operator"]),
+    ),
+    // Aggregates: institution staff get their own institution's.
+    (
+        "GET",
+        "/rates",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
+    (
+        "GET",
+        "/rates/live",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
+    (
+        "GET",
+        "/rates/institutions.csv",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
+    (
+        "GET",
+        "/rates/departments.csv",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
+    (
+        "GET",
+        "/rates/days.csv",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
+    (
+        "GET",
+        "/rates/slots.csv",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
+    (
+        "GET",
+        "/rates/campaign.csv",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
+    (
+        "GET",
+        "/rates/vouchers.csv",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
+    // As for the lists: institution staff get their own institution's.
+    (
+        "GET",
+        "/fhir/Immunization",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
     (
         "GET",
         "/reservations/book",
@@ -467,6 +522,44 @@ const EXPECTED: &[(&str, &str, Open)] = &[
         "/noshows",
         Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
     ),
+    // Doses received elsewhere: the list for whoever views reservations;
+    // the changes, for the person's institution (bstaff of staffonly).
+    (
+        "GET",
+        "/elsewhere",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
+    (
+        "POST",
+        "/elsewhere/confirm",
+        Open::Roles(&["system", "operator", "staff_b"]),
+    ),
+    (
+        "POST",
+        "/elsewhere/record",
+        Open::Roles(&["system", "operator", "staff_b"]),
+    ),
+    (
+        "POST",
+        "/elsewhere/remove",
+        Open::Roles(&["system", "operator", "staff_b"]),
+    ),
+    // The history import: the institutions whose members the role manages.
+    (
+        "GET",
+        "/elsewhere/import",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
+    (
+        "POST",
+        "/elsewhere/import/preview",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
+    (
+        "POST",
+        "/elsewhere/import",
+        Open::Roles(&["system", "operator", "staff_a", "staff_b"]),
+    ),
     // Last: it cancels the reservation the routes above look at.
     (
         "POST",
@@ -554,6 +647,8 @@ on_both_databases! {
                 format!("{path}?day=2026-12-10&venue={}", f.venue)
             } else if template.starts_with("/lists/prefecture.csv") {
                 format!("{path}?from=2026-12-01&to=2026-12-31")
+            } else if template.starts_with("/fhir/") {
+                format!("{path}?date=2026-12-10")
             } else if template.starts_with("/lists/reservations") {
                 format!("{path}?institution={}", f.staff_only)
             } else {
@@ -568,6 +663,7 @@ on_both_databases! {
                 ],
                 "/admins/{admin}" => vec![("role", "operator"), ("institution", ""), ("venue", "")],
                 "/login" => vec![("directory", "builtin"), ("login", "nobody"), ("password", "x")],
+                "/lists/vrs.csv" => vec![("from", "2026-12-01"), ("to", "2026-12-31"), ("only_new", "1")],
                 "/reservations/{number}/cancel" => vec![("reason", "access test")],
                 "/reservations/{number}/move" => vec![("reason", "access test")],
                 "/slots/{slot}/move" => vec![("reason", "access test")],
@@ -590,6 +686,16 @@ on_both_databases! {
                 "/members" => vec![
                     ("institution", &staff_only), ("missing", "keep"), ("text", "nonsense\n"),
                 ],
+                // Nothing to confirm or remove; a dose held here is not
+                // recorded: the forms come back with that, nothing written.
+                "/elsewhere/confirm" | "/elsewhere/remove" => vec![
+                    ("institution", &staff_only), ("member", "bstaff"), ("dose", "1"),
+                ],
+                "/elsewhere/record" => vec![
+                    ("institution", &staff_only), ("member", "bstaff"), ("dose", "1"),
+                    ("given_on", "2026-11-02"), ("product", "Moderna"),
+                ],
+                "/elsewhere/import" => vec![("text", "institution\n")],
                 "/reservations/book/find" => vec![
                     ("institution", &staff_only), ("member", "nobody"), ("day", "2026-12-10"),
                 ],

@@ -5,6 +5,7 @@
 //! pages'; log in with `POST /api/v1/login`.
 
 mod availability;
+mod elsewhere;
 mod login;
 mod model;
 mod reservations;
@@ -40,6 +41,10 @@ use utoipa::OpenApi;
         reservations::change,
         reservations::cancel,
         vouchers::give,
+        elsewhere::list,
+        elsewhere::show,
+        elsewhere::declare,
+        elsewhere::withdraw,
     ),
     components(schemas(
         ErrorBody,
@@ -53,6 +58,8 @@ use utoipa::OpenApi;
         login::ConsentAnswer,
         reservations::SlotChoice,
         vouchers::VoucherBody,
+        elsewhere::ElsewhereDoseJson,
+        elsewhere::ElsewhereBody,
     ))
 )]
 pub struct ApiDoc;
@@ -75,6 +82,13 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/me/reservations/{id}/doses/{dose}/voucher",
             put(vouchers::give),
+        )
+        .route("/me/doses-elsewhere", get(elsewhere::list))
+        .route(
+            "/me/doses-elsewhere/{dose}",
+            get(elsewhere::show)
+                .put(elsewhere::declare)
+                .delete(elsewhere::withdraw),
         )
         .fallback(|| async { ApiError::NotFound })
 }

@@ -99,6 +99,12 @@ pub async fn list(
 /// vaccine's interval, or the nearest free slot that day; if there is none,
 /// nothing is booked (`no_second_dose_slot`).
 ///
+/// A person whose first dose was received elsewhere (see
+/// `/api/v1/me/doses-elsewhere`) books the second dose alone: `slot_id` is a
+/// second-dose slot on or after the day the vaccine's interval allows
+/// (`second_dose_only`, `interval_not_met` otherwise); with both doses
+/// elsewhere nothing is booked (`already_vaccinated`).
+///
 /// With an `Idempotency-Key` header, repeating the request replays the first
 /// answer (header `Idempotent-Replayed: true`) and never books twice.
 #[utoipa::path(
@@ -112,9 +118,9 @@ pub async fn list(
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`not_eligible`, `cross_site_request`", body = ErrorBody),
         (status = 404, description = "`not_found`: no such slot", body = ErrorBody),
-        (status = 409, description = "`slot_full`, `already_booked`, `deadline_passed`, `no_second_dose_slot`, `not_open_yet`, `slot_closed`", body = ErrorBody),
+        (status = 409, description = "`slot_full`, `already_booked`, `already_vaccinated`, `deadline_passed`, `no_second_dose_slot`, `not_open_yet`, `slot_closed`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
-        (status = 422, description = "`not_first_dose`, `idempotency_key_reused`", body = ErrorBody),
+        (status = 422, description = "`not_first_dose`, `second_dose_only`, `interval_not_met`, `other_vaccine`, `idempotency_key_reused`", body = ErrorBody),
         (status = 503, description = "`busy`: retry", body = ErrorBody),
     ),
     tag = "reservations"
@@ -167,7 +173,7 @@ pub async fn create(
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
         (status = 409, description = "`deadline_passed`, `slot_full`, `no_second_dose_slot`, `not_active`", body = ErrorBody),
-        (status = 422, description = "`interval_not_met`, `other_vaccine`", body = ErrorBody),
+        (status = 422, description = "`interval_not_met`, `other_vaccine`, `second_dose_only`", body = ErrorBody),
         (status = 503, description = "`busy`: retry", body = ErrorBody),
     ),
     tag = "reservations"

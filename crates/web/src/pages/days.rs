@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use rand::RngCore;
 use serde::Deserialize;
 use sesshu_core::SlotOffer;
-use sesshu_domain::{Rejection, VenueId};
+use sesshu_domain::{Rejection, ToBook, VenueId};
 use std::collections::BTreeMap;
 
 #[derive(Debug)]
@@ -36,6 +36,11 @@ struct DaysPage {
     reservation: Option<String>,
     /// Past the change deadline: nothing to choose here.
     locked: bool,
+    /// Both doses were received elsewhere: nothing to book.
+    vaccinated: bool,
+    /// The first dose was received elsewhere: the second dose alone is
+    /// booked, from these days (one per vaccine with a second dose).
+    second_from: Option<String>,
 }
 
 pub async fn days(
@@ -54,10 +59,32 @@ pub async fn days(
     let locked = active
         .as_ref()
         .is_some_and(|s| user.booker().check_changeable(s, bookings.now()).is_err());
+    // The day of the series' first appointment here (a series of the
+    // second dose alone has no first dose).
     let booked_day = active
         .as_ref()
-        .and_then(|s| s.dose(sesshu_domain::DoseNumber::FIRST))
+        .and_then(|s| s.doses.first())
         .map(|d| d.day());
+    let to_book = bookings
+        .to_book(&user.person)
+        .await
+        .map_err(ApiError::from)?;
+    let second_from = match to_book {
+        ToBook::SecondDose { .. } => {
+            let catalog = state.store().catalog().await?;
+            let days: Vec<String> = catalog
+                .vaccines
+                .iter()
+                .filter_map(|v| {
+                    to_book
+                        .second_dose_from(v)
+                        .map(|d| format!("{} ({})", t.date(d), v.name(lang.0)))
+                })
+                .collect();
+            Some(days.join(", "))
+        }
+        ToBook::BothDoses | ToBook::Nothing => None,
+    };
     html(DaysPage {
         t,
         frame,
@@ -78,6 +105,8 @@ pub async fn days(
             .collect(),
         reservation: active.map(|s| s.number.to_string()),
         locked,
+        vaccinated: to_book == ToBook::Nothing,
+        second_from,
     })
 }
 
@@ -104,6 +133,8 @@ struct DayPage {
     iso: String,
     venues: Vec<VenueTimes>,
     changing: bool,
+    /// The first dose was received elsewhere: these are second-dose times.
+    second_only: bool,
     /// A fresh idempotency key: a double-submitted form books once.
     idem: String,
     error: Option<&'static str>,
@@ -177,6 +208,13 @@ pub async fn day(
         return Ok(axum::response::Redirect::to("/me").into_response());
     }
     let changing = active.is_some();
+    let second_only = matches!(
+        bookings
+            .to_book(&user.person)
+            .await
+            .map_err(ApiError::from)?,
+        ToBook::SecondDose { .. }
+    );
     let catalog = state.store().catalog().await?;
 
     let mut by_venue: BTreeMap<VenueId, BTreeMap<_, Vec<&SlotOffer>>> = BTreeMap::new();
@@ -208,6 +246,7 @@ pub async fn day(
         iso: date,
         venues,
         changing,
+        second_only,
         idem: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key),
         error: query
             .error

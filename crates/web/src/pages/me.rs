@@ -1,6 +1,7 @@
-//! `/me`: my reservation (its doses, the check-in code, the vouchers);
-//! `/me/cancel`: cancelling it.
+//! `/me`: my reservation (its doses, the check-in code, the vouchers) and
+//! my vaccination history (`history.rs`); `/me/cancel`: cancelling it.
 
+use super::history::{self, HistoryView};
 use super::voucher::{self, Retry, VoucherView};
 use super::{Frame, html};
 use crate::error::{ApiError, PageError};
@@ -82,6 +83,10 @@ struct MePage {
     frame: Frame,
     reservation: Option<ReservationView>,
     contact: ContactView,
+    history: HistoryView,
+    /// No reservation, and both doses were received elsewhere: nothing to
+    /// book.
+    vaccinated: bool,
     done: Option<&'static str>,
     error: Option<&'static str>,
 }
@@ -113,6 +118,8 @@ pub async fn me(
         Some("changed") => Some(t.changed_done),
         Some("cancelled") => Some(t.cancelled_done),
         Some("voucher") => Some(t.voucher_done),
+        Some("elsewhere") => Some(t.history.declared_done),
+        Some("withdrawn") => Some(t.history.withdrawn_done),
         _ => None,
     };
     let error = match query.error.as_deref() {
@@ -136,15 +143,40 @@ pub(super) async fn render(
     error: Option<&'static str>,
     retry: Option<Retry>,
 ) -> Result<Response, PageError> {
+    render_with(state, lang, frame, user, done, error, retry, None).await
+}
+
+/// [`render`], with the declaration of a dose received elsewhere as it came
+/// back with a problem (`declared`: then answered 422).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn render_with(
+    state: &AppState,
+    lang: Lang,
+    frame: Frame,
+    user: &SignedIn,
+    done: Option<&'static str>,
+    error: Option<&'static str>,
+    retry: Option<Retry>,
+    declared: Option<history::Retry>,
+) -> Result<Response, PageError> {
     let t = lang.texts();
     let catalog = state.store().catalog().await?;
     let now = state.clock().now();
-    let status = if retry.is_some() {
+    let status = if retry.is_some() || declared.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    let reservation = match active(state, user).await? {
+    let active = active(state, user).await?;
+    let history = history::view(state, t, user, active.is_some(), declared).await?;
+    let vaccinated = active.is_none()
+        && state
+            .bookings()
+            .to_book(&user.person)
+            .await
+            .map_err(ApiError::from)?
+            == sesshu_domain::ToBook::Nothing;
+    let reservation = match active {
         Some(series) => {
             let first = series.first_appointment().unwrap_or_default();
             let check_in = match state.store().check_in_token(series.id).await? {
@@ -175,6 +207,8 @@ pub(super) async fn render(
         t,
         frame,
         reservation,
+        history,
+        vaccinated,
         contact: ContactView {
             office: format!(
                 "{} {}",

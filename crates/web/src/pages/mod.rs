@@ -8,6 +8,7 @@
 mod book;
 pub(crate) mod consent;
 mod days;
+mod history;
 pub(crate) mod login;
 mod me;
 #[cfg(feature = "saml")]
@@ -53,6 +54,8 @@ pub fn routes() -> Router<AppState> {
         .route("/me/change", post(book::change))
         .route("/me/cancel", get(me::confirm_cancel).post(me::cancel))
         .route("/me/voucher", get(voucher::back).post(voucher::give))
+        .route("/me/elsewhere", get(history::back).post(history::declare))
+        .route("/me/elsewhere/withdraw", post(history::withdraw))
         .route("/lang/{tag}", get(switch_language))
         .route("/static/style.css", get(stylesheet))
         .route("/static/favicon.svg", get(favicon))

@@ -1,9 +1,11 @@
 //! `/`: the start page, where a person picks their institution.
 
 use super::{Frame, html};
+use crate::error::ApiError;
 use crate::error::PageError;
 use crate::i18n::Texts;
 use crate::lang::Lang;
+use crate::signed_in::{PageUser, PageUserRejection};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -23,13 +25,27 @@ struct StartPage {
     t: &'static Texts,
     frame: Frame,
     institutions: Vec<InstitutionLink>,
+    /// Signed in, and both doses were received elsewhere: nothing to book.
+    vaccinated: bool,
 }
 
 pub async fn start(
     State(state): State<AppState>,
     lang: Lang,
     frame: Frame,
+    user: Result<PageUser, PageUserRejection>,
 ) -> Result<Response, PageError> {
+    let vaccinated = match user {
+        Ok(PageUser(user)) => {
+            state
+                .bookings()
+                .to_book(&user.person)
+                .await
+                .map_err(ApiError::from)?
+                == sesshu_domain::ToBook::Nothing
+        }
+        Err(_) => false,
+    };
     let other = match lang.0 {
         sesshu_domain::Language::Ja => sesshu_domain::Language::En,
         sesshu_domain::Language::En => sesshu_domain::Language::Ja,
@@ -53,5 +69,6 @@ pub async fn start(
         t: lang.texts(),
         frame,
         institutions,
+        vaccinated,
     })
 }

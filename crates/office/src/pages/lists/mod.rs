@@ -10,12 +10,14 @@ mod prefecture;
 mod recipients;
 mod reservations;
 mod sheet;
+mod vrs;
 
 pub use missing_vouchers::{missing_vouchers, missing_vouchers_csv};
 pub use prefecture::{prefecture, prefecture_csv};
 pub use recipients::{csv, page, xlsx};
 pub use reservations::reservations_csv;
 pub use sheet::{sheet_apply, sheet_page, sheet_preview, sheet_xlsx};
+pub use vrs::{vrs, vrs_csv};
 
 use super::{Frame, html};
 use crate::error::OfficeError;

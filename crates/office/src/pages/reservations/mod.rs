@@ -1,8 +1,9 @@
 //! Reservations: the search (`search.rs`), one reservation with its
 //! person's personal data (scoped to the administrator's institution,
 //! audited: `show`), and cancelling or moving it for its person
-//! (`change.rs`). The work is done by `sesshu_operations::reservations`;
-//! these pages parse, call and render.
+//! (`change.rs`), with the person's vaccination history (here and
+//! elsewhere, whose forms are `pages/elsewhere.rs`). The work is done by
+//! `sesshu_operations::reservations`; these pages parse, call and render.
 
 mod change;
 mod search;
@@ -120,6 +121,8 @@ struct ReservationPage {
     mail: Option<String>,
     /// The office may cancel it (active, and the role may).
     can_cancel: bool,
+    /// The person's doses, here and elsewhere.
+    history: super::elsewhere::HistoryBlock,
     done: Option<&'static str>,
     error: Option<&'static str>,
 }
@@ -148,6 +151,22 @@ pub async fn show(
         opened,
         can_change,
     } = reservations::detail(state.operations(), state.keys(), &staff.actor(), &number).await?;
+    let history =
+        sesshu_operations::history::of_person(state.operations(), &staff.actor(), &person).await?;
+    let may_change_history = staff
+        .may(
+            Duty::ChangeReservations,
+            Scope::Institution(person.institution),
+        )
+        .is_ok();
+    let history = super::elsewhere::history_block(
+        t,
+        &catalog,
+        &history,
+        (person.institution, &opened.login),
+        &series.number,
+        may_change_history,
+    );
     let name = |field| opened.get(field).map(str::to_owned);
     html(ReservationPage {
         number: series.number.to_string(),
@@ -165,13 +184,19 @@ pub async fn show(
         name_roman: name(Field::NameRoman),
         mail: name(Field::Mail),
         can_cancel: can_change,
+        history,
         done: match query.done.as_deref() {
             Some("cancelled") => Some(t.office_cancelled),
             Some("moved") => Some(t.office_moved),
             Some("booked") => Some(t.book_booked),
-            _ => None,
+            Some(other) => super::elsewhere::done_text(t, other),
+            None => None,
         },
-        error: (query.error.as_deref() == Some("reason")).then_some(t.office_cancel_reason_needed),
+        error: match query.error.as_deref() {
+            Some("reason") => Some(t.office_cancel_reason_needed),
+            Some(other) => super::elsewhere::error_text(t, other),
+            None => None,
+        },
         frame,
         t,
     })
