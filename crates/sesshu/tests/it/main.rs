@@ -45,6 +45,7 @@ mod smtp_kit;
 mod vaccination;
 mod vault;
 mod venue_browser;
+mod venue_kit;
 mod vouchers;
 mod vouchers_online;
 mod vrs;

@@ -14,19 +14,17 @@
 use crate::browser::{ONE_BROWSER, prepare_script, run_node};
 use crate::helpers::*;
 use crate::office_kit::*;
+use crate::venue_kit::{Desk, book};
 use reqwest::StatusCode;
 use sesshu_domain::{
-    AdminId, Decision, DepartmentCode, DoseNumber, InstitutionCode, InstitutionId, Language, LotId,
-    LotNumber, PersonId, Questionnaire, ReservationNumber, Role, Series, Site, SlotId, Subject,
-    Temperature, UserType,
+    AdminId, DepartmentCode, InstitutionCode, InstitutionId, Language, LotNumber, PersonId, Role,
+    Subject, UserType,
 };
-use sesshu_operations::checkin::{self, CheckIn, Lookup};
 use sesshu_operations::noshows::{self, Cancelling};
 use sesshu_operations::rates::{self, Dashboards, Table};
-use sesshu_operations::vaccination::{self, Given};
-use sesshu_operations::vouchers::{self, Entered, Typed};
+use sesshu_operations::vaccination;
 use sesshu_operations::{Actor, Operations};
-use sesshu_store::{Booked, NewInstitution, NewLot, NewMember, NewSeries, PersonLogin};
+use sesshu_store::{NewInstitution, NewLot, NewMember, PersonLogin};
 use sesshu_vault_open::Keyring;
 
 /// The day of the first doses, and of the second.
@@ -35,11 +33,7 @@ const SECOND_DAY: &str = "2027-01-07";
 
 /// The seeded campaign: who does what at the venue, and the reservations.
 struct Campaign {
-    ops: Operations,
-    keys: Keyring,
-    desk: Actor,
-    by: AdminId,
-    lot: LotId,
+    venue: Desk,
     ext: InstitutionId,
 }
 
@@ -108,27 +102,6 @@ async fn person(
         .id
 }
 
-/// `person` books `first` (and the second dose) at noon on `day`.
-async fn book(app: &TestApp, person: PersonId, first: SlotId, second: SlotId, day: &str) -> Series {
-    match app
-        .store
-        .book(&NewSeries {
-            person,
-            vaccine: app.fixture.vaccine,
-            first: vec![first],
-            second: Some(vec![second]),
-            idempotency: None,
-            language: Language::Ja,
-            audit: None,
-            now: tokyo(day, "12:00"),
-        })
-        .await
-        .unwrap()
-    {
-        Booked::Created(series) | Booked::Replayed(series) => series,
-    }
-}
-
 /// A dose recorded elsewhere, as the table holds it (written with plain
 /// SQL: the dashboards only read it), confirmed by `confirmed` if given.
 async fn elsewhere(
@@ -169,85 +142,6 @@ async fn elsewhere(
             .await
             .unwrap();
         pool.close().await;
-    }
-}
-
-impl Campaign {
-    /// Checks `series` in for the dose due today.
-    async fn check_in(&self, series: &Series) {
-        let done = checkin::check_in(
-            &self.ops,
-            &self.desk,
-            self.by,
-            &Lookup::Number(series.number.clone()),
-        )
-        .await
-        .unwrap();
-        assert!(matches!(done, CheckIn::Now(_)), "{done:?}");
-    }
-
-    /// `dose` of `series` given at `at` (questionnaire, decision, lot).
-    async fn vaccinate(&self, series: &Series, dose: u8, at: chrono::DateTime<chrono::Utc>) {
-        let target = self.target(&series.number, dose).await;
-        let answers = Questionnaire {
-            temperature: Temperature::parse("36.5").unwrap(),
-            concerns: Default::default(),
-        };
-        vaccination::questionnaire(
-            &self.ops, &self.keys, &self.desk, self.by, &target, &answers,
-        )
-        .await
-        .unwrap();
-        vaccination::decide(
-            &self.ops,
-            &self.keys,
-            &self.desk,
-            self.by,
-            &target,
-            Decision::Vaccinate,
-            None,
-        )
-        .await
-        .unwrap();
-        let given = Given {
-            at,
-            lot: self.lot,
-            given_by: "Dr Sato".into(),
-            site: Site::LeftArm,
-        };
-        vaccination::vaccinate(&self.ops, &self.desk, self.by, &target, given)
-            .await
-            .unwrap();
-    }
-
-    /// The voucher of `dose` of `series` entered at the desk, and collected
-    /// if `collect`.
-    async fn voucher(&self, series: &Series, dose: u8, collect: bool) {
-        let target = self.target(&series.number, dose).await;
-        let typed = Typed::Parts {
-            municipality: "041009",
-            number: "0123456789",
-        };
-        let entered = vouchers::enter(&self.ops, &self.keys, &self.desk, &target, typed)
-            .await
-            .unwrap();
-        assert!(matches!(entered, Entered::Done), "{entered:?}");
-        if collect {
-            vouchers::collect(&self.ops, &self.desk, self.by, &target)
-                .await
-                .unwrap();
-        }
-    }
-
-    async fn target(&self, number: &ReservationNumber, dose: u8) -> vaccination::Target {
-        vaccination::target(
-            &self.ops,
-            &self.desk,
-            number,
-            DoseNumber::new(dose).unwrap(),
-        )
-        .await
-        .unwrap()
     }
 }
 
@@ -338,7 +232,7 @@ async fn campaign(app: &TestApp) -> Campaign {
         person(app, f.uni, "u1", Some(UserType::Staff)).await,
         first,
         second,
-        "2026-12-01",
+        tokyo("2026-12-01", "12:00"),
     )
     .await;
     let u2 = book(
@@ -346,7 +240,7 @@ async fn campaign(app: &TestApp) -> Campaign {
         person(app, f.uni, "u2", Some(UserType::Student)).await,
         first,
         second,
-        "2026-12-02",
+        tokyo("2026-12-02", "12:00"),
     )
     .await;
     book(
@@ -354,7 +248,7 @@ async fn campaign(app: &TestApp) -> Campaign {
         person(app, f.uni, "u3", Some(UserType::Student)).await,
         first,
         second,
-        "2026-12-02",
+        tokyo("2026-12-02", "12:00"),
     )
     .await;
     let s1 = book(
@@ -362,7 +256,7 @@ async fn campaign(app: &TestApp) -> Campaign {
         person(app, f.staff_only, "s1", Some(UserType::Staff)).await,
         first,
         second,
-        "2026-12-03",
+        tokyo("2026-12-03", "12:00"),
     )
     .await;
     let u5 = book(
@@ -370,7 +264,7 @@ async fn campaign(app: &TestApp) -> Campaign {
         person(app, f.uni, "u5", Some(UserType::Student)).await,
         second_lane,
         second,
-        "2026-12-03",
+        tokyo("2026-12-03", "12:00"),
     )
     .await;
     let p1 = book(
@@ -378,7 +272,7 @@ async fn campaign(app: &TestApp) -> Campaign {
         person(app, ext, "p1", Some(UserType::Staff)).await,
         second_lane,
         second,
-        "2026-12-04",
+        tokyo("2026-12-04", "12:00"),
     )
     .await;
     person(app, f.uni, "u6", Some(UserType::Staff)).await;
@@ -403,25 +297,37 @@ async fn campaign(app: &TestApp) -> Campaign {
     .await
     .unwrap();
     let campaign = Campaign {
-        ops,
-        keys: Keyring::new([app.vault.clone()]),
-        desk,
-        by,
-        lot,
+        venue: Desk {
+            ops,
+            keys: Keyring::new([app.vault.clone()]),
+            actor: desk,
+            by,
+            lot,
+        },
         ext,
     };
     for series in [&u1, &u2, &s1, &u5, &p1] {
-        campaign.check_in(series).await;
+        campaign.venue.check_in(series).await;
     }
     app.clock.set(tokyo(FIRST_DAY, "10:30"));
     for series in [&u1, &u2, &s1, &p1] {
         campaign
+            .venue
             .vaccinate(series, 1, tokyo(FIRST_DAY, "10:05"))
             .await;
     }
-    campaign.voucher(&u1, 1, true).await;
-    campaign.voucher(&s1, 1, false).await;
-    campaign.voucher(&p1, 1, true).await;
+    campaign
+        .venue
+        .voucher(&u1, 1, ("041009", "0123456789"), true)
+        .await;
+    campaign
+        .venue
+        .voucher(&s1, 1, ("041009", "0123456789"), false)
+        .await;
+    campaign
+        .venue
+        .voucher(&p1, 1, ("041009", "0123456789"), true)
+        .await;
 
     // The evening: u3 has not come. Still counted as not checked in, not
     // yet a no-show; then the batch cancels the reservation.
@@ -434,7 +340,7 @@ async fn campaign(app: &TestApp) -> Campaign {
         "checked in, no-shows, not checked in before the batch"
     );
     let operator = actor(&format!("admin:{operator}"), Role::Operator);
-    let cancelled = noshows::cancel(&campaign.ops, &operator, day, None)
+    let cancelled = noshows::cancel(&campaign.venue.ops, &operator, day, None)
         .await
         .unwrap();
     assert!(
@@ -444,9 +350,15 @@ async fn campaign(app: &TestApp) -> Campaign {
 
     // The second doses' day: u1 comes early, the others not yet.
     app.clock.set(tokyo(SECOND_DAY, "09:30"));
-    campaign.check_in(&u1).await;
-    campaign.vaccinate(&u1, 2, tokyo(SECOND_DAY, "09:35")).await;
-    campaign.voucher(&u1, 2, true).await;
+    campaign.venue.check_in(&u1).await;
+    campaign
+        .venue
+        .vaccinate(&u1, 2, tokyo(SECOND_DAY, "09:35"))
+        .await;
+    campaign
+        .venue
+        .voucher(&u1, 2, ("041009", "0123456789"), true)
+        .await;
     app.clock.set(tokyo(SECOND_DAY, "10:15"));
     campaign
 }
@@ -454,10 +366,10 @@ async fn campaign(app: &TestApp) -> Campaign {
 /// The dashboards as an operator reads them (every institution, or one).
 async fn read(campaign: &Campaign, institution: Option<InstitutionId>) -> Dashboards {
     let operator = actor("admin:0", Role::Operator);
-    let scope = rates::scope(&campaign.ops, &operator, institution)
+    let scope = rates::scope(&campaign.venue.ops, &operator, institution)
         .await
         .unwrap();
-    rates::dashboards(&campaign.ops, scope).await.unwrap()
+    rates::dashboards(&campaign.venue.ops, scope).await.unwrap()
 }
 
 fn rows(cells: &[&[&str]]) -> Vec<Vec<String>> {
@@ -882,7 +794,7 @@ async fn the_dashboard_updates_itself_after_a_check_in_made_elsewhere() {
         member(&app, f.uni, login, UserType::Staff, Some("MED"), false).await;
         let who = person(&app, f.uni, login, Some(UserType::Staff)).await;
         numbers.push(
-            book(&app, who, first, second, "2026-12-01")
+            book(&app, who, first, second, tokyo("2026-12-01", "12:00"))
                 .await
                 .number
                 .to_string(),

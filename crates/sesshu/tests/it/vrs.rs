@@ -11,18 +11,16 @@
 
 use crate::helpers::*;
 use crate::office_kit::*;
+use crate::venue_kit::{Desk, book};
 use reqwest::StatusCode;
 use sesshu_domain::{
-    AdminId, AuditObject, Decision, DoseNumber, InstitutionId, LotId, LotNumber, MailAddress,
-    PersonId, Profile, Questionnaire, ReservationNumber, Role, Series, Site, SlotId, Subject,
-    Temperature, UserType,
+    AuditObject, Decision, InstitutionId, LotNumber, MailAddress, PersonId, Profile,
+    ReservationNumber, Role, Series, Subject, UserType,
 };
-use sesshu_operations::checkin::{self, CheckIn, Lookup};
-use sesshu_operations::vaccination::{self, Given};
-use sesshu_operations::vouchers::{self, Entered, Typed};
+use sesshu_operations::vaccination;
 use sesshu_operations::vrs::VrsColumns;
 use sesshu_operations::{Actor, Operations};
-use sesshu_store::{Booked, NewLot, NewMember, NewSeries, Owner, PersonLogin};
+use sesshu_store::{NewLot, NewMember, Owner, PersonLogin};
 use sesshu_vault_open::Keyring;
 use std::path::{Path, PathBuf};
 
@@ -46,98 +44,6 @@ struct Day {
     /// Given on the next day at 08:05 Tokyo (23:05 UTC on the day), its
     /// voucher collected.
     next_morning: Series,
-}
-
-/// What the desk does, through the operations.
-struct Desk {
-    ops: Operations,
-    keys: Keyring,
-    actor: Actor,
-    by: AdminId,
-    lot: LotId,
-}
-
-impl Desk {
-    async fn target(&self, series: &Series) -> vaccination::Target {
-        vaccination::target(&self.ops, &self.actor, &series.number, DoseNumber::FIRST)
-            .await
-            .unwrap()
-    }
-
-    async fn check_in(&self, series: &Series) {
-        let done = checkin::check_in(
-            &self.ops,
-            &self.actor,
-            self.by,
-            &Lookup::Number(series.number.clone()),
-        )
-        .await
-        .unwrap();
-        assert!(matches!(done, CheckIn::Now(_)), "{done:?}");
-    }
-
-    async fn questionnaire(&self, series: &Series) {
-        let answers = Questionnaire {
-            temperature: Temperature::parse("36.5").unwrap(),
-            concerns: Default::default(),
-        };
-        let target = self.target(series).await;
-        vaccination::questionnaire(
-            &self.ops,
-            &self.keys,
-            &self.actor,
-            self.by,
-            &target,
-            &answers,
-        )
-        .await
-        .unwrap();
-    }
-
-    /// Checked in, questionnaire, decided and given at `at`.
-    async fn vaccinate(&self, series: &Series, at: chrono::DateTime<chrono::Utc>) {
-        self.check_in(series).await;
-        self.questionnaire(series).await;
-        let target = self.target(series).await;
-        vaccination::decide(
-            &self.ops,
-            &self.keys,
-            &self.actor,
-            self.by,
-            &target,
-            Decision::Vaccinate,
-            None,
-        )
-        .await
-        .unwrap();
-        let given = Given {
-            at,
-            lot: self.lot,
-            given_by: "Dr Sato".into(),
-            site: Site::LeftArm,
-        };
-        vaccination::vaccinate(&self.ops, &self.actor, self.by, &target, given)
-            .await
-            .unwrap();
-    }
-
-    /// The voucher entered at the desk, and collected if `collect`.
-    async fn voucher(&self, series: &Series, municipality: &str, number: &str, collect: bool) {
-        let target = self.target(series).await;
-        let typed = Typed::Parts {
-            municipality,
-            number,
-        };
-        let entered = vouchers::enter(&self.ops, &self.keys, &self.actor, &target, typed)
-            .await
-            .unwrap();
-        assert!(matches!(entered, Entered::Done), "{entered:?}");
-        if collect {
-            vouchers::collect(&self.ops, &self.actor, self.by, &target)
-                .await
-                .unwrap();
-        }
-    }
 }
 
 /// A member with these names (sealed as a login would), and their person.
@@ -186,26 +92,6 @@ async fn person(
         .await
         .unwrap()
         .id
-}
-
-async fn book(app: &TestApp, person: PersonId, first: SlotId, second: SlotId) -> Series {
-    match app
-        .store
-        .book(&NewSeries {
-            person,
-            vaccine: app.fixture.vaccine,
-            first: vec![first],
-            second: Some(vec![second]),
-            idempotency: None,
-            language: sesshu_domain::Language::Ja,
-            audit: None,
-            now: start_of_tests(),
-        })
-        .await
-        .unwrap()
-    {
-        Booked::Created(series) | Booked::Replayed(series) => series,
-    }
 }
 
 /// The seeded day (see [`Day`]); the clock left at 18:00 on [`DAY`].
@@ -259,12 +145,12 @@ async fn seeded_day(app: &TestApp) -> Day {
     )
     .await;
     let day = Day {
-        sato: book(app, sato, first, second).await,
-        yoshida: book(app, yoshida, first, second).await,
-        paper_missing: book(app, suzuki, first, second).await,
-        no_voucher: book(app, tanaka, first, second).await,
-        refused: book(app, ito, first, second).await,
-        next_morning: book(app, kato, early, second_early).await,
+        sato: book(app, sato, first, second, start_of_tests()).await,
+        yoshida: book(app, yoshida, first, second, start_of_tests()).await,
+        paper_missing: book(app, suzuki, first, second, start_of_tests()).await,
+        no_voucher: book(app, tanaka, first, second, start_of_tests()).await,
+        refused: book(app, ito, first, second, start_of_tests()).await,
+        next_morning: book(app, kato, early, second_early, start_of_tests()).await,
     };
 
     let role = Role::VenueStaff { venue: f.venue };
@@ -297,19 +183,25 @@ async fn seeded_day(app: &TestApp) -> Day {
         lot,
     };
     app.clock.set(tokyo(DAY, "10:30"));
-    desk.vaccinate(&day.sato, tokyo(DAY, "10:05")).await;
-    desk.vaccinate(&day.yoshida, tokyo(DAY, "10:10")).await;
-    desk.vaccinate(&day.paper_missing, tokyo(DAY, "10:15"))
+    desk.check_in(&day.sato).await;
+    desk.vaccinate(&day.sato, 1, tokyo(DAY, "10:05")).await;
+    desk.check_in(&day.yoshida).await;
+    desk.vaccinate(&day.yoshida, 1, tokyo(DAY, "10:10")).await;
+    desk.check_in(&day.paper_missing).await;
+    desk.vaccinate(&day.paper_missing, 1, tokyo(DAY, "10:15"))
         .await;
-    desk.vaccinate(&day.no_voucher, tokyo(DAY, "10:20")).await;
-    desk.voucher(&day.sato, "131016", "0000000001", true).await;
-    desk.voucher(&day.yoshida, "041009", "0000000002", true)
+    desk.check_in(&day.no_voucher).await;
+    desk.vaccinate(&day.no_voucher, 1, tokyo(DAY, "10:20"))
         .await;
-    desk.voucher(&day.paper_missing, "131016", "0000000003", false)
+    desk.voucher(&day.sato, 1, ("131016", "0000000001"), true)
+        .await;
+    desk.voucher(&day.yoshida, 1, ("041009", "0000000002"), true)
+        .await;
+    desk.voucher(&day.paper_missing, 1, ("131016", "0000000003"), false)
         .await;
     desk.check_in(&day.refused).await;
-    desk.questionnaire(&day.refused).await;
-    let target = desk.target(&day.refused).await;
+    desk.questionnaire(&day.refused, 1).await;
+    let target = desk.target(&day.refused.number, 1).await;
     vaccination::decide(
         &desk.ops,
         &desk.keys,
@@ -323,9 +215,10 @@ async fn seeded_day(app: &TestApp) -> Day {
     .unwrap();
 
     app.clock.set(tokyo(NEXT_DAY, "08:10"));
-    desk.vaccinate(&day.next_morning, tokyo(NEXT_DAY, "08:05"))
+    desk.check_in(&day.next_morning).await;
+    desk.vaccinate(&day.next_morning, 1, tokyo(NEXT_DAY, "08:05"))
         .await;
-    desk.voucher(&day.next_morning, "131016", "0000000006", true)
+    desk.voucher(&day.next_morning, 1, ("131016", "0000000006"), true)
         .await;
     app.clock.set(tokyo(DAY, "18:00"));
     day
