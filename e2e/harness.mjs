@@ -2,6 +2,17 @@
 // and the expectations on the current page. A script sets `run.page` whenever it opens or closes
 // a page, and reads `run.step` to name the step that failed.
 
+/** The environment variable `name`, or the script stops (exit 2) naming what it misses. */
+export function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    const script = (process.argv[1] || 'script').split('/').pop();
+    console.error(`${script}: missing environment variable ${name}`);
+    process.exit(2);
+  }
+  return value;
+}
+
 export class CheckFailed extends Error {}
 
 /** The script's current page and step. */

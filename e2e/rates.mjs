@@ -26,16 +26,8 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CheckFailed, run, fail, squash, step, expectPath, expectVisible, expectText, expectLanguage, expectHeading } from './harness.mjs';
+import { CheckFailed, required, run, fail, squash, step, expectPath, expectVisible, expectText, expectLanguage, expectHeading } from './harness.mjs';
 
-function required(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`rates.mjs: missing environment variable ${name}`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const BASE_URL = required('BASE_URL').replace(/\/$/, '');
 const P12_FILE = required('P12_FILE');

@@ -35,16 +35,8 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CheckFailed, run, fail, squash, escapeRegExp, step, expectPath, expectVisible, expectText, expectAbsent, expectHeading, countsCell } from './harness.mjs';
+import { CheckFailed, required, run, fail, squash, escapeRegExp, step, expectPath, expectVisible, expectText, expectAbsent, expectHeading, countsCell } from './harness.mjs';
 
-function required(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`venue.mjs: missing environment variable ${name}`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const BASE_URL = required('BASE_URL').replace(/\/$/, '');
 const UI_LANG = required('UI_LANG');

@@ -74,3 +74,23 @@ impl Context {
 pub fn load_config(file: Option<&Path>) -> anyhow::Result<Config> {
     Config::load(file).map_err(|e| anyhow::anyhow!("configuration: {e}"))
 }
+
+/// Writes an export's file readable by its owner only (created so, or
+/// narrowed if it was there): it holds personal data.
+pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let mut file = options.open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.write_all(bytes)
+    }
+    #[cfg(not(unix))]
+    {
+        options.open(path)?.write_all(bytes)
+    }
+}

@@ -99,7 +99,8 @@ async fn export(
         names,
     };
     let bundle = fhir::immunization_bundle(&ops, &keys, &actor, &export).await?;
-    write_private(out, &bundle.to_json()?).with_context(|| format!("writing {}", out.display()))?;
+    super::context::write_private(out, &bundle.to_json()?)
+        .with_context(|| format!("writing {}", out.display()))?;
     let report = Report {
         immunizations: bundle.immunizations().count(),
         patients: bundle.patients().count(),
@@ -107,26 +108,6 @@ async fn export(
     };
     println!("{}", report.text(lang));
     Ok(())
-}
-
-/// The file, readable by its owner only (created so, or narrowed if it
-/// was there).
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        let mut file = options.open(path)?;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        file.write_all(bytes)
-    }
-    #[cfg(not(unix))]
-    {
-        options.open(path)?.write_all(bytes)
-    }
 }
 
 /// What was written.

@@ -107,7 +107,7 @@ impl Export {
                 anyhow::bail!("{}", unmappable(lang, &cells))
             }
         };
-        write_private(&self.out, &file.bytes)
+        super::context::write_private(&self.out, &file.bytes)
             .with_context(|| format!("writing {}", self.out.display()))?;
         print!("{}", report(lang, &self.out, self.only_new, &file));
         Ok(())
@@ -127,26 +127,6 @@ impl Export {
                 .map_err(|e| anyhow::anyhow!("[office] vrs_columns {e:#}")),
             (None, None) => Ok(VrsColumns::standard()),
         }
-    }
-}
-
-/// The file, readable by its owner only (created so, or narrowed if it
-/// was there).
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        let mut file = options.open(path)?;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        file.write_all(bytes)
-    }
-    #[cfg(not(unix))]
-    {
-        options.open(path)?.write_all(bytes)
     }
 }
 
