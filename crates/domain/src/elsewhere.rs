@@ -364,40 +364,18 @@ pub fn parse_import(
     institutions: &[Institution],
     lang: Language,
 ) -> Result<ImportFile, Vec<UploadError>> {
-    let text = upload::decode(bytes, lang).map_err(|e| vec![e])?;
-    let (rows, mut errors) = upload::table(&text, &COLUMNS, &REQUIRED, lang);
-    let columns = rows
-        .first()
-        .map(|row| {
-            COLUMNS
-                .iter()
-                .filter_map(|c| row.position(c).map(|i| (*c, i)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut lines = Vec::new();
-    for row in &rows {
-        match parse_row(row, institutions, lang) {
-            Ok(line) => lines.push(line),
-            Err(mut problems) => errors.append(&mut problems),
-        }
-    }
-    if lines.is_empty() && errors.is_empty() {
-        errors.push(UploadError {
-            line: 1,
-            column: None,
-            message: say(lang, "接種歴の行がありません", "the file has no doses"),
-        });
-    }
-    if errors.is_empty() {
-        Ok(ImportFile {
-            rows: lines,
-            columns,
-        })
-    } else {
-        errors.sort_by_key(|e| (e.line, e.column.as_ref().map(|c| c.0)));
-        Err(errors)
-    }
+    let read = upload::read_lines(
+        bytes,
+        &COLUMNS,
+        &REQUIRED,
+        ("接種歴の行がありません", "the file has no doses"),
+        lang,
+        |row| parse_row(row, institutions, lang),
+    )?;
+    Ok(ImportFile {
+        rows: read.lines,
+        columns: read.columns,
+    })
 }
 
 fn parse_row(

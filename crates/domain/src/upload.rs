@@ -96,6 +96,64 @@ impl Row {
     }
 }
 
+/// A file of lines read whole (see [`read_lines`]): each line as `parse`
+/// read it, and where each known column stands (0-based), to point at a
+/// cell later.
+#[derive(Debug)]
+pub struct Lines<T, C> {
+    pub lines: Vec<T>,
+    pub columns: C,
+}
+
+/// Reads an upload (UTF-8 with or without BOM, or CP932) as a table of
+/// `known` columns with `required` present, and each row with `parse`.
+/// Nothing is half-read: every problem of the header and of every row is
+/// returned, in line and column order; a file with no line is refused with
+/// `empty` (Japanese, English).
+pub fn read_lines<T, C: FromIterator<(&'static str, usize)>>(
+    bytes: &[u8],
+    known: &[&'static str],
+    required: &[&'static str],
+    empty: (&str, &str),
+    lang: Language,
+    mut parse: impl FnMut(&Row) -> Result<T, Vec<UploadError>>,
+) -> Result<Lines<T, C>, Vec<UploadError>> {
+    let text = decode(bytes, lang).map_err(|e| vec![e])?;
+    let (rows, mut errors) = table(&text, known, required, lang);
+    let columns = rows
+        .first()
+        .map(|row| {
+            known
+                .iter()
+                .filter_map(|c| row.position(c).map(|i| (*c, i)))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let mut lines = Vec::new();
+    for row in &rows {
+        match parse(row) {
+            Ok(line) => lines.push(line),
+            Err(mut problems) => errors.append(&mut problems),
+        }
+    }
+    if lines.is_empty() && errors.is_empty() {
+        errors.push(UploadError {
+            line: 1,
+            column: None,
+            message: lang.pick(empty.0, empty.1).to_owned(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(Lines {
+            lines,
+            columns: columns.into_iter().collect(),
+        })
+    } else {
+        errors.sort_by_key(|e| (e.line, e.column.as_ref().map(|c| c.0)));
+        Err(errors)
+    }
+}
+
 /// The rows of a CSV whose header names columns among `known`, with every
 /// column of `required` present. Blank rows are skipped. Header problems
 /// (unknown, repeated or missing columns) and unreadable rows are all

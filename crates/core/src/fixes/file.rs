@@ -8,37 +8,18 @@ use sesshu_domain::{InstitutionCode, Language, ReservationNumber, SlotId, Subjec
 /// Reads a fix file (UTF-8, with or without BOM, or CP932). Every problem is
 /// reported, each with its line and column.
 pub fn parse(bytes: &[u8], lang: Language) -> Result<FixFile, Vec<UploadError>> {
-    let text = upload::decode(bytes, lang).map_err(|e| vec![e])?;
-    let (rows, mut errors) = upload::table(&text, &COLUMNS, &["action", "reason"], lang);
-    let columns = rows
-        .first()
-        .map(|row| {
-            COLUMNS
-                .iter()
-                .filter_map(|c| row.position(c).map(|i| (*c, i)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut lines = Vec::new();
-    for row in &rows {
-        match parse_row(row, lang) {
-            Ok(line) => lines.push(line),
-            Err(mut problems) => errors.append(&mut problems),
-        }
-    }
-    if lines.is_empty() && errors.is_empty() {
-        errors.push(UploadError {
-            line: 1,
-            column: None,
-            message: say(lang, "変更する行がありません", "the file has no changes"),
-        });
-    }
-    if errors.is_empty() {
-        Ok(FixFile { lines, columns })
-    } else {
-        errors.sort_by_key(|e| (e.line, e.column.as_ref().map(|c| c.0)));
-        Err(errors)
-    }
+    let read = upload::read_lines(
+        bytes,
+        &COLUMNS,
+        &["action", "reason"],
+        ("変更する行がありません", "the file has no changes"),
+        lang,
+        |row| parse_row(row, lang),
+    )?;
+    Ok(FixFile {
+        lines: read.lines,
+        columns: read.columns,
+    })
 }
 
 fn parse_row(row: &Row, lang: Language) -> Result<FixLine, Vec<UploadError>> {
