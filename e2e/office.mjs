@@ -27,13 +27,17 @@
 //   NEW_PASSWORD    its password (12 characters or more)
 //   CHROMIUM        optional: the browser (default /usr/bin/chromium)
 //
+// Every page shown is checked with axe-core at phone size (harness.mjs `checkA11y`); at the end
+// the operator account the system administrator added opens every page of its menu, and a 404,
+// for the same check (docs/accessibility.md).
+//
 // Exit code 0 on success; on failure a message naming the step, what was expected and the
 // page URL, a screenshot office-<UI_LANG>-FAIL-<step>.png, and exit code 1.
 
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CheckFailed, required, run, fail, squash, escapeRegExp, step, expectPath, expectVisible, expectText, expectAbsent, expectLanguage, expectHeading, countsCell } from './harness.mjs';
+import { CheckFailed, required, run, fail, squash, escapeRegExp, step, expectPath, expectVisible, expectText, expectAbsent, expectLanguage, expectHeading, countsCell, checkA11y, a11yChecked } from './harness.mjs';
 
 // ------------------------------------------------------------------ inputs
 
@@ -94,6 +98,8 @@ const TEXTS = {
     navReservations: '予約検索',
     navAudit: '監査ログ',
     navAdmins: '管理者アカウント',
+    navFixes: '一括修正',
+    notFoundTitle: '見つかりません',
     homeTitle: '概要',
     scopeAll: '全機関',
     countActive: '有効な予約',
@@ -155,6 +161,8 @@ const TEXTS = {
     navReservations: 'Reservations',
     navAudit: 'Audit log',
     navAdmins: 'Administrator accounts',
+    navFixes: 'Bulk fixes',
+    notFoundTitle: 'Not found',
     homeTitle: 'Overview',
     scopeAll: 'All institutions',
     countActive: 'Active reservations',
@@ -207,6 +215,7 @@ const OTHER = TEXTS[OTHER_LANG];
 let page = null;
 let shot = 0;
 const problems = []; // failed requests, error responses, console errors: reported at the end
+const expectedErrors = new Set(); // paths whose error answer a step asks for (the 404 page)
 
 /** The header bar: "<signed in>: <login> (<role>)". */
 async function expectSignedIn(login, role, t = T) {
@@ -226,12 +235,13 @@ async function expectNoHorizontalOverflow() {
   if (scrollWidth > innerWidth + 1) fail(`horizontal overflow at ${innerWidth}px: document scrollWidth ${scrollWidth}px`);
 }
 
-/** Checks the page (language, no overflow) and keeps a full-page screenshot. */
+/** Checks the page (language, no overflow, accessibility) and keeps a full-page screenshot. */
 async function screenshot(name, lang = UI_LANG) {
   // 'any': not a page of the office (Chromium's own error page).
   if (lang !== 'any') {
     await expectLanguage(lang);
     await expectNoHorizontalOverflow();
+    await checkA11y(page, name);
   }
   shot += 1;
   const file = path.join(ARTIFACTS, `office-${UI_LANG}-${String(shot).padStart(2, '0')}-${name}.png`);
@@ -279,24 +289,27 @@ async function newContext({ certificate = true } = {}) {
     if (!download(r)) problems.push(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
   });
   context.on('response', (r) => {
-    if (r.status() >= 400 && !favicon(r.url())) problems.push(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
+    const asked = expectedErrors.has(new URL(r.url()).pathname);
+    if (r.status() >= 400 && !favicon(r.url()) && !asked) problems.push(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
   });
   context.on('console', (m) => {
-    if (m.type() === 'error' && !favicon(m.location()?.url || BASE_URL)) problems.push(`console error on ${m.location()?.url ?? '?'}: ${m.text()}`);
+    const where = m.location()?.url || BASE_URL;
+    const asked = expectedErrors.has(new URL(where, BASE_URL).pathname);
+    if (m.type() === 'error' && !favicon(where) && !asked) problems.push(`console error on ${m.location()?.url ?? '?'}: ${m.text()}`);
   });
   context.on('weberror', (e) => problems.push(`page error: ${e.error()}`));
   return context;
 }
 
 /** In a new browser profile: the login page, then signed in as `login`. */
-async function logIn(context, login, screenshotName) {
+async function logIn(context, login, screenshotName, password = PASSWORD) {
   page = run.page = await context.newPage();
   await goto('/');
   await expectPath(/^\/login$/, 'the login page (not signed in yet)');
   await expectHeading(T.loginTitle);
   await page.getByLabel(T.directoryLabel).selectOption({ label: T.builtinDirectory });
   await page.getByLabel(T.loginField, { exact: true }).fill(login);
-  await page.getByLabel(T.passwordField, { exact: true }).fill(PASSWORD);
+  await page.getByLabel(T.passwordField, { exact: true }).fill(password);
   if (screenshotName) await screenshot(screenshotName);
   await page.getByRole('button', { name: T.loginButton, exact: true }).click();
 }
@@ -517,6 +530,42 @@ async function systemAdmin(context) {
   });
 
   await generateSlots();
+
+  await step('system administrator: the bulk fixes form (not in the operator\'s menu)', async () => {
+    await page.locator('header nav').getByRole('link', { name: T.navFixes, exact: true }).click();
+    await expectPath(/^\/reservations\/fixes$/, 'the bulk fixes form');
+    await screenshot('fixes');
+  });
+}
+
+/**
+ * The operator added above signs in and opens every page of the menu, and the forms that
+ * start from them: each must pass the accessibility check. Following the menu keeps the list
+ * complete as pages are added.
+ */
+async function everyPageOfTheMenu(context) {
+  await step('operator: log in', async () => {
+    await logIn(context, NEW_LOGIN, null, NEW_PASSWORD);
+    await expectPath(/^\/$/, 'the home page after logging in');
+    await expectSignedIn(NEW_LOGIN, T.roleOperator);
+  });
+  const menu = await page.locator('header nav a:not(.lang)').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+  if (menu.length < 10) fail(`expected the operator's menu to have its pages, found: ${menu.join(', ')}`);
+  for (const href of [...menu, '/slots/new', '/slots/import', '/elsewhere/import']) {
+    await step(`operator: the page ${href} passes the accessibility check`, async () => {
+      await goto(href);
+      await expectPath(new RegExp(`^${escapeRegExp(href)}$`), `the page ${href}`);
+      await expectLanguage(UI_LANG);
+      await checkA11y(page, `menu ${href}`);
+    });
+  }
+  await step('operator: the page for an address that does not exist', async () => {
+    expectedErrors.add('/no-such-page');
+    const response = await page.goto(`${BASE_URL}/no-such-page`);
+    if (response?.status() !== 404) fail(`expected 404 for /no-such-page, got ${response?.status()}`);
+    await expectHeading(T.notFoundTitle);
+    await screenshot('not-found');
+  });
 }
 
 async function generateSlots() {
@@ -575,7 +624,7 @@ async function main() {
   try {
     await withoutCertificate();
     // One browser profile per person, all on the office PC with its certificate.
-    for (const person of [institutionStaff, venueStaff, systemAdmin]) {
+    for (const person of [institutionStaff, venueStaff, systemAdmin, everyPageOfTheMenu]) {
       const context = await newContext();
       await person(context);
       await context.close();
@@ -585,7 +634,10 @@ async function main() {
     run.step = 'no failed requests, error responses or console errors';
     if (problems.length) fail(problems.join('\n  '));
     ok = true;
-    console.log(`office.mjs: ${UI_LANG}: ok in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${ARTIFACTS}`);
+    console.log(
+      `office.mjs: ${UI_LANG}: ok in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+        `${a11yChecked.length} pages without accessibility violations (${a11yChecked.join(', ')}); screenshots in ${ARTIFACTS}`,
+    );
   } catch (error) {
     const url = page ? page.url() : '(no page)';
     const what = error instanceof CheckFailed ? error.message : error?.stack || String(error);

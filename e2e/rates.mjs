@@ -20,13 +20,16 @@
 //   DAY             YYYY-MM-DD: the slots' day, today on the application's clock
 //   CHROMIUM        optional: the browser (default /usr/bin/chromium)
 //
+// Every page shown with JavaScript is checked with axe-core at phone size, and the dashboards
+// once more in English through the language link (harness.mjs `checkA11y`, docs/accessibility.md).
+//
 // Exit code 0 on success; on failure a message naming the step, what was expected and the page
 // URL, a screenshot rates-FAIL-<step>.png, and exit code 1.
 
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CheckFailed, required, run, fail, squash, step, expectPath, expectVisible, expectText, expectLanguage, expectHeading } from './harness.mjs';
+import { CheckFailed, required, run, fail, squash, step, expectPath, expectVisible, expectText, expectLanguage, expectHeading, checkA11y, a11yChecked } from './harness.mjs';
 
 
 const BASE_URL = required('BASE_URL').replace(/\/$/, '');
@@ -77,6 +80,7 @@ const problems = []; // failed requests, error responses, console errors: report
 
 async function screenshot(name) {
   await expectLanguage('ja');
+  if (!scriptless.has(page.context())) await checkA11y(page, `rates: ${name}`);
   shot += 1;
   const file = path.join(ARTIFACTS, `rates-${String(shot).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
@@ -91,6 +95,9 @@ async function goto(pathAndQuery) {
  * A browser profile at desktop size with the office's client certificate; with JavaScript or
  * without. `ignoreHTTPSErrors`: the office's server certificate comes from the test's CA.
  */
+// Browser profiles without JavaScript: axe cannot run there (their pages are checked with it on).
+const scriptless = new WeakSet();
+
 async function newContext({ javaScript = true } = {}) {
   const context = await browser.newContext({
     viewport: { width: 1280, height: 900 },
@@ -100,6 +107,7 @@ async function newContext({ javaScript = true } = {}) {
     javaScriptEnabled: javaScript,
     clientCertificates: [{ origin: BASE_URL, pfxPath: P12_FILE, passphrase: P12_PASSWORD }],
   });
+  if (!javaScript) scriptless.add(context);
   context.setDefaultTimeout(10_000);
   context.setDefaultNavigationTimeout(15_000);
   const favicon = (url) => new URL(url, BASE_URL).pathname === '/favicon.ico';
@@ -217,10 +225,19 @@ async function main() {
       await plain.close();
     });
 
+    await step('the dashboards in English, through the language link', async () => {
+      page = run.page = dashboard;
+      await page.locator('header').getByRole('link', { name: 'English', exact: true }).click();
+      await expectPath(/^\/rates$/, 'the dashboards again after switching language');
+      await expectLanguage('en');
+      await expectVisible(page.locator('#rates-chart-slots rect.bar'), "the slots' chart");
+      await checkA11y(page, 'rates: dashboard');
+    });
+
     run.step = 'no failed requests, error responses or console errors';
     if (problems.length) fail(problems.join('\n  '));
     ok = true;
-    console.log(`rates.mjs: ok in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${ARTIFACTS}`);
+    console.log(`rates.mjs: ok in ${((Date.now() - started) / 1000).toFixed(1)} s; ${a11yChecked.length} pages without accessibility violations; screenshots in ${ARTIFACTS}`);
   } catch (error) {
     const url = page ? page.url() : '(no page)';
     const what = error instanceof CheckFailed ? error.message : error?.stack || String(error);

@@ -20,13 +20,17 @@
 //   IDP_URL       optional: the institution logs in at this SAML IdP (test IdP of scripts/saml)
 //   CHROMIUM      optional: the browser (default /usr/bin/chromium)
 //
+// Every page shown is checked with axe-core (harness.mjs `checkA11y`, docs/accessibility.md); the
+// journey also opens a 404, the consent page with no login waiting, the consent page in the other
+// language (its link) and, at the end of the deadline phase, the start page after logging out.
+//
 // Exit code 0 on success; on failure a message naming the step, what was expected and the
 // page URL, a screenshot <UI_LANG>-FAIL-<step>.png, and exit code 1.
 
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CheckFailed, required, run, fail, squash, escapeRegExp, step, expectPath, expectVisible, expectText, expectAbsent, expectLanguage, expectHeading } from './harness.mjs';
+import { CheckFailed, required, run, fail, squash, escapeRegExp, step, expectPath, expectVisible, expectText, expectAbsent, expectLanguage, expectHeading, checkA11y, a11yChecked } from './harness.mjs';
 
 // ------------------------------------------------------------------ inputs
 
@@ -91,6 +95,9 @@ const TEXTS = {
     afterDeadlineShort: '変更・取消の締切を過ぎたため、変更は事務局のみ行えます。',
     consentTitle: '個人情報提供の同意',
     consentAccept: '同意する',
+    consentExpired: '同意の確認の有効期限が切れました。もう一度ログインしてください。',
+    notFoundTitle: 'ページが見つかりません',
+    logout: 'ログアウト',
   },
   en: {
     locale: 'en-US',
@@ -122,6 +129,9 @@ const TEXTS = {
     afterDeadlineShort: 'The deadline for changes has passed: only the office can change your reservation.',
     consentTitle: 'Consent to receive your personal information',
     consentAccept: 'I agree',
+    consentExpired: 'The consent step has expired. Please log in again.',
+    notFoundTitle: 'Page not found',
+    logout: 'Log out',
   },
 };
 const T = TEXTS[UI_LANG];
@@ -171,6 +181,7 @@ const changeDay = parseDay(CHANGE_DAY);
 let page = null;
 let shot = PHASE === 'journey' ? 0 : 90;
 const problems = []; // failed requests, error responses, console errors: reported at the end
+const expectedErrors = new Set(); // paths whose error answer a step asks for (the 404 page)
 
 /**
  * At phone width nothing may stick out sideways. With `isMobile`, Chromium widens the layout
@@ -199,12 +210,13 @@ async function expectNoHorizontalOverflow() {
   }
 }
 
-/** Checks the page (language, no overflow) and keeps a full-page screenshot. */
+/** Checks the page (language, no overflow, accessibility) and keeps a full-page screenshot. */
 async function screenshot(name, lang = UI_LANG) {
   // 'any': a page that is not Sesshu's (the IdP's), in whatever language.
   if (lang !== 'any') {
     await expectLanguage(lang);
     await expectNoHorizontalOverflow();
+    await checkA11y(page, name);
   }
   shot += 1;
   const file = path.join(ARTIFACTS, `${UI_LANG}-${String(shot).padStart(2, '0')}-${name}.png`);
@@ -280,6 +292,19 @@ async function journey(context) {
     await screenshot('start');
   });
 
+  await step('the pages off the path: not found, and a consent asked for with no login waiting', async () => {
+    expectedErrors.add('/no-such-page');
+    const response = await page.goto(`${BASE_URL}/no-such-page`);
+    if (response?.status() !== 404) fail(`expected 404 for /no-such-page, got ${response?.status()}`);
+    await expectHeading(T.notFoundTitle);
+    await screenshot('not-found');
+    await goto('/consent');
+    await expectHeading(T.consentTitle);
+    await expectText(page.locator('#message'), T.consentExpired, 'the message that no consent is waiting');
+    await screenshot('consent-expired');
+    await goto('/');
+  });
+
   if (IDP_URL) {
     await step('log in at the institution\'s identity provider (GakuNin)', async () => {
       await page.locator(`main a[href="/saml/login/${INSTITUTION}"]`).click();
@@ -312,6 +337,14 @@ async function journey(context) {
       await expectHeading(T.consentTitle);
       await expectVisible(page.getByText(CONSENT, { exact: false }), `the consent text (${CONSENT})`);
       await screenshot('consent');
+      // The consent run is Japanese only: the page in English too, through its language link.
+      await page.getByRole('link', { name: T.otherLanguage, exact: true }).click();
+      await expectPath(/^\/consent$/, 'the consent page again after switching language');
+      await expectHeading(TEXTS[OTHER_LANG].consentTitle);
+      await screenshot(`consent-in-${OTHER_LANG}`, OTHER_LANG);
+      await page.getByRole('link', { name: TEXTS[OTHER_LANG].otherLanguage, exact: true }).click();
+      await expectPath(/^\/consent$/, 'the consent page again after switching back');
+      await expectLanguage(UI_LANG);
       await page.getByRole('button', { name: T.consentAccept, exact: true }).click();
     }
     await expectPath(/^\/days$/, 'the days page after logging in');
@@ -447,6 +480,14 @@ async function deadline(context) {
     await goto(`/days/${FIRST_DAY}`);
     await expectPath(/^\/me$/, 'my reservation instead of the day page');
   });
+
+  await step('log out: the start page', async () => {
+    await page.locator('header').getByRole('button', { name: T.logout, exact: true }).click();
+    await expectPath(/^\/$/, 'the start page after logging out');
+    await expectHeading(T.appName);
+    await expectVisible(page.locator(`main a[href$="/${INSTITUTION}"]`), 'the login link of the institution');
+    await screenshot('logged-out');
+  });
 }
 
 // ------------------------------------------------------------------ main
@@ -494,10 +535,13 @@ async function main() {
       problems.push(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
     });
     context.on('response', (r) => {
-      if (r.status() >= 400 && !favicon(r.url())) problems.push(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
+      const asked = expectedErrors.has(new URL(r.url()).pathname);
+      if (r.status() >= 400 && !favicon(r.url()) && !asked) problems.push(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
     });
     context.on('console', (m) => {
-      if (m.type() === 'error' && !favicon(m.location()?.url || BASE_URL)) problems.push(`console error on ${m.location()?.url ?? '?'}: ${m.text()}`);
+      const where = m.location()?.url || BASE_URL;
+      const asked = expectedErrors.has(new URL(where, BASE_URL).pathname);
+      if (m.type() === 'error' && !favicon(where) && !asked) problems.push(`console error on ${m.location()?.url ?? '?'}: ${m.text()}`);
     });
     context.on('weberror', (e) => problems.push(`page error: ${e.error()}`));
 
@@ -508,7 +552,10 @@ async function main() {
     if (problems.length) fail(problems.join('\n  '));
     await context.close();
     ok = true;
-    console.log(`recipient.mjs: ${UI_LANG} ${PHASE}: ok in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${ARTIFACTS}`);
+    console.log(
+      `recipient.mjs: ${UI_LANG} ${PHASE}: ok in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+        `${a11yChecked.length} pages without accessibility violations (${a11yChecked.join(', ')}); screenshots in ${ARTIFACTS}`,
+    );
   } catch (error) {
     const url = page ? page.url() : '(no page)';
     const what = error instanceof CheckFailed ? error.message : error?.stack || String(error);

@@ -29,13 +29,16 @@
 //   GIVEN_BY        who gives the vaccine
 //   CHROMIUM        optional: the browser (default /usr/bin/chromium)
 //
+// Every page shown in the profile with JavaScript is checked with axe-core at phone size
+// (harness.mjs `checkA11y`, docs/accessibility.md).
+//
 // Exit code 0 on success; on failure a message naming the step, a screenshot
 // venue-<UI_LANG>-FAIL-<step>.png, and exit code 1.
 
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CheckFailed, required, run, fail, squash, escapeRegExp, step, expectPath, expectVisible, expectText, expectAbsent, expectHeading, countsCell } from './harness.mjs';
+import { CheckFailed, required, run, fail, squash, escapeRegExp, step, expectPath, expectVisible, expectText, expectAbsent, expectHeading, countsCell, checkA11y, a11yChecked } from './harness.mjs';
 
 
 const BASE_URL = required('BASE_URL').replace(/\/$/, '');
@@ -169,6 +172,7 @@ async function screenshot(name) {
     innerWidth: window.innerWidth,
   }));
   if (scrollWidth > innerWidth + 1) fail(`horizontal overflow at ${innerWidth}px: document scrollWidth ${scrollWidth}px`);
+  if (!scriptless.has(page.context())) await checkA11y(page, `venue: ${name}`);
   shot += 1;
   const file = path.join(ARTIFACTS, `venue-${UI_LANG}-${String(shot).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
@@ -179,6 +183,9 @@ async function screenshot(name) {
 let browser = null;
 
 /** A desk PC's profile: tablet-ish size, the office's certificate, its camera allowed. */
+// Browser profiles without JavaScript: axe cannot run there (their pages are checked with it on).
+const scriptless = new WeakSet();
+
 async function newContext({ javaScript = true } = {}) {
   const context = await browser.newContext({
     viewport: { width: 1024, height: 768 },
@@ -189,6 +196,7 @@ async function newContext({ javaScript = true } = {}) {
     permissions: javaScript ? ['camera'] : [],
     clientCertificates: [{ origin: BASE_URL, pfxPath: P12_FILE, passphrase: P12_PASSWORD }],
   });
+  if (!javaScript) scriptless.add(context);
   context.setDefaultTimeout(10_000);
   context.setDefaultNavigationTimeout(20_000);
   const favicon = (url) => new URL(url, BASE_URL).pathname === '/favicon.ico';
@@ -368,7 +376,7 @@ async function main() {
     run.step = 'no failed requests, error responses or console errors';
     if (problems.length) fail(problems.join('\n  '));
     ok = true;
-    console.log(`venue.mjs: ${UI_LANG}: ok in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${ARTIFACTS}`);
+    console.log(`venue.mjs: ${UI_LANG}: ok in ${((Date.now() - started) / 1000).toFixed(1)} s; ${a11yChecked.length} pages without accessibility violations; screenshots in ${ARTIFACTS}`);
   } catch (error) {
     const url = page ? page.url() : '(no page)';
     const what = error instanceof CheckFailed ? error.message : error?.stack || String(error);

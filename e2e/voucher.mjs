@@ -17,11 +17,15 @@
 //   MUNICIPALITY    the second dose's municipality code; NUMBER its voucher number
 //   CHROMIUM        optional: the browser (default /usr/bin/chromium)
 //
+// Every page shown with JavaScript is checked with axe-core (harness.mjs `checkA11y`,
+// docs/accessibility.md).
+//
 // Exit code 0 on success; on failure the step, a screenshot voucher-<UI_LANG>-FAIL.png, exit 1.
 
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import { checkA11y, a11yChecked } from './harness.mjs';
 
 const env = (name) => {
   const value = process.env[name];
@@ -96,6 +100,7 @@ async function shoot(name) {
   check(lang === LANG, `the page is in ${lang}, not ${LANG}`);
   const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
   check(!wide, 'the page scrolls sideways at phone width');
+  if (!scriptless.has(page.context())) await checkA11y(page, `voucher: ${name}`);
   shots += 1;
   await page.screenshot({
     path: path.join(ARTIFACTS, `voucher-${LANG}-${String(shots).padStart(2, '0')}-${name}.png`),
@@ -109,6 +114,9 @@ async function arrived(pattern) {
     .catch(() => check(false, `expected a URL like ${pattern}, the page is at ${page.url()}`));
 }
 
+// Browser profiles without JavaScript: axe cannot run there (their pages are checked with it on).
+const scriptless = new WeakSet();
+
 /** A phone's browser, signed in. `script`: JavaScript on (and the camera allowed). */
 async function phone(browser, script) {
   const context = await browser.newContext({
@@ -118,6 +126,7 @@ async function phone(browser, script) {
     javaScriptEnabled: script,
     permissions: script ? ['camera'] : [],
   });
+  if (!script) scriptless.add(context);
   context.setDefaultTimeout(10_000);
   context.on('request', (r) => seen.urls.push(r.url()));
   context.on('response', (r) => {
@@ -218,7 +227,7 @@ async function main() {
     check(leaked.length === 0, `voucher digits in a URL: ${leaked.join(', ')}`);
     check(seen.problems.length === 0, seen.problems.join('\n  '));
     ok = true;
-    console.log(`voucher.mjs: ${LANG}: ok; screenshots in ${ARTIFACTS}`);
+    console.log(`voucher.mjs: ${LANG}: ok; ${a11yChecked.length} pages without accessibility violations; screenshots in ${ARTIFACTS}`);
   } catch (error) {
     console.error(`voucher.mjs: FAILED (${LANG}) at "${step}":\n  ${error?.message || error}\n  page: ${page?.url()}`);
     if (seen.problems.length) console.error(`  also seen:\n  ${seen.problems.join('\n  ')}`);

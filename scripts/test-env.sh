@@ -3,7 +3,7 @@
 # PostgreSQL 15 cluster and a private OpenLDAP slapd (with TLS) on loopback.
 # Every subcommand is idempotent.
 #
-#   scripts/test-env.sh install   Debian packages, e2e/node_modules, Python venv (only what is missing)
+#   scripts/test-env.sh install   Debian packages, e2e/node_modules, Python venv, cargo-audit (only what is missing)
 #   scripts/test-env.sh up        start PostgreSQL and slapd, write .test-env/env
 #   scripts/test-env.sh down      stop both (by the PIDs in their pid files)
 #   scripts/test-env.sh status    say what is installed and running
@@ -145,11 +145,26 @@ stop_system_slapd() {
     kill -KILL "$pid" 2>/dev/null || true
 }
 
+# cargo-audit for scripts/test.sh's dependency audit: built from crates.io once (about 25
+# minutes on 2 cores), then kept in ~/.cargo/bin.
+CARGO_AUDIT_VERSION=0.22.2
+install_cargo_audit() {
+    if cargo audit --version >/dev/null 2>&1; then
+        log "cargo-audit present ($(cargo audit --version 2>/dev/null))"
+        return 0
+    fi
+    log "installing cargo-audit $CARGO_AUDIT_VERSION (cargo install --locked; takes a while)"
+    local start=$SECONDS
+    cargo install --locked cargo-audit --version "$CARGO_AUDIT_VERSION"
+    log "cargo-audit install took $((SECONDS - start)) s"
+}
+
 cmd_install() {
     install_apt
     stop_system_slapd
     install_npm
     install_venv
+    install_cargo_audit
 }
 
 # ---------------------------------------------------------------- PostgreSQL

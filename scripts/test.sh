@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole Sesshu test suite, from a fresh machine: installs what the tests need, starts
 # a private PostgreSQL and a private OpenLDAP slapd on loopback (stopped again on exit,
-# whatever happens), then runs rustfmt, clippy and cargo test. Extra arguments go to
+# whatever happens), then runs rustfmt, clippy, cargo test, the dependency audit (cargo audit,
+# offline) and the vulnerability scan (scripts/security-scan.sh). Extra arguments go to
 # `cargo test` after --workspace, e.g. `scripts/test.sh -p sesshu-core` or
 # `scripts/test.sh -- --nocapture`.
 set -euo pipefail
@@ -54,6 +55,28 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings || failed+=
 
 step "cargo test --workspace --all-features $*"
 cargo test --workspace --all-features "$@" || failed+=("cargo test")
+
+# The RustSec advisories, offline: a copy of the database lies beside the checkout
+# (SESSHU_ADVISORY_DB, relative to the repository or absolute). A vulnerable dependency fails;
+# an advisory that does not apply is ignored only with its reason in docs/security.md.
+ADVISORY_DB="${SESSHU_ADVISORY_DB:-../shared/advisory-db}"
+step "cargo audit --db $ADVISORY_DB --no-fetch"
+if [ -d "$ADVISORY_DB" ]; then
+    cargo audit --db "$ADVISORY_DB" --no-fetch || failed+=("cargo audit")
+else
+    echo "test.sh: no advisory database at $ADVISORY_DB (set SESSHU_ADVISORY_DB)" >&2
+    failed+=("cargo audit (no database)")
+fi
+
+# The scanners against the demo, built with every feature as the tests built it (a no-op
+# after cargo test): docs/security.md.
+step "scripts/security-scan.sh"
+if cargo build -p sesshu --all-features; then
+    SESSHU_BIN="$REPO_ROOT/target/debug/sesshu" bash "$SCRIPT_DIR/security-scan.sh" \
+        || failed+=("security scan")
+else
+    failed+=("security scan (build)")
+fi
 
 if [ "${#failed[@]}" -ne 0 ]; then
     printf '\ntest.sh: FAILED steps: %s\n' "$(IFS=,; echo "${failed[*]}")" >&2

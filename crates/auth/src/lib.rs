@@ -10,6 +10,8 @@
 //! - [`throttle`]: failed-login counting per account and address.
 
 pub mod builtin;
+#[cfg(test)]
+mod fuzz;
 pub mod hosted;
 pub mod ldap;
 mod logins;

@@ -7,6 +7,8 @@
 pub mod bookings;
 pub mod elsewhere;
 pub mod fixes;
+#[cfg(test)]
+mod fuzz;
 pub mod vouchers;
 
 pub use bookings::{BookingError, Bookings, DayOffer, LaneChoice, SlotOffer};

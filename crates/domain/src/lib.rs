@@ -14,12 +14,15 @@ pub mod catalog;
 pub mod clock;
 pub mod deadline;
 pub mod elsewhere;
+#[cfg(test)]
+mod fuzz;
 pub mod ids;
 pub mod institution;
 pub mod language;
 pub mod login;
 pub mod mail;
 pub mod person;
+pub mod retention;
 pub mod series;
 pub mod slot;
 pub mod slot_csv;
@@ -46,6 +49,7 @@ pub use login::{
 };
 pub use mail::{MailJobId, MailKind, MailState};
 pub use person::{MailAddress, Person, Profile, Subject};
+pub use retention::{PurgeCounts, PurgeKind, RetentionMonths, RetentionRule};
 pub use series::{Dose, DoseNumber, ReservationNumber, Series, SeriesState};
 pub use slot::{Quota, Slot, SlotEligibility};
 pub use staff::{AdminAccount, AdminId, Denied, Duty, Role, Scope, StaffDirectory};

@@ -67,6 +67,9 @@ pub enum Duty {
     Rates,
     /// The file for the national Vaccination Record System (operators).
     VrsExport,
+    /// Retention: the campaign's end and the months personal data is kept,
+    /// and the purge after them (system administrators: it cannot be undone).
+    Retention,
 }
 
 /// The object a duty is done to, as far as scope is concerned.
@@ -151,7 +154,7 @@ impl Role {
         use Duty::*;
         let does = match self {
             Role::SystemAdmin => true,
-            Role::Operator => !matches!(duty, ManageAdmins | BulkFixes | ManageLogins),
+            Role::Operator => !matches!(duty, ManageAdmins | BulkFixes | ManageLogins | Retention),
             Role::InstitutionStaff { .. } => {
                 matches!(
                     duty,

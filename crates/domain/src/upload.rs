@@ -42,7 +42,7 @@ pub fn decode(bytes: &[u8], lang: Language) -> Result<String, UploadError> {
     if had_errors {
         // The line of the first byte neither encoding accepts.
         let valid = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), |s| s.len());
-        let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+        let line = breaks(&bytes[..valid]) + 1;
         return Err(UploadError {
             line,
             column: None,
@@ -276,7 +276,17 @@ fn line_at(text: &str, position: &csv::Position) -> usize {
     while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
         start += 1;
     }
-    bytes[..start].iter().filter(|&&b| b == b'\n').count() + 1
+    breaks(&bytes[..start]) + 1
+}
+
+/// The line breaks in `bytes` as the csv reader counts them: `\r\n`, `\n`
+/// and a lone `\r` (a Macintosh CSV) each end a line.
+fn breaks(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
 }
 
 #[cfg(test)]

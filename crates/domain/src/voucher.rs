@@ -206,7 +206,8 @@ impl Voucher {
     /// Back from [`Voucher::to_text`].
     pub fn from_text(text: &str) -> Result<Self, VoucherError> {
         match text.strip_prefix('-') {
-            Some(rest) if rest.len() == 17 => {
+            // Sliced by bytes below: digits only (a wide character is refused, not split).
+            Some(rest) if rest.len() == 17 && rest.is_ascii() => {
                 let dose = DoseNumber::new(rest.as_bytes()[0].wrapping_sub(b'0'))
                     .map_err(|_| VoucherError::NotDigits)?;
                 Self::from_parts(&rest[1..7], &rest[7..], dose)

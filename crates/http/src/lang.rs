@@ -64,10 +64,15 @@ macro_rules! language_lookup {
 }
 
 /// The `Set-Cookie` value that remembers a chosen language for a year.
+///
+/// `HttpOnly` although the value is no secret: no script of ours reads it,
+/// and a cookie that scripts cannot see is one less thing an injected
+/// script can read or plant (wapiti's `cookieflags` reported it).
 pub fn remember(lang: Language, secure: bool) -> Option<HeaderValue> {
     let cookie = Cookie::build((LANG_COOKIE, lang.tag()))
         .path("/")
         .max_age(time::Duration::days(365))
+        .http_only(true)
         .secure(secure)
         .same_site(SameSite::Lax)
         .build();
@@ -100,7 +105,25 @@ fn is_local(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::local_path;
+    use super::{local_path, remember};
+    use sesshu_domain::Language;
+
+    #[test]
+    fn the_language_cookie_is_hidden_from_scripts_and_secure_where_asked() {
+        let cookie = |secure| {
+            remember(Language::En, secure)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        let plain = cookie(false);
+        assert!(plain.starts_with("lang=en;"), "{plain}");
+        assert!(plain.contains("HttpOnly"), "{plain}");
+        assert!(plain.contains("SameSite=Lax"), "{plain}");
+        assert!(!plain.contains("Secure"), "{plain}");
+        assert!(cookie(true).contains("Secure"), "{}", cookie(true));
+    }
 
     #[test]
     fn the_language_switch_only_returns_to_local_paths() {

@@ -32,7 +32,9 @@
 //! - [`elsewhere`], [`history`]: doses received elsewhere (declarations
 //!   waiting, confirming, correcting, removing, the history import) and a
 //!   person's vaccination history;
-//! - [`personal`]: the one place personal data is opened (audited first).
+//! - [`personal`]: the one place personal data is opened (audited first);
+//! - [`retention`]: the campaign's end per institution, and the purge of
+//!   its personal data after the months its consent text promises.
 //!
 //! Every operation works on an [`Operations`] (the store and the clock), is
 //! done by an [`Actor`] (role, and who and where for the audit trail) and
@@ -52,6 +54,8 @@ mod error;
 pub mod export;
 pub mod fhir;
 pub mod fixes;
+#[cfg(test)]
+mod fuzz;
 pub mod history;
 pub mod institutions;
 pub mod lists;
@@ -64,6 +68,7 @@ pub mod prefecture;
 pub mod rates;
 pub mod reference;
 pub mod reservations;
+pub mod retention;
 pub mod roster;
 pub mod sheet;
 pub mod sign_in;

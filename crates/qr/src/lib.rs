@@ -35,7 +35,9 @@ fn code(token: &CheckInToken) -> Result<QrCode, QrError> {
 /// pixels wide and high (a stylesheet may scale it: the drawing is in
 /// module units, in its `viewBox`). Black modules on a white ground, as
 /// `fill` attributes: no `style`, nothing a Content-Security-Policy has to
-/// allow, no XML declaration.
+/// allow, no XML declaration. Hidden from assistive technology: the page
+/// names the code on the element around it (`role="img"` with a label in
+/// the reader's language), which this crate does not know.
 pub fn svg(token: &CheckInToken, size: u32) -> Result<String, QrError> {
     let code = code(token)?;
     let image = code
@@ -51,7 +53,7 @@ pub fn svg(token: &CheckInToken, size: u32) -> Result<String, QrError> {
     let start = image.find("<svg").unwrap_or(0);
     let element = image[start..].replacen(
         &format!(r#" width="{side}" height="{side}""#),
-        &format!(r#" width="{size}" height="{size}" role="img""#),
+        &format!(r#" width="{size}" height="{size}" aria-hidden="true" focusable="false""#),
         1,
     );
     Ok(element)

@@ -27,6 +27,8 @@
 mod attributes;
 mod credentials;
 pub mod exchange;
+#[cfg(test)]
+mod fuzz;
 mod metadata;
 pub mod precheck;
 mod sp;

@@ -57,6 +57,51 @@ pub struct Config {
     /// Mail to people, sent by the back office's worker (docs/mail.md).
     #[serde(default)]
     pub mail: Option<MailConfig>,
+    /// How long personal data is kept after a campaign (docs/retention.md).
+    #[serde(default)]
+    pub retention: RetentionConfig,
+}
+
+/// Retention (docs/retention.md): the consortium's default months, and the
+/// back office's daily purge.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// The months personal data is kept after an institution's campaign
+    /// ends when the institution sets none of its own (0–120).
+    #[serde(default = "defaults::retention_months")]
+    pub default_months: u16,
+    /// Whether `sesshu office` purges every day what is past its time. Off
+    /// unless set: a purge cannot be undone, so it is switched on once the
+    /// campaigns' end days are set and a `sesshu retention purge --dry-run`
+    /// has been read.
+    #[serde(default)]
+    pub daily: bool,
+    /// When the daily purge runs, Asia/Tokyo `HH:MM`.
+    #[serde(default = "defaults::retention_at")]
+    pub at: String,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            default_months: defaults::retention_months(),
+            daily: false,
+            at: defaults::retention_at(),
+        }
+    }
+}
+
+impl RetentionConfig {
+    pub fn default_months(&self) -> anyhow::Result<sesshu_domain::RetentionMonths> {
+        sesshu_domain::RetentionMonths::new(self.default_months)
+            .map_err(|e| anyhow::anyhow!("[retention] default_months: {e}"))
+    }
+
+    pub fn time_of_day(&self) -> anyhow::Result<chrono::NaiveTime> {
+        chrono::NaiveTime::parse_from_str(&self.at, "%H:%M")
+            .map_err(|_| anyhow::anyhow!("[retention] at = {:?}: HH:MM", self.at))
+    }
 }
 
 /// Where mail goes and how the worker runs. Exactly one of `[mail.smtp]`
@@ -362,6 +407,16 @@ mod defaults {
     use secrecy::SecretString;
     use std::net::SocketAddr;
 
+    /// One year: what the consortium's consent texts promise unless an
+    /// institution's says otherwise.
+    pub fn retention_months() -> u16 {
+        12
+    }
+
+    pub fn retention_at() -> String {
+        "03:30".to_owned()
+    }
+
     pub fn listen() -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], 8080))
     }
@@ -416,7 +471,7 @@ mod defaults {
 }
 
 /// The top-level settings, as `SESSHU_<KEY>` reads them.
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 15] = [
     "listen",
     "database_url",
     "database_max_connections",
@@ -431,6 +486,7 @@ const KEYS: [&str; 14] = [
     "migrate_on_start",
     "office",
     "mail",
+    "retention",
 ];
 
 impl Config {

@@ -13,6 +13,7 @@ use cli::keys::KeysCommand;
 use cli::mail::MailCommand;
 use cli::members::MembersCommand;
 use cli::reservations::ReservationsCommand;
+use cli::retention::RetentionCommand;
 use cli::vrs::VrsCommand;
 use std::path::PathBuf;
 
@@ -86,6 +87,12 @@ enum Command {
     /// Cancel the reservations of a day that nobody checked in (no-shows):
     /// without --apply, only the list and its counts.
     Noshows(cli::noshows::NoShowsArgs),
+    /// Personal data after the campaign (docs/retention.md): each
+    /// institution's campaign end and retention, and the purge.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
     /// The records for the national Vaccination Record System (docs/vrs.md).
     Vrs {
         #[command(subcommand)]
@@ -143,6 +150,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Members { command } => cli::members::run(command).await,
         Command::Reservations { command } => cli::reservations::run(command).await,
         Command::Noshows(args) => cli::noshows::run(args).await,
+        Command::Retention { command } => cli::retention::run(command).await,
         Command::Vrs { command } => cli::vrs::run(command).await,
         Command::Fhir { command } => cli::fhir::run(command).await,
         Command::Migrate { config } => cli::migrate::run(config).await,

@@ -32,6 +32,8 @@ mod rates;
 mod reference;
 #[path = "../../store-sql/src/registers.rs"]
 mod registers;
+#[path = "../../store-sql/src/retention.rs"]
+mod retention;
 #[path = "../../store-sql/src/slots.rs"]
 mod slots;
 #[path = "../../store-sql/src/staff.rs"]

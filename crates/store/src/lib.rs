@@ -41,6 +41,9 @@ pub use topics::{
     },
     reference::ReferenceStore,
     registers::{RegisterStore, RegisteredDose},
+    retention::{
+        InstitutionRetention, PurgeAudit, RetentionStore, fresh_pseudonym, session_institution,
+    },
     slots::SlotStore,
     staff::StaffStore,
     vaccinations::{DoseChange, DoseStep, DoseValue, NewLot, SheetLine, VaccinationStore},
@@ -52,8 +55,8 @@ pub mod prelude {
     pub use crate::{
         AuditStore as _, BookingStore as _, CheckInStore as _, ElsewhereStore as _,
         LoginStore as _, MailStore as _, MemberStore as _, NoShowStore as _, PersonStore as _,
-        RateStore as _, ReferenceStore as _, RegisterStore as _, SlotStore as _, StaffStore as _,
-        Store as _, VaccinationStore as _, VoucherStore as _,
+        RateStore as _, ReferenceStore as _, RegisterStore as _, RetentionStore as _,
+        SlotStore as _, StaffStore as _, Store as _, VaccinationStore as _, VoucherStore as _,
     };
 }
 
@@ -82,6 +85,7 @@ pub trait Store:
     + VoucherStore
     + NoShowStore
     + RegisterStore
+    + RetentionStore
     + ElsewhereStore
     + RateStore
     + MailStore
@@ -90,4 +94,5 @@ pub trait Store:
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
+
 }

@@ -12,6 +12,7 @@ pub mod persons;
 pub mod rates;
 pub mod reference;
 pub mod registers;
+pub mod retention;
 pub mod slots;
 pub mod staff;
 pub mod vaccinations;

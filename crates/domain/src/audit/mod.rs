@@ -83,10 +83,15 @@ pub enum AuditAction {
     /// An institution's vaccination history imported from a file.
     ElsewhereImport,
     KeysRotate,
+    /// An institution's retention set: its campaign's end day, its months.
+    RetentionSet,
+    /// An institution's personal data purged after its retention (one
+    /// entry per institution, with the counts of each kind).
+    RetentionPurge,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 41] = [
+    pub const ALL: [AuditAction; 43] = [
         AuditAction::OfficeLogin,
         AuditAction::PersonalView,
         AuditAction::AdminCreate,
@@ -128,6 +133,8 @@ impl AuditAction {
         AuditAction::ElsewhereRemove,
         AuditAction::ElsewhereImport,
         AuditAction::KeysRotate,
+        AuditAction::RetentionSet,
+        AuditAction::RetentionPurge,
     ];
 
     /// The code stored in the chain.
@@ -174,6 +181,8 @@ impl AuditAction {
             AuditAction::ElsewhereRemove => "elsewhere.remove",
             AuditAction::ElsewhereImport => "elsewhere.import",
             AuditAction::KeysRotate => "keys.rotate",
+            AuditAction::RetentionSet => "retention.set",
+            AuditAction::RetentionPurge => "retention.purge",
         }
     }
 

@@ -17,5 +17,6 @@ pub mod migrate;
 pub mod noshows;
 pub mod office;
 pub mod reservations;
+pub mod retention;
 pub mod serve;
 pub mod vrs;

@@ -48,7 +48,44 @@ pub async fn run(config: Option<PathBuf>) -> anyhow::Result<()> {
         _ => app,
     };
     tracing::info!(address = %app.local_addr()?, "back office serving (client certificates required)");
-    app.run(shutdown_signal()).await
+    // The daily retention purge (docs/retention.md), when switched on,
+    // stops with the listener.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let purge = daily_purge(&context, store, stopping)?;
+    let served = app
+        .run(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        })
+        .await;
+    if let Some(purge) = purge {
+        let _ = purge.await;
+    }
+    served
+}
+
+/// `[retention] daily = true`: the purge of what is past its time, every
+/// day at `[retention] at`, as `office:retention`.
+fn daily_purge(
+    context: &Context,
+    store: sesshu_store::DynStore,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    let settings = &context.config.retention;
+    let (default, at) = (settings.default_months()?, settings.time_of_day()?);
+    if !settings.daily {
+        return Ok(None);
+    }
+    tracing::info!(%at, default_months = %default, "daily retention purge on");
+    let ops = sesshu_operations::Operations::new(store, Arc::new(SystemClock));
+    Ok(Some(tokio::spawn(sesshu_operations::retention::run_daily(
+        ops,
+        default,
+        at,
+        async move {
+            let _ = stopping.changed().await;
+        },
+    ))))
 }
 
 /// What the office's mail pages need from `[mail]`.

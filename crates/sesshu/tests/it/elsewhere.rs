@@ -243,6 +243,9 @@ on_both_databases! {
             assert!(path[method].is_object(), "{method}: {path}");
         }
         assert!(doc["components"]["schemas"]["ElsewhereDoseJson"].is_object());
+        // A client generated from the document sends a day, not any text.
+        let body = &doc["components"]["schemas"]["ElsewhereBody"]["properties"];
+        assert_eq!(body["given_on"]["format"], "date", "{body}");
     }
 
     async fn the_office_confirms_corrects_and_removes_a_declaration_each_audited(app) {

@@ -17,6 +17,7 @@ mod browser;
 mod consent;
 mod elsewhere;
 mod fhir;
+mod fuzz_imports;
 
 mod hostile;
 mod institutions;
@@ -36,6 +37,7 @@ mod persons;
 mod privacy;
 mod races;
 mod rates;
+mod retention;
 mod roster;
 #[cfg(feature = "saml")]
 mod saml;

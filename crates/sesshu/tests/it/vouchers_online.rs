@@ -529,6 +529,19 @@ async fn the_openapi_document_describes_the_voucher_endpoint() {
         schemas["VoucherBody"]
     );
     assert!(schemas["DoseJson"]["properties"]["voucher"].is_object());
+    // What is absent until it happens is declared nullable, as it is sent.
+    for (schema, field) in [
+        ("VoucherJson", "collected_at"),
+        ("SeriesJson", "change_deadline"),
+    ] {
+        let declared = &schemas[schema]["properties"][field];
+        assert!(
+            declared["type"]
+                .as_array()
+                .is_some_and(|types| types.contains(&serde_json::json!("null"))),
+            "{schema}.{field}: {declared}"
+        );
+    }
 }
 
 /// On PostgreSQL the public process's own role gives a voucher (and gives

@@ -62,7 +62,7 @@ impl ElsewhereDoseJson {
 pub struct ElsewhereBody {
     /// The day it was given, `YYYY-MM-DD`; not in the future, and a second
     /// dose not before the first.
-    #[schema(example = "2026-11-02")]
+    #[schema(format = Date, example = "2026-11-02")]
     given_on: String,
     /// The vaccine given (at most 100 characters).
     #[schema(example = "Moderna")]

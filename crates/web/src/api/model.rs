@@ -80,7 +80,7 @@ pub struct VoucherJson {
     #[schema(value_type = String, format = DateTime)]
     pub given_at: DateTime<FixedOffset>,
     /// When the venue collected the voucher; then it can no longer change.
-    #[schema(value_type = String, format = DateTime)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub collected_at: Option<DateTime<FixedOffset>>,
 }
 
@@ -95,7 +95,7 @@ pub struct SeriesJson {
     pub vaccine: String,
     pub doses: Vec<DoseJson>,
     /// Until this instant the person may change or cancel it themselves.
-    #[schema(value_type = String, format = DateTime)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub change_deadline: Option<DateTime<FixedOffset>>,
     /// Whether the person may change or cancel it now.
     pub changeable: bool,
