@@ -1,5 +1,6 @@
 //! Booking, changing and cancelling a series; what a person can book.
 
+use crate::availability::{Availability, Snapshot};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use sesshu_domain::booking::Booker;
 use sesshu_domain::{
@@ -75,17 +76,42 @@ pub enum LaneChoice {
 }
 
 /// How far ahead people can look.
-const HORIZON_DAYS: u64 = 120;
+const HORIZON_DAYS: u64 = crate::availability::DAYS_AHEAD;
+
+/// Where a use case reads slots from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Read {
+    /// What a person is shown: the view, with every change counted so far.
+    Shown,
+    /// Which places to try: the view as it is (the transaction decides).
+    Booking,
+    /// The rows themselves: when the view says no, the store is asked.
+    Rows,
+}
 
 #[derive(Debug, Clone)]
 pub struct Bookings {
     store: DynStore,
     clock: Arc<dyn Clock>,
+    /// The public process reads slots from memory; the back office, whose
+    /// edits must see the rows as they are, from the store.
+    view: Option<Availability>,
 }
 
 impl Bookings {
     pub fn new(store: DynStore, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            view: None,
+        }
+    }
+
+    /// Reads slots from `view` instead of the store (the places are still
+    /// taken by the store's transaction, which refuses a full slot).
+    pub fn with_view(mut self, view: Availability) -> Self {
+        self.view = Some(view);
+        self
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -94,6 +120,51 @@ impl Bookings {
 
     pub(crate) fn store(&self) -> &DynStore {
         &self.store
+    }
+
+    /// The view to read slots from: none in the back office; for what a
+    /// person is shown, one with every change counted so far.
+    async fn view(&self, read: Read) -> Result<Option<Arc<Snapshot>>> {
+        match (&self.view, read) {
+            (None, _) | (_, Read::Rows) => Ok(None),
+            (Some(view), Read::Shown) => Ok(Some(view.fresh().await?)),
+            (Some(view), Read::Booking) => Ok(Some(view.snapshot().await?)),
+        }
+    }
+
+    /// The slots `query` asks for: from the view when it holds those days.
+    async fn find_slots(&self, query: &SlotQuery, read: Read) -> Result<Vec<Slot>> {
+        if let Some(snapshot) = self.view(read).await? {
+            let (from, to) = (tokyo_day(query.from), tokyo_day(query.to));
+            if snapshot.covers(from, to) {
+                return Ok(snapshot
+                    .slots(from, to)
+                    .filter(|s| s.starts_at >= query.from && s.starts_at < query.to)
+                    .filter(|s| query.dose.is_none_or(|d| s.dose == d))
+                    .filter(|s| query.venue.is_none_or(|v| s.venue == v))
+                    .filter(|s| query.vaccine.is_none_or(|v| s.vaccine == v))
+                    .filter(|s| query.include_closed || !s.closed)
+                    .cloned()
+                    .collect());
+            }
+        }
+        Ok(self.store.slots(query).await?)
+    }
+
+    async fn find_slot(&self, id: SlotId, read: Read) -> Result<Option<Slot>> {
+        if let Some(snapshot) = self.view(read).await?
+            && let Some(slot) = snapshot.slot(id)
+        {
+            return Ok(Some(slot.clone()));
+        }
+        Ok(self.store.slot(id).await?)
+    }
+
+    async fn catalog(&self) -> Result<Arc<Catalog>> {
+        match self.view(Read::Booking).await? {
+            Some(snapshot) => Ok(snapshot.catalog.clone()),
+            None => Ok(Arc::new(self.store.catalog().await?)),
+        }
     }
 
     /// The language of the series' latest mail (its person's), else
@@ -114,10 +185,11 @@ impl Bookings {
     /// All open slots starting on the Tokyo days `from..=to`.
     pub async fn availability(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Slot>> {
         let end = to.checked_add_days(Days::new(1)).unwrap_or(to);
-        Ok(self
-            .store
-            .slots(&SlotQuery::between(day_start(from), day_start(end)))
-            .await?)
+        self.find_slots(
+            &SlotQuery::between(day_start(from), day_start(end)),
+            Read::Shown,
+        )
+        .await
     }
 
     /// What the person may still book, from the doses they received
@@ -153,8 +225,8 @@ impl Bookings {
         };
         let now = self.now();
         let catalog = match to_book {
-            ToBook::SecondDose { .. } => self.store.catalog().await?,
-            _ => Catalog::default(),
+            ToBook::SecondDose { .. } => self.catalog().await?,
+            _ => Arc::default(),
         };
         let allowed = |slot: &Slot| match to_book {
             ToBook::SecondDose { .. } => catalog
@@ -248,7 +320,7 @@ impl Bookings {
             dose: Some(dose),
             ..SlotQuery::between(day_start(from), day_start(end))
         };
-        Ok(self.store.slots(&query).await?)
+        self.find_slots(&query, Read::Shown).await
     }
 
     /// The person's series, newest first.
@@ -321,6 +393,17 @@ impl Bookings {
         Ok(self.store.book(&request).await?)
     }
 
+    /// Whether a decision made on the view is to be made again on the
+    /// rows: a refusal, as the view may be a moment behind a place just
+    /// freed or added.
+    fn ask_the_rows<T>(&self, decided: &Result<T>) -> bool {
+        self.view.is_some()
+            && matches!(
+                decided,
+                Err(BookingError::Rejected(_) | BookingError::NotFound)
+            )
+    }
+
     /// What booking `slot` for the person takes, decided by the rules but
     /// not yet made; `held` is the series the person holds now and what
     /// the doses they received elsewhere leave them to book.
@@ -335,10 +418,45 @@ impl Bookings {
         language: Language,
         audit: Option<AuditEntry>,
     ) -> Result<NewSeries> {
+        let on = |read| {
+            self.prepare_book_from(
+                read,
+                who,
+                slot,
+                lanes,
+                held,
+                idempotency.clone(),
+                language,
+                audit.clone(),
+            )
+        };
+        let decided = on(Read::Booking).await;
+        if self.ask_the_rows(&decided) {
+            return on(Read::Rows).await;
+        }
+        decided
+    }
+
+    /// [`Bookings::prepare_book`] on the slots as `read` gives them.
+    #[allow(clippy::too_many_arguments)]
+    async fn prepare_book_from(
+        &self,
+        read: Read,
+        who: Booker<'_>,
+        slot: SlotId,
+        lanes: LaneChoice,
+        held: (Option<&Series>, ToBook),
+        idempotency: Option<Idempotency>,
+        language: Language,
+        audit: Option<AuditEntry>,
+    ) -> Result<NewSeries> {
         let (active, to_book) = held;
         let now = self.now();
-        let slot = self.store.slot(slot).await?.ok_or(BookingError::NotFound)?;
-        let catalog = self.store.catalog().await?;
+        let slot = self
+            .find_slot(slot, read)
+            .await?
+            .ok_or(BookingError::NotFound)?;
+        let catalog = self.catalog().await?;
         let vaccine = catalog
             .vaccine(slot.vaccine)
             .ok_or(BookingError::NotFound)?;
@@ -350,11 +468,14 @@ impl Bookings {
             Err(Rejection::AlreadyBooked) if idempotency.is_some() => {}
             Err(refusal) => return Err(refusal.into()),
         }
-        let chosen = self.lanes_for(who, &slot, lanes, now).await?;
+        let chosen = self.lanes_for(read, who, &slot, lanes, now).await?;
         let (first, second) = match to_book {
             // The second dose alone: the person's choice is its slot.
             ToBook::SecondDose { .. } => (Vec::new(), Some(chosen)),
-            _ => (chosen, self.second_dose_candidates(who, &slot, &[]).await?),
+            _ => (
+                chosen,
+                self.second_dose_candidates(read, who, &slot, &[]).await?,
+            ),
         };
         Ok(NewSeries {
             person: who.person.id,
@@ -371,6 +492,7 @@ impl Bookings {
     /// The slots to try for a choice of `slot`, best first.
     async fn lanes_for(
         &self,
+        read: Read,
         who: Booker<'_>,
         slot: &Slot,
         lanes: LaneChoice,
@@ -389,8 +511,7 @@ impl Bookings {
             )
         };
         let mut same_time: Vec<Slot> = self
-            .store
-            .slots(&query)
+            .find_slots(&query, read)
             .await?
             .into_iter()
             .filter(|s| s.starts_at == slot.starts_at)
@@ -413,11 +534,12 @@ impl Bookings {
     /// `None` for a single-dose vaccine; else the second-dose slots to try.
     async fn second_dose_candidates(
         &self,
+        read: Read,
         who: Booker<'_>,
         first: &Slot,
         own: &[SlotId],
     ) -> Result<Option<Vec<SlotId>>> {
-        let catalog = self.store.catalog().await?;
+        let catalog = self.catalog().await?;
         let vaccine = catalog
             .vaccine(first.vaccine)
             .ok_or(BookingError::NotFound)?;
@@ -434,7 +556,7 @@ impl Bookings {
             vaccine: Some(first.vaccine),
             ..SlotQuery::between(day_start(due), day_start(next))
         };
-        let day_slots = self.store.slots(&query).await?;
+        let day_slots = self.find_slots(&query, read).await?;
         Ok(Some(
             who.second_dose_candidates(first, vaccine, &day_slots, own),
         ))
@@ -516,9 +638,34 @@ impl Bookings {
         language: Language,
         audit: Option<AuditEntry>,
     ) -> Result<Option<Reschedule>> {
+        who.check_changeable(series, self.now())?;
+        let on = |read| {
+            self.prepare_change_from(read, who, series, slot, lanes, language, audit.clone())
+        };
+        let decided = on(Read::Booking).await;
+        if self.ask_the_rows(&decided) {
+            return on(Read::Rows).await;
+        }
+        decided
+    }
+
+    /// [`Bookings::prepare_change`] on the slots as `read` gives them.
+    #[allow(clippy::too_many_arguments)]
+    async fn prepare_change_from(
+        &self,
+        read: Read,
+        who: Booker<'_>,
+        series: &Series,
+        slot: SlotId,
+        lanes: LaneChoice,
+        language: Language,
+        audit: Option<AuditEntry>,
+    ) -> Result<Option<Reschedule>> {
         let now = self.now();
-        who.check_changeable(series, now)?;
-        let target = self.store.slot(slot).await?.ok_or(BookingError::NotFound)?;
+        let target = self
+            .find_slot(slot, read)
+            .await?
+            .ok_or(BookingError::NotFound)?;
         if let Some(held) = series.doses.iter().find(|d| d.number == target.dose) {
             let same_time = held.starts_at == target.starts_at && held.venue == target.venue;
             if held.slot == target.id || (lanes == LaneChoice::AnyLane && same_time) {
@@ -541,10 +688,13 @@ impl Bookings {
             let own: Vec<SlotId> = series.doses.iter().map(|d| d.slot).collect();
             let mut moves = vec![DoseMove {
                 dose: DoseNumber::FIRST,
-                candidates: self.lanes_for(who, &target, lanes, now).await?,
+                candidates: self.lanes_for(read, who, &target, lanes, now).await?,
                 when_full: Rejection::SlotFull,
             }];
-            if let Some(candidates) = self.second_dose_candidates(who, &target, &own).await? {
+            if let Some(candidates) = self
+                .second_dose_candidates(read, who, &target, &own)
+                .await?
+            {
                 moves.push(DoseMove {
                     dose: DoseNumber::SECOND,
                     candidates,
@@ -553,7 +703,7 @@ impl Bookings {
             }
             moves
         } else {
-            let catalog = self.store.catalog().await?;
+            let catalog = self.catalog().await?;
             let vaccine = catalog
                 .vaccine(series.vaccine)
                 .ok_or(BookingError::NotFound)?;
@@ -572,7 +722,7 @@ impl Bookings {
             }
             vec![DoseMove {
                 dose: DoseNumber::SECOND,
-                candidates: self.lanes_for(who, &target, lanes, now).await?,
+                candidates: self.lanes_for(read, who, &target, lanes, now).await?,
                 when_full: Rejection::SlotFull,
             }]
         };

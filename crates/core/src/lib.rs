@@ -4,6 +4,7 @@
 //! A use case reads what the rules need, lets the domain decide, and hands
 //! the decision to the store's transaction. It knows nothing of HTTP.
 
+pub mod availability;
 pub mod bookings;
 pub mod elsewhere;
 pub mod fixes;
@@ -11,5 +12,6 @@ pub mod fixes;
 mod fuzz;
 pub mod vouchers;
 
+pub use availability::{Availability, Snapshot};
 pub use bookings::{BookingError, Bookings, DayOffer, LaneChoice, SlotOffer};
 pub use vouchers::Vouchers;

@@ -204,34 +204,6 @@ pub(crate) async fn lock_audit_head(conn: &mut Conn, genesis: &str) -> StoreResu
 /// each other's rows instead of waiting for them.
 pub(crate) const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 
-/// Waits for `NOTIFY sesshu_mail` (sent when a job is queued) or `timeout`.
-/// A listener that fails is dropped and opened again next time; meanwhile
-/// the worker just waits.
-pub(crate) async fn wait_for_mail(store: &Backend, timeout: std::time::Duration) {
-    let mut slot = store.mail_listener.lock().await;
-    if slot.is_none() {
-        match sqlx::postgres::PgListener::connect_with(&store.pool).await {
-            Ok(mut listener) => match listener.listen("sesshu_mail").await {
-                Ok(()) => *slot = Some(crate::MailListener(listener)),
-                Err(e) => tracing::warn!(error = %e, "LISTEN sesshu_mail failed"),
-            },
-            Err(e) => tracing::warn!(error = %e, "no connection to LISTEN on"),
-        }
-    }
-    let Some(crate::MailListener(listener)) = slot.as_mut() else {
-        drop(slot);
-        tokio::time::sleep(timeout).await;
-        return;
-    };
-    match tokio::time::timeout(timeout, listener.recv()).await {
-        Ok(Ok(_)) | Err(_) => {}
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "LISTEN sesshu_mail lost");
-            *slot = None;
-        }
-    }
-}
-
 /// A small integer column read back, widened.
 pub(crate) fn wide(n: Int) -> i64 {
     i64::from(n)

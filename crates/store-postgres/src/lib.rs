@@ -45,7 +45,7 @@ mod vaccinations;
 mod vouchers;
 
 use async_trait::async_trait;
-use sesshu_store::{Store, StoreError, StoreResult};
+use sesshu_store::{ChangeHub, Changes, Store, StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -60,16 +60,99 @@ const ATTEMPTS: usize = 4;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
-    /// `LISTEN sesshu_mail`, opened by the first mail worker that waits.
-    mail_listener: Arc<tokio::sync::Mutex<Option<MailListener>>>,
+    /// Ticks for every commit: this process's from [`write_tx`], other
+    /// processes' from `LISTEN sesshu_changes`.
+    changes: Arc<ChangeHub>,
+    /// Tells other processes of this one's commits, a few at a time.
+    announcer: Arc<Announcer>,
+    /// In the mail worker's hands, across its waits (see [`Changes`]).
+    mail_feed: Arc<tokio::sync::Mutex<Option<Changes>>>,
 }
 
-/// A dedicated connection listening for queued mail.
-struct MailListener(sqlx::postgres::PgListener);
+/// The channel every process announces its commits on.
+const CHANNEL: &str = "sesshu_changes";
 
-impl std::fmt::Debug for MailListener {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MailListener")
+/// Commits announced together: one `NOTIFY` for all those of this long.
+const ANNOUNCE_EVERY: Duration = Duration::from_millis(20);
+
+/// Sends `NOTIFY sesshu_changes` after this process's commits, outside
+/// their transactions and coalesced. (A `NOTIFY` inside a transaction makes
+/// PostgreSQL serialise the commits of all notifying transactions, WAL flush
+/// included: with the notification in each booking, a durable cluster took
+/// a fifth of the bookings it takes without; see docs/benchmarks.md.)
+#[derive(Debug, Default)]
+struct Announcer {
+    pending: Arc<tokio::sync::Notify>,
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Announcer {
+    /// A commit to announce; starts the announcing task (in the caller's
+    /// runtime) unless it runs.
+    fn commit(&self, pool: &PgPool) {
+        self.pending.notify_one();
+        let mut task = self
+            .task
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if task
+            .as_ref()
+            .is_none_or(tokio::task::JoinHandle::is_finished)
+        {
+            *task = Some(tokio::spawn(announce(pool.clone(), self.pending.clone())));
+        }
+    }
+}
+
+impl Drop for Announcer {
+    fn drop(&mut self) {
+        if let Ok(Some(task)) = self.task.get_mut().map(Option::take) {
+            task.abort();
+        }
+    }
+}
+
+/// The announcing task: after a commit, waits [`ANNOUNCE_EVERY`] for more,
+/// then sends one `NOTIFY` for them all. A failed `NOTIFY` is logged; the
+/// other processes' next tick (or their periodic look) covers it.
+async fn announce(pool: PgPool, pending: Arc<tokio::sync::Notify>) {
+    loop {
+        pending.notified().await;
+        tokio::time::sleep(ANNOUNCE_EVERY).await;
+        if let Err(e) = sqlx::query("SELECT pg_notify($1, '')")
+            .bind(CHANNEL)
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!(error = %e, "NOTIFY {CHANNEL} failed");
+        }
+    }
+}
+
+/// Ticks `ticks` for each `NOTIFY sesshu_changes` (from any process, this
+/// one's included). A lost connection is opened again, with one tick for
+/// whatever was missed meanwhile.
+async fn listen(pool: PgPool, ticks: tokio::sync::watch::Sender<u64>) {
+    let tick = || ticks.send_modify(|n| *n = n.wrapping_add(1));
+    while !ticks.is_closed() {
+        let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::warn!(error = %e, "no connection to LISTEN on");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if let Err(e) = listener.listen(CHANNEL).await {
+            tracing::warn!(error = %e, "LISTEN {CHANNEL} failed");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        tick();
+        // Until the connection drops (then another is opened).
+        while let Ok(Some(_)) = listener.try_recv().await {
+            tick();
+        }
     }
 }
 
@@ -85,7 +168,9 @@ impl PgStore {
             .map_err(StoreError::database)?;
         Ok(Self {
             pool,
-            mail_listener: Arc::default(),
+            changes: Arc::default(),
+            announcer: Arc::default(),
+            mail_feed: Arc::default(),
         })
     }
 
@@ -95,6 +180,13 @@ impl PgStore {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// After each commit of this process: wakes its readers at once and
+    /// announces it to the other processes.
+    fn committed(&self) {
+        self.changes.tick();
+        self.announcer.commit(&self.pool);
     }
 }
 
@@ -126,6 +218,9 @@ macro_rules! write_tx {
                 Ok(value) => tx.commit().await.map(|()| value).map_err($crate::db),
                 Err(e) => Err(e),
             };
+            if result.is_ok() {
+                $self.committed();
+            }
             match result {
                 Err(sesshu_store::StoreError::Contention) if attempt < $crate::ATTEMPTS => {
                     tracing::debug!(attempt, "transaction contention, retrying");
@@ -146,5 +241,11 @@ impl Store for PgStore {
             .await
             .map(drop)
             .map_err(db)
+    }
+
+    fn changes(&self) -> Changes {
+        let pool = self.pool.clone();
+        let ticks = self.changes.sender();
+        self.changes.subscribe(|| tokio::spawn(listen(pool, ticks)))
     }
 }

@@ -5,7 +5,7 @@
 //! processes) pass over each other's rows. Either way no two claimers take
 //! the same job.
 
-use crate::dialect::{self, Backend, Conn, Int, Row, SKIP_LOCKED, Time, at, int, time};
+use crate::dialect::{Backend, Conn, Int, Row, SKIP_LOCKED, Time, at, int, time};
 use crate::{audit, db, write_tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use sesshu_domain::mail::day_bounds;
@@ -206,8 +206,32 @@ impl MailStore for Backend {
         })
     }
 
+    /// Wakes on the store's change feed, and only when a job nobody has
+    /// tried yet is waiting: the worker's own commits (and everyone's
+    /// sessions) tick the feed too. Jobs waiting for a retry are the idle
+    /// round's.
     async fn wait_for_mail(&self, timeout: std::time::Duration) {
-        dialect::wait_for_mail(self, timeout).await;
+        use sesshu_store::Store as _;
+        /// Commits looked at together: one question for a burst of them.
+        const SETTLE: std::time::Duration = std::time::Duration::from_millis(50);
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut feed = self.mail_feed.lock().await;
+        let feed = feed.get_or_insert_with(|| self.changes());
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if !feed.next(left).await {
+                return;
+            }
+            tokio::time::sleep(SETTLE.min(left)).await;
+            let fresh = sqlx::query(
+                "SELECT 1 FROM mail_jobs WHERE state = 'pending' AND attempts = 0 LIMIT 1",
+            )
+            .fetch_optional(&self.pool)
+            .await;
+            if !matches!(fresh, Ok(None)) {
+                return;
+            }
+        }
     }
 }
 

@@ -138,11 +138,6 @@ pub(crate) async fn lock_audit_head(_: &mut Conn, _genesis: &str) -> StoreResult
 /// already serialises claimers.
 pub(crate) const SKIP_LOCKED: &str = "";
 
-/// Waits for queued mail: SQLite has no notification, so just `timeout`.
-pub(crate) async fn wait_for_mail(_: &Backend, timeout: std::time::Duration) {
-    tokio::time::sleep(timeout).await;
-}
-
 /// A small integer column read back, widened (SQLite: already 64-bit).
 pub(crate) fn wide(n: Int) -> i64 {
     n

@@ -44,7 +44,7 @@ mod vaccinations;
 mod vouchers;
 
 use async_trait::async_trait;
-use sesshu_store::{Store, StoreError, StoreResult};
+use sesshu_store::{ChangeHub, Changes, Store, StoreError, StoreResult};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -66,17 +66,73 @@ pub struct SqliteStore {
     /// the previous one commits. (Other processes on the same file still
     /// meet the busy timeout.)
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// Ticks for every commit: this process's from [`Write::commit`], other
+    /// processes' from a watcher of `PRAGMA data_version`.
+    changes: Arc<ChangeHub>,
+    /// How the pool connects, for the watcher's connection of its own.
+    options: SqliteConnectOptions,
+    /// In the mail worker's hands, across its waits (see [`Changes`]).
+    mail_feed: Arc<tokio::sync::Mutex<Option<Changes>>>,
 }
+
+/// How often the watcher asks whether another process committed.
+const WATCH_EVERY: Duration = Duration::from_millis(100);
 
 /// A write transaction that holds the process's writer turn until it ends.
 struct Write {
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
     _turn: tokio::sync::OwnedMutexGuard<()>,
+    changes: Arc<ChangeHub>,
 }
 
 impl Write {
     async fn commit(self) -> StoreResult<()> {
-        self.tx.commit().await.map_err(db)
+        self.tx.commit().await.map_err(db)?;
+        self.changes.tick();
+        Ok(())
+    }
+}
+
+/// Ticks `ticks` whenever `PRAGMA data_version` moves: SQLite bumps it on a
+/// connection when any other connection (this process's pool included)
+/// commits to the file. A connection that fails is opened again.
+async fn watch_data_version(options: SqliteConnectOptions, ticks: tokio::sync::watch::Sender<u64>) {
+    use sqlx::{ConnectOptions, Connection};
+    let mut seen: Option<i64> = None;
+    loop {
+        let mut conn = match options.connect().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!(error = %e, "no connection to watch the database with");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        loop {
+            if ticks.is_closed() {
+                let _ = conn.close().await;
+                return;
+            }
+            match sqlx::query_scalar::<_, i64>("PRAGMA data_version")
+                .fetch_one(&mut conn)
+                .await
+            {
+                Ok(version) => {
+                    if seen.is_some_and(|v| v != version) {
+                        ticks.send_modify(|n| *n = n.wrapping_add(1));
+                    }
+                    seen = Some(version);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "PRAGMA data_version failed");
+                    // A new connection counts afresh: tick once to be safe.
+                    seen = None;
+                    ticks.send_modify(|n| *n = n.wrapping_add(1));
+                    break;
+                }
+            }
+            tokio::time::sleep(WATCH_EVERY).await;
+        }
     }
 }
 
@@ -115,12 +171,15 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(StoreError::database)?;
         Ok(Self {
             pool,
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            changes: Arc::default(),
+            options,
+            mail_feed: Arc::default(),
         })
     }
 
@@ -132,7 +191,11 @@ impl SqliteStore {
     async fn write(&self) -> StoreResult<Write> {
         let turn = self.writer.clone().lock_owned().await;
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
-        Ok(Write { tx, _turn: turn })
+        Ok(Write {
+            tx,
+            _turn: turn,
+            changes: self.changes.clone(),
+        })
     }
 }
 
@@ -149,5 +212,12 @@ impl Store for SqliteStore {
             .await
             .map(drop)
             .map_err(db)
+    }
+
+    fn changes(&self) -> Changes {
+        let options = self.options.clone();
+        let ticks = self.changes.sender();
+        self.changes
+            .subscribe(|| tokio::spawn(watch_data_version(options, ticks)))
     }
 }

@@ -14,12 +14,14 @@
 //! [`flows`].
 
 pub mod audit;
+mod changes;
 pub mod columns;
 mod error;
 pub mod flows;
 mod records;
 mod topics;
 
+pub use changes::{ChangeHub, Changes};
 pub use error::{StoreError, StoreResult};
 pub use records::*;
 pub use sesshu_vault::{Field, KeyId, Owner, Sealed};
@@ -95,4 +97,7 @@ pub trait Store:
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
 
+    /// A feed that wakes when data may have changed: at once after this
+    /// process's commits, soon after another process's (see [`Changes`]).
+    fn changes(&self) -> Changes;
 }

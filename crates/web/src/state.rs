@@ -1,7 +1,8 @@
 //! What every handler can reach.
 
+use crate::api::availability::Answers;
 use sesshu_auth::Logins;
-use sesshu_core::{Bookings, Vouchers};
+use sesshu_core::{Availability, Bookings, Vouchers};
 use sesshu_domain::Clock;
 use sesshu_store::DynStore;
 use std::sync::Arc;
@@ -41,6 +42,8 @@ struct Inner {
     saml: Option<Arc<sesshu_saml::SamlSp>>,
     store: DynStore,
     clock: Arc<dyn Clock>,
+    availability: Availability,
+    answers: Arc<Answers>,
     bookings: Bookings,
     vouchers: Vouchers,
     logins: Logins,
@@ -49,13 +52,16 @@ struct Inner {
 
 impl AppState {
     pub fn new(store: DynStore, clock: Arc<dyn Clock>, logins: Logins, config: WebConfig) -> Self {
-        let bookings = Bookings::new(store.clone(), clock.clone());
+        let availability = Availability::new(store.clone(), clock.clone());
+        let bookings = Bookings::new(store.clone(), clock.clone()).with_view(availability.clone());
         let vouchers = Vouchers::new(store.clone(), clock.clone(), logins.sealing_key().clone());
         Self(Arc::new(Inner {
             #[cfg(feature = "saml")]
             saml: None,
             store,
             clock,
+            availability,
+            answers: Arc::default(),
             bookings,
             vouchers,
             logins,
@@ -74,6 +80,15 @@ impl AppState {
 
     pub fn clock(&self) -> Arc<dyn Clock> {
         self.0.clock.clone()
+    }
+
+    /// The slots from memory (see [`Availability`]).
+    pub fn availability(&self) -> &Availability {
+        &self.0.availability
+    }
+
+    pub(crate) fn answers(&self) -> &Answers {
+        &self.0.answers
     }
 
     pub fn bookings(&self) -> &Bookings {

@@ -13,6 +13,7 @@ mod api_availability;
 mod api_login;
 mod api_reservations;
 mod audit;
+mod availability_view;
 mod browser;
 mod consent;
 mod elsewhere;

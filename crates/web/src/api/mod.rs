@@ -4,7 +4,7 @@
 //! Bodies must be `application/json`. Sessions are the same cookie as the
 //! pages'; log in with `POST /api/v1/login`.
 
-mod availability;
+pub(crate) mod availability;
 mod elsewhere;
 mod login;
 mod model;
@@ -66,7 +66,10 @@ pub struct ApiDoc;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/openapi.json", get(openapi))
+        .route(
+            "/openapi.json",
+            get(openapi).layer(tower_http::compression::CompressionLayer::new()),
+        )
         .route("/availability", get(availability::availability))
         .route("/login", post(login::login))
         .route("/consent", post(login::consent))

@@ -57,10 +57,17 @@ pub fn routes() -> Router<AppState> {
         .route("/me/elsewhere", get(history::back).post(history::declare))
         .route("/me/elsewhere/withdraw", post(history::withdraw))
         .route("/lang/{tag}", get(switch_language))
-        .route("/static/style.css", get(stylesheet))
-        .route("/static/favicon.svg", get(favicon))
-        .route("/static/voucher.js", get(voucher::script))
-        .route("/static/jsQR.js", get(voucher::decoder))
+        .merge(
+            // The same for everyone: compressed when the client asks. (The
+            // pages are not: they carry the CSRF token beside what the person
+            // typed, which compression would leak to a watcher of sizes.)
+            Router::new()
+                .route("/static/style.css", get(stylesheet))
+                .route("/static/favicon.svg", get(favicon))
+                .route("/static/voucher.js", get(voucher::script))
+                .route("/static/jsQR.js", get(voucher::decoder))
+                .layer(tower_http::compression::CompressionLayer::new()),
+        )
         .fallback(|| async { PageError::NotFound })
 }
 
