@@ -200,6 +200,15 @@ impl TestApp {
         Self::start_with(store, backend, database_url, sqlite_dir, Extra::None).await
     }
 
+    /// An app on SQLite configured as for TLS (`secure_cookies = true`).
+    pub async fn spawn_secure() -> TestApp {
+        let dir = std::env::temp_dir().join(unique("sesshu_test"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = dir.join("test.sqlite").to_string_lossy().into_owned();
+        let store = open_store(&url, 16).await.expect("open SQLite");
+        Self::start_with(store, Backend::Sqlite, url, Some(dir), Extra::SecureCookies).await
+    }
+
     /// An app whose SAML service provider trusts the IdPs of `institutions`
     /// (added to the database first, as the master import would).
     #[cfg(feature = "saml")]
@@ -254,7 +263,7 @@ impl TestApp {
             store: store.clone(),
             clock: clock.clone(),
             web: sesshu_web::WebConfig {
-                secure_cookies: false,
+                secure_cookies: matches!(extra, Extra::SecureCookies),
                 session_idle_minutes: 60,
                 public_origin: None,
                 // As behind nginx on the same host: a test may say who the
@@ -270,7 +279,7 @@ impl TestApp {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("bound"));
         let app = match extra {
-            Extra::None => {
+            Extra::None | Extra::SecureCookies => {
                 drop(listener);
                 Application::build(
                     parts,
@@ -570,6 +579,9 @@ async fn new_postgres_database() -> Option<(DynStore, String)> {
 /// What else an app is built with.
 enum Extra {
     None,
+    /// As deployed behind TLS: `Secure` cookies and HSTS (the server itself
+    /// still answers plain HTTP on loopback).
+    SecureCookies,
     #[cfg(feature = "saml")]
     Saml(Vec<sesshu_store::NewInstitution>),
 }

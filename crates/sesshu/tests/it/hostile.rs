@@ -360,3 +360,55 @@ fn hardened(headers: &reqwest::header::HeaderMap, route: &str, tls: bool) -> Res
         None => Ok(()),
     }
 }
+
+/// Deployed behind TLS (`secure_cookies = true`), every cookie either
+/// listener sets is `Secure` and `HttpOnly` with a `SameSite` rule, and
+/// every answer carries HSTS. (The office always runs TLS: its cookies are
+/// checked by the office's own tests.)
+#[tokio::test]
+async fn behind_tls_every_cookie_is_secure_and_hsts_is_sent() {
+    let app = TestApp::spawn_secure().await;
+    app.member(app.fixture.uni, "carol", sesshu_domain::UserType::Student)
+        .await;
+    sesshu::app::install_tls_provider();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let start = http.get(app.url("/")).send().await.unwrap();
+    let switch = http.get(app.url("/lang/en?back=/")).send().await.unwrap();
+    let login = http
+        .post(app.url("/api/v1/login"))
+        .json(&serde_json::json!({"institution": "uni", "login": "carol", "password": "secret"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    let mut seen = Vec::new();
+    for response in [&start, &switch, &login] {
+        assert!(
+            response
+                .headers()
+                .get("strict-transport-security")
+                .is_some_and(|v| v.to_str().unwrap().starts_with("max-age=")),
+            "{}: no HSTS",
+            response.url()
+        );
+        for cookie in response.headers().get_all("set-cookie") {
+            let cookie = cookie.to_str().unwrap();
+            let name = cookie.split('=').next().unwrap().to_owned();
+            let flags: Vec<String> = cookie
+                .split(';')
+                .skip(1)
+                .map(|f| f.trim().to_ascii_lowercase())
+                .collect();
+            assert!(flags.iter().any(|f| f == "secure"), "{cookie}");
+            assert!(flags.iter().any(|f| f == "httponly"), "{cookie}");
+            assert!(flags.iter().any(|f| f.starts_with("samesite=")), "{cookie}");
+            seen.push(name);
+        }
+    }
+    for name in ["sesshu_csrf", "lang", "sesshu_session"] {
+        assert!(seen.iter().any(|n| n == name), "{name} not set: {seen:?}");
+    }
+}
