@@ -76,7 +76,8 @@ pub(crate) fn comma_list(expr: &str) -> String {
 /// Appended to a `SELECT` that reads rows it is about to change: locks them.
 pub(crate) const FOR_UPDATE: &str = " FOR UPDATE";
 
-/// Locks the slots' rows, in the one global order (by id).
+/// Locks the slots' rows, in the one global order: first-dose slots, then
+/// second-dose slots, each by id.
 pub(crate) async fn lock_slots(
     conn: &mut Conn,
     slots: &[sesshu_domain::SlotId],
@@ -85,7 +86,7 @@ pub(crate) async fn lock_slots(
         return Ok(());
     }
     let ids: Vec<i64> = slots.iter().map(|s| s.get()).collect();
-    sqlx::query("SELECT id FROM slots WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+    sqlx::query("SELECT id FROM slots WHERE id = ANY($1) ORDER BY dose, id FOR UPDATE")
         .bind(&ids)
         .fetch_all(conn)
         .await

@@ -459,6 +459,10 @@ impl WriteTx for SqlTx<'_> {
             .map_err(db)
     }
 
+    async fn read_series(&mut self, series: SeriesId) -> StoreResult<Option<Series>> {
+        Ok(series_where(self.conn(), By::Id(series)).await?.pop())
+    }
+
     async fn lock_series(&mut self, series: SeriesId) -> StoreResult<Option<Series>> {
         if !dialect::lock_series(self.conn(), series).await? {
             return Ok(None);

@@ -25,7 +25,7 @@
 //!   transaction, which rolls it back.
 //! - **No deadlock.** Before touching places, a transaction locks every slot
 //!   it may touch with [`WriteTx::lock_slots`]: first-dose slots first, then
-//!   second-dose slots, each set in id order. All transactions take their
+//!   second-dose slots, each set in id order (the order of `(dose, id)`). All transactions take their
 //!   locks in that one order, so none waits for another in a cycle.
 //! - **No booking without its mail, no mail without its booking.** The mail
 //!   job is written by [`WriteTx::insert_mail_job`] in the same transaction.
@@ -98,9 +98,10 @@ pub trait WriteTx: Send {
         slot: SlotId,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Locks the rows of these slots until the transaction ends, in id
-    /// order. Call it for the first-dose slots, then for the second-dose
-    /// slots, before taking or releasing places in them.
+    /// Locks the rows of these slots until the transaction ends, first-dose
+    /// slots before second-dose slots, each in id order (one call may hold
+    /// both; several calls go first-dose set, then second-dose set), before
+    /// taking or releasing places in them.
     fn lock_slots(&mut self, slots: &[SlotId]) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Takes one place for `person` if the slot is open, not started, not
@@ -122,6 +123,13 @@ pub trait WriteTx: Send {
         slot: SlotId,
         now: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Option<bool>>> + Send;
+
+    /// Loads a series made in this transaction (no lock: nobody else can
+    /// see it yet).
+    fn read_series(
+        &mut self,
+        series: SeriesId,
+    ) -> impl Future<Output = StoreResult<Option<Series>>> + Send;
 
     /// Loads a series and locks it against concurrent changes until the
     /// transaction ends.
@@ -162,10 +170,10 @@ pub async fn book<T: WriteTx>(tx: &mut T, req: &NewSeries) -> StoreResult<Booked
     }
     let series = insert_series(tx, req).await?;
 
-    tx.lock_slots(&req.first).await?;
-    if let Some(candidates) = &req.second {
-        tx.lock_slots(candidates).await?;
-    }
+    // One statement for both sets: it locks in (dose, id) order.
+    let mut touched = req.first.clone();
+    touched.extend(req.second.iter().flatten());
+    tx.lock_slots(&touched).await?;
     // The appointment the person chose: the first dose's, or the second's
     // when the first was received elsewhere; then the second dose, if it
     // follows.
@@ -192,7 +200,8 @@ pub async fn book<T: WriteTx>(tx: &mut T, req: &NewSeries) -> StoreResult<Booked
     if let Some(key) = &req.idempotency {
         tx.set_key_series(req.person, &key.key, series).await?;
     }
-    let created = tx.lock_series(series).await?.ok_or(StoreError::NotFound)?;
+    // Made in this transaction: nobody else sees it yet, nothing to lock.
+    let created = tx.read_series(series).await?.ok_or(StoreError::NotFound)?;
     tx.insert_mail_job(&NewMailJob::event(
         MailKind::Booked,
         &created,

@@ -87,6 +87,12 @@ impl AppState {
         &self.0.availability
     }
 
+    /// The venues, lanes and vaccines, from the availability view (as
+    /// fresh as the booking path's: names change rarely, and a moment late).
+    pub async fn catalog(&self) -> Result<Arc<sesshu_domain::Catalog>, crate::error::ApiError> {
+        Ok(self.0.availability.snapshot().await?.catalog.clone())
+    }
+
     pub(crate) fn answers(&self) -> &Answers {
         &self.0.answers
     }

@@ -28,7 +28,7 @@ async fn render(
     series: &[Series],
     lang: Language,
 ) -> Result<Vec<SeriesJson>, ApiError> {
-    let catalog = state.store().catalog().await?;
+    let catalog = state.catalog().await?;
     let now = state.clock().now();
     let mut rendered = Vec::with_capacity(series.len());
     for s in series {
@@ -55,6 +55,27 @@ async fn render_one(
         .await?
         .pop()
         .ok_or(ApiError::Internal)
+}
+
+/// A booking's answer: a series made just now has no voucher yet, so its
+/// vouchers are not asked for; a replayed one is rendered as it is now.
+async fn render_booked(
+    state: &AppState,
+    user: &SignedIn,
+    booked: &Booked,
+    lang: Language,
+) -> Result<SeriesJson, ApiError> {
+    match booked {
+        Booked::Created(series) => Ok(SeriesJson::new(
+            series,
+            &[],
+            &*state.catalog().await?,
+            &user.institution,
+            state.clock().now(),
+            lang,
+        )),
+        Booked::Replayed(series) => render_one(state, user, series, lang).await,
+    }
 }
 
 fn number(id: &str) -> Result<ReservationNumber, ApiError> {
@@ -146,7 +167,7 @@ pub async fn create(
             lang,
         )
         .await?;
-    let body = Json(render_one(&state, &user, booked.series(), lang).await?);
+    let body = Json(render_booked(&state, &user, &booked, lang).await?);
     let mut response = (StatusCode::CREATED, body).into_response();
     if let Booked::Replayed(_) = booked {
         response.headers_mut().insert(

@@ -71,7 +71,7 @@ pub async fn days(
         .map_err(ApiError::from)?;
     let second_from = match to_book {
         ToBook::SecondDose { .. } => {
-            let catalog = state.store().catalog().await?;
+            let catalog = state.catalog().await?;
             let days: Vec<String> = catalog
                 .vaccines
                 .iter()
@@ -215,7 +215,7 @@ pub async fn day(
             .map_err(ApiError::from)?,
         ToBook::SecondDose { .. }
     );
-    let catalog = state.store().catalog().await?;
+    let catalog = state.catalog().await?;
 
     let mut by_venue: BTreeMap<VenueId, BTreeMap<_, Vec<&SlotOffer>>> = BTreeMap::new();
     for offer in &offers {

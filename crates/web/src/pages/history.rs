@@ -107,7 +107,7 @@ pub async fn view(
     retry: Option<Retry>,
 ) -> Result<HistoryView, PageError> {
     let lang = t.lang;
-    let catalog = state.store().catalog().await?;
+    let catalog = state.catalog().await?;
     let History { here, elsewhere } = state
         .bookings()
         .history(&user.person)
@@ -250,7 +250,7 @@ pub async fn declare(
                 .to_owned(),
         ));
     }
-    let catalog = state.store().catalog().await?;
+    let catalog = state.catalog().await?;
     let product = product_of(&form, &catalog);
     let outcome = match (dose, given_on) {
         (Some(dose), Some(given_on)) => {

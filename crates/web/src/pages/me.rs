@@ -160,7 +160,7 @@ pub(super) async fn render_with(
     declared: Option<history::Retry>,
 ) -> Result<Response, PageError> {
     let t = lang.texts();
-    let catalog = state.store().catalog().await?;
+    let catalog = state.catalog().await?;
     let now = state.clock().now();
     let status = if retry.is_some() || declared.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -252,7 +252,7 @@ pub async fn confirm_cancel(
     {
         return Ok(Redirect::to("/me").into_response());
     }
-    let catalog = state.store().catalog().await?;
+    let catalog = state.catalog().await?;
     let t = lang.texts();
     html(CancelPage {
         t,
