@@ -32,6 +32,8 @@ pub struct Dose {
 
 #[derive(Debug, Deserialize)]
 pub struct Series {
+    /// The reservation number, as the person quotes it (`KX7M-4QP9`).
+    pub id: String,
     pub doses: Vec<Dose>,
 }
 
@@ -78,12 +80,13 @@ impl Outcome {
 }
 
 /// One request: how long it took (sending to the end of the body) and how
-/// it ended; the body of a success.
+/// it ended; the body and the session cookie of a success.
 #[derive(Debug)]
 pub struct Timed {
     pub latency: Duration,
     pub outcome: Outcome,
     pub body: Option<String>,
+    pub cookie: Option<String>,
 }
 
 /// Sends `request` and reads the whole answer, timing both.
@@ -92,18 +95,20 @@ pub async fn timed(request: reqwest::RequestBuilder, success: u16) -> Timed {
     let result = async {
         let response = request.send().await?;
         let status = response.status().as_u16();
+        let cookie = session_cookie(response.headers());
         let body = response.text().await?;
-        Ok::<_, reqwest::Error>((status, body))
+        Ok::<_, reqwest::Error>((status, body, cookie))
     }
     .await;
     let latency = start.elapsed();
     match result {
-        Ok((status, body)) if status == success => Timed {
+        Ok((status, body, cookie)) if status == success => Timed {
             latency,
             outcome: Outcome::Success(status),
             body: Some(body),
+            cookie,
         },
-        Ok((status, body)) => {
+        Ok((status, body, _)) => {
             let code = serde_json::from_str::<ErrorBody>(&body)
                 .map(|e| e.code)
                 .unwrap_or_else(|_| "(no error code)".to_owned());
@@ -116,17 +121,19 @@ pub async fn timed(request: reqwest::RequestBuilder, success: u16) -> Timed {
                 latency,
                 outcome,
                 body: None,
+                cookie: None,
             }
         }
         Err(e) => Timed {
             latency,
             outcome: Outcome::Transport(transport_kind(&e)),
             body: None,
+            cookie: None,
         },
     }
 }
 
-fn transport_kind(e: &reqwest::Error) -> &'static str {
+pub fn transport_kind(e: &reqwest::Error) -> &'static str {
     if e.is_timeout() {
         "timeout"
     } else if e.is_connect() {
@@ -138,14 +145,32 @@ fn transport_kind(e: &reqwest::Error) -> &'static str {
     }
 }
 
-/// A client with its own cookie jar: one per person, like one browser each.
+/// The one HTTP client every person and reader shares: its pool holds about
+/// as many connections as requests are in flight. Each person's session
+/// travels in their own `Cookie` header ([`session_cookie`]), not in a
+/// cookie jar per client: 60,000 clients with a connection each would
+/// exhaust the loopback's ephemeral ports (about 28,000) and the open-file
+/// limit long before the server.
 pub fn client(timeout: Duration) -> Result<reqwest::Client> {
     reqwest::Client::builder()
-        .cookie_store(true)
         .timeout(timeout)
         .pool_idle_timeout(None)
         .build()
         .context("building an HTTP client")
+}
+
+/// The `Cookie` header a browser would send back after this answer: the
+/// `name=value` of every `Set-Cookie`, attributes dropped.
+pub fn session_cookie(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let pairs: Vec<&str> = headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .map(str::trim)
+        .filter(|pair| pair.contains('='))
+        .collect();
+    (!pairs.is_empty()).then(|| pairs.join("; "))
 }
 
 /// The server's current time in Tokyo, from the `Date` header of
@@ -198,4 +223,29 @@ pub fn range(now: DateTime<FixedOffset>) -> Result<(NaiveDate, NaiveDate)> {
         .checked_add_days(Days::new(56))
         .context("date out of range")?;
     Ok((today, last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue, SET_COOKIE};
+
+    #[test]
+    fn the_cookie_header_keeps_name_and_value_of_every_set_cookie() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            SET_COOKIE,
+            HeaderValue::from_static("id=abc123; Path=/; HttpOnly; SameSite=Lax"),
+        );
+        headers.append(SET_COOKIE, HeaderValue::from_static("lang=ja; Path=/"));
+        assert_eq!(
+            session_cookie(&headers).as_deref(),
+            Some("id=abc123; lang=ja")
+        );
+    }
+
+    #[test]
+    fn no_set_cookie_is_no_session() {
+        assert_eq!(session_cookie(&HeaderMap::new()), None);
+    }
 }

@@ -28,12 +28,23 @@ pub struct Args {
     pub first_member: usize,
     /// `spread`: each person books a different slot (round-robin over the
     /// bookable first-dose slots); `hot`: everybody races for the lanes of
-    /// one time.
+    /// one time, the one with the most free places (the earliest of equals).
     #[arg(long, value_enum, default_value_t = Mode::Spread)]
     pub mode: Mode,
+    /// Read-heavy: this many readers refresh the availability (their own
+    /// day and the whole range, with If-None-Match) while the people book.
+    #[arg(long, default_value_t = 0)]
+    pub readers: usize,
+    /// A reader's pause between two requests, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub think_ms: u64,
     /// Also write the report as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Write the reservation number of every 201 answer to this file, one a
+    /// line, for a check against the database.
+    #[arg(long)]
+    pub acked: Option<PathBuf>,
     /// Timeout of one request, in seconds.
     #[arg(long, default_value_t = 120)]
     pub timeout_secs: u64,
@@ -69,6 +80,7 @@ impl Args {
             self.first_member + self.people - 1 <= 99_999,
             "members are numbered member00001…member99999"
         );
+        anyhow::ensure!(self.readers <= 10_000, "--readers is at most 10000");
         anyhow::ensure!(
             self.url.starts_with("http://"),
             "--url must be http://… (the tool has no TLS)"

@@ -21,7 +21,7 @@ pub struct Check {
     pub detail: String,
 }
 
-fn check(name: &'static str, pass: bool, detail: String) -> Check {
+pub(crate) fn check(name: &'static str, pass: bool, detail: String) -> Check {
     Check {
         name,
         status: if pass { Status::Pass } else { Status::Fail },

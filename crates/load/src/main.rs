@@ -4,22 +4,24 @@
 //! 2. reads the availability once and picks first-dose slots clear of the
 //!    change deadline;
 //! 3. releases everybody at once to book (`spread`: different slots;
-//!    `hot`: the lanes of one time), at most C requests in flight;
-//! 4. reports bookings/s and latency, then checks that the availability
-//!    agrees with the 201 answers. Exits 1 on any failed check (a 5xx fails
-//!    one).
+//!    `hot`: the lanes of one time), at most C requests in flight, while
+//!    `--readers` refresh the availability with think times;
+//! 4. reports bookings/s and latency per request kind, then checks that the
+//!    availability agrees with the 201 answers. Exits 1 on any failed check
+//!    (a 5xx fails one).
 
 mod api;
 mod args;
 mod check;
 mod people;
+mod readers;
 mod report;
 mod run;
 
 use anyhow::{Context, Result};
 use args::Args;
 use clap::Parser;
-use report::{Phase, Report};
+use report::{Phase, ReadsOfKind, Report};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -28,7 +30,14 @@ use std::time::Duration;
 async fn main() -> Result<ExitCode> {
     let args = Args::parse();
     args.validate()?;
-    let report = run(&args).await?;
+    let (report, numbers) = run(&args).await?;
+    if let Some(file) = &args.acked {
+        let mut text = numbers.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        std::fs::write(file, text).with_context(|| format!("cannot write {}", file.display()))?;
+    }
     print!("{}", report.render());
     if let Some(file) = &args.json {
         let json = serde_json::to_string_pretty(&report)?;
@@ -42,9 +51,11 @@ async fn main() -> Result<ExitCode> {
     })
 }
 
-async fn run(args: &Args) -> Result<Report> {
+/// The run and the reservation numbers of its 201 answers.
+async fn run(args: &Args) -> Result<(Report, Vec<String>)> {
     let base = args.base();
-    let observer = api::client(Duration::from_secs(args.timeout_secs))?;
+    let client = api::client(Duration::from_secs(args.timeout_secs))?;
+    let observer = client.clone();
     // Fails early if the server is not there.
     api::server_now(&observer, base).await?;
 
@@ -52,7 +63,7 @@ async fn run(args: &Args) -> Result<Report> {
         "sesshu-load: logging in {} people, {} at a time",
         args.people, args.concurrency
     );
-    let logins = people::log_in_all(args).await?;
+    let logins = people::log_in_all(&client, args).await?;
     eprintln!(
         "sesshu-load: {} logged in in {:.1} s",
         logins.people.len(),
@@ -73,19 +84,54 @@ async fn run(args: &Args) -> Result<Report> {
         plan.targets.len()
     );
 
-    let booking = run::book_all(base, logins.people, &plan.choices, args.concurrency).await?;
+    let (released_tx, released_rx) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut days: Vec<_> = bookable.iter().map(|s| s.starts_at.date_naive()).collect();
+    days.dedup();
+    let readers = tokio::spawn(readers::read_while_booking(
+        client.clone(),
+        base.to_owned(),
+        readers::Readers {
+            count: args.readers,
+            think: Duration::from_millis(args.think_ms),
+            days,
+        },
+        released_rx,
+        stop_rx,
+    ));
+    let booking = run::book_all(
+        &client,
+        base,
+        logins.people,
+        &plan.choices,
+        args.concurrency,
+        released_tx,
+    )
+    .await;
+    stop_tx.send_replace(true);
+    let reads = readers.await.context("the readers failed")?;
+    let booking = booking?;
     let after = api::availability(&observer, base, from, to).await?;
 
     let booking_latencies: Vec<Duration> = booking.attempts.iter().map(|a| a.latency).collect();
     let booking_outcomes: Vec<api::Outcome> =
         booking.attempts.iter().map(|a| a.outcome.clone()).collect();
-    let checks = check::run_checks(&check::Evidence {
+    let mut checks = check::run_checks(&check::Evidence {
         login_outcomes: &logins.outcomes,
         attempts: &booking.attempts,
         plan: &plan,
         before: &before,
         after: &after,
     });
+    if args.readers > 0 {
+        checks.extend(readers::checks(&reads));
+    }
+    let numbers: Vec<String> = booking
+        .attempts
+        .iter()
+        .filter(|a| a.outcome.is_success())
+        .filter_map(|a| a.number.clone())
+        .collect();
     let mut report = Report {
         url: base.to_owned(),
         mode: args.mode.as_str(),
@@ -99,11 +145,15 @@ async fn run(args: &Args) -> Result<Report> {
         max_successes: plan.max_successes,
         login: Phase::new(&logins.latencies, &logins.outcomes, logins.wall),
         booking: Phase::new(&booking_latencies, &booking_outcomes, booking.wall),
+        last_success_s: booking.last_success().map(|d| d.as_secs_f64()),
+        readers: args.readers,
+        think_ms: args.think_ms,
+        reads: ReadsOfKind::of(&reads, booking.wall),
         checks,
         verdict: "",
     };
     report.verdict = if report.passed() { "PASS" } else { "FAIL" };
-    Ok(report)
+    Ok((report, numbers))
 }
 
 fn start_of(slot: Option<&api::Slot>) -> String {

@@ -1,4 +1,4 @@
-//! The people: one HTTP client (and cookie jar) each, logged in C at a time.
+//! The people: each with their own session, logged in C at a time.
 
 use crate::api::{self, Outcome, Timed};
 use crate::args::Args;
@@ -9,12 +9,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-/// A logged-in person: their login and their client, whose cookie jar holds
-/// the session.
+/// A logged-in person: the `Cookie` header of their session, sent with each
+/// of their requests.
 #[derive(Debug)]
 pub struct Person {
-    pub login: String,
-    pub client: reqwest::Client,
+    pub cookie: String,
 }
 
 /// What the login phase measured.
@@ -31,33 +30,25 @@ pub struct LoginPhase {
 
 /// Logs in `member{first}`… `member{first + people - 1}`, at most
 /// `concurrency` at a time.
-pub async fn log_in_all(args: &Args) -> Result<LoginPhase> {
-    let timeout = Duration::from_secs(args.timeout_secs);
+pub async fn log_in_all(client: &reqwest::Client, args: &Args) -> Result<LoginPhase> {
     let url = Arc::new(format!("{}/api/v1/login", args.base()));
     let semaphore = Arc::new(Semaphore::new(args.concurrency));
-    // Clients are built before the clock starts: that is not the server's work.
-    let mut people = Vec::with_capacity(args.people);
-    for n in args.first_member..args.first_member + args.people {
-        people.push(Person {
-            login: format!("member{n:05}"),
-            client: api::client(timeout)?,
-        });
-    }
-
     let start = Instant::now();
     let mut tasks = JoinSet::new();
-    for (index, person) in people.into_iter().enumerate() {
+    for (index, n) in (args.first_member..args.first_member + args.people).enumerate() {
+        let login = format!("member{n:05}");
         let url = Arc::clone(&url);
         let semaphore = Arc::clone(&semaphore);
+        let client = client.clone();
         let body = json!({
             "institution": args.institution,
-            "login": person.login,
+            "login": login,
             "password": args.password,
         });
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await?;
-            let timed = api::timed(person.client.post(url.as_str()).json(&body), 200).await;
-            Ok::<_, anyhow::Error>((index, person, timed))
+            let timed = api::timed(client.post(url.as_str()).json(&body), 200).await;
+            Ok::<_, anyhow::Error>((index, login, timed))
         });
     }
     let mut results = Vec::with_capacity(args.people);
@@ -76,23 +67,30 @@ pub async fn log_in_all(args: &Args) -> Result<LoginPhase> {
     let mut failed = 0_usize;
     for (
         _,
-        person,
+        login,
         Timed {
-            latency, outcome, ..
+            latency,
+            mut outcome,
+            cookie,
+            ..
         },
     ) in results
     {
         phase.latencies.push(latency);
-        if outcome.is_success() {
-            phase.people.push(person);
-        } else {
-            failed += 1;
-            if failed <= 5 {
-                eprintln!(
-                    "sesshu-load: login of {} failed: {}",
-                    person.login,
-                    outcome.label()
-                );
+        match (outcome.is_success(), cookie) {
+            (true, Some(cookie)) => phase.people.push(Person { cookie }),
+            (success, _) => {
+                if success {
+                    // A 200 without a session is no login.
+                    outcome = Outcome::Refused {
+                        status: 200,
+                        code: "(no session cookie)".to_owned(),
+                    };
+                }
+                failed += 1;
+                if failed <= 5 {
+                    eprintln!("sesshu-load: login of {login} failed: {}", outcome.label());
+                }
             }
         }
         phase.outcomes.push(outcome);

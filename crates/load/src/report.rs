@@ -3,6 +3,7 @@
 
 use crate::api::Outcome;
 use crate::check::{Check, Status};
+use crate::readers::{Read, ReadKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -61,6 +62,10 @@ fn per_second(n: u64, wall: Duration) -> f64 {
     if secs > 0.0 { n as f64 / secs } else { 0.0 }
 }
 
+/// Requests slower than this are counted apart: the bound for a
+/// crowd of 60,000 is "no request over 2 s".
+pub const SLOW: Duration = Duration::from_secs(2);
+
 #[derive(Debug, Serialize)]
 pub struct Phase {
     pub requests: u64,
@@ -69,6 +74,8 @@ pub struct Phase {
     pub successes_per_s: f64,
     pub requests_per_s: f64,
     pub latency: Latency,
+    /// Requests that took longer than [`SLOW`].
+    pub over_2s: u64,
     pub outcomes: BTreeMap<String, u64>,
 }
 
@@ -83,8 +90,50 @@ impl Phase {
             successes_per_s: per_second(successes, wall),
             requests_per_s: per_second(requests, wall),
             latency: Latency::of(latencies),
+            over_2s: latencies.iter().filter(|l| **l > SLOW).count() as u64,
             outcomes: count(outcomes.iter().cloned()),
         }
+    }
+}
+
+/// The reads of one kind in the read-heavy mode, over the booking phase.
+#[derive(Debug, Serialize)]
+pub struct ReadsOfKind {
+    pub kind: &'static str,
+    pub phase: Phase,
+    /// Answers `304 Not Modified`, and their share of all answers.
+    pub not_modified: u64,
+    pub not_modified_share: f64,
+}
+
+impl ReadsOfKind {
+    pub fn of(reads: &[Read], wall: Duration) -> Vec<Self> {
+        let mut kinds: BTreeMap<ReadKind, (Vec<Duration>, Vec<Outcome>)> = BTreeMap::new();
+        for read in reads {
+            let (latencies, outcomes) = kinds.entry(read.kind).or_default();
+            latencies.push(read.latency);
+            outcomes.push(read.outcome.clone());
+        }
+        kinds
+            .into_iter()
+            .map(|(kind, (latencies, outcomes))| {
+                let not_modified = outcomes
+                    .iter()
+                    .filter(|o| **o == Outcome::Success(304))
+                    .count() as u64;
+                let share = if outcomes.is_empty() {
+                    0.0
+                } else {
+                    not_modified as f64 / outcomes.len() as f64
+                };
+                Self {
+                    kind: kind.label(),
+                    phase: Phase::new(&latencies, &outcomes, wall),
+                    not_modified,
+                    not_modified_share: share,
+                }
+            })
+            .collect()
     }
 }
 
@@ -105,6 +154,12 @@ pub struct Report {
     pub max_successes: u64,
     pub login: Phase,
     pub booking: Phase,
+    /// From the release to the end of the last 201.
+    pub last_success_s: Option<f64>,
+    /// The readers of the read-heavy mode (none: no readers).
+    pub readers: usize,
+    pub think_ms: u64,
+    pub reads: Vec<ReadsOfKind>,
     pub checks: Vec<Check>,
     pub verdict: &'static str,
 }
@@ -147,7 +202,26 @@ impl Report {
         write_phase(out, "login", "logins/s", &self.login)?;
         writeln!(out)?;
         write_phase(out, "booking", "bookings/s", &self.booking)?;
+        if let Some(last) = self.last_success_s {
+            writeln!(out, "  last 201 after  {last:.3} s")?;
+        }
         writeln!(out)?;
+        if !self.reads.is_empty() {
+            writeln!(
+                out,
+                "reads during the booking phase ({} readers, think time {} ms)",
+                self.readers, self.think_ms
+            )?;
+            for reads in &self.reads {
+                write_phase(out, reads.kind, "answers/s", &reads.phase)?;
+                writeln!(
+                    out,
+                    "  304 share       {:.3} ({} of {})",
+                    reads.not_modified_share, reads.not_modified, reads.phase.requests
+                )?;
+            }
+            writeln!(out)?;
+        }
         writeln!(out, "consistency")?;
         for check in &self.checks {
             let status = match check.status {
@@ -175,6 +249,7 @@ fn write_phase(out: &mut String, name: &str, unit: &str, p: &Phase) -> std::fmt:
         "  latency ms      p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}  mean {:.1}",
         l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms, l.mean_ms
     )?;
+    writeln!(out, "  over 2 s        {}", p.over_2s)?;
     writeln!(out, "  outcomes")?;
     for (label, n) in &p.outcomes {
         writeln!(out, "    {label:<28} {n}")?;
@@ -195,6 +270,30 @@ mod tests {
         assert_eq!(l.p99_ms, 99.0);
         assert_eq!(l.max_ms, 100.0);
         assert_eq!(l.mean_ms, 50.5);
+    }
+
+    #[test]
+    fn reads_are_told_apart_by_kind_with_their_304_share() {
+        let read = |kind, status, ms| Read {
+            kind,
+            latency: Duration::from_millis(ms),
+            outcome: Outcome::Success(status),
+        };
+        let reads = [
+            read(ReadKind::Day, 200, 5),
+            read(ReadKind::Day, 304, 1),
+            read(ReadKind::Day, 304, 2),
+            read(ReadKind::Day, 304, 2500),
+            read(ReadKind::Range, 200, 40),
+        ];
+        let kinds = ReadsOfKind::of(&reads, Duration::from_secs(1));
+        assert_eq!(kinds.len(), 2);
+        let day = &kinds[0];
+        assert_eq!(day.kind, ReadKind::Day.label());
+        assert_eq!((day.phase.requests, day.not_modified), (4, 3));
+        assert_eq!(day.not_modified_share, 0.75);
+        assert_eq!(day.phase.over_2s, 1);
+        assert_eq!(kinds[1].not_modified, 0);
     }
 
     #[test]

@@ -52,16 +52,29 @@ pub struct Plan {
 }
 
 /// `spread`: person `i` books bookable slot `i mod len` (round-robin in start
-/// order). `hot`: the bookable slots of the earliest time (its lanes), person
-/// `i` books lane `i mod lanes`.
+/// order). `hot`: the bookable slots of one time (its lanes), person `i`
+/// books lane `i mod lanes`; the time with the most free places, the
+/// earliest of equals. On the demo as seeded every time has 4 × 8 places,
+/// so that is the earliest bookable time; `scripts/bench.sh` raises the
+/// capacity of one time's lanes (and of the second-dose slots 28 days
+/// later) to measure throughput on a few hot rows, and the tool follows
+/// the places without being told where they are.
 pub fn plan(mode: Mode, bookable: &[Slot], people: usize) -> Result<Plan> {
     let targets: Vec<Slot> = match mode {
         Mode::Spread => bookable.to_vec(),
         Mode::Hot => {
-            let first = bookable.first().map(|s| s.starts_at);
+            let mut free_at: BTreeMap<DateTime<FixedOffset>, i64> = BTreeMap::new();
+            for s in bookable {
+                *free_at.entry(s.starts_at).or_default() += s.free;
+            }
+            // Most free places first; the earliest time among equals.
+            let hot = free_at
+                .iter()
+                .max_by(|(ta, fa), (tb, fb)| fa.cmp(fb).then(tb.cmp(ta)))
+                .map(|(t, _)| *t);
             bookable
                 .iter()
-                .filter(|s| Some(s.starts_at) == first)
+                .filter(|s| Some(s.starts_at) == hot)
                 .cloned()
                 .collect()
         }
@@ -96,26 +109,46 @@ pub fn plan(mode: Mode, bookable: &[Slot], people: usize) -> Result<Plan> {
 pub struct Attempt {
     pub slot_id: i64,
     pub latency: Duration,
+    /// When the answer ended.
+    pub done: Instant,
     pub outcome: Outcome,
     /// The doses of a 201 answer; `None` when the body could not be read.
     pub doses: Option<Vec<Dose>>,
+    /// The reservation number of a 201 answer.
+    pub number: Option<String>,
 }
 
 #[derive(Debug)]
 pub struct BookingPhase {
     pub attempts: Vec<Attempt>,
+    /// When the crowd was released.
+    pub start: Instant,
     /// From the barrier's release to the last answer.
     pub wall: Duration,
+}
+
+impl BookingPhase {
+    /// From the release to the end of the last 201: on a run with more
+    /// people than places, the time until every place was taken.
+    pub fn last_success(&self) -> Option<Duration> {
+        self.attempts
+            .iter()
+            .filter(|a| a.outcome.is_success())
+            .map(|a| a.done.saturating_duration_since(self.start))
+            .max()
+    }
 }
 
 /// Every person books their slot: all tasks wait at a barrier, then at most
 /// `concurrency` requests are in flight. Latency counts from sending to the
 /// end of the answer (not the wait for a permit).
 pub async fn book_all(
+    client: &reqwest::Client,
     base: &str,
     people: Vec<Person>,
     choices: &[i64],
     concurrency: usize,
+    released: tokio::sync::oneshot::Sender<Instant>,
 ) -> Result<BookingPhase> {
     let url = Arc::new(format!("{base}/api/v1/me/reservations"));
     let semaphore = Arc::new(Semaphore::new(concurrency));
@@ -126,35 +159,42 @@ pub async fn book_all(
         let url = Arc::clone(&url);
         let semaphore = Arc::clone(&semaphore);
         let barrier = Arc::clone(&barrier);
+        let client = client.clone();
         tasks.spawn(async move {
             barrier.wait().await;
             let _permit = semaphore.acquire_owned().await?;
-            let request = person
-                .client
+            let request = client
                 .post(url.as_str())
+                .header(reqwest::header::COOKIE, &person.cookie)
                 .json(&json!({ "slot_id": slot_id }));
             let timed = api::timed(request, 201).await;
-            let doses = timed
+            let series = timed
                 .body
                 .as_deref()
-                .and_then(|body| serde_json::from_str::<Series>(body).ok())
-                .map(|series| series.doses);
+                .and_then(|body| serde_json::from_str::<Series>(body).ok());
+            let done = Instant::now();
             Ok::<_, anyhow::Error>(Attempt {
                 slot_id,
                 latency: timed.latency,
+                done,
                 outcome: timed.outcome,
-                doses,
+                number: series.as_ref().map(|s| s.id.clone()),
+                doses: series.map(|s| s.doses),
             })
         });
     }
     barrier.wait().await;
     let start = Instant::now();
+    // The readers of the read-heavy mode start with the crowd; a reader
+    // that is gone is no error.
+    let _ = released.send(start);
     let mut attempts = Vec::with_capacity(tasks_count);
     while let Some(joined) = tasks.join_next().await {
         attempts.push(joined.context("a booking task failed")??);
     }
     Ok(BookingPhase {
         attempts,
+        start,
         wall: start.elapsed(),
     })
 }
@@ -207,6 +247,22 @@ mod tests {
         assert_eq!(plan.targets.len(), 2);
         assert_eq!(plan.choices, [5, 6, 5, 6, 5, 6, 5, 6, 5, 6]);
         assert_eq!(plan.max_successes, 5 + 3);
+    }
+
+    #[test]
+    fn hot_follows_the_time_with_the_most_places() {
+        let slots = [
+            slot(5, "2026-03-06T09:30:00+09:00", 1, 8),
+            slot(6, "2026-03-06T09:30:00+09:00", 1, 8),
+            slot(7, "2026-03-09T10:00:00+09:00", 1, 2000),
+            slot(8, "2026-03-09T10:00:00+09:00", 1, 1990),
+            slot(9, "2026-03-09T10:30:00+09:00", 1, 8),
+        ];
+        let plan = plan(Mode::Hot, &slots, 3).unwrap();
+        let targets: Vec<i64> = plan.targets.iter().map(|s| s.slot_id).collect();
+        assert_eq!(targets, [7, 8]);
+        assert_eq!(plan.choices, [7, 8, 7]);
+        assert_eq!(plan.max_successes, 3);
     }
 
     #[test]
