@@ -59,6 +59,16 @@ cargo test --workspace --all-features "$@" || failed+=("cargo test")
 # The RustSec advisories, offline: a copy of the database lies beside the checkout
 # (SESSHU_ADVISORY_DB, relative to the repository or absolute). A vulnerable dependency fails;
 # an advisory that does not apply is ignored only with its reason in docs/security.md.
+# Without the setting: beside the checkout, else the machine's shared copy (a clean clone
+# for CI may sit elsewhere than the working checkout).
+if [ -z "${SESSHU_ADVISORY_DB:-}" ]; then
+    for candidate in ../shared/advisory-db /work/shared/advisory-db; do
+        if [ -d "$candidate" ]; then
+            SESSHU_ADVISORY_DB="$candidate"
+            break
+        fi
+    done
+fi
 ADVISORY_DB="${SESSHU_ADVISORY_DB:-../shared/advisory-db}"
 step "cargo audit --db $ADVISORY_DB --no-fetch"
 if [ -d "$ADVISORY_DB" ]; then
