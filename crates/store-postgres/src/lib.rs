@@ -8,41 +8,11 @@
 
 mod dialect;
 
-// The topics whose statements are the same on both databases, written once.
-#[path = "../../store-sql/src/audit.rs"]
-mod audit;
-#[path = "../../store-sql/src/bookings.rs"]
-mod bookings;
-#[path = "../../store-sql/src/check_ins.rs"]
-mod check_ins;
-#[path = "../../store-sql/src/elsewhere.rs"]
-mod elsewhere;
-#[path = "../../store-sql/src/logins.rs"]
-mod logins;
-#[path = "../../store-sql/src/mail.rs"]
-mod mail;
-#[path = "../../store-sql/src/members.rs"]
-mod members;
-#[path = "../../store-sql/src/no_shows.rs"]
-mod no_shows;
-#[path = "../../store-sql/src/persons.rs"]
-mod persons;
-#[path = "../../store-sql/src/rates.rs"]
-mod rates;
-#[path = "../../store-sql/src/reference.rs"]
-mod reference;
-#[path = "../../store-sql/src/registers.rs"]
-mod registers;
-#[path = "../../store-sql/src/retention.rs"]
-mod retention;
-#[path = "../../store-sql/src/slots.rs"]
-mod slots;
-#[path = "../../store-sql/src/staff.rs"]
-mod staff;
-#[path = "../../store-sql/src/vaccinations.rs"]
-mod vaccinations;
-#[path = "../../store-sql/src/vouchers.rs"]
-mod vouchers;
+// The topics whose statements are the same on both databases, written once
+// (`crates/store-sql/src/topics.rs` lists them).
+include!("../../store-sql/src/topics.rs");
+#[path = "../../store-sql/src/migrations.rs"]
+mod migrations;
 
 use async_trait::async_trait;
 use sesshu_store::{ChangeHub, Changes, Store, StoreError, StoreResult};
@@ -51,8 +21,25 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The migrations of this backend, applied by [`PgStore::migrate`].
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+use migrations::{Step, shared};
+
+/// The migrations of this backend, in order: the ones both databases share
+/// from `crates/store-sql/migrations` (see `migrations.rs` there), the ones
+/// of this database alone from `migrations/`.
+const MIGRATIONS: &[Step] = &[
+    Step::new(1, "booking core", shared::BOOKING_CORE),
+    Step::new(2, "roles", include_str!("../migrations/0002_roles.sql")),
+    Step::new(3, "slot quotas", shared::SLOT_QUOTAS),
+    Step::new(4, "vaccination day", shared::VACCINATION_DAY),
+    Step::new(5, "records", shared::RECORDS),
+    Step::new(6, "history", include_str!("../migrations/0006_history.sql")),
+    Step::new(7, "retention", shared::RETENTION),
+    Step::new(
+        8,
+        "change feed",
+        include_str!("../migrations/0008_change_feed.sql"),
+    ),
+];
 
 /// How often a transaction that lost a deadlock is tried again.
 const ATTEMPTS: usize = 4;
@@ -175,7 +162,10 @@ impl PgStore {
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
-        MIGRATOR.run(&self.pool).await.map_err(StoreError::database)
+        let migrator = migrations::migrator(MIGRATIONS, migrations::POSTGRES)
+            .await
+            .map_err(StoreError::database)?;
+        migrator.run(&self.pool).await.map_err(StoreError::database)
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -247,5 +237,53 @@ impl Store for PgStore {
         let pool = self.pool.clone();
         let ticks = self.changes.sender();
         self.changes.subscribe(|| tokio::spawn(listen(pool, ticks)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What databases migrated by earlier releases hold in `_sqlx_migrations`
+    /// (the SHA-384 of each file as it was applied): a change here stops
+    /// their start-up, so a migration once released is never edited.
+    const APPLIED: [(i64, &str); 8] = [
+        (
+            1,
+            "3ffd194f4be00249bcd7ee45a329c7bc7af7a4d10e923e310dc1f2a09bae4afd0c93feb10c585a2642644838127f95f4",
+        ),
+        (
+            2,
+            "16b699f3cf4600eb96baab534001dc925ae1f2c9889c5cf8005e44b05237669fe8df30bec699dc7440c120ac5b1f57db",
+        ),
+        (
+            3,
+            "9ea53ff8b7ef8d91569c4921f2c357d26960b15ce957d3eb5fd6a66865f56db204c8d6ba64fec20492061dc88f09c45b",
+        ),
+        (
+            4,
+            "56c4d7bd39cdab48766bdb62fe684f125f45a8e3ab1f2b9472c5a692da81c6c2ed4b0c5b6d3fa9c128cdcc0d85aba4a8",
+        ),
+        (
+            5,
+            "d55f233ccc762e9dd352b745b8099c9682eee40cae54fc4b07300c389d7150f1f4afc6916d24fab146b7c626bbc33b4d",
+        ),
+        (
+            6,
+            "8aa8b7ea55122e7b4496696247377c521dc01b1e101f980df7864a476c5f3a17d35f2b4da5b95300971bf356217b6f7a",
+        ),
+        (
+            7,
+            "cb0ee6bd04192385c8b44f4f7974e3367ad1834aa3f8d28d7d6801af92d1d1f7c3e9cd79ecd6216c757c124f53ec1080",
+        ),
+        (
+            8,
+            "08d10bfe1fe8b7f2c48315315d03da4350ac22ed27a3de2022394ccefa4daa8b2c2d769263ecf22dd9f910e4aa4d437f",
+        ),
+    ];
+
+    #[test]
+    fn the_released_migrations_render_to_the_sql_they_were_applied_as() {
+        migrations::assert_applied_as(MIGRATIONS, migrations::POSTGRES, &APPLIED);
     }
 }

@@ -7,41 +7,11 @@
 
 mod dialect;
 
-// The topics whose statements are the same on both databases, written once.
-#[path = "../../store-sql/src/audit.rs"]
-mod audit;
-#[path = "../../store-sql/src/bookings.rs"]
-mod bookings;
-#[path = "../../store-sql/src/check_ins.rs"]
-mod check_ins;
-#[path = "../../store-sql/src/elsewhere.rs"]
-mod elsewhere;
-#[path = "../../store-sql/src/logins.rs"]
-mod logins;
-#[path = "../../store-sql/src/mail.rs"]
-mod mail;
-#[path = "../../store-sql/src/members.rs"]
-mod members;
-#[path = "../../store-sql/src/no_shows.rs"]
-mod no_shows;
-#[path = "../../store-sql/src/persons.rs"]
-mod persons;
-#[path = "../../store-sql/src/rates.rs"]
-mod rates;
-#[path = "../../store-sql/src/reference.rs"]
-mod reference;
-#[path = "../../store-sql/src/registers.rs"]
-mod registers;
-#[path = "../../store-sql/src/retention.rs"]
-mod retention;
-#[path = "../../store-sql/src/slots.rs"]
-mod slots;
-#[path = "../../store-sql/src/staff.rs"]
-mod staff;
-#[path = "../../store-sql/src/vaccinations.rs"]
-mod vaccinations;
-#[path = "../../store-sql/src/vouchers.rs"]
-mod vouchers;
+// The topics whose statements are the same on both databases, written once
+// (`crates/store-sql/src/topics.rs` lists them).
+include!("../../store-sql/src/topics.rs");
+#[path = "../../store-sql/src/migrations.rs"]
+mod migrations;
 
 use async_trait::async_trait;
 use sesshu_store::{ChangeHub, Changes, Store, StoreError, StoreResult};
@@ -53,8 +23,18 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The migrations of this backend, applied by [`SqliteStore::migrate`].
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+use migrations::{Step, shared};
+
+/// The migrations of this backend, in order: the ones both databases share
+/// from `crates/store-sql/migrations` (see `migrations.rs` there), the ones
+/// of this database alone from `migrations/`.
+const MIGRATIONS: &[Step] = &[
+    Step::new(1, "booking core", shared::BOOKING_CORE),
+    Step::new(2, "slot quotas", shared::SLOT_QUOTAS),
+    Step::new(3, "vaccination day", shared::VACCINATION_DAY),
+    Step::new(4, "records", shared::RECORDS),
+    Step::new(5, "retention", shared::RETENTION),
+];
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -184,7 +164,10 @@ impl SqliteStore {
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
-        MIGRATOR.run(&self.pool).await.map_err(StoreError::database)
+        let migrator = migrations::migrator(MIGRATIONS, migrations::SQLITE)
+            .await
+            .map_err(StoreError::database)?;
+        migrator.run(&self.pool).await.map_err(StoreError::database)
     }
 
     /// A write transaction that holds SQLite's write lock from its start.
@@ -219,5 +202,40 @@ impl Store for SqliteStore {
         let ticks = self.changes.sender();
         self.changes
             .subscribe(|| tokio::spawn(watch_data_version(options, ticks)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What databases migrated by earlier releases hold in `_sqlx_migrations`
+    /// (see the PostgreSQL store's twin of this test).
+    const APPLIED: [(i64, &str); 5] = [
+        (
+            1,
+            "d9dff4ba590fee253678e85d747c26b66c54868bd7c50826c9017adbd024ed10a0644c5349eac99b6972e69086d57910",
+        ),
+        (
+            2,
+            "36bc8d7d9fdaf971a7db430990c3562a9b8d6da4519233e18185101ad512f656f8e8a36ad9dee809a54f945ebe711704",
+        ),
+        (
+            3,
+            "999174c388560c83bb89fa6438a68c778c74b1a411b12a6087c3855c4a6a12afba52ba30d75bfe1a60d0dd008a919838",
+        ),
+        (
+            4,
+            "f1eae64005e47b66184557e578caf8b4f3e89a6963cb602d44d660d708009f3572fa43e8bdc56b07bdd915e01f9d8013",
+        ),
+        (
+            5,
+            "e570ed6503cc694bbcda21dc132a89a8d1fcfb40a6926ffbc68027155f7db26f318b53a7294230e34e0c6ecf7ef0df0a",
+        ),
+    ];
+
+    #[test]
+    fn the_released_migrations_render_to_the_sql_they_were_applied_as() {
+        migrations::assert_applied_as(MIGRATIONS, migrations::SQLITE, &APPLIED);
     }
 }

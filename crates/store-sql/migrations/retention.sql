@@ -1,0 +1,30 @@
+-- Retention (docs/retention.md): per institution, the last day of its
+--pg   -- campaign (Asia/Tokyo; NULL: not over, nothing is purged) and the months
+--pg   -- its consent text promises to keep personal data after it (NULL: the
+--pg   -- consortium's default, `[retention] default_months`), and when its
+--pg   -- personal data was last purged. A table of its own rather than columns of
+--pg   -- `institutions`: the public process, which reads the institutions, gains
+--pg   -- nothing.
+--lite -- campaign (Asia/Tokyo, YYYY-MM-DD; NULL: not over, nothing is purged) and
+--lite -- the months its consent text promises to keep personal data after it
+--lite -- (NULL: the consortium's default, `[retention] default_months`), and when
+--lite -- its personal data was last purged. A table of its own rather than
+--lite -- columns of `institutions`: on PostgreSQL the public process, which reads
+--lite -- the institutions, gains nothing.
+CREATE TABLE institution_retention (
+--pg       institution_id    BIGINT      PRIMARY KEY REFERENCES institutions (id) ON DELETE CASCADE,
+--lite     institution_id    INTEGER PRIMARY KEY REFERENCES institutions (id) ON DELETE CASCADE,
+--pg       campaign_ended_on DATE,
+--lite     campaign_ended_on TEXT,
+--pg       months            INTEGER     CHECK (months BETWEEN 0 AND 120),
+--lite     months            INTEGER CHECK (months BETWEEN 0 AND 120),
+--pg       purged_at         TIMESTAMPTZ
+--lite     purged_at         INTEGER
+--pg   );
+--lite ) STRICT;
+
+--pg   -- The back office sets it and purges (the purge's deletions and updates of
+--pg   -- the other tables are granted to it already, by 0002, 0004 and 0005). The
+--pg   -- public role gets nothing here.
+--pg   GRANT SELECT, INSERT, UPDATE, DELETE ON institution_retention TO sesshu_office;
+--pg
