@@ -428,7 +428,7 @@ fn parse_row(
         day
     });
     let dose = need("dose", &mut problems).and_then(|v| {
-        let dose = v.parse::<u8>().ok().and_then(|n| DoseNumber::new(n).ok());
+        let dose = v.parse::<DoseNumber>().ok();
         if dose.is_none() {
             problems.push(row.problem(
                 "dose",

@@ -26,6 +26,17 @@ impl DoseNumber {
     }
 }
 
+/// A dose number as a form or a path writes it: `1` or `2`.
+impl std::str::FromStr for DoseNumber {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        s.parse::<u8>()
+            .map_err(|_| ParseError::new("dose number", "expected 1 or 2"))
+            .and_then(DoseNumber::new)
+    }
+}
+
 impl fmt::Display for DoseNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
@@ -181,6 +192,15 @@ impl std::str::FromStr for ReservationNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dose_number_is_read_only_from_1_or_2() {
+        assert_eq!("1".parse::<DoseNumber>().unwrap(), DoseNumber::FIRST);
+        assert_eq!("2".parse::<DoseNumber>().unwrap(), DoseNumber::SECOND);
+        for bad in ["0", "3", "", " 1", "one", "-1", "256"] {
+            assert!(bad.parse::<DoseNumber>().is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn reservation_numbers_round_trip_in_both_forms() {

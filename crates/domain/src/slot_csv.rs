@@ -257,7 +257,7 @@ fn parse_row(
         found
     });
     let dose = dose.and_then(|d| {
-        let parsed = d.parse::<u8>().ok().and_then(|n| DoseNumber::new(n).ok());
+        let parsed = d.parse::<DoseNumber>().ok();
         if parsed.is_none() {
             wrong("dose", "1 か 2 です".into(), "must be 1 or 2".into());
         }

@@ -344,10 +344,7 @@ pub async fn record(
     let whose = whose(&staff, form.institution, &form.member)?;
     let back = form.back.as_deref();
     let (Some(dose), Some(given_on)) = (
-        form.dose
-            .parse::<u8>()
-            .ok()
-            .and_then(|d| DoseNumber::new(d).ok()),
+        form.dose.parse::<DoseNumber>().ok(),
         parse_day(&form.given_on),
     ) else {
         return Ok(back_to(back, "error=elsewhere_form"));

@@ -73,10 +73,7 @@ pub struct ElsewhereBody {
 }
 
 fn dose(text: &str) -> Result<DoseNumber, ApiError> {
-    text.parse::<u8>()
-        .ok()
-        .and_then(|d| DoseNumber::new(d).ok())
-        .ok_or(ApiError::NotFound)
+    text.parse().map_err(|_| ApiError::NotFound)
 }
 
 /// The doses the person received elsewhere, in dose order.

@@ -85,11 +85,7 @@ pub async fn give(
     ApiJson(body): ApiJson<VoucherBody>,
 ) -> Result<StatusCode, ApiError> {
     let number = ReservationNumber::parse(&id).map_err(|_| ApiError::NotFound)?;
-    let dose = dose
-        .parse::<u8>()
-        .ok()
-        .and_then(|d| DoseNumber::new(d).ok())
-        .ok_or(ApiError::NotFound)?;
+    let dose: DoseNumber = dose.parse().map_err(|_| ApiError::NotFound)?;
     state
         .vouchers()
         .give(&user.person, &number, dose, body.typed())

@@ -233,11 +233,7 @@ pub async fn declare(
 ) -> Result<Response, PageError> {
     let t = lang.texts();
     let mut wrong = Vec::new();
-    let dose = form
-        .dose
-        .parse::<u8>()
-        .ok()
-        .and_then(|d| DoseNumber::new(d).ok());
+    let dose = form.dose.parse::<DoseNumber>().ok();
     if dose.is_none() {
         wrong.push(("dose", t.history.choose.to_owned()));
     }

@@ -172,11 +172,7 @@ pub(super) async fn target(
     dose_text: &str,
 ) -> Result<Target, OfficeError> {
     let number = number(staff, Duty::CheckIn, number_text)?;
-    let dose = dose_text
-        .parse::<u8>()
-        .ok()
-        .and_then(|n| DoseNumber::new(n).ok())
-        .ok_or(OfficeError::NotFound)?;
+    let dose: DoseNumber = dose_text.parse().map_err(|_| OfficeError::NotFound)?;
     Ok(vaccination::target(state.operations(), &staff.actor(), &number, dose).await?)
 }
 

@@ -157,11 +157,7 @@ pub(super) fn parse(
     if vaccine.is_none() {
         problems.push(format!("{}{}{}", t.slots_vaccine, t.colon, t.slots_choose));
     }
-    let dose = form
-        .dose
-        .parse::<u8>()
-        .ok()
-        .and_then(|d| DoseNumber::new(d).ok());
+    let dose = form.dose.parse::<DoseNumber>().ok();
     if dose.is_none() {
         problems.push(format!("{}{}{}", t.dose, t.colon, t.slots_choose));
     }
