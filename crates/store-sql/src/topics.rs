@@ -1,7 +1,8 @@
 // The topic modules that both backends compile, each against its own sqlx
 // types: `include!`d at the root of `store-sqlite` and `store-postgres`, so
 // a `#[path]` here is relative to their `src/` (see this folder's README).
-// A new topic is one line here.
+// A new topic is one line here; a topic split into a folder is named by its
+// `mod.rs`, whose parts are plain `mod`s beside it (see `vaccinations/`).
 #[path = "../../store-sql/src/audit.rs"]
 mod audit;
 #[path = "../../store-sql/src/bookings.rs"]
@@ -32,7 +33,7 @@ mod retention;
 mod slots;
 #[path = "../../store-sql/src/staff.rs"]
 mod staff;
-#[path = "../../store-sql/src/vaccinations.rs"]
+#[path = "../../store-sql/src/vaccinations/mod.rs"]
 mod vaccinations;
 #[path = "../../store-sql/src/vouchers.rs"]
 mod vouchers;
