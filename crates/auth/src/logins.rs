@@ -86,6 +86,7 @@ impl Logins {
         let account = format!("{}/{}", institution.code, login.trim());
         if let Some(retry_after) = self.throttle.check(&account, from, now) {
             tracing::info!(institution = %institution.code, "login throttled");
+            count_failure("throttled");
             return Err(LoginError::Throttled { retry_after });
         }
         let outcome: Result<Authenticated, Refusal> = match &institution.login {
@@ -106,11 +107,15 @@ impl Logins {
                             failure = %failure.summary(),
                             "LDAP login failed on the server side"
                         );
+                        count_failure("directory_unavailable");
                         return Err(LoginError::Refused);
                     }
                 }
             }
-            LoginMethod::Saml(_) => return Err(LoginError::WrongMethod),
+            LoginMethod::Saml(_) => {
+                count_failure("wrong_method");
+                return Err(LoginError::WrongMethod);
+            }
         };
         match outcome {
             Ok(authenticated) => {
@@ -121,6 +126,7 @@ impl Logins {
                 // The log says which; the person is not told.
                 tracing::info!(institution = %institution.code, reason, "login refused");
                 self.throttle.failed(&account, from, now);
+                count_failure("refused");
                 Err(LoginError::Refused)
             }
         }
@@ -167,7 +173,10 @@ impl Logins {
             .pending
             .take(token, now)
             .filter(|p| p.authenticated.institution == institution.id)
-            .ok_or(LoginError::ConsentExpired)?;
+            .ok_or_else(|| {
+                count_failure("consent_expired");
+                LoginError::ConsentExpired
+            })?;
         let version = institution.consent.as_ref().map(|c| c.version.clone());
         let person = self
             .store_login(&waiting.authenticated, version, now)
@@ -210,4 +219,9 @@ impl Logins {
             })
             .await?)
     }
+}
+
+/// A refused login in the metrics, by kind (never whose).
+fn count_failure(kind: &'static str) {
+    metrics::counter!("sesshu_login_failures_total", "kind" => kind).increment(1);
 }

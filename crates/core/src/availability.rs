@@ -202,10 +202,13 @@ impl Availability {
         for (date, slots) in by_day {
             let day = match old.and_then(|o| o.days.get(&date)) {
                 Some(before) if before.slots == slots => before.clone(),
-                _ => Arc::new(Day {
-                    version: self.next_version(),
-                    slots,
-                }),
+                _ => {
+                    record_free_places(date, &slots);
+                    Arc::new(Day {
+                        version: self.next_version(),
+                        slots,
+                    })
+                }
             };
             for (i, slot) in day.slots.iter().enumerate() {
                 index.insert(slot.id, (date, i));
@@ -273,6 +276,13 @@ impl Availability {
 }
 
 /// The days the view holds around `now`.
+/// The gauge an operator watches at opening: a day's free places in open
+/// slots, set when the view takes in a changed day.
+fn record_free_places(date: NaiveDate, slots: &[Slot]) {
+    let free: u32 = slots.iter().filter(|s| !s.closed).map(Slot::free).sum();
+    metrics::gauge!("sesshu_free_places", "day" => date.to_string()).set(f64::from(free));
+}
+
 fn window(now: DateTime<Utc>) -> RangeInclusive<NaiveDate> {
     let today = tokyo_day(now);
     let first = today

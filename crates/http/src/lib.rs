@@ -1,6 +1,9 @@
 //! What both Sesshu listeners (the public one and the back office) share:
 //! the plumbing of a browser-facing HTTP service, none of the pages.
 //!
+//! - [`admission`]: a bounded number of expensive requests in flight;
+//! - [`limits`]: request rates per client address and per session;
+//! - [`metrics`]: the Prometheus recorder, request counts, `/metrics`;
 //! - [`sessions`]: tower-sessions over Sesshu's own store;
 //! - [`client`]: the client's address behind a trusted reverse proxy;
 //! - [`csrf`]: the double-submit token of every form;
@@ -10,10 +13,13 @@
 //! - [`harden`]: the security headers of every response;
 //! - [`saml`] (feature `saml`): setting a state's GakuNin service provider.
 
+pub mod admission;
 pub mod client;
 pub mod csrf;
 pub mod harden;
 pub mod lang;
+pub mod limits;
+pub mod metrics;
 pub mod origin;
 pub mod page;
 #[cfg(feature = "saml")]

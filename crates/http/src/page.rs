@@ -33,6 +33,8 @@ pub struct ErrorPage<'a> {
     pub icon: Option<&'static str>,
     /// The text of the link back to `/`.
     pub home: &'a str,
+    /// Reload the page after this many seconds (the busy page of a `GET`).
+    pub refresh: Option<u64>,
 }
 
 impl ErrorPage<'_> {
@@ -111,6 +113,7 @@ mod tests {
             stylesheet: "/static/style.css",
             icon,
             home: "Home",
+            refresh: None,
         }
     }
 
@@ -129,5 +132,18 @@ mod tests {
         let without = page(None).render().unwrap_or_default();
         assert_eq!(with, format!("{head}{icon}{rest}"));
         assert_eq!(without, format!("{head}{rest}"));
+    }
+
+    #[test]
+    fn a_busy_page_reloads_itself_after_its_seconds() {
+        let busy = ErrorPage {
+            refresh: Some(5),
+            ..page(None)
+        };
+        let html = busy.render().unwrap_or_default();
+        assert!(
+            html.contains("<meta http-equiv=\"refresh\" content=\"5\">\n<link rel=\"stylesheet\"")
+        );
+        assert!(!page(None).render().unwrap_or_default().contains("refresh"));
     }
 }

@@ -74,6 +74,12 @@ impl Outcome {
         matches!(self, Outcome::ServerError { .. })
     }
 
+    /// Turned away at the door (`503 busy`): the deliberate answer under
+    /// overload, tried again after its `Retry-After`.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Outcome::ServerError { status: 503, code } if code == "busy")
+    }
+
     pub fn is_refusal(&self, wanted: &str) -> bool {
         matches!(self, Outcome::Refused { code, .. } if code == wanted)
     }
@@ -87,6 +93,32 @@ pub struct Timed {
     pub outcome: Outcome,
     pub body: Option<String>,
     pub cookie: Option<String>,
+    /// The `Retry-After` of the answer, in seconds.
+    pub retry_after: Option<u64>,
+}
+
+/// How often a person tries again after `503 busy` before giving up.
+pub const BUSY_TRIES: usize = 30;
+
+/// Sends the request `make` builds until it is not turned away busy, as a
+/// browser on the busy page does: after a `503 busy` it waits the answer's
+/// `Retry-After` (at most 10 s) and sends it again, at most [`BUSY_TRIES`]
+/// times. Every try, in order; the last is the answer.
+pub async fn until_admitted(
+    make: impl Fn() -> reqwest::RequestBuilder,
+    success: u16,
+) -> Vec<Timed> {
+    let mut tries = Vec::new();
+    loop {
+        let timed = timed(make(), success).await;
+        let again = timed.outcome.is_busy() && tries.len() + 1 < BUSY_TRIES;
+        let wait = Duration::from_secs(timed.retry_after.unwrap_or(1).clamp(1, 10));
+        tries.push(timed);
+        if !again {
+            return tries;
+        }
+        tokio::time::sleep(wait).await;
+    }
 }
 
 /// Sends `request` and reads the whole answer, timing both.
@@ -96,19 +128,25 @@ pub async fn timed(request: reqwest::RequestBuilder, success: u16) -> Timed {
         let response = request.send().await?;
         let status = response.status().as_u16();
         let cookie = session_cookie(response.headers());
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
         let body = response.text().await?;
-        Ok::<_, reqwest::Error>((status, body, cookie))
+        Ok::<_, reqwest::Error>((status, body, cookie, retry_after))
     }
     .await;
     let latency = start.elapsed();
     match result {
-        Ok((status, body, cookie)) if status == success => Timed {
+        Ok((status, body, cookie, retry_after)) if status == success => Timed {
             latency,
             outcome: Outcome::Success(status),
             body: Some(body),
             cookie,
+            retry_after,
         },
-        Ok((status, body, _)) => {
+        Ok((status, body, _, retry_after)) => {
             let code = serde_json::from_str::<ErrorBody>(&body)
                 .map(|e| e.code)
                 .unwrap_or_else(|_| "(no error code)".to_owned());
@@ -122,6 +160,7 @@ pub async fn timed(request: reqwest::RequestBuilder, success: u16) -> Timed {
                 outcome,
                 body: None,
                 cookie: None,
+                retry_after,
             }
         }
         Err(e) => Timed {
@@ -129,6 +168,7 @@ pub async fn timed(request: reqwest::RequestBuilder, success: u16) -> Timed {
             outcome: Outcome::Transport(transport_kind(&e)),
             body: None,
             cookie: None,
+            retry_after: None,
         },
     }
 }

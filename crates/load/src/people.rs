@@ -47,8 +47,10 @@ pub async fn log_in_all(client: &reqwest::Client, args: &Args) -> Result<LoginPh
         });
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await?;
-            let timed = api::timed(client.post(url.as_str()).json(&body), 200).await;
-            Ok::<_, anyhow::Error>((index, login, timed))
+            let mut tries =
+                api::until_admitted(|| client.post(url.as_str()).json(&body), 200).await;
+            let timed = tries.pop().context("no login try")?;
+            Ok::<_, anyhow::Error>((index, login, timed, tries))
         });
     }
     let mut results = Vec::with_capacity(args.people);
@@ -57,7 +59,7 @@ pub async fn log_in_all(client: &reqwest::Client, args: &Args) -> Result<LoginPh
     }
     let wall = start.elapsed();
 
-    results.sort_by_key(|(index, _, _)| *index);
+    results.sort_by_key(|(index, _, _, _)| *index);
     let mut phase = LoginPhase {
         people: Vec::with_capacity(results.len()),
         latencies: Vec::with_capacity(results.len()),
@@ -74,8 +76,14 @@ pub async fn log_in_all(client: &reqwest::Client, args: &Args) -> Result<LoginPh
             cookie,
             ..
         },
+        busy,
     ) in results
     {
+        // The tries turned away busy first, then the answer.
+        for turned_away in busy {
+            phase.latencies.push(turned_away.latency);
+            phase.outcomes.push(turned_away.outcome);
+        }
         phase.latencies.push(latency);
         match (outcome.is_success(), cookie) {
             (true, Some(cookie)) => phase.people.push(Person { cookie }),

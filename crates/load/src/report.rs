@@ -74,6 +74,12 @@ pub struct Phase {
     pub successes_per_s: f64,
     pub requests_per_s: f64,
     pub latency: Latency,
+    /// The requests let in (every answer but `503 busy`), and those turned
+    /// away busy: the door's promise is the first fast and the second at
+    /// once.
+    pub admitted: Latency,
+    pub busy: Latency,
+    pub busy_answers: u64,
     /// Requests that took longer than [`SLOW`].
     pub over_2s: u64,
     pub outcomes: BTreeMap<String, u64>,
@@ -90,10 +96,23 @@ impl Phase {
             successes_per_s: per_second(successes, wall),
             requests_per_s: per_second(requests, wall),
             latency: Latency::of(latencies),
+            admitted: Latency::of(&split(latencies, outcomes, false)),
+            busy: Latency::of(&split(latencies, outcomes, true)),
+            busy_answers: outcomes.iter().filter(|o| o.is_busy()).count() as u64,
             over_2s: latencies.iter().filter(|l| **l > SLOW).count() as u64,
             outcomes: count(outcomes.iter().cloned()),
         }
     }
+}
+
+/// The latencies of the busy answers (`busy`) or of the others.
+fn split(latencies: &[Duration], outcomes: &[Outcome], busy: bool) -> Vec<Duration> {
+    latencies
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, o)| o.is_busy() == busy)
+        .map(|(l, _)| *l)
+        .collect()
 }
 
 /// The reads of one kind in the read-heavy mode, over the booking phase.
@@ -249,6 +268,19 @@ fn write_phase(out: &mut String, name: &str, unit: &str, p: &Phase) -> std::fmt:
         "  latency ms      p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}  mean {:.1}",
         l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms, l.mean_ms
     )?;
+    if p.busy_answers > 0 {
+        let (a, b) = (&p.admitted, &p.busy);
+        writeln!(
+            out,
+            "  admitted ms     p50 {:.1}  p99 {:.1}  max {:.1}",
+            a.p50_ms, a.p99_ms, a.max_ms
+        )?;
+        writeln!(
+            out,
+            "  busy (503) ms   p50 {:.1}  p99 {:.1}  max {:.1}  ({} answers, retried after Retry-After)",
+            b.p50_ms, b.p99_ms, b.max_ms, p.busy_answers
+        )?;
+    }
     writeln!(out, "  over 2 s        {}", p.over_2s)?;
     writeln!(out, "  outcomes")?;
     for (label, n) in &p.outcomes {

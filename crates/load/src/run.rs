@@ -163,24 +163,36 @@ pub async fn book_all(
         tasks.spawn(async move {
             barrier.wait().await;
             let _permit = semaphore.acquire_owned().await?;
-            let request = client
-                .post(url.as_str())
-                .header(reqwest::header::COOKIE, &person.cookie)
-                .json(&json!({ "slot_id": slot_id }));
-            let timed = api::timed(request, 201).await;
-            let series = timed
-                .body
-                .as_deref()
-                .and_then(|body| serde_json::from_str::<Series>(body).ok());
+            let tries = api::until_admitted(
+                || {
+                    client
+                        .post(url.as_str())
+                        .header(reqwest::header::COOKIE, &person.cookie)
+                        .json(&json!({ "slot_id": slot_id }))
+                },
+                201,
+            )
+            .await;
             let done = Instant::now();
-            Ok::<_, anyhow::Error>(Attempt {
-                slot_id,
-                latency: timed.latency,
-                done,
-                outcome: timed.outcome,
-                number: series.as_ref().map(|s| s.id.clone()),
-                doses: series.map(|s| s.doses),
-            })
+            Ok::<_, anyhow::Error>(
+                tries
+                    .into_iter()
+                    .map(|timed| {
+                        let series = timed
+                            .body
+                            .as_deref()
+                            .and_then(|body| serde_json::from_str::<Series>(body).ok());
+                        Attempt {
+                            slot_id,
+                            latency: timed.latency,
+                            done,
+                            outcome: timed.outcome,
+                            number: series.as_ref().map(|s| s.id.clone()),
+                            doses: series.map(|s| s.doses),
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            )
         });
     }
     barrier.wait().await;
@@ -190,7 +202,7 @@ pub async fn book_all(
     let _ = released.send(start);
     let mut attempts = Vec::with_capacity(tasks_count);
     while let Some(joined) = tasks.join_next().await {
-        attempts.push(joined.context("a booking task failed")??);
+        attempts.extend(joined.context("a booking task failed")??);
     }
     Ok(BookingPhase {
         attempts,

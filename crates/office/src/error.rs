@@ -138,6 +138,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         stylesheet: "/static/office.css",
         icon: None,
         home: t.nav_home,
+        refresh: None,
     }
     .answer(response)
 }

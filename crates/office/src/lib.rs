@@ -14,6 +14,7 @@
 pub mod behind_proxy;
 mod charts;
 mod error;
+mod health;
 pub mod i18n;
 mod pages;
 mod path;
@@ -22,6 +23,7 @@ mod state;
 pub mod tls;
 
 pub use error::OfficeError;
+pub use health::metrics_router;
 pub use pages::routes;
 #[cfg(feature = "saml")]
 pub use sesshu_http::WithSaml;
@@ -38,6 +40,8 @@ const BODY_LIMIT: usize = 16 * 1024;
 
 /// The back-office application (serve it with [`tls::serve`]).
 pub fn router(state: OfficeState) -> Router {
+    // Installed before the first request is counted.
+    sesshu_http::metrics::recorder();
     let sessions = SessionManagerLayer::new(state.sessions())
         .with_name("sesshu_office_session")
         .with_secure(true)
@@ -60,8 +64,13 @@ pub fn router(state: OfficeState) -> Router {
         ))
         .layer(axum::middleware::from_fn(refuse_cross_site))
         .layer(sessions)
+        .merge(health::routes())
         .layer(axum::middleware::from_fn(error::render_errors))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            "office",
+            sesshu_http::metrics::count_requests,
+        ))
         .layer(sesshu_http::trace_layer());
     sesshu_http::harden::harden(app, true).with_state(state)
 }

@@ -32,6 +32,16 @@ impl Operations {
         self.clock.as_ref()
     }
 
+    /// Whether the database answers (the office's `/readyz`).
+    pub async fn ready(&self) -> Result<(), sesshu_store::StoreError> {
+        self.store.ping().await
+    }
+
+    /// The connection pool's use now (the office's metrics).
+    pub fn pool_use(&self) -> sesshu_store::PoolUse {
+        self.store.pool_use()
+    }
+
     /// The booking use cases, for changes the office makes for a person.
     pub fn bookings(&self) -> sesshu_core::Bookings {
         sesshu_core::Bookings::new(self.store.clone(), self.clock.clone())

@@ -23,6 +23,12 @@ pub struct QueuedMail {
     pub number: Option<ReservationNumber>,
 }
 
+/// How many mails wait to be sent and since when (the office's metrics:
+/// counts and a time, nobody's mail).
+pub async fn backlog(ops: &Operations) -> Result<sesshu_store::MailBacklog, OperationError> {
+    Ok(ops.store().mail_backlog().await?)
+}
+
 /// The newest mails, all or those in `state`.
 pub async fn queue(
     ops: &Operations,

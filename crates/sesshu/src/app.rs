@@ -95,6 +95,8 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     state: AppState,
+    /// `GET /metrics`, on a listener of its own.
+    metrics: Option<TcpListener>,
 }
 
 impl Application {
@@ -130,11 +132,25 @@ impl Application {
             listener,
             router,
             state,
+            metrics: None,
         }
+    }
+
+    /// Serves `GET /metrics` on `listen` too (see [`sesshu_web::metrics_router`]).
+    pub async fn with_metrics(self, listen: Option<SocketAddr>) -> anyhow::Result<Self> {
+        Ok(Self {
+            metrics: bind_metrics(listen).await?,
+            ..self
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Where `/metrics` is served, if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -147,6 +163,9 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let purge = tokio::spawn(purge_sessions(self.state.store()));
+        let metrics = self
+            .metrics
+            .map(|l| serve_metrics(l, sesshu_web::metrics_router(self.state.clone())));
         let served = axum::serve(
             self.listener,
             self.router
@@ -155,8 +174,31 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         purge.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         served.context("server failed")
     }
+}
+
+async fn bind_metrics(listen: Option<SocketAddr>) -> anyhow::Result<Option<TcpListener>> {
+    match listen {
+        Some(listen) => {
+            let listener = bind(listen).await.context("metrics_listen")?;
+            tracing::info!(address = %listener.local_addr()?, "metrics at /metrics");
+            Ok(Some(listener))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Serves a process's `/metrics` until aborted.
+fn serve_metrics(listener: TcpListener, router: axum::Router) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::warn!(error = %e, "metrics listener failed");
+        }
+    })
 }
 
 /// Deletes expired sessions every ten minutes (wall-clock, as tower-sessions
@@ -211,6 +253,7 @@ pub struct OfficeApplication {
     transport: OfficeTransport,
     store: DynStore,
     worker: Option<sesshu_mail::Worker>,
+    metrics: Option<TcpListener>,
 }
 
 impl OfficeApplication {
@@ -260,7 +303,21 @@ impl OfficeApplication {
             transport,
             store: parts.store,
             worker,
+            metrics: None,
         })
+    }
+
+    /// Serves `GET /metrics` on `listen` too (see [`sesshu_office::metrics_router`]).
+    pub async fn with_metrics(self, listen: Option<SocketAddr>) -> anyhow::Result<Self> {
+        Ok(Self {
+            metrics: bind_metrics(listen).await?,
+            ..self
+        })
+    }
+
+    /// Where `/metrics` is served, if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// The office with GakuNin login for administrators through `sp` (an
@@ -295,6 +352,9 @@ impl OfficeApplication {
             shutdown.await;
             let _ = stop.send(true);
         };
+        let metrics = self
+            .metrics
+            .map(|l| serve_metrics(l, sesshu_office::metrics_router(self.state.clone())));
         let router = sesshu_office::router(self.state);
         let served = match self.transport {
             OfficeTransport::Tls(files) => {
@@ -309,6 +369,9 @@ impl OfficeApplication {
             }
         };
         purge.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         if let Some(worker) = worker {
             let _ = worker.await;
         }

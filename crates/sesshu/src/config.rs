@@ -32,6 +32,19 @@ pub struct Config {
     pub session_idle_minutes: i64,
     #[serde(default)]
     pub login_throttle: Throttle,
+    /// How many expensive requests (logins, bookings, personal pages) the
+    /// public process serves at once, and how it turns the rest away.
+    #[serde(default)]
+    pub admission: AdmissionSettings,
+    /// Requests per client address and per session on the public API
+    /// (`0` per second: no limit).
+    #[serde(default)]
+    pub request_limits: RequestLimits,
+    /// Where the public process serves `GET /metrics` (Prometheus), e.g.
+    /// `127.0.0.1:9464`: a listener of its own, off the public face. None:
+    /// not served.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
     /// The reverse proxies in front of the public process (their addresses,
     /// e.g. `["127.0.0.1"]` for nginx on the same host): from them, and only
     /// from them, `X-Forwarded-For` says who the client is (docs/deploy.md).
@@ -260,6 +273,10 @@ pub struct OfficeSettings {
     /// docs/vrs-columns.toml. `sesshu vrs export` reads it too.
     #[serde(default)]
     pub vrs_columns: Option<std::path::PathBuf>,
+    /// Where the office serves `GET /metrics` (Prometheus), plain HTTP,
+    /// e.g. `127.0.0.1:9465`. None: not served.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl OfficeSettings {
@@ -372,6 +389,87 @@ pub struct SamlConfig {
     pub cert_file: std::path::PathBuf,
 }
 
+/// The public API's request limits (docs/deploy.md).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestLimits {
+    #[serde(default = "defaults::per_address_per_second")]
+    pub per_address_per_second: u32,
+    #[serde(default = "defaults::per_address_burst")]
+    pub per_address_burst: u32,
+    #[serde(default = "defaults::per_session_per_second")]
+    pub per_session_per_second: u32,
+    #[serde(default = "defaults::per_session_burst")]
+    pub per_session_burst: u32,
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        Self {
+            per_address_per_second: defaults::per_address_per_second(),
+            per_address_burst: defaults::per_address_burst(),
+            per_session_per_second: defaults::per_session_per_second(),
+            per_session_burst: defaults::per_session_burst(),
+        }
+    }
+}
+
+impl RequestLimits {
+    pub fn settings(&self) -> sesshu_http::limits::RequestLimitSettings {
+        use sesshu_http::limits::{Rate, RequestLimitSettings};
+        RequestLimitSettings {
+            per_address: Rate {
+                per_second: self.per_address_per_second,
+                burst: self.per_address_burst,
+            },
+            per_session: Rate {
+                per_second: self.per_session_per_second,
+                burst: self.per_session_burst,
+            },
+        }
+    }
+}
+
+/// The public process's door under a rush (docs/deploy.md).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdmissionSettings {
+    /// Expensive requests served at once.
+    #[serde(default = "defaults::in_flight")]
+    pub in_flight: usize,
+    /// Requests waiting for a place at once; beyond, turned away at once.
+    #[serde(default = "defaults::queue")]
+    pub queue: usize,
+    /// The longest a request waits for a place, in milliseconds.
+    #[serde(default = "defaults::wait_ms")]
+    pub wait_ms: u64,
+    /// What `Retry-After` (and the busy page) tells those turned away.
+    #[serde(default = "defaults::retry_after_seconds")]
+    pub retry_after_seconds: u64,
+}
+
+impl Default for AdmissionSettings {
+    fn default() -> Self {
+        Self {
+            in_flight: defaults::in_flight(),
+            queue: defaults::queue(),
+            wait_ms: defaults::wait_ms(),
+            retry_after_seconds: defaults::retry_after_seconds(),
+        }
+    }
+}
+
+impl AdmissionSettings {
+    pub fn limits(&self) -> sesshu_http::admission::AdmissionLimits {
+        sesshu_http::admission::AdmissionLimits {
+            in_flight: self.in_flight.max(1),
+            queue: self.queue,
+            wait: std::time::Duration::from_millis(self.wait_ms),
+            retry_after: std::time::Duration::from_secs(self.retry_after_seconds.max(1)),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Throttle {
@@ -405,6 +503,34 @@ impl Throttle {
 
 mod defaults {
     use secrecy::SecretString;
+
+    pub fn in_flight() -> usize {
+        sesshu_http::admission::AdmissionLimits::default().in_flight
+    }
+    pub fn queue() -> usize {
+        sesshu_http::admission::AdmissionLimits::default().queue
+    }
+    fn limits() -> sesshu_http::limits::RequestLimitSettings {
+        sesshu_http::limits::RequestLimitSettings::default()
+    }
+    pub fn per_address_per_second() -> u32 {
+        limits().per_address.per_second
+    }
+    pub fn per_address_burst() -> u32 {
+        limits().per_address.burst
+    }
+    pub fn per_session_per_second() -> u32 {
+        limits().per_session.per_second
+    }
+    pub fn per_session_burst() -> u32 {
+        limits().per_session.burst
+    }
+    pub fn wait_ms() -> u64 {
+        50
+    }
+    pub fn retry_after_seconds() -> u64 {
+        5
+    }
     use std::net::SocketAddr;
 
     /// One year: what the consortium's consent texts promise unless an
@@ -471,7 +597,7 @@ mod defaults {
 }
 
 /// The top-level settings, as `SESSHU_<KEY>` reads them.
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 18] = [
     "listen",
     "database_url",
     "database_max_connections",
@@ -479,6 +605,9 @@ const KEYS: [&str; 15] = [
     "secure_cookies",
     "session_idle_minutes",
     "login_throttle",
+    "admission",
+    "request_limits",
+    "metrics_listen",
     "trusted_proxies",
     "log_format",
     "saml",
@@ -512,6 +641,8 @@ impl Config {
             session_idle_minutes: self.session_idle_minutes,
             public_origin: self.public_origin.clone(),
             trusted_proxies: self.trusted_proxies.clone(),
+            admission: self.admission.limits(),
+            request_limits: self.request_limits.settings(),
         }
     }
 }

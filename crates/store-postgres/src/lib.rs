@@ -233,6 +233,14 @@ impl Store for PgStore {
             .map_err(db)
     }
 
+    fn pool_use(&self) -> sesshu_store::PoolUse {
+        sesshu_store::PoolUse {
+            open: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
     fn changes(&self) -> Changes {
         let pool = self.pool.clone();
         let ticks = self.changes.sender();

@@ -12,7 +12,9 @@ use sesshu_domain::mail::day_bounds;
 use sesshu_domain::{
     AuditEntry, DoseNumber, Language, MailJobId, MailKind, MailState, PersonId, SeriesId,
 };
-use sesshu_store::{MailJob, MailQuery, MailSent, MailStore, NewMailJob, StoreError, StoreResult};
+use sesshu_store::{
+    MailBacklog, MailJob, MailQuery, MailSent, MailStore, NewMailJob, StoreError, StoreResult,
+};
 use sqlx::Row as _;
 
 const JOB_COLUMNS: &str = "id, kind, series_id, person_id, dose, language, snapshot, state, \
@@ -171,6 +173,22 @@ impl MailStore for Backend {
             .iter()
             .map(job)
             .collect()
+    }
+
+    async fn mail_backlog(&self) -> StoreResult<MailBacklog> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM mail_jobs \
+             WHERE state = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        let pending: i64 = row.try_get("pending").map_err(db)?;
+        let oldest: Option<Time> = row.try_get("oldest").map_err(db)?;
+        Ok(MailBacklog {
+            pending: u64::try_from(pending).unwrap_or_default(),
+            oldest: oldest.map(time).transpose()?,
+        })
     }
 
     async fn mail_job(&self, id: MailJobId) -> StoreResult<Option<MailJob>> {

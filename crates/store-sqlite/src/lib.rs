@@ -197,6 +197,14 @@ impl Store for SqliteStore {
             .map_err(db)
     }
 
+    fn pool_use(&self) -> sesshu_store::PoolUse {
+        sesshu_store::PoolUse {
+            open: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
     fn changes(&self) -> Changes {
         let options = self.options.clone();
         let ticks = self.changes.sender();

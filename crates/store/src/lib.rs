@@ -65,6 +65,15 @@ pub mod prelude {
 use async_trait::async_trait;
 use std::sync::Arc;
 
+/// How many connections the pool holds, how many of them are idle, and the
+/// most it may open.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolUse {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// A shared handle to whichever store was chosen at start-up.
 pub type DynStore = Arc<dyn Store>;
 
@@ -96,6 +105,9 @@ pub trait Store:
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
+
+    /// The connection pool's use now (for the metrics).
+    fn pool_use(&self) -> PoolUse;
 
     /// A feed that wakes when data may have changed: at once after this
     /// process's commits, soon after another process's (see [`Changes`]).

@@ -501,6 +501,14 @@ pub struct MailJob {
     pub message_id: Option<String>,
 }
 
+/// The mails still to send: how many, and since when the oldest waits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MailBacklog {
+    pub pending: u64,
+    /// When the oldest pending mail was queued.
+    pub oldest: Option<DateTime<Utc>>,
+}
+
 /// Which mails the office lists.
 #[derive(Clone, Debug, Default)]
 pub struct MailQuery {

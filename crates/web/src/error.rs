@@ -51,8 +51,10 @@ pub enum ApiError {
     /// A dose received elsewhere that the rules refuse (the first problem
     /// found; the pages show them all).
     Elsewhere(sesshu_domain::elsewhere::Problem),
-    /// The database is overloaded or contended; retry.
+    /// The database is overloaded or contended, or the door is full; retry.
     Busy,
+    /// This address or session sent more requests than its share.
+    TooManyRequests,
     Internal,
 }
 
@@ -99,6 +101,7 @@ impl ApiError {
                 }
             }
             ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -119,6 +122,7 @@ impl ApiError {
             ApiError::VoucherCollected => "voucher_collected",
             ApiError::Elsewhere(problem) => problem.code(),
             ApiError::Busy => "busy",
+            ApiError::TooManyRequests => "too_many_requests",
             ApiError::Internal => "internal_error",
         }
     }
@@ -150,6 +154,12 @@ impl ApiError {
                 "This Idempotency-Key was used for a different request."
             }
             (ApiError::Busy, _) => t.error_busy,
+            (ApiError::TooManyRequests, Language::Ja) => {
+                "短い間にリクエストが多すぎます。少し待ってからもう一度お試しください。"
+            }
+            (ApiError::TooManyRequests, Language::En) => {
+                "Too many requests in a short time. Please wait a moment and try again."
+            }
             (ApiError::Internal, _) => t.error_generic,
         };
         text.to_owned()
@@ -256,6 +266,12 @@ pub enum PageError {
     /// CSRF token or origin check failed.
     Forbidden,
     Busy,
+    /// Turned away at the door under a rush ([`crate::admission`]): the
+    /// page says when to retry, and a `GET` reloads itself then.
+    Shed {
+        retry_after: u64,
+        reload: bool,
+    },
     Internal,
 }
 
@@ -265,7 +281,7 @@ impl IntoResponse for PageError {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::BadRequest => StatusCode::BAD_REQUEST,
             PageError::Forbidden => StatusCode::FORBIDDEN,
-            PageError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::Busy | PageError::Shed { .. } => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let mut response = status.into_response();
@@ -278,7 +294,7 @@ impl From<ApiError> for PageError {
     fn from(e: ApiError) -> Self {
         match e {
             ApiError::NotFound => PageError::NotFound,
-            ApiError::Busy => PageError::Busy,
+            ApiError::Busy | ApiError::TooManyRequests => PageError::Busy,
             ApiError::CrossSite => PageError::Forbidden,
             ApiError::BadRequest(_) | ApiError::UnsupportedMediaType => PageError::BadRequest,
             _ => PageError::Internal,
@@ -322,11 +338,24 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
     };
     if let Some(error) = page_error {
         let t = Texts::of(lang);
-        let (title, message) = match error {
-            PageError::NotFound => (t.not_found_title, t.not_found),
-            PageError::Forbidden => (t.error_title, t.error_forbidden),
-            PageError::Busy => (t.error_title, t.error_busy),
-            PageError::BadRequest | PageError::Internal => (t.error_title, t.error_generic),
+        let shed_message;
+        let (title, message, refresh) = match error {
+            PageError::NotFound => (t.not_found_title, t.not_found, None),
+            PageError::Forbidden => (t.error_title, t.error_forbidden, None),
+            PageError::Busy => (t.error_title, t.error_busy, None),
+            PageError::Shed {
+                retry_after,
+                reload,
+            } => {
+                shed_message = if reload {
+                    t.busy_retrying(retry_after)
+                } else {
+                    t.busy_resend(retry_after)
+                };
+                let refresh = reload.then_some(retry_after);
+                (t.busy_title, shed_message.as_str(), refresh)
+            }
+            PageError::BadRequest | PageError::Internal => (t.error_title, t.error_generic, None),
         };
         let page = ErrorPage {
             lang_tag: t.lang_tag(),
@@ -336,6 +365,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
             stylesheet: "/static/style.css",
             icon: Some("/static/favicon.svg"),
             home: t.app_name,
+            refresh,
         };
         return page.answer(response);
     }

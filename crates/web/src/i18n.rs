@@ -93,6 +93,7 @@ pub struct Texts {
     pub error_generic: &'static str,
     pub error_forbidden: &'static str,
     pub error_busy: &'static str,
+    pub busy_title: &'static str,
     pub second_dose_note: &'static str,
     pub after_deadline_short: &'static str,
     pub your_day: &'static str,
@@ -295,6 +296,7 @@ pub static JA: Texts = Texts {
     error_generic: "処理中にエラーが発生しました。しばらくしてからもう一度お試しください。",
     error_forbidden: "この操作は受け付けられませんでした。ページを開き直してからもう一度お試しください。",
     error_busy: "ただいま混み合っています。少し待ってからもう一度お試しください。",
+    busy_title: "混雑しています",
     second_dose_note: "2回目",
     after_deadline_short: "変更・取消の締切を過ぎたため、変更は事務局のみ行えます。",
     your_day: "予約中",
@@ -403,6 +405,7 @@ pub static EN: Texts = Texts {
     error_generic: "Something went wrong. Please try again in a moment.",
     error_forbidden: "This request was refused. Please reload the page and try again.",
     error_busy: "We are very busy right now. Please try again in a moment.",
+    busy_title: "Busy",
     second_dose_note: "2nd dose",
     after_deadline_short: "The deadline for changes has passed: only the office can change your reservation.",
     your_day: "your booking",
@@ -468,6 +471,33 @@ impl Texts {
         format!("{} {}", self.date(local.date_naive()), self.time(at))
     }
 
+    /// The busy page of a page that reloads itself in `seconds`.
+    pub fn busy_retrying(&self, seconds: u64) -> String {
+        match self.lang {
+            Language::Ja => format!(
+                "ただいま混み合っています。{seconds}秒後にこのページを自動で読み込み直します。"
+            ),
+            Language::En if seconds == 1 => {
+                "We are very busy right now. This page will retry in 1 second.".to_owned()
+            }
+            Language::En => {
+                format!("We are very busy right now. This page will retry in {seconds} seconds.")
+            }
+        }
+    }
+
+    /// The busy page after a form: nothing was done, send it again.
+    pub fn busy_resend(&self, seconds: u64) -> String {
+        match self.lang {
+            Language::Ja => format!(
+                "ただいま混み合っているため、送信は受け付けられませんでした（何も変更されていません）。{seconds}秒ほど待ってから、前のページに戻ってもう一度送信してください。"
+            ),
+            Language::En => format!(
+                "We are very busy right now, so your request was not taken (nothing was changed). Please wait about {seconds} seconds, go back and send it again."
+            ),
+        }
+    }
+
     pub fn places_left(&self, n: u32) -> String {
         match self.lang {
             Language::Ja => format!("残り{n}人"),
@@ -507,6 +537,21 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         assert_eq!(EN.time(at), "09:30");
+    }
+
+    #[test]
+    fn the_busy_page_says_when_it_retries() {
+        assert_eq!(
+            Texts::of(Language::En).busy_retrying(1),
+            "We are very busy right now. This page will retry in 1 second."
+        );
+        assert!(
+            Texts::of(Language::En)
+                .busy_retrying(5)
+                .contains("in 5 seconds")
+        );
+        assert!(Texts::of(Language::Ja).busy_retrying(5).contains("5秒後"));
+        assert!(Texts::of(Language::Ja).busy_resend(5).contains("5秒"));
     }
 
     #[test]

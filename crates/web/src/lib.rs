@@ -9,6 +9,7 @@
 //! - `pages/` are the server-rendered pages (no JavaScript needed);
 //! - `session`, `csrf`, `guard` and `lang` are the cross-cutting parts.
 
+mod admission;
 mod api;
 mod client;
 mod error;
@@ -16,6 +17,7 @@ mod guard;
 mod health;
 pub mod i18n;
 mod lang;
+mod limits;
 mod pages;
 mod signed_in;
 mod state;
@@ -36,8 +38,31 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 /// one is a login form.
 const BODY_LIMIT: usize = 16 * 1024;
 
+/// This process in the metrics' `process` label.
+const PROCESS: &str = "public";
+
+/// `GET /metrics` of the public process, for its own listener (see
+/// `metrics_listen`): not on the public face, where anyone could read the
+/// rush's figures.
+pub fn metrics_router(state: AppState) -> Router {
+    let handle = sesshu_http::metrics::recorder();
+    Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(
+                move |axum::extract::State(state): axum::extract::State<AppState>| async move {
+                    sesshu_http::metrics::record_pool(state.store().pool_use());
+                    sesshu_http::metrics::render(&handle)
+                },
+            ),
+        )
+        .with_state(state)
+}
+
 /// The public application.
 pub fn router(state: AppState) -> Router {
+    // Installed before the first request is counted.
+    sesshu_http::metrics::recorder();
     let config = state.config();
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.store()))
         .with_name("sesshu_session")
@@ -63,9 +88,21 @@ pub fn router(state: AppState) -> Router {
             guard::refuse_cross_site,
         ))
         .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            state.admission().clone(),
+            admission::admit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::limit,
+        ))
         .merge(health::routes())
         .layer(axum::middleware::from_fn(error::render_errors))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            PROCESS,
+            sesshu_http::metrics::count_requests,
+        ))
         .layer(sesshu_http::trace_layer());
     sesshu_http::harden::harden(app, config.secure_cookies).with_state(state)
 }

@@ -4,6 +4,8 @@ use crate::api::availability::Answers;
 use sesshu_auth::Logins;
 use sesshu_core::{Availability, Bookings, Vouchers};
 use sesshu_domain::Clock;
+use sesshu_http::admission::{Admission, AdmissionLimits};
+use sesshu_http::limits::{RequestLimitSettings, RequestLimits};
 use sesshu_store::DynStore;
 use std::sync::Arc;
 
@@ -20,6 +22,12 @@ pub struct WebConfig {
     pub public_origin: Option<String>,
     /// The reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How many expensive requests are served at once (see
+    /// [`crate::admission`]).
+    pub admission: AdmissionLimits,
+    /// Requests per client address and per session on the API (see
+    /// [`crate::limits`]).
+    pub request_limits: RequestLimitSettings,
 }
 
 impl Default for WebConfig {
@@ -29,6 +37,8 @@ impl Default for WebConfig {
             session_idle_minutes: 60,
             public_origin: None,
             trusted_proxies: Vec::new(),
+            admission: AdmissionLimits::default(),
+            request_limits: RequestLimitSettings::default(),
         }
     }
 }
@@ -47,6 +57,8 @@ struct Inner {
     bookings: Bookings,
     vouchers: Vouchers,
     logins: Logins,
+    admission: Admission,
+    request_limits: RequestLimits,
     config: WebConfig,
 }
 
@@ -65,6 +77,8 @@ impl AppState {
             bookings,
             vouchers,
             logins,
+            admission: Admission::new(config.admission),
+            request_limits: RequestLimits::new(config.request_limits),
             config,
         }))
     }
@@ -107,6 +121,16 @@ impl AppState {
 
     pub fn logins(&self) -> &Logins {
         &self.0.logins
+    }
+
+    /// The door of the expensive routes.
+    pub fn admission(&self) -> &Admission {
+        &self.0.admission
+    }
+
+    /// The API's request limits per address and per session.
+    pub fn request_limits(&self) -> &RequestLimits {
+        &self.0.request_limits
     }
 
     pub fn config(&self) -> &WebConfig {

@@ -1,6 +1,6 @@
 //! Booking a series, for the person or on their behalf: the request the rules decide.
 
-use super::{BookingError, Bookings, LaneChoice, Read, Result};
+use super::{BookingError, Bookings, LaneChoice, Read, Result, counted};
 use sesshu_domain::booking::Booker;
 use sesshu_domain::{AuditEntry, Language, Rejection, Series, SlotId, ToBook};
 use sesshu_store::{Booked, Idempotency, NewSeries};
@@ -46,20 +46,24 @@ impl Bookings {
         language: Language,
         audit: Option<AuditEntry>,
     ) -> Result<Booked> {
-        let active = self.active_series(who.person).await?;
-        let to_book = self.to_book(who.person).await?;
-        let request = self
-            .prepare_book(
-                who,
-                slot,
-                lanes,
-                (active.as_ref(), to_book),
-                idempotency,
-                language,
-                audit,
-            )
-            .await?;
-        Ok(self.store.book(&request).await?)
+        let outcome = async {
+            let active = self.active_series(who.person).await?;
+            let to_book = self.to_book(who.person).await?;
+            let request = self
+                .prepare_book(
+                    who,
+                    slot,
+                    lanes,
+                    (active.as_ref(), to_book),
+                    idempotency,
+                    language,
+                    audit,
+                )
+                .await?;
+            Ok(self.store.book(&request).await?)
+        }
+        .await;
+        counted("book", "booked", outcome)
     }
 
     /// What booking `slot` for the person takes, decided by the rules but

@@ -1,6 +1,6 @@
 //! Changing and cancelling a series, for the person or on their behalf.
 
-use super::{BookingError, Bookings, LaneChoice, Read, Result};
+use super::{BookingError, Bookings, LaneChoice, Read, Result, counted};
 use sesshu_domain::booking::Booker;
 use sesshu_domain::{
     AuditEntry, DoseNumber, Language, Rejection, ReservationNumber, Series, SlotId, ToBook,
@@ -54,14 +54,18 @@ impl Bookings {
         language: Language,
         audit: Option<AuditEntry>,
     ) -> Result<Series> {
-        let series = self.own_series(who, number).await?;
-        match self
-            .prepare_change(who, &series, slot, lanes, language, audit)
-            .await?
-        {
-            Some(request) => Ok(self.store.reschedule(&request).await?),
-            None => Ok(series),
+        let outcome = async {
+            let series = self.own_series(who, number).await?;
+            match self
+                .prepare_change(who, &series, slot, lanes, language, audit)
+                .await?
+            {
+                Some(request) => Ok(self.store.reschedule(&request).await?),
+                None => Ok(series),
+            }
         }
+        .await;
+        counted("change", "changed", outcome)
     }
 
     /// What moving `series` to `slot` takes, decided by the rules but not
@@ -180,12 +184,16 @@ impl Bookings {
         number: &ReservationNumber,
         language: Language,
     ) -> Result<Series> {
-        let now = self.now();
-        let series = self.own_series(who, number).await?;
-        if !series.is_active() {
-            return Ok(series);
+        let outcome = async {
+            let now = self.now();
+            let series = self.own_series(who, number).await?;
+            if !series.is_active() {
+                return Ok(series);
+            }
+            who.check_changeable(&series, now)?;
+            Ok(self.store.cancel(series.id, language, now).await?)
         }
-        who.check_changeable(&series, now)?;
-        Ok(self.store.cancel(series.id, language, now).await?)
+        .await;
+        counted("cancel", "cancelled", outcome)
     }
 }

@@ -31,6 +31,21 @@ pub enum BookingError {
     Store(#[source] StoreError),
 }
 
+/// Counts a booking attempt in the metrics by action and outcome: `done`,
+/// a rule's code (`slot_full` …) or what failed; never whose.
+fn counted<T>(action: &'static str, done: &'static str, outcome: Result<T>) -> Result<T> {
+    let label = match &outcome {
+        Ok(_) => done,
+        Err(BookingError::Rejected(r)) => r.code(),
+        Err(BookingError::NotFound) => "not_found",
+        Err(BookingError::IdempotencyKeyReused) => "idempotency_key_reused",
+        Err(BookingError::Store(StoreError::Contention)) => "busy",
+        Err(BookingError::Store(_)) => "error",
+    };
+    metrics::counter!("sesshu_bookings_total", "action" => action, "outcome" => label).increment(1);
+    outcome
+}
+
 impl From<StoreError> for BookingError {
     fn from(e: StoreError) -> Self {
         match e {

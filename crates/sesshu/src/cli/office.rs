@@ -36,7 +36,10 @@ pub async fn run(config: Option<PathBuf>) -> anyhow::Result<()> {
     if parts.mail.is_none() {
         tracing::warn!("no [mail] in the configuration: no mail is sent");
     }
-    let app = OfficeApplication::build(parts, office.listen, office.transport()?).await?;
+    let app = OfficeApplication::build(parts, office.listen, office.transport()?)
+        .await?
+        .with_metrics(office.metrics_listen)
+        .await?;
     #[cfg(feature = "saml")]
     let app = match (&config.saml, &office.public_origin) {
         (Some(saml), Some(origin)) => {

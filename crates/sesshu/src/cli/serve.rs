@@ -20,7 +20,10 @@ pub async fn run(config: Option<PathBuf>) -> anyhow::Result<()> {
         .context("[vault] public_key_file is required: see `sesshu keys generate`")?
         .sealing_key()?;
     let parts = Parts::from_config(config, store.clone(), clock, sealing);
-    let app = build(config, parts, config.listen, &store, None).await?;
+    let app = build(config, parts, config.listen, &store, None)
+        .await?
+        .with_metrics(config.metrics_listen)
+        .await?;
     tracing::info!(address = %app.local_addr()?, "serving");
     app.run(shutdown_signal()).await
 }

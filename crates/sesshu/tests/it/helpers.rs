@@ -82,6 +82,8 @@ pub struct Fixture {
 
 pub struct TestApp {
     pub base: String,
+    /// The base URL of the process's `/metrics` listener.
+    pub metrics: String,
     pub clock: Arc<ManualClock>,
     pub store: DynStore,
     pub fixture: Fixture,
@@ -209,6 +211,26 @@ impl TestApp {
         Self::start_with(store, Backend::Sqlite, url, Some(dir), Extra::SecureCookies).await
     }
 
+    /// An app on SQLite whose door in front of logins, bookings and the
+    /// personal pages has `admission`, and whose API has `requests`.
+    pub async fn spawn_with_door(
+        admission: sesshu_http::admission::AdmissionLimits,
+        requests: sesshu_http::limits::RequestLimitSettings,
+    ) -> TestApp {
+        let dir = std::env::temp_dir().join(unique("sesshu_test"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = dir.join("test.sqlite").to_string_lossy().into_owned();
+        let store = open_store(&url, 16).await.expect("open SQLite");
+        Self::start_with(
+            store,
+            Backend::Sqlite,
+            url,
+            Some(dir),
+            Extra::Door(admission, requests),
+        )
+        .await
+    }
+
     /// An app whose SAML service provider trusts the IdPs of `institutions`
     /// (added to the database first, as the master import would).
     #[cfg(feature = "saml")]
@@ -269,6 +291,24 @@ impl TestApp {
                 // As behind nginx on the same host: a test may say who the
                 // client is with `X-Forwarded-For`.
                 trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into()],
+                admission: match &extra {
+                    Extra::Door(limits, _) => *limits,
+                    _ => sesshu_http::admission::AdmissionLimits::default(),
+                },
+                request_limits: match &extra {
+                    Extra::Door(_, limits) => *limits,
+                    // Tests race crowds from one address and one session.
+                    _ => sesshu_http::limits::RequestLimitSettings {
+                        per_address: sesshu_http::limits::Rate {
+                            per_second: 0,
+                            burst: 0,
+                        },
+                        per_session: sesshu_http::limits::Rate {
+                            per_second: 0,
+                            burst: 0,
+                        },
+                    },
+                },
             },
             passwords: PasswordPolicy::insecure_fast_for_tests(),
             throttle: ThrottleLimits::default(),
@@ -279,7 +319,7 @@ impl TestApp {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("bound"));
         let app = match extra {
-            Extra::None | Extra::SecureCookies => {
+            Extra::None | Extra::SecureCookies | Extra::Door(..) => {
                 drop(listener);
                 Application::build(
                     parts,
@@ -302,6 +342,11 @@ impl TestApp {
                 Application::build_with_saml(parts, listener, sp)
             }
         };
+        let app = app
+            .with_metrics(Some("127.0.0.1:0".parse().expect("addr")))
+            .await
+            .expect("metrics listener");
+        let metrics = format!("http://{}", app.metrics_addr().expect("metrics bound"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             app.run(async {
@@ -312,6 +357,7 @@ impl TestApp {
         });
         TestApp {
             base,
+            metrics,
             clock,
             store,
             fixture,
@@ -582,6 +628,12 @@ enum Extra {
     /// As deployed behind TLS: `Secure` cookies and HSTS (the server itself
     /// still answers plain HTTP on loopback).
     SecureCookies,
+    /// A door of these limits in front of the expensive routes, and these
+    /// request limits on the API.
+    Door(
+        sesshu_http::admission::AdmissionLimits,
+        sesshu_http::limits::RequestLimitSettings,
+    ),
     #[cfg(feature = "saml")]
     Saml(Vec<sesshu_store::NewInstitution>),
 }

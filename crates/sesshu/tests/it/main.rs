@@ -26,6 +26,7 @@ mod ldap;
 mod lists;
 mod mail;
 mod mail_store;
+mod metrics;
 mod noshows;
 mod office;
 mod office_browser;
@@ -40,6 +41,7 @@ mod races;
 mod rates;
 mod retention;
 mod roster;
+mod rush;
 #[cfg(feature = "saml")]
 mod saml;
 mod sheet;

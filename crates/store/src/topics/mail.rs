@@ -1,6 +1,6 @@
 //! The mail outbox.
 
-use crate::{MailJob, MailQuery, MailSent, StoreResult};
+use crate::{MailBacklog, MailJob, MailQuery, MailSent, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use sesshu_domain::{AuditEntry, MailJobId};
 
@@ -44,6 +44,8 @@ pub trait MailStore: Send + Sync {
     /// once per dose and day however often it runs; returns how many were new.
     async fn queue_reminders(&self, day: NaiveDate, now: DateTime<Utc>) -> StoreResult<u64>;
     async fn mail_jobs(&self, query: &MailQuery) -> StoreResult<Vec<MailJob>>;
+    /// The pending mails (for the office's metrics).
+    async fn mail_backlog(&self) -> StoreResult<MailBacklog>;
     async fn mail_job(&self, id: MailJobId) -> StoreResult<Option<MailJob>>;
     /// Makes a failed or skipped job pending again (a fresh set of tries) and
     /// audits it; `false` if it is pending or sent.
