@@ -14,6 +14,8 @@
 #   hot      sesshu-load: PEOPLE people book the 4 lanes of one time, raised to HOT_CAPACITY
 #   reads    wrk on /healthz, availability (one day, whole range, with and without gzip), /days
 #   mixed    sesshu-load spread with READERS readers refreshing the availability
+#   overload sesshu-load spread at OVERLOAD × CONCURRENCY requests in flight (1×, 3×, 10×):
+#            those the door admits stay fast, the others hear 503 busy at once and retry
 #   60k      PEOPLE_60K=1: `sesshu demo --people 60000`, then 60,000 people log in and book
 # After each HTTP run the database is checked (no slot over capacity, booked = active
 # reservations, one active series per person, every acknowledged booking active).
@@ -21,7 +23,7 @@
 # Environment (defaults in brackets):
 #   PEOPLE [2000]  CONCURRENCY [64]  DATABASES ["postgres sqlite"]  SECONDS_EACH [15] (pgbench -T)
 #   PHASES ["trace raw spread hot reads mixed"]  PEOPLE_60K [0]  BIG_PEOPLE [60000]
-#   HOT_CAPACITY [2000]  RAW_CAPACITY [1000000]  READERS [200]  THINK_MS [1000]
+#   HOT_CAPACITY [2000]  RAW_CAPACITY [1000000]  READERS [200]  THINK_MS [1000]  OVERLOAD ["1 3 10"]
 #   WRK_SECONDS [10]  WRK_CONNECTIONS [64]  WRK_THREADS [2]
 #   PORT [18181] (the demo; its back office on PORT+1)
 #   BENCH_PG_DIR [target/bench-pg]  BENCH_PG_PORT [55450]  BENCH_KEEP_PG [0]  PG_BIN
@@ -33,7 +35,8 @@ PEOPLE="${PEOPLE:-2000}"
 CONCURRENCY="${CONCURRENCY:-64}"
 DATABASES="${DATABASES:-postgres sqlite}"
 SECONDS_EACH="${SECONDS_EACH:-15}"
-PHASES="${PHASES:-trace raw spread hot reads mixed}"
+PHASES="${PHASES:-trace raw spread hot reads mixed overload}"
+OVERLOAD="${OVERLOAD:-1 3 10}"
 PEOPLE_60K="${PEOPLE_60K:-0}"
 BIG_PEOPLE="${BIG_PEOPLE:-60000}"
 HOT_CAPACITY="${HOT_CAPACITY:-2000}"
@@ -75,8 +78,8 @@ case "$BENCH_PG_PORT" in
     55432 | 55440) die "port $BENCH_PG_PORT belongs to another cluster (test: 55432, scratch: 55440)" ;;
 esac
 for phase in $PHASES; do
-    case "$phase" in trace | raw | spread | hot | reads | mixed | 60k) ;;
-        *) die "unknown phase '$phase' (trace raw spread hot reads mixed 60k)" ;;
+    case "$phase" in trace | raw | spread | hot | reads | mixed | overload | 60k) ;;
+        *) die "unknown phase '$phase' (trace raw spread hot reads mixed overload 60k)" ;;
     esac
 done
 
@@ -687,6 +690,35 @@ phase_mixed() {
     invariants "$db" mixed "$ACKED"
 }
 
+# The same crowd at OVERLOAD times the requests in flight: the door (defaults: 64 in flight, a
+# queue of 256, 50 ms at most in it) keeps the admitted fast and answers the rest 503 busy at
+# once; sesshu-load retries those after Retry-After, as the busy page does.
+phase_overload() {
+    local db="$1" times args
+    for times in $OVERLOAD; do
+        local phase="overload_${times}x" concurrency=$((CONCURRENCY * times))
+        mapfile -t args < <(copy_of_seed "$db" "$phase")
+        start_server "$db-$phase" "${args[@]}" --people "$PEOPLE"
+        CONCURRENCY="$concurrency" load "$db" "$phase" --people "$PEOPLE" --mode spread
+        local peak
+        peak="$(server_peak_mb)"
+        stop_server
+        figure "$db" "$phase" "requests in flight (client)" "$concurrency" ""
+        figure "$db" "$phase" "bookings/s" "$(j '.booking.successes_per_s | . * 10 | round / 10')" \
+            "1/s" "$db spread bookings/s" "$(figure_value "$db" spread "bookings/s")"
+        local p
+        for p in login booking; do
+            figure "$db" "$phase" "$p admitted p99" "$(j ".$p.admitted.p99_ms | . * 10 | round / 10")" ms "target" 250
+            figure "$db" "$phase" "$p busy p99" "$(j ".$p.busy.p99_ms | . * 10 | round / 10")" ms "target" 100
+            figure "$db" "$phase" "$p busy answers" "$(j ".$p.busy_answers")" ""
+        done
+        figure "$db" "$phase" "5xx but busy, transport errors" \
+            "$(j '[.login.outcomes, .booking.outcomes | to_entries[] | select((.key | test("^5|^transport")) and .key != "503 busy") | .value] | add // 0')" ""
+        figure "$db" "$phase" "server peak RSS" "$peak" MB
+        invariants "$db" "$phase" "$ACKED"
+    done
+}
+
 phase_60k() {
     local db="$1" args=()
     case "$db" in
@@ -757,7 +789,7 @@ for db in $DATABASES; do
         *) die "unknown database '$db' (postgres or sqlite)" ;;
     esac
     if has_phase trace || has_phase raw || has_phase spread || has_phase hot || has_phase reads ||
-        has_phase mixed; then
+        has_phase mixed || has_phase overload; then
         seed "$db"
     fi
     if [ "$db" = postgres ]; then
@@ -768,6 +800,7 @@ for db in $DATABASES; do
     if has_phase hot; then phase_booking "$db" hot; fi
     if has_phase reads; then phase_reads "$db"; fi
     if has_phase mixed; then phase_mixed "$db"; fi
+    if has_phase overload; then phase_overload "$db"; fi
     if has_phase 60k; then phase_60k "$db"; fi
 done
 
