@@ -139,7 +139,9 @@ start_server() {
     local server_log="$OUT_DIR/server-$name.log"
     log "starting sesshu demo ($name) on port $PORT, log $server_log"
     # The server refuses unknown SESSHU_* settings: keep the test environment's away from it.
-    env -u SESSHU_TEST_POSTGRES_URL "$SESSHU" demo --port "$PORT" --office-port "$OFFICE_PORT" \
+    # sesshu-load is one address standing for thousands of people: no per-address limit (the
+    # per-session one stays).
+    env -u SESSHU_TEST_POSTGRES_URL SESSHU_REQUEST_LIMITS__PER_ADDRESS_PER_SECOND=0 "$SESSHU" demo --port "$PORT" --office-port "$OFFICE_PORT" \
         "$@" >"$server_log" 2>&1 &
     SERVER_PID=$!
     local start

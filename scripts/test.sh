@@ -56,6 +56,12 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings || failed+=
 step "cargo test --workspace --all-features $*"
 cargo test --workspace --all-features "$@" || failed+=("cargo test")
 
+# kill -9 in the middle of a rush, three times on each database: nothing acknowledged lost,
+# the invariants hold, a replay with its Idempotency-Key gets its first answer (the long form,
+# 20 cycles, is `scripts/crash-test.sh`; docs/deploy.md).
+step "scripts/crash-test.sh (CYCLES=3)"
+CYCLES=3 bash "$SCRIPT_DIR/crash-test.sh" || failed+=("crash test")
+
 # The RustSec advisories, offline: a copy of the database lies beside the checkout
 # (SESSHU_ADVISORY_DB, relative to the repository or absolute). A vulnerable dependency fails;
 # an advisory that does not apply is ignored only with its reason in docs/security.md.

@@ -38,6 +38,21 @@ impl Default for AdmissionLimits {
     }
 }
 
+impl AdmissionLimits {
+    /// The door of password logins: each holds a password hash, and
+    /// `sesshu_auth` hashes at most as many at once as there are cores; more
+    /// in flight than a few per core would only wait there, slower than the
+    /// door's queue turns them away.
+    pub fn logins() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self {
+            in_flight: 4 * cores,
+            queue: 32 * cores,
+            ..Self::default()
+        }
+    }
+}
+
 /// The gate. Cheap to clone: clones share the places.
 #[derive(Clone, Debug)]
 pub struct Admission(Arc<Inner>);

@@ -32,10 +32,11 @@ pub use saml::WithSaml;
 pub use sessions::DbSessionStore;
 
 use axum::extract::MatchedPath;
-use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::classify::{ServerErrorsAsFailures, ServerErrorsFailureClass, SharedClassifier};
 use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer};
 
 type MakeSpan = fn(&axum::http::Request<axum::body::Body>) -> tracing::Span;
+type OnFailure = fn(ServerErrorsFailureClass, std::time::Duration, &tracing::Span);
 
 /// The layer [`trace_layer`] returns.
 pub type RequestLog = TraceLayer<
@@ -43,14 +44,30 @@ pub type RequestLog = TraceLayer<
     MakeSpan,
     DefaultOnRequest,
     DefaultOnResponse,
+    (),
+    (),
+    OnFailure,
 >;
 
 /// The request log: a span per request (method and route) and one line at
-/// info when it is answered (status and latency).
+/// info when it is answered (status and latency); a server error one more
+/// line at error, but not a `503`: under a rush the door answers thousands
+/// of them on purpose, and where one means trouble (the database stayed
+/// contended) it is logged where it happens.
 pub fn trace_layer() -> RequestLog {
     TraceLayer::new_for_http()
         .make_span_with(request_span as MakeSpan)
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+        .on_body_chunk(())
+        .on_eos(())
+        .on_failure(log_failure as OnFailure)
+}
+
+fn log_failure(class: ServerErrorsFailureClass, latency: std::time::Duration, _: &tracing::Span) {
+    match class {
+        ServerErrorsFailureClass::StatusCode(status) if status.as_u16() == 503 => {}
+        class => tracing::error!(classification = %class, latency = ?latency, "response failed"),
+    }
 }
 
 /// The span of one request: method and route, never the query string (ids

@@ -34,8 +34,8 @@ impl Default for RequestLimitSettings {
     fn default() -> Self {
         Self {
             per_address: Rate {
-                per_second: 100,
-                burst: 500,
+                per_second: 300,
+                burst: 1500,
             },
             per_session: Rate {
                 per_second: 5,

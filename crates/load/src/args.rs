@@ -45,6 +45,14 @@ pub struct Args {
     /// line, for a check against the database.
     #[arg(long)]
     pub acked: Option<PathBuf>,
+    /// Write `login<TAB>slot id<TAB>reservation number` of every 201
+    /// answer to this file (what a replay after a crash sends again).
+    #[arg(long)]
+    pub acked_by: Option<PathBuf>,
+    /// Send each booking with `Idempotency-Key: <PREFIX>-<login>`, so that
+    /// the same request sent again (after a crash) gets its first answer.
+    #[arg(long)]
+    pub idempotency_prefix: Option<String>,
     /// Timeout of one request, in seconds.
     #[arg(long, default_value_t = 120)]
     pub timeout_secs: u64,

@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 /// of their requests.
 #[derive(Debug)]
 pub struct Person {
+    pub login: String,
     pub cookie: String,
 }
 
@@ -86,7 +87,10 @@ pub async fn log_in_all(client: &reqwest::Client, args: &Args) -> Result<LoginPh
         }
         phase.latencies.push(latency);
         match (outcome.is_success(), cookie) {
-            (true, Some(cookie)) => phase.people.push(Person { cookie }),
+            (true, Some(cookie)) => phase.people.push(Person {
+                login: login.clone(),
+                cookie,
+            }),
             (success, _) => {
                 if success {
                     // A 200 without a session is no login.

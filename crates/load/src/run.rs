@@ -107,6 +107,8 @@ pub fn plan(mode: Mode, bookable: &[Slot], people: usize) -> Result<Plan> {
 /// One booking request.
 #[derive(Debug)]
 pub struct Attempt {
+    /// Whose booking it is.
+    pub login: String,
     pub slot_id: i64,
     pub latency: Duration,
     /// When the answer ended.
@@ -148,6 +150,7 @@ pub async fn book_all(
     people: Vec<Person>,
     choices: &[i64],
     concurrency: usize,
+    idempotency_prefix: Option<&str>,
     released: tokio::sync::oneshot::Sender<Instant>,
 ) -> Result<BookingPhase> {
     let url = Arc::new(format!("{base}/api/v1/me/reservations"));
@@ -160,15 +163,20 @@ pub async fn book_all(
         let semaphore = Arc::clone(&semaphore);
         let barrier = Arc::clone(&barrier);
         let client = client.clone();
+        let key = idempotency_prefix.map(|prefix| format!("{prefix}-{}", person.login));
         tasks.spawn(async move {
             barrier.wait().await;
             let _permit = semaphore.acquire_owned().await?;
             let tries = api::until_admitted(
                 || {
-                    client
+                    let request = client
                         .post(url.as_str())
                         .header(reqwest::header::COOKIE, &person.cookie)
-                        .json(&json!({ "slot_id": slot_id }))
+                        .json(&json!({ "slot_id": slot_id }));
+                    match &key {
+                        Some(key) => request.header("Idempotency-Key", key),
+                        None => request,
+                    }
                 },
                 201,
             )
@@ -183,6 +191,7 @@ pub async fn book_all(
                             .as_deref()
                             .and_then(|body| serde_json::from_str::<Series>(body).ok());
                         Attempt {
+                            login: person.login.clone(),
                             slot_id,
                             latency: timed.latency,
                             done,

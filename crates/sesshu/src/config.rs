@@ -363,6 +363,7 @@ impl Config {
             public_origin: self.public_origin.clone(),
             trusted_proxies: self.trusted_proxies.clone(),
             admission: self.admission.limits(),
+            login_admission: self.admission.login_limits(),
             request_limits: self.request_limits.settings(),
         }
     }

@@ -21,6 +21,8 @@ mod members;
 mod no_shows;
 #[path = "../../store-sql/src/persons.rs"]
 mod persons;
+#[path = "../../store-sql/src/pool.rs"]
+mod pool;
 #[path = "../../store-sql/src/rates.rs"]
 mod rates;
 #[path = "../../store-sql/src/reference.rs"]

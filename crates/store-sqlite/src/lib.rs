@@ -190,19 +190,11 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(drop)
-            .map_err(db)
+        self.answers().await
     }
 
     fn pool_use(&self) -> sesshu_store::PoolUse {
-        sesshu_store::PoolUse {
-            open: self.pool.size(),
-            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
-            max: self.pool.options().get_max_connections(),
-        }
+        self.connections()
     }
 
     fn changes(&self) -> Changes {

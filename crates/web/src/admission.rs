@@ -1,7 +1,9 @@
-//! The door of the expensive routes under a rush: logins, bookings and the
-//! personal pages pass [`sesshu_http::admission::Admission`]; reads served
-//! from memory (the days, availability, the static files, health) never
-//! wait behind them.
+//! The doors of the expensive routes under a rush: password logins pass a
+//! narrow one (they wait on the password hash, a few at a time per core),
+//! bookings and the personal pages a wide one (they wait on the database);
+//! each is a [`sesshu_http::admission::Admission`]. Reads served from memory
+//! (the days, availability, the static files, health) never wait behind
+//! them.
 //!
 //! Who is turned away hears it at once: `503` with `Retry-After`, the JSON
 //! API `{"code": "busy", …}`, a page "busy, this page will retry in N
@@ -15,12 +17,25 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sesshu_http::admission::Admission;
 
-/// Lets a request through the door, or answers it busy (inside
+/// The two doors.
+#[derive(Clone, Debug)]
+pub struct Doors {
+    pub logins: Admission,
+    pub requests: Admission,
+}
+
+/// Lets a request through its door, or answers it busy (inside
 /// [`crate::error::render_errors`], which writes the body).
-pub async fn admit(State(gate): State<Admission>, request: Request, next: Next) -> Response {
-    if served_from_memory(request.method(), request.uri().path()) {
+pub async fn admit(State(doors): State<Doors>, request: Request, next: Next) -> Response {
+    let (method, path) = (request.method(), request.uri().path());
+    if served_from_memory(method, path) {
         return next.run(request).await;
     }
+    let gate = if is_password_login(method, path) {
+        &doors.logins
+    } else {
+        &doors.requests
+    };
     match gate.enter().await {
         Ok(_place) => next.run(request).await,
         Err(shed) => {
@@ -44,6 +59,11 @@ pub async fn admit(State(gate): State<Admission>, request: Request, next: Next) 
     }
 }
 
+/// A login that checks a password (the JSON API's and the page form's).
+fn is_password_login(method: &Method, path: &str) -> bool {
+    method == Method::POST && (path == "/api/v1/login" || path.starts_with("/login/"))
+}
+
 /// The requests answered from the in-process availability view, the
 /// catalog or the binary itself: nothing in them waits on the database's
 /// writers or a password hash.
@@ -61,7 +81,7 @@ fn served_from_memory(method: &Method, path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{admit, served_from_memory};
+    use super::{Doors, admit, is_password_login, served_from_memory};
     use axum::Router;
     use axum::body::{Body, to_bytes};
     use axum::http::{Method, Request, StatusCode, header};
@@ -72,15 +92,22 @@ mod tests {
     use tokio::sync::Notify;
     use tower::ServiceExt;
 
-    /// An app whose one expensive route waits for `release`, behind a door
-    /// of one place and no queue.
+    /// An app whose expensive routes wait for `release`, behind doors of
+    /// one place and no queue.
     fn app(release: Arc<Notify>) -> (Router, Admission) {
-        let gate = Admission::new(AdmissionLimits {
-            in_flight: 1,
-            queue: 0,
-            wait: Duration::ZERO,
-            retry_after: Duration::from_secs(7),
-        });
+        let door = || {
+            Admission::new(AdmissionLimits {
+                in_flight: 1,
+                queue: 0,
+                wait: Duration::ZERO,
+                retry_after: Duration::from_secs(7),
+            })
+        };
+        let doors = Doors {
+            logins: door(),
+            requests: door(),
+        };
+        let gate = doors.requests.clone();
         let slow = move || {
             let release = release.clone();
             async move {
@@ -90,9 +117,10 @@ mod tests {
         };
         let router = Router::new()
             .route("/me", get(slow.clone()).post(slow.clone()))
-            .route("/api/v1/me/reservations", get(slow))
+            .route("/api/v1/me/reservations", get(slow.clone()))
+            .route("/api/v1/login", axum::routing::post(slow))
             .route("/days", get(|| async { "days" }))
-            .layer(axum::middleware::from_fn_with_state(gate.clone(), admit))
+            .layer(axum::middleware::from_fn_with_state(doors, admit))
             .layer(axum::middleware::from_fn(crate::error::render_errors));
         (router, gate)
     }
@@ -211,6 +239,41 @@ mod tests {
         );
         release.notify_one();
         assert_eq!(held.await.ok(), Some(StatusCode::OK));
+    }
+
+    #[tokio::test]
+    async fn a_full_booking_door_does_not_hold_up_a_login() {
+        let release = Arc::new(Notify::new());
+        let (router, gate) = app(release.clone());
+        let held = holding_the_place(&router, &gate).await;
+        let login = tokio::spawn({
+            let router = router.clone();
+            async move {
+                let response = router
+                    .oneshot(request(Method::POST, "/api/v1/login", "en"))
+                    .await;
+                response
+                    .map(|r| r.status())
+                    .unwrap_or(StatusCode::IM_A_TEAPOT)
+            }
+        });
+        // Both wait on `release` now: neither was turned away.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        release.notify_waiters();
+        assert_eq!(
+            login.await.ok(),
+            Some(StatusCode::OK),
+            "the login had its own door"
+        );
+        assert_eq!(held.await.ok(), Some(StatusCode::OK));
+    }
+
+    #[test]
+    fn password_logins_take_the_narrow_door() {
+        assert!(is_password_login(&Method::POST, "/api/v1/login"));
+        assert!(is_password_login(&Method::POST, "/login/demo"));
+        assert!(!is_password_login(&Method::GET, "/login/demo"));
+        assert!(!is_password_login(&Method::POST, "/reservations"));
     }
 
     #[test]

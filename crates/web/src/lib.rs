@@ -89,7 +89,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
-            state.admission().clone(),
+            state.doors().clone(),
             admission::admit,
         ))
         .layer(axum::middleware::from_fn_with_state(

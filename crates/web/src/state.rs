@@ -1,5 +1,6 @@
 //! What every handler can reach.
 
+use crate::admission::Doors;
 use crate::api::availability::Answers;
 use sesshu_auth::Logins;
 use sesshu_core::{Availability, Bookings, Vouchers};
@@ -25,6 +26,8 @@ pub struct WebConfig {
     /// How many expensive requests are served at once (see
     /// [`crate::admission`]).
     pub admission: AdmissionLimits,
+    /// How many password logins are served at once.
+    pub login_admission: AdmissionLimits,
     /// Requests per client address and per session on the API (see
     /// [`crate::limits`]).
     pub request_limits: RequestLimitSettings,
@@ -38,6 +41,7 @@ impl Default for WebConfig {
             public_origin: None,
             trusted_proxies: Vec::new(),
             admission: AdmissionLimits::default(),
+            login_admission: AdmissionLimits::logins(),
             request_limits: RequestLimitSettings::default(),
         }
     }
@@ -57,7 +61,7 @@ struct Inner {
     bookings: Bookings,
     vouchers: Vouchers,
     logins: Logins,
-    admission: Admission,
+    doors: Doors,
     request_limits: RequestLimits,
     config: WebConfig,
 }
@@ -77,7 +81,10 @@ impl AppState {
             bookings,
             vouchers,
             logins,
-            admission: Admission::new(config.admission),
+            doors: Doors {
+                logins: Admission::new(config.login_admission),
+                requests: Admission::new(config.admission),
+            },
             request_limits: RequestLimits::new(config.request_limits),
             config,
         }))
@@ -123,9 +130,9 @@ impl AppState {
         &self.0.logins
     }
 
-    /// The door of the expensive routes.
-    pub fn admission(&self) -> &Admission {
-        &self.0.admission
+    /// The doors of the expensive routes.
+    pub(crate) fn doors(&self) -> &Doors {
+        &self.0.doors
     }
 
     /// The API's request limits per address and per session.

@@ -60,6 +60,13 @@ pub struct AdmissionSettings {
     /// What `Retry-After` (and the busy page) tells those turned away.
     #[serde(default = "defaults::retry_after_seconds")]
     pub retry_after_seconds: u64,
+    /// Password logins served at once (their own door: each waits on a
+    /// password hash); default four per core.
+    #[serde(default = "defaults::logins_in_flight")]
+    pub logins_in_flight: usize,
+    /// Password logins waiting at once; default 32 per core.
+    #[serde(default = "defaults::logins_queue")]
+    pub logins_queue: usize,
 }
 
 impl Default for AdmissionSettings {
@@ -69,6 +76,8 @@ impl Default for AdmissionSettings {
             queue: defaults::queue(),
             wait_ms: defaults::wait_ms(),
             retry_after_seconds: defaults::retry_after_seconds(),
+            logins_in_flight: defaults::logins_in_flight(),
+            logins_queue: defaults::logins_queue(),
         }
     }
 }
@@ -80,6 +89,15 @@ impl AdmissionSettings {
             queue: self.queue,
             wait: std::time::Duration::from_millis(self.wait_ms),
             retry_after: std::time::Duration::from_secs(self.retry_after_seconds.max(1)),
+        }
+    }
+
+    /// The door of password logins: the same waits, fewer places.
+    pub fn login_limits(&self) -> sesshu_http::admission::AdmissionLimits {
+        sesshu_http::admission::AdmissionLimits {
+            in_flight: self.logins_in_flight.max(1),
+            queue: self.logins_queue,
+            ..self.limits()
         }
     }
 }
@@ -142,6 +160,14 @@ mod defaults {
 
     pub fn per_session_burst() -> u32 {
         limits().per_session.burst
+    }
+
+    pub fn logins_in_flight() -> usize {
+        sesshu_http::admission::AdmissionLimits::logins().in_flight
+    }
+
+    pub fn logins_queue() -> usize {
+        sesshu_http::admission::AdmissionLimits::logins().queue
     }
 
     pub fn wait_ms() -> u64 {

@@ -295,6 +295,10 @@ impl TestApp {
                     Extra::Door(limits, _) => *limits,
                     _ => sesshu_http::admission::AdmissionLimits::default(),
                 },
+                login_admission: match &extra {
+                    Extra::Door(limits, _) => *limits,
+                    _ => sesshu_http::admission::AdmissionLimits::logins(),
+                },
                 request_limits: match &extra {
                     Extra::Door(_, limits) => *limits,
                     // Tests race crowds from one address and one session.
