@@ -11,12 +11,14 @@
 //! - [`lang`]: which language to answer in;
 //! - [`page`]: rendering a page, the error page, answering a store failure;
 //! - [`harden`]: the security headers of every response;
+//! - [`health`]: `/healthz` and `/readyz`;
 //! - [`saml`] (feature `saml`): setting a state's GakuNin service provider.
 
 pub mod admission;
 pub mod client;
 pub mod csrf;
 pub mod harden;
+pub mod health;
 pub mod lang;
 pub mod limits;
 pub mod metrics;

@@ -1,25 +1,16 @@
-//! `/healthz`: the office answers. `/readyz`: and its database does. And
-//! `GET /metrics` (Prometheus), served on a listener of its own.
+//! `/healthz` and `/readyz` ([`sesshu_http::health`]) through the
+//! operations, and `GET /metrics` (Prometheus), served on a listener of
+//! its own.
 
 use crate::state::OfficeState;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::routing::get;
+use sesshu_store::StoreError;
 
-pub fn routes() -> Router<OfficeState> {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
-}
-
-async fn ready(State(state): State<OfficeState>) -> (StatusCode, &'static str) {
-    match state.operations().ready().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(e) => {
-            tracing::warn!(error = %e, "database not reachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
+impl sesshu_http::health::Ready for OfficeState {
+    async fn ready(&self) -> Result<(), StoreError> {
+        self.operations().ready().await
     }
 }
 

@@ -64,7 +64,7 @@ pub fn router(state: OfficeState) -> Router {
         ))
         .layer(axum::middleware::from_fn(refuse_cross_site))
         .layer(sessions)
-        .merge(health::routes())
+        .merge(sesshu_http::health::routes())
         .layer(axum::middleware::from_fn(error::render_errors))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(

@@ -1,23 +1,10 @@
-//! `/healthz`: the process answers. `/readyz`: and its database does.
+//! `/healthz` and `/readyz` ([`sesshu_http::health`]) over the store.
 
 use crate::state::AppState;
-use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
+use sesshu_store::StoreError;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
-}
-
-async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.store().ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(e) => {
-            tracing::warn!(error = %e, "database not reachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
+impl sesshu_http::health::Ready for AppState {
+    async fn ready(&self) -> Result<(), StoreError> {
+        self.store().ping().await
     }
 }

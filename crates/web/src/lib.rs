@@ -96,7 +96,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             limits::limit,
         ))
-        .merge(health::routes())
+        .merge(sesshu_http::health::routes())
         .layer(axum::middleware::from_fn(error::render_errors))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
