@@ -57,6 +57,8 @@ if [ "$PEOPLE_60K" = 1 ] && [[ " $PHASES " != *" 60k "* ]]; then
 fi
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+# shellcheck source=lib/rush.sh
+. "$SCRIPT_DIR/lib/rush.sh"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd -P)"
 SESSHU="$REPO_ROOT/target/release/sesshu"
 LOAD="$REPO_ROOT/target/release/sesshu-load"
@@ -133,28 +135,11 @@ trap 'exit 143' TERM
 start_server() {
     local name="$1"
     shift
-    if curl -fsS -o /dev/null "$BASE_URL/healthz" 2>/dev/null; then
-        die "something already answers on $BASE_URL"
-    fi
-    local server_log="$OUT_DIR/server-$name.log"
+    local server_log="$OUT_DIR/server-$name.log" start
     log "starting sesshu demo ($name) on port $PORT, log $server_log"
-    # The server refuses unknown SESSHU_* settings: keep the test environment's away from it.
-    # sesshu-load is one address standing for thousands of people: no per-address limit (the
-    # per-session one stays).
-    env -u SESSHU_TEST_POSTGRES_URL SESSHU_REQUEST_LIMITS__PER_ADDRESS_PER_SECOND=0 "$SESSHU" demo --port "$PORT" --office-port "$OFFICE_PORT" \
-        "$@" >"$server_log" 2>&1 &
-    SERVER_PID=$!
-    local start
+    : >"$server_log"
     start=$(date +%s.%N)
-    until [ "$(curl -fsS "$BASE_URL/healthz" 2>/dev/null || true)" = ok ]; do
-        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-            SERVER_PID=""
-            tail -n 20 "$server_log" >&2 || true
-            die "sesshu demo ($name) exited before answering /healthz"
-        fi
-        [ "$(elapsed "$start")" -lt 900 ] || die "sesshu demo ($name) not healthy after 900 s"
-        sleep 0.2
-    done
+    demo_start "$server_log" "$@"
     STARTUP_S="$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')"
     log "server up after $STARTUP_S s"
 }
@@ -423,24 +408,16 @@ raise_hot_capacity() {
 invariants() {
     local db="$1" phase="$2" acked="${3:-}" n ok=1
     local over active dup missing
-    over="$(sql "$db" "$phase" "SELECT count(*) FROM slots WHERE booked > capacity OR booked < 0")"
-    active="$(sql "$db" "$phase" "SELECT count(*) FROM slots s LEFT JOIN (SELECT d.slot_id, count(*) AS n FROM series_doses d JOIN series se ON se.id = d.series_id WHERE se.state = 'booked' GROUP BY d.slot_id) a ON a.slot_id = s.id WHERE s.booked <> coalesce(a.n, 0)")"
-    dup="$(sql "$db" "$phase" "SELECT count(*) FROM (SELECT person_id FROM series WHERE state = 'booked' GROUP BY person_id HAVING count(*) > 1) x")"
+    over="$(sql "$db" "$phase" "$INVARIANT_OVER")"
+    active="$(sql "$db" "$phase" "$INVARIANT_BOOKED")"
+    dup="$(sql "$db" "$phase" "$INVARIANT_ONE_SERIES")"
     printf 'invariants %s %s\n' "$db" "$phase"
     report_invariant "no slot over capacity" "$over" "slots over capacity or below 0" || ok=0
     report_invariant "booked = active reservations, per slot" "$active" "slots differ" || ok=0
     report_invariant "one active series per person" "$dup" "people with more than one" || ok=0
     if [ -n "$acked" ]; then
         n="$(grep -c . "$acked" || true)"
-        if [ "$n" -gt 0 ]; then
-            # Reservation numbers are letters and digits (KX7M-4QP9); stored without the hyphen.
-            local values
-            values="$(grep -E '^[A-Z0-9-]+$' "$acked" | tr -d '-' | sed "s/.*/('&')/" | paste -sd, -)"
-            missing="$(sql "$db" "$phase" "WITH a(number) AS (VALUES $values) SELECT count(*) FROM a LEFT JOIN series se ON se.number = a.number AND se.state = 'booked' WHERE se.id IS NULL")"
-            [ "$(grep -cvE '^[A-Z0-9-]+$' "$acked" || true)" -eq 0 ] || missing="unreadable numbers"
-        else
-            missing=0
-        fi
+        missing="$(missing_acknowledged "$db" "$phase" "$acked")"
         report_invariant "every acknowledged booking exists and is active ($n acknowledged)" \
             "$missing" "missing or not active" || ok=0
         local total

@@ -36,6 +36,8 @@ OFFICE_PORT=$((PORT + 1))
 PROFILE="${PROFILE:-debug}"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+# shellcheck source=lib/rush.sh
+. "$SCRIPT_DIR/lib/rush.sh"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd -P)"
 BASE_URL="http://127.0.0.1:$PORT"
 OUT_DIR="${OUT_DIR:-$REPO_ROOT/target/crash-test/$(date -u +%Y%m%dT%H%M%SZ)}"
@@ -80,42 +82,27 @@ trap 'exit 143' TERM
 
 # start_server DB_ARGS…: `sesshu demo` on the database, until /healthz answers.
 start_server() {
-    if curl -fsS -o /dev/null "$BASE_URL/healthz" 2>/dev/null; then
-        die "something already answers on $BASE_URL"
-    fi
-    env -u SESSHU_TEST_POSTGRES_URL "$SESSHU" demo --port "$PORT" --office-port "$OFFICE_PORT" \
-        --people $((CYCLES * PEOPLE)) "$@" >>"$SERVER_LOG" 2>&1 &
-    SERVER_PID=$!
-    local tries=0
-    until [ "$(curl -fsS "$BASE_URL/healthz" 2>/dev/null || true)" = ok ]; do
-        kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$SERVER_LOG" >&2; die "sesshu demo exited"; }
-        tries=$((tries + 1))
-        [ "$tries" -lt 3000 ] || die "sesshu demo not healthy after 600 s"
-        sleep 0.2
-    done
+    demo_start "$SERVER_LOG" --people $((CYCLES * PEOPLE)) "$@"
 }
 
-# sql DB QUERY: one answer, unaligned.
+# sql DB NAME QUERY: one answer, unaligned (NAME, the phase in bench.sh, is unused here).
 sql() {
     case "$1" in
-        postgres) psql -X -q -A -t "$PG_URL" -c "$2" ;;
-        sqlite) sqlite3 -batch "$WORK_DIR/sqlite/demo.sqlite" "$2" ;;
+        postgres) psql -X -q -A -t "$PG_URL" -c "$3" ;;
+        sqlite) sqlite3 -batch "$WORK_DIR/sqlite/demo.sqlite" "$3" ;;
     esac
 }
 
 # invariants DB ACKED_BY: the database agrees with itself and with every 201 so far; sets
 # ACKED_N to the number of 201s checked.
 invariants() {
-    local db="$1" acked="$2" over active dup missing=0 n
-    over="$(sql "$db" "SELECT count(*) FROM slots WHERE booked > capacity OR booked < 0")"
-    active="$(sql "$db" "SELECT count(*) FROM slots s LEFT JOIN (SELECT d.slot_id, count(*) AS n FROM series_doses d JOIN series se ON se.id = d.series_id WHERE se.state = 'booked' GROUP BY d.slot_id) a ON a.slot_id = s.id WHERE s.booked <> coalesce(a.n, 0)")"
-    dup="$(sql "$db" "SELECT count(*) FROM (SELECT person_id FROM series WHERE state = 'booked' GROUP BY person_id HAVING count(*) > 1) x")"
+    local db="$1" acked="$2" over active dup missing n
+    over="$(sql "$db" - "$INVARIANT_OVER")"
+    active="$(sql "$db" - "$INVARIANT_BOOKED")"
+    dup="$(sql "$db" - "$INVARIANT_ONE_SERIES")"
     n="$(grep -c . "$acked" || true)"
-    if [ "$n" -gt 0 ]; then
-        local values
-        values="$(cut -f3 "$acked" | grep -E '^[A-Z0-9-]+$' | tr -d '-' | sed "s/.*/('&')/" | paste -sd, -)"
-        missing="$(sql "$db" "WITH a(number) AS (VALUES $values) SELECT count(*) FROM a LEFT JOIN series se ON se.number = a.number AND se.state = 'booked' WHERE se.id IS NULL")"
-    fi
+    cut -f3 "$acked" >"$WORK_DIR/numbers"
+    missing="$(missing_acknowledged "$db" - "$WORK_DIR/numbers")"
     [ "$over" = 0 ] || fail "$db: $over slots over capacity"
     [ "$active" = 0 ] || fail "$db: $active slots whose booked count differs from their active reservations"
     [ "$dup" = 0 ] || fail "$db: $dup people with more than one active series"
