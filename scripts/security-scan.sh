@@ -172,8 +172,16 @@ start_demo() {
     log "starting the demo: $BASE and $OFFICE (log: $OUT/demo.log)"
     # The login throttle is lifted for the scan: sqlmap and wapiti send thousands of wrong
     # passwords, and behind a throttle they would only see 429 (tests/it/hostile.rs checks it).
+    # So are the doors and the request limits, for the same reason: behind them the scanners
+    # would see 503 busy and 429 and test nothing (tests/it/rush.rs and the units of
+    # crates/http/src/{admission,limits}.rs check them).
     SESSHU_LOGIN_THROTTLE__FAILURES_PER_ACCOUNT=1000000 \
         SESSHU_LOGIN_THROTTLE__FAILURES_PER_ADDRESS=1000000 \
+        SESSHU_ADMISSION__IN_FLIGHT=4096 SESSHU_ADMISSION__QUEUE=4096 \
+        SESSHU_ADMISSION__LOGINS_IN_FLIGHT=4096 SESSHU_ADMISSION__LOGINS_QUEUE=4096 \
+        SESSHU_ADMISSION__WAIT_MS=60000 \
+        SESSHU_REQUEST_LIMITS__PER_ADDRESS_PER_SECOND=0 \
+        SESSHU_REQUEST_LIMITS__PER_SESSION_PER_SECOND=0 \
         "$BIN" demo --port "$PORT" --office-port "$OFFICE_PORT" --data "$DATA" --reset \
         </dev/null >"$OUT/demo.log" 2>&1 &
     DEMO_PID=$!

@@ -97,6 +97,14 @@ pub struct TestApp {
     sqlite_dir: Option<PathBuf>,
 }
 
+/// A door no test crowd fills.
+const WIDE_OPEN: sesshu_http::admission::AdmissionLimits = sesshu_http::admission::AdmissionLimits {
+    in_flight: 4096,
+    queue: 4096,
+    wait: std::time::Duration::from_secs(60),
+    retry_after: std::time::Duration::from_secs(1),
+};
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 pub fn unique(prefix: &str) -> String {
@@ -291,13 +299,15 @@ impl TestApp {
                 // As behind nginx on the same host: a test may say who the
                 // client is with `X-Forwarded-For`.
                 trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into()],
+                // Tests race crowds through the API: the doors let them all
+                // in unless a test asks for a door (`spawn_with_door`).
                 admission: match &extra {
                     Extra::Door(limits, _) => *limits,
-                    _ => sesshu_http::admission::AdmissionLimits::default(),
+                    _ => WIDE_OPEN,
                 },
                 login_admission: match &extra {
                     Extra::Door(limits, _) => *limits,
-                    _ => sesshu_http::admission::AdmissionLimits::logins(),
+                    _ => WIDE_OPEN,
                 },
                 request_limits: match &extra {
                     Extra::Door(_, limits) => *limits,
