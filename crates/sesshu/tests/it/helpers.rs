@@ -98,12 +98,13 @@ pub struct TestApp {
 }
 
 /// A door no test crowd fills.
-const WIDE_OPEN: sesshu_http::admission::AdmissionLimits = sesshu_http::admission::AdmissionLimits {
-    in_flight: 4096,
-    queue: 4096,
-    wait: std::time::Duration::from_secs(60),
-    retry_after: std::time::Duration::from_secs(1),
-};
+const WIDE_OPEN: sesshu_http::admission::AdmissionLimits =
+    sesshu_http::admission::AdmissionLimits {
+        in_flight: 4096,
+        queue: 4096,
+        wait: std::time::Duration::from_secs(60),
+        retry_after: std::time::Duration::from_secs(1),
+    };
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
