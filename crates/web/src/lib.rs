@@ -38,6 +38,9 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 /// one is a login form.
 const BODY_LIMIT: usize = 16 * 1024;
 
+/// The name of the session cookie (the request limits key a session by it).
+const SESSION_COOKIE: &str = "sesshu_session";
+
 /// This process in the metrics' `process` label.
 const PROCESS: &str = "public";
 
@@ -65,7 +68,7 @@ pub fn router(state: AppState) -> Router {
     sesshu_http::metrics::recorder();
     let config = state.config();
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.store()))
-        .with_name("sesshu_session")
+        .with_name(SESSION_COOKIE)
         .with_secure(config.secure_cookies)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

@@ -3,6 +3,7 @@
 //! `{"code": "too_many_requests", …}`. Checked before the door, so a
 //! flooding client never takes a place there.
 
+use crate::SESSION_COOKIE;
 use crate::client::ClientIp;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -11,9 +12,6 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_sessions::cookie::Cookie;
-
-/// The session cookie's name (see [`crate::router`]).
-const SESSION_COOKIE: &str = "sesshu_session";
 
 pub async fn limit(
     State(state): State<AppState>,

@@ -171,11 +171,14 @@ mod defaults {
     }
 
     pub fn wait_ms() -> u64 {
-        50
+        let wait = sesshu_http::admission::AdmissionLimits::default().wait;
+        u64::try_from(wait.as_millis()).unwrap_or(u64::MAX)
     }
 
     pub fn retry_after_seconds() -> u64 {
-        5
+        sesshu_http::admission::AdmissionLimits::default()
+            .retry_after
+            .as_secs()
     }
 
     pub fn per_account() -> usize {
